@@ -1,0 +1,84 @@
+//! The errors a person can see, and nothing more.
+//!
+//! Server functions return [`AppError`]. Its messages are written for the person using the portal
+//! and never carry a cause: the cause is logged once on the server where it happened.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// The request itself was wrong; the message says how to put it right.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("The database is not available right now. Please try again in a minute.")]
+    Unavailable,
+    #[error("Something went wrong on our side. It has been logged; please try again.")]
+    Internal,
+    #[error("SettleDesk could not be reached. Check your connection and try again.")]
+    Communication,
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                AppError::Invalid("The form was incomplete or malformed. Please fill it in again.".into())
+            }
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => AppError::Communication,
+            _ => AppError::Internal,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// Logs an unexpected failure and returns the message a person may see.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "request failed");
+        AppError::Internal
+    }
+
+    /// Logs a database failure; a database that cannot be reached is reported as unavailable.
+    pub fn database(cause: &sqlx::Error) -> Self {
+        match cause {
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+                tracing::warn!(error = %cause, "database unavailable");
+                AppError::Unavailable
+            }
+            other => Self::internal(other),
+        }
+    }
+}
+
+/// The message to show for any error caught by an error boundary: ours are safe as they are,
+/// anything else gets a generic sentence.
+pub fn safe_message(error: &leptos::error::Error) -> String {
+    match error.downcast_ref::<AppError>() {
+        Some(app_error) => app_error.to_string(),
+        None => AppError::Internal.to_string(),
+    }
+}
+
+/// What an error boundary shows in place of the content that failed.
+#[component]
+pub fn ErrorNotice(errors: ArcRwSignal<Errors>) -> impl IntoView {
+    view! {
+        <div class="notice notice-error" role="alert" data-test="error-notice">
+            <p class="notice-title">"This part of the page could not be shown."</p>
+            <ul>
+                {move || {
+                    errors
+                        .get()
+                        .into_iter()
+                        .map(|(_, error)| view! { <li>{safe_message(&error)}</li> })
+                        .collect_view()
+                }}
+            </ul>
+        </div>
+    }
+}

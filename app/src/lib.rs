@@ -1,0 +1,68 @@
+//! SettleDesk's pages, components and server functions.
+//!
+//! Built twice: with `ssr` into the server (which renders pages and runs server functions) and with
+//! `hydrate` into the WebAssembly bundle that makes the rendered pages interactive.
+
+pub mod error;
+pub mod layout;
+pub mod pages;
+pub mod preferences;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+use crate::layout::Layout;
+use crate::pages::{
+    dashboard::DashboardPage, not_found::NotFoundPage, placeholders::*, preferences::PreferencesPage,
+};
+
+/// The name of the compiled WebAssembly, JavaScript and CSS bundle under `/pkg`.
+pub const BUNDLE_NAME: &str = "settledesk";
+
+/// The HTML document around the application, rendered only on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href=format!("/pkg/{BUNDLE_NAME}.css")/>
+        <Title formatter=|page: String| format!("{page} · SettleDesk")/>
+        <Router>
+            <Layout>
+                // Every page is rendered completely before it is sent (`SsrMode::Async`), so the
+                // portal reads and submits without JavaScript; hydration then makes it interactive.
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("") view=DashboardPage ssr=SsrMode::Async/>
+                    <Route path=path!("reports") view=ReportsPage ssr=SsrMode::Async/>
+                    <Route path=path!("exceptions") view=ExceptionsPage ssr=SsrMode::Async/>
+                    <Route path=path!("ledger") view=LedgerPage ssr=SsrMode::Async/>
+                    <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("admin") view=AdminPage ssr=SsrMode::Async/>
+                    <Route path=path!("preferences") view=PreferencesPage ssr=SsrMode::Async/>
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}

@@ -1,0 +1,74 @@
+//! Where a person chooses how times are shown to them.
+
+use leptos::prelude::*;
+
+use crate::error::ErrorNotice;
+use crate::layout::PageHeader;
+use crate::preferences::{fetch_display_preferences, DisplayPreferences, SetTimeZone, SUGGESTED_TIME_ZONES};
+
+#[component]
+pub fn PreferencesPage() -> impl IntoView {
+    let save = ServerAction::<SetTimeZone>::new();
+    let current = Resource::new(move || save.version().get(), |_| fetch_display_preferences());
+    view! {
+        <PageHeader
+            title="Display preferences"
+            lede="Times are stored in UTC and shown to you in the zone you choose here."
+        />
+        <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    current.await.map(|preferences| view! { <TimeZoneForm preferences save/> })
+                })}
+            </Transition>
+        </ErrorBoundary>
+    }
+}
+
+#[component]
+fn TimeZoneForm(preferences: DisplayPreferences, save: ServerAction<SetTimeZone>) -> impl IntoView {
+    // A zone chosen elsewhere (any IANA name is accepted) is still offered, so saving the form
+    // unchanged keeps it.
+    let mut zones: Vec<String> = SUGGESTED_TIME_ZONES.iter().map(|z| z.to_string()).collect();
+    if !zones.contains(&preferences.time_zone) {
+        zones.insert(0, preferences.time_zone.clone());
+    }
+    let current = preferences.time_zone.clone();
+    view! {
+        <section class="card narrow" aria-labelledby="time-zone-heading">
+            <h2 id="time-zone-heading">"Time zone"</h2>
+            <p data-test="current-time-zone">
+                "Times are shown in " <strong>{preferences.time_zone.clone()}</strong>
+                {preferences.is_default.then_some(", the bank's operating time zone, until you choose another")}
+                "."
+            </p>
+            <ActionForm action=save attr:class="form">
+                <div class="field">
+                    <label for="time-zone">"Show times in"</label>
+                    <select id="time-zone" name="time_zone">
+                        {zones
+                            .into_iter()
+                            .map(|zone| {
+                                let selected = zone == current;
+                                view! { <option value=zone.clone() selected=selected>{zone.clone()}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+                {move || {
+                    save.value()
+                        .get()
+                        .map(|outcome| match outcome {
+                            Ok(()) => view! { <p class="form-ok" role="status">"Saved."</p> }.into_any(),
+                            Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        })
+                }}
+                <div class="actions">
+                    <button type="submit" class="button primary" disabled=move || save.pending().get()>
+                        "Save"
+                    </button>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,108 @@
+//! Display preferences: the time zone a person reads times in.
+//!
+//! Kept in a cookie for now, so it works before sign-in exists and without JavaScript. Times are
+//! stored in UTC and converted only when shown.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// Zones offered in the picker; any IANA zone name is accepted by the server.
+pub const SUGGESTED_TIME_ZONES: &[&str] = &[
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "UTC",
+    "Europe/London",
+    "Europe/Dublin",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisplayPreferences {
+    pub time_zone: String,
+    /// True when the person has not chosen a zone and sees the bank's operating zone.
+    pub is_default: bool,
+}
+
+#[server(endpoint = "preferences")]
+pub async fn fetch_display_preferences() -> Result<DisplayPreferences, AppError> {
+    let state = crate::state::AppState::from_context()?;
+    let (zone, is_default) = viewer::time_zone(&state.pool).await?;
+    Ok(DisplayPreferences { time_zone: zone.name().to_owned(), is_default })
+}
+
+#[server(endpoint = "preferences/time-zone")]
+pub async fn set_time_zone(time_zone: String) -> Result<(), AppError> {
+    let zone = domain::calendar::parse_time_zone(&time_zone).map_err(|e| AppError::Invalid(e.to_string()))?;
+    let cookie = format!(
+        "{}={}; Path=/; Max-Age={}; SameSite=Lax; HttpOnly",
+        viewer::TIME_ZONE_COOKIE,
+        zone.name(),
+        60 * 60 * 24 * 365
+    );
+    let response = expect_context::<leptos_axum::ResponseOptions>();
+    let value = http::HeaderValue::from_str(&cookie).map_err(AppError::internal)?;
+    response.append_header(http::header::SET_COOKIE, value);
+    Ok(())
+}
+
+/// Who is looking, as far as display goes (server side only).
+#[cfg(feature = "ssr")]
+pub mod viewer {
+    use chrono::{DateTime, Utc};
+    use domain::calendar::Tz;
+    use sqlx::PgPool;
+
+    use crate::error::AppError;
+
+    pub const TIME_ZONE_COOKIE: &str = "sd_time_zone";
+
+    /// The viewer's chosen zone, or the bank's operating zone when none (or an invalid one) is set.
+    /// The flag says whether the default was used.
+    pub async fn time_zone(pool: &PgPool) -> Result<(Tz, bool), AppError> {
+        let chosen = cookie(TIME_ZONE_COOKIE).and_then(|name| domain::calendar::parse_time_zone(&name).ok());
+        match chosen {
+            Some(zone) => Ok((zone, false)),
+            None => Ok((operating_schedule(pool).await?.time_zone, true)),
+        }
+    }
+
+    pub async fn operating_schedule(
+        pool: &PgPool,
+    ) -> Result<domain::calendar::BusinessDaySchedule, AppError> {
+        domain::calendar::load_schedule(pool).await.map_err(|e| match e {
+            domain::calendar::ScheduleError::Database(db) => AppError::database(&db),
+            invalid => AppError::internal(invalid),
+        })
+    }
+
+    /// An instant as the viewer reads it, e.g. `2026-11-23 18:00 EST`.
+    pub fn format_instant(instant: DateTime<Utc>, zone: Tz) -> String {
+        instant.with_timezone(&zone).format("%Y-%m-%d %H:%M %Z").to_string()
+    }
+
+    /// A cookie of the current request, by name.
+    fn cookie(name: &str) -> Option<String> {
+        let parts = leptos::prelude::use_context::<http::request::Parts>()?;
+        parts
+            .headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|header| header.to_str().ok())
+            .flat_map(|header| header.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.to_owned())
+    }
+}

@@ -1,0 +1,21 @@
+//! What the server hands to every page render and server function.
+
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+use sqlx::PgPool;
+
+/// The one piece of shared state. The server builds it at start-up; pages and server functions
+/// reach it through Leptos context ([`AppState::from_context`]), axum handlers through `State`.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: PgPool,
+}
+
+impl AppState {
+    /// The state provided by the server to the current render or server function call.
+    pub fn from_context() -> Result<Self, crate::error::AppError> {
+        leptos::prelude::use_context::<Self>()
+            .ok_or_else(|| crate::error::AppError::internal("AppState missing from the Leptos context"))
+    }
+}

@@ -1,0 +1,167 @@
+//! Business dates: which date the bank is collecting now, and the instant each date closes.
+//!
+//! A business date D closes at the cutoff wall-clock time on D in the bank's operating time zone;
+//! a payment made after the cutoff belongs to D + 1. Times are kept in UTC everywhere else, and are
+//! converted to a person's zone only for display.
+
+use chrono::{DateTime, Days, LocalResult, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
+pub use chrono_tz::Tz;
+use sqlx::PgPool;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CalendarError {
+    #[error("'{0}' is not an IANA time zone name (for example America/New_York)")]
+    UnknownTimeZone(String),
+}
+
+/// Parses an IANA time zone name such as `America/New_York`.
+pub fn parse_time_zone(name: &str) -> Result<Tz, CalendarError> {
+    name.trim().parse::<Tz>().map_err(|_| CalendarError::UnknownTimeZone(name.to_owned()))
+}
+
+/// When business dates close.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BusinessDaySchedule {
+    pub time_zone: Tz,
+    pub cutoff: NaiveTime,
+}
+
+impl BusinessDaySchedule {
+    /// The business date that payments made at `now` belong to (the date still open).
+    pub fn open_business_date(&self, now: DateTime<Utc>) -> NaiveDate {
+        let local = now.with_timezone(&self.time_zone);
+        if local.time() < self.cutoff {
+            local.date_naive()
+        } else {
+            local.date_naive() + Days::new(1)
+        }
+    }
+
+    /// The instant `date` closes.
+    ///
+    /// On a daylight-saving change the cutoff wall time can occur twice or not at all; like most
+    /// calendars we take the earlier of two, and a time that falls into a gap is read with the
+    /// offset in force before the gap (so 02:30 on a spring-forward night closes at 03:30 new time).
+    pub fn cutoff_instant(&self, date: NaiveDate) -> DateTime<Utc> {
+        let wall = date.and_time(self.cutoff);
+        match self.time_zone.from_local_datetime(&wall) {
+            LocalResult::Single(t) => t.with_timezone(&Utc),
+            LocalResult::Ambiguous(earlier, _) => earlier.with_timezone(&Utc),
+            LocalResult::None => {
+                // Twelve hours before is safely before any gap, and no zone changes offset twice a day.
+                let before_gap = wall - chrono::Duration::hours(12);
+                let offset = self
+                    .time_zone
+                    .offset_from_local_datetime(&before_gap)
+                    .earliest()
+                    .map(|o| o.fix())
+                    .unwrap_or_else(|| Utc.fix());
+                (wall - offset).and_utc()
+            }
+        }
+    }
+}
+
+/// Reads the cutoff schedule from the database.
+pub async fn load_schedule(pool: &PgPool) -> Result<BusinessDaySchedule, ScheduleError> {
+    let row =
+        sqlx::query!("SELECT time_zone, cutoff_local FROM business_day_schedule").fetch_one(pool).await?;
+    Ok(BusinessDaySchedule { time_zone: parse_time_zone(&row.time_zone)?, cutoff: row.cutoff_local })
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScheduleError {
+    #[error("could not read the business day schedule")]
+    Database(#[from] sqlx::Error),
+    #[error("the stored business day schedule is invalid: {0}")]
+    Invalid(#[from] CalendarError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new_york_at(cutoff: &str) -> BusinessDaySchedule {
+        BusinessDaySchedule {
+            time_zone: chrono_tz::America::New_York,
+            cutoff: NaiveTime::parse_from_str(cutoff, "%H:%M").unwrap(),
+        }
+    }
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn before_the_cutoff_the_local_date_is_open() {
+        // 17:59 in New York (EST, UTC-5).
+        let open = new_york_at("18:00").open_business_date(utc("2026-11-23T22:59:00Z"));
+        assert_eq!(open, date("2026-11-23"));
+    }
+
+    #[test]
+    fn at_the_cutoff_the_next_date_opens() {
+        let open = new_york_at("18:00").open_business_date(utc("2026-11-23T23:00:00Z"));
+        assert_eq!(open, date("2026-11-24"));
+    }
+
+    #[test]
+    fn the_local_date_not_the_utc_date_decides() {
+        // 01:00 UTC on the 24th is still 20:00 on the 23rd in New York, after the cutoff.
+        let open = new_york_at("18:00").open_business_date(utc("2026-11-24T01:00:00Z"));
+        assert_eq!(open, date("2026-11-24"));
+        // 03:00 UTC on the 24th in a zone ahead of UTC is already the 24th, before a 18:00 cutoff.
+        let shanghai = BusinessDaySchedule { time_zone: chrono_tz::Asia::Shanghai, ..new_york_at("18:00") };
+        assert_eq!(shanghai.open_business_date(utc("2026-11-24T03:00:00Z")), date("2026-11-24"));
+    }
+
+    #[test]
+    fn cutoff_instant_follows_the_zone_offset_across_seasons() {
+        let schedule = new_york_at("18:00");
+        assert_eq!(schedule.cutoff_instant(date("2026-07-01")), utc("2026-07-01T22:00:00Z")); // EDT
+        assert_eq!(schedule.cutoff_instant(date("2026-12-01")), utc("2026-12-01T23:00:00Z"));
+        // EST
+    }
+
+    #[test]
+    fn a_cutoff_inside_the_spring_forward_gap_closes_just_after_it() {
+        // 2026-03-08 02:30 does not exist in New York: read with EST it is 07:30 UTC (03:30 EDT).
+        let closes = new_york_at("02:30").cutoff_instant(date("2026-03-08"));
+        assert_eq!(closes, utc("2026-03-08T07:30:00Z"));
+    }
+
+    #[test]
+    fn a_cutoff_in_the_repeated_autumn_hour_takes_the_first_occurrence() {
+        // 2026-11-01 01:30 happens twice in New York; the first is EDT (UTC-4).
+        let closes = new_york_at("01:30").cutoff_instant(date("2026-11-01"));
+        assert_eq!(closes, utc("2026-11-01T05:30:00Z"));
+    }
+
+    #[test]
+    fn a_date_is_open_until_its_own_cutoff_instant() {
+        let schedule = new_york_at("18:00");
+        let d = date("2026-11-23");
+        let closes = schedule.cutoff_instant(d);
+        assert_eq!(schedule.open_business_date(closes - chrono::Duration::seconds(1)), d);
+        assert_eq!(schedule.open_business_date(closes), date("2026-11-24"));
+    }
+
+    #[test]
+    fn time_zone_names_are_checked() {
+        assert_eq!(parse_time_zone("Asia/Shanghai"), Ok(chrono_tz::Asia::Shanghai));
+        assert_eq!(
+            parse_time_zone("Mars/Olympus_Mons"),
+            Err(CalendarError::UnknownTimeZone("Mars/Olympus_Mons".into()))
+        );
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn the_seeded_schedule_is_new_york_at_six_pm(pool: PgPool) {
+        let schedule = load_schedule(&pool).await.unwrap();
+        assert_eq!(schedule, new_york_at("18:00"));
+    }
+}

@@ -1,0 +1,165 @@
+//! The PostgreSQL system of record: connection pool, migrations and the schema check behind `/readyz`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
+
+/// The migrations in `migrations/`, embedded at compile time so the binary carries its own schema.
+pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
+
+/// SQLSTATE `undefined_table`: the migrations table does not exist yet on a brand-new database.
+const UNDEFINED_TABLE: &str = "42P01";
+
+/// Opens a pool without connecting: the server starts (and answers `/readyz` with "not ready")
+/// even while the database is still coming up.
+pub fn lazy_pool(options: PgConnectOptions, max_connections: u32) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(3))
+        .connect_lazy_with(options)
+}
+
+/// Applies every pending migration. Safe to run while an older binary still serves: our
+/// migrations only add.
+pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
+    MIGRATOR.run(pool).await
+}
+
+/// How the database schema compares with the migrations this binary was built with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemaStatus {
+    /// Every migration is applied, nothing more.
+    Current { version: i64 },
+    /// Every migration is applied, plus newer ones from a newer binary: still safe to serve,
+    /// because migrations only add.
+    Ahead { version: i64, newest_known: i64 },
+    /// Some migrations this binary needs have not been applied.
+    Pending { missing: Vec<i64> },
+    /// A migration is recorded as failed (the database needs an operator).
+    Failed { version: i64 },
+    /// An applied migration differs from the file this binary carries.
+    Modified { version: i64 },
+}
+
+impl SchemaStatus {
+    /// Whether a server built with these migrations can safely serve this database.
+    pub fn is_ready(&self) -> bool {
+        matches!(self, SchemaStatus::Current { .. } | SchemaStatus::Ahead { .. })
+    }
+}
+
+/// One row of sqlx's `_sqlx_migrations` bookkeeping table.
+struct AppliedMigration {
+    version: i64,
+    checksum: Vec<u8>,
+    success: bool,
+}
+
+/// Reads the applied migrations and compares them with [`MIGRATOR`].
+pub async fn schema_status(pool: &PgPool) -> Result<SchemaStatus, sqlx::Error> {
+    let applied = match sqlx::query_as!(
+        AppliedMigration,
+        "SELECT version, checksum, success FROM _sqlx_migrations ORDER BY version"
+    )
+    .fetch_all(pool)
+    .await
+    {
+        Ok(rows) => rows,
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some(UNDEFINED_TABLE) => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    let known = MIGRATOR
+        .iter()
+        .filter(|m| !m.migration_type.is_down_migration())
+        .map(|m| (m.version, m.checksum.as_ref()));
+    Ok(compare(known, &applied))
+}
+
+fn compare<'a>(known: impl Iterator<Item = (i64, &'a [u8])>, applied: &[AppliedMigration]) -> SchemaStatus {
+    let applied: BTreeMap<i64, &AppliedMigration> = applied.iter().map(|m| (m.version, m)).collect();
+    if let Some(failed) = applied.values().find(|m| !m.success) {
+        return SchemaStatus::Failed { version: failed.version };
+    }
+    let mut missing = Vec::new();
+    let mut newest_known = 0;
+    for (version, checksum) in known {
+        newest_known = newest_known.max(version);
+        match applied.get(&version) {
+            None => missing.push(version),
+            Some(m) if m.checksum != checksum => return SchemaStatus::Modified { version },
+            Some(_) => {}
+        }
+    }
+    if !missing.is_empty() {
+        return SchemaStatus::Pending { missing };
+    }
+    let version = applied.keys().next_back().copied().unwrap_or(0);
+    if version > newest_known {
+        SchemaStatus::Ahead { version, newest_known }
+    } else {
+        SchemaStatus::Current { version }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn applied(version: i64, checksum: &[u8], success: bool) -> AppliedMigration {
+        AppliedMigration { version, checksum: checksum.to_vec(), success }
+    }
+
+    fn known() -> Vec<(i64, &'static [u8])> {
+        vec![(1, b"a".as_slice()), (2, b"b".as_slice())]
+    }
+
+    #[test]
+    fn all_applied_is_current() {
+        let status = compare(known().into_iter(), &[applied(1, b"a", true), applied(2, b"b", true)]);
+        assert_eq!(status, SchemaStatus::Current { version: 2 });
+        assert!(status.is_ready());
+    }
+
+    #[test]
+    fn nothing_applied_lists_every_migration() {
+        let status = compare(known().into_iter(), &[]);
+        assert_eq!(status, SchemaStatus::Pending { missing: vec![1, 2] });
+        assert!(!status.is_ready());
+    }
+
+    #[test]
+    fn newer_migrations_from_a_newer_binary_are_still_ready() {
+        let rows = [applied(1, b"a", true), applied(2, b"b", true), applied(3, b"c", true)];
+        let status = compare(known().into_iter(), &rows);
+        assert_eq!(status, SchemaStatus::Ahead { version: 3, newest_known: 2 });
+        assert!(status.is_ready());
+    }
+
+    #[test]
+    fn an_edited_migration_is_not_ready() {
+        let status = compare(known().into_iter(), &[applied(1, b"a", true), applied(2, b"X", true)]);
+        assert_eq!(status, SchemaStatus::Modified { version: 2 });
+        assert!(!status.is_ready());
+    }
+
+    #[test]
+    fn a_failed_migration_is_not_ready() {
+        let status = compare(known().into_iter(), &[applied(1, b"a", true), applied(2, b"b", false)]);
+        assert_eq!(status, SchemaStatus::Failed { version: 2 });
+        assert!(!status.is_ready());
+    }
+
+    #[sqlx::test(migrations = false)]
+    async fn a_fresh_database_reports_every_migration_pending_then_current(pool: PgPool) {
+        let before = schema_status(&pool).await.unwrap();
+        let expected: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
+        assert_eq!(before, SchemaStatus::Pending { missing: expected.clone() });
+
+        migrate(&pool).await.unwrap();
+        let after = schema_status(&pool).await.unwrap();
+        assert_eq!(after, SchemaStatus::Current { version: *expected.last().unwrap() });
+    }
+}

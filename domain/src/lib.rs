@@ -1,0 +1,7 @@
+//! SettleDesk's business logic and storage.
+//!
+//! Nothing here knows about Leptos, axum or HTTP: the web crates call into this one, so every rule
+//! can be unit-tested, fuzzed and benchmarked on its own.
+
+pub mod calendar;
+pub mod db;

@@ -1,0 +1,49 @@
+import { test, expect } from '@playwright/test';
+
+test('without JavaScript, the preferences form saves a time zone through its server function', async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto('/preferences');
+  await expect(page.locator('[data-test="current-time-zone"]')).toContainText('America/New_York');
+
+  await page.getByLabel('Show times in').selectOption('Asia/Shanghai');
+  await page.getByRole('button', { name: 'Save' }).click();
+
+  // A plain form post: the server redirects back and renders the page with the new choice.
+  await expect(page).toHaveURL(/\/preferences$/);
+  await expect(page.locator('[data-test="current-time-zone"]')).toContainText('Asia/Shanghai');
+  await expect(page.getByLabel('Show times in')).toHaveValue('Asia/Shanghai');
+
+  // And every time on the dashboard is now shown in that zone.
+  await page.goto('/');
+  await expect(page.locator('[data-test="viewer-time-zone"]')).toContainText('Asia/Shanghai');
+  await expect(page.locator('[data-test="closes-at"]')).toContainText(/ CST$/);
+  await context.close();
+});
+
+test('without JavaScript, a forged time zone is refused with a clear message and changes nothing', async ({ browser, baseURL }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  const response = await context.request.post('/api/preferences/time-zone', {
+    form: { time_zone: 'Mars/Olympus_Mons' },
+    headers: { Accept: 'text/html', Referer: `${baseURL}/preferences` },
+    maxRedirects: 0,
+  });
+  expect(response.status()).toBe(302);
+  expect(response.headers()['set-cookie']).toBeUndefined();
+
+  await page.goto(response.headers()['location']);
+  await expect(page.getByRole('alert')).toContainText("'Mars/Olympus_Mons' is not an IANA time zone name");
+  await expect(page.locator('[data-test="current-time-zone"]')).toContainText('America/New_York');
+  await context.close();
+});
+
+test('with JavaScript, the same form saves in place', async ({ page }) => {
+  await page.goto('/preferences');
+  await expect(page.locator('.app')).toHaveAttribute('data-hydrated', 'true');
+  await page.getByLabel('Show times in').selectOption('Europe/London');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('status')).toHaveText('Saved.');
+  await expect(page.locator('[data-test="current-time-zone"]')).toContainText('Europe/London');
+  await expect(page).toHaveURL(/\/preferences$/);
+});

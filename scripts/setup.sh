@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs what SettleDesk needs, and nothing that is already there.
+#   scripts/setup.sh dev   what ./dev needs: PostgreSQL, the wasm target, wasm-bindgen, cargo-leptos
+#   scripts/setup.sh test  all of that, plus Chromium, sqlx-cli and the Playwright npm packages
+# Every step checks first, so a second run takes a second or two.
+set -euo pipefail
+profile=${1:-dev}
+root=$(cd "$(dirname "$0")/.." && pwd)
+
+# Must match the `wasm-bindgen` version pinned in Cargo.toml: the CLI and the library must agree.
+WASM_BINDGEN_VERSION=0.2.130
+SQLX_CLI_VERSION=0.8.6
+
+step() { printf '==> %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "need root to run: $* (install it yourself, or run as root)" >&2; return 1; fi
+}
+
+apt_packages=(postgresql postgresql-client)
+[ "$profile" = test ] && apt_packages+=(chromium)
+missing=()
+for pkg in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  step "installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  step "adding the wasm32-unknown-unknown Rust target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
+  step "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (one-time, ~4 minutes)"
+  cargo install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+"$root/scripts/install-cargo-leptos.sh"
+
+if [ "$profile" = test ]; then
+  if ! sqlx --version 2>/dev/null | grep -q "$SQLX_CLI_VERSION"; then
+    step "installing sqlx-cli $SQLX_CLI_VERSION (one-time, ~4 minutes)"
+    cargo install -q sqlx-cli --version "$SQLX_CLI_VERSION" --no-default-features --features postgres,rustls --locked
+  fi
+  # npm ci only when the lock file changed since the last install.
+  stamp="$root/end2end/node_modules/.settledesk-lock"
+  if ! cmp -s "$root/end2end/package-lock.json" "$stamp" 2>/dev/null; then
+    step "installing the end-to-end test packages (npm ci)"
+    (cd "$root/end2end" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$root/end2end/package-lock.json" "$stamp"
+  fi
+fi

@@ -1,0 +1,51 @@
+//! The SettleDesk server: one binary for the web portal and the operational commands.
+
+mod config;
+mod health;
+mod http;
+mod serve;
+mod telemetry;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+
+#[derive(Parser)]
+#[command(name = "server", version, about = "SettleDesk: card settlement reconciliation portal")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the portal (the default).
+    Serve,
+    /// Apply pending database migrations, then exit.
+    Migrate,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    // A local `.env` is a convenience for development; real environment variables win.
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    let config = Config::from_env().context("configuration")?;
+    telemetry::init(config.log_format);
+    tracing::debug!(?config, "configuration loaded");
+
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve::run(config).await,
+        Command::Migrate => migrate(&config).await,
+    }
+}
+
+async fn migrate(config: &Config) -> anyhow::Result<()> {
+    let pool = domain::db::lazy_pool(config.database_options(), 2);
+    domain::db::migrate(&pool).await.context("applying migrations")?;
+    let status = domain::db::schema_status(&pool).await.context("reading the schema version")?;
+    tracing::info!(?status, "migrations applied");
+    pool.close().await;
+    Ok(())
+}

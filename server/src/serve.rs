@@ -1,0 +1,83 @@
+//! `server serve`: start the portal, and stop it gracefully.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use app::state::AppState;
+use leptos::config::{Env, LeptosOptions};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::config::{Config, Mode};
+
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let pool = domain::db::lazy_pool(config.database_options(), config.db_max_connections);
+    let leptos_options = LeptosOptions::builder()
+        .output_name(app::BUNDLE_NAME)
+        .site_root(config.site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(config.listen_addr)
+        .env(match config.mode {
+            Mode::Development => Env::DEV,
+            Mode::Production => Env::PROD,
+        })
+        .build();
+    let state = AppState { leptos_options, pool: pool.clone() };
+    let router = crate::http::router(state);
+
+    let listener = TcpListener::bind(config.listen_addr)
+        .await
+        .with_context(|| format!("could not listen on {} (SETTLEDESK_LISTEN_ADDR)", config.listen_addr))?;
+    tracing::info!(address = %listener.local_addr()?, mode = ?config.mode, "SettleDesk is listening");
+
+    // Graceful shutdown: on Ctrl-C or SIGTERM stop accepting, let in-flight requests finish (for
+    // at most the grace period), then close the pool.
+    let (stopping_tx, mut stopping_rx) = watch::channel(false);
+    let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down: no new connections, finishing requests in flight");
+            let _ = stopping_tx.send(true);
+        });
+    let grace_expired = async {
+        let _ = stopping_rx.wait_for(|stopping| *stopping).await;
+        tokio::time::sleep(config.shutdown_grace).await;
+    };
+    tokio::select! {
+        result = server => result.context("server error")?,
+        () = grace_expired => tracing::warn!(
+            grace_secs = config.shutdown_grace.as_secs(),
+            "requests still running after the grace period were cut off"
+        ),
+    }
+    pool.close().await;
+    tracing::info!("SettleDesk stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "could not listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "could not listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

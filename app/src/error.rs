@@ -39,7 +39,7 @@ impl FromServerFnError for AppError {
 impl AppError {
     /// Logs an unexpected failure and returns the message a person may see.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        tracing::error!(error = %cause, "request failed");
+        tracing::error!(request_id = %crate::request::request_id(), error = %cause, "request failed");
         AppError::Internal
     }
 
@@ -47,7 +47,7 @@ impl AppError {
     pub fn database(cause: &sqlx::Error) -> Self {
         match cause {
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-                tracing::warn!(error = %cause, "database unavailable");
+                tracing::warn!(request_id = %crate::request::request_id(), error = %cause, "database unavailable");
                 AppError::Unavailable
             }
             other => Self::internal(other),

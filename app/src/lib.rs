@@ -8,6 +8,8 @@ pub mod layout;
 pub mod pages;
 pub mod preferences;
 #[cfg(feature = "ssr")]
+pub mod request;
+#[cfg(feature = "ssr")]
 pub mod state;
 
 use leptos::prelude::*;

@@ -71,7 +71,8 @@ pub mod viewer {
     /// The viewer's chosen zone, or the bank's operating zone when none (or an invalid one) is set.
     /// The flag says whether the default was used.
     pub async fn time_zone(pool: &PgPool) -> Result<(Tz, bool), AppError> {
-        let chosen = cookie(TIME_ZONE_COOKIE).and_then(|name| domain::calendar::parse_time_zone(&name).ok());
+        let chosen = crate::request::cookie(TIME_ZONE_COOKIE)
+            .and_then(|name| domain::calendar::parse_time_zone(&name).ok());
         match chosen {
             Some(zone) => Ok((zone, false)),
             None => Ok((operating_schedule(pool).await?.time_zone, true)),
@@ -90,19 +91,5 @@ pub mod viewer {
     /// An instant as the viewer reads it, e.g. `2026-11-23 18:00 EST`.
     pub fn format_instant(instant: DateTime<Utc>, zone: Tz) -> String {
         instant.with_timezone(&zone).format("%Y-%m-%d %H:%M %Z").to_string()
-    }
-
-    /// A cookie of the current request, by name.
-    fn cookie(name: &str) -> Option<String> {
-        let parts = leptos::prelude::use_context::<http::request::Parts>()?;
-        parts
-            .headers
-            .get_all(http::header::COOKIE)
-            .iter()
-            .filter_map(|header| header.to_str().ok())
-            .flat_map(|header| header.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(key, _)| *key == name)
-            .map(|(_, value)| value.to_owned())
     }
 }

@@ -16,7 +16,7 @@ use tracing::Level;
 use crate::health;
 
 /// Set on the request (unless a proxy already did) and echoed on the response.
-pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static(app::request::REQUEST_ID_HEADER);
 
 /// Longest a handler may take to produce response headers (downloads stream after that).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);

@@ -1,6 +1,6 @@
 //! The real server binary, started on an ephemeral port before its database exists: `/readyz`
-//! must say "not ready" (and why) until PostgreSQL is up and migrated, then "ready"; and SIGTERM
-//! must stop it cleanly.
+//! must say "not ready" (and why) until PostgreSQL is up and migrated, then "ready"; SIGTERM must
+//! stop it cleanly; and its JSON logs must carry each request's id.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -81,12 +81,14 @@ async fn readyz_turns_ready_once_the_database_is_up_and_migrated() {
         ("DATABASE_URL", format!("postgres://postgres@127.0.0.1:{pg_port}/postgres")),
         ("SETTLEDESK_LISTEN_ADDR", format!("127.0.0.1:{app_port}")),
         ("SETTLEDESK_SHUTDOWN_GRACE_SECS", "5".to_owned()),
+        ("SETTLEDESK_LOG_FORMAT", "json".to_owned()),
+        ("RUST_LOG", "info".to_owned()),
     ];
 
     let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_server"))
         .arg("serve")
         .envs(server_env.iter().cloned())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)
         .spawn()

@@ -11,11 +11,12 @@ if command -v cargo-leptos >/dev/null 2>&1 && cargo leptos --version 2>/dev/null
   exit 0
 fi
 echo "==> installing cargo-leptos $want (one-time, ~18 minutes on 2 cores)"
-cargo info "cargo-leptos@$want" >/dev/null 2>&1 || true # downloads and unpacks the published source
-src=$(ls -d "$HOME"/.cargo/registry/src/*/cargo-leptos-"$want" 2>/dev/null | head -n1)
-[ -n "$src" ] || { echo "cargo-leptos $want source not found in the cargo registry cache" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+cd "$work"
+cargo info "cargo-leptos@$want" >/dev/null 2>&1 || true # downloads and unpacks the published source
+src=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/cargo-leptos-"$want" 2>/dev/null | head -n1)
+[ -n "$src" ] || { echo "cargo-leptos $want source not found in the cargo registry cache" >&2; exit 1; }
 cp -r "$src" "$work/cargo-leptos"
 cd "$work/cargo-leptos"
 cargo update -q -p cargo-util-schemas --precise 0.14.1

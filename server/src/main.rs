@@ -6,6 +6,8 @@ mod http;
 mod serve;
 mod telemetry;
 
+use std::process::ExitCode;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
@@ -24,10 +26,22 @@ enum Command {
     Serve,
     /// Apply pending database migrations, then exit.
     Migrate,
+    /// Work with the audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verify the hash chain from the first event to the head. Exits with status 1 and names the
+    /// first broken event if any event was edited or deleted.
+    Verify,
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> anyhow::Result<ExitCode> {
     // A local `.env` is a convenience for development; real environment variables win.
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
@@ -36,9 +50,21 @@ async fn main() -> anyhow::Result<()> {
     tracing::debug!(?config, "configuration loaded");
 
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve::run(config).await,
-        Command::Migrate => migrate(&config).await,
+        Command::Serve => serve::run(config).await.map(|()| ExitCode::SUCCESS),
+        Command::Migrate => migrate(&config).await.map(|()| ExitCode::SUCCESS),
+        Command::Audit { command: AuditCommand::Verify } => verify_audit_trail(&config).await,
     }
+}
+
+async fn verify_audit_trail(config: &Config) -> anyhow::Result<ExitCode> {
+    let pool = domain::db::lazy_pool(config.database_options(), 2);
+    let report = domain::audit::verify(&pool).await.context("reading the audit trail")?;
+    pool.close().await;
+    println!("{report}");
+    Ok(match report {
+        domain::audit::ChainReport::Intact { .. } => ExitCode::SUCCESS,
+        domain::audit::ChainReport::Broken { .. } => ExitCode::FAILURE,
+    })
 }
 
 async fn migrate(config: &Config) -> anyhow::Result<()> {

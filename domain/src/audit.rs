@@ -1,0 +1,508 @@
+//! The audit trail: who did what, when, from where, with the state before and after.
+//!
+//! Append-only and hash-chained. Every event's hash is
+//!
+//! ```text
+//! SHA-256( "settledesk-audit-v1" || prev_hash || canonical(event) )
+//! ```
+//!
+//! where `prev_hash` is the previous event's hash (32 zero bytes for the first) and
+//! `canonical(event)` is, in this order, `seq` (decimal), `occurred_at` (RFC 3339, UTC, microseconds),
+//! `actor`, `session_ref`, `address`, `action`, `target`, `before_state` and `after_state`, each
+//! written as a 4-byte big-endian length and its UTF-8 bytes, or `FF FF FF FF` when absent.
+//! Editing a row changes its hash; deleting one breaks the next row's link or the head; the
+//! database refuses both anyway (triggers), so a break means someone bypassed it.
+//!
+//! Events are appended in the same transaction as the change they record ([`append`]), so a change
+//! without its record (or the reverse) cannot be committed.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, PgPool};
+
+pub type Hash = [u8; 32];
+pub const GENESIS_HASH: Hash = [0; 32];
+const DOMAIN_SEPARATOR: &[u8] = b"settledesk-audit-v1";
+
+/// What happened. The codes are stored; never change one, add a new one instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    Login,
+    LoginFailed,
+    Logout,
+    AccessDenied,
+}
+
+impl AuditAction {
+    pub const ALL: &'static [AuditAction] =
+        &[AuditAction::Login, AuditAction::LoginFailed, AuditAction::Logout, AuditAction::AccessDenied];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            AuditAction::Login => "auth.login",
+            AuditAction::LoginFailed => "auth.login_failed",
+            AuditAction::Logout => "auth.logout",
+            AuditAction::AccessDenied => "auth.access_denied",
+        }
+    }
+}
+
+/// An event to record. `actor` is the associate's identity (their SSO subject or username), or
+/// `anonymous` before sign-in; never a customer's name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAuditEvent {
+    pub actor: String,
+    /// A reference to the session (not the session id, which is a credential).
+    pub session_ref: Option<String>,
+    pub address: Option<String>,
+    pub action: AuditAction,
+    pub target: Option<String>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+impl NewAuditEvent {
+    pub fn new(actor: impl Into<String>, action: AuditAction) -> Self {
+        NewAuditEvent {
+            actor: actor.into(),
+            session_ref: None,
+            address: None,
+            action,
+            target: None,
+            before: None,
+            after: None,
+        }
+    }
+}
+
+/// A recorded event, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    pub seq: i64,
+    pub occurred_at: DateTime<Utc>,
+    pub actor: String,
+    pub session_ref: Option<String>,
+    pub address: Option<String>,
+    pub action: String,
+    pub target: Option<String>,
+    pub before_state: Option<String>,
+    pub after_state: Option<String>,
+    pub prev_hash: Vec<u8>,
+    pub hash: Vec<u8>,
+}
+
+impl AuditEvent {
+    /// The hash this event must have, given the hash before it.
+    pub fn expected_hash(&self, prev_hash: &[u8]) -> Hash {
+        let mut hasher = Sha256::new();
+        hasher.update(DOMAIN_SEPARATOR);
+        hasher.update(prev_hash);
+        let seq = self.seq.to_string();
+        let occurred_at = self.occurred_at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+        for field in [
+            Some(seq.as_str()),
+            Some(occurred_at.as_str()),
+            Some(self.actor.as_str()),
+            self.session_ref.as_deref(),
+            self.address.as_deref(),
+            Some(self.action.as_str()),
+            self.target.as_deref(),
+            self.before_state.as_deref(),
+            self.after_state.as_deref(),
+        ] {
+            match field {
+                Some(text) => {
+                    let len = u32::try_from(text.len()).expect("audit fields are far below 4 GiB");
+                    hasher.update(len.to_be_bytes());
+                    hasher.update(text.as_bytes());
+                }
+                None => hasher.update([0xFF; 4]),
+            }
+        }
+        hasher.finalize().into()
+    }
+}
+
+/// Appends `event` to the chain on `conn`, which should be the transaction making the change the
+/// event records. Appends are serialised by a row lock on the chain's head.
+pub async fn append(conn: &mut PgConnection, event: NewAuditEvent) -> Result<AuditEvent, sqlx::Error> {
+    let head = sqlx::query!("SELECT seq, hash FROM audit_head FOR UPDATE").fetch_one(&mut *conn).await?;
+    let mut record = AuditEvent {
+        seq: head.seq + 1,
+        // Stored with microsecond precision, so hash exactly what will be read back.
+        occurred_at: Utc::now().trunc_subsecs(6),
+        actor: event.actor,
+        session_ref: event.session_ref,
+        address: event.address,
+        action: event.action.code().to_owned(),
+        target: event.target,
+        before_state: event.before.map(|v| v.to_string()),
+        after_state: event.after.map(|v| v.to_string()),
+        prev_hash: head.hash,
+        hash: Vec::new(),
+    };
+    record.hash = record.expected_hash(&record.prev_hash).to_vec();
+    sqlx::query!(
+        "INSERT INTO audit_event
+            (seq, occurred_at, actor, session_ref, address, action, target,
+             before_state, after_state, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        record.seq,
+        record.occurred_at,
+        record.actor,
+        record.session_ref,
+        record.address,
+        record.action,
+        record.target,
+        record.before_state,
+        record.after_state,
+        record.prev_hash,
+        record.hash,
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!("UPDATE audit_head SET seq = $1, hash = $2", record.seq, record.hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(record)
+}
+
+/// Records an event that goes with no other change (a login, a denied request) in its own transaction.
+pub async fn record(pool: &PgPool, event: NewAuditEvent) -> Result<AuditEvent, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let recorded = append(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(recorded)
+}
+
+/// The outcome of walking the chain from its first event to its head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainReport {
+    Intact { events: u64, head: Hash },
+    Broken { seq: i64, problem: ChainBreak },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChainBreak {
+    /// The event's content no longer matches its hash: it was edited.
+    Altered,
+    /// The event does not link to the one before it: that one was edited or removed.
+    Unlinked,
+    /// An event with this sequence number is missing.
+    Missing,
+    /// Events at and after this sequence number were removed (the head records more).
+    TailRemoved,
+    /// The head does not match the last event.
+    HeadMismatch,
+}
+
+impl std::fmt::Display for ChainReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChainReport::Intact { events, head } => {
+                write!(f, "audit chain intact: {events} events, head {}", hex::encode(head))
+            }
+            ChainReport::Broken { seq, problem } => {
+                let what = match problem {
+                    ChainBreak::Altered => "its content does not match its hash (edited)",
+                    ChainBreak::Unlinked => {
+                        "it does not link to the event before it (that one was edited or removed)"
+                    }
+                    ChainBreak::Missing => "it is missing (deleted)",
+                    ChainBreak::TailRemoved => "it and every later event are missing (deleted)",
+                    ChainBreak::HeadMismatch => "the chain's head does not match the last event",
+                };
+                write!(f, "audit chain BROKEN at event {seq}: {what}")
+            }
+        }
+    }
+}
+
+/// Walks the whole chain in sequence order, a batch at a time (constant memory), and reports the
+/// first break.
+pub async fn verify(pool: &PgPool) -> Result<ChainReport, sqlx::Error> {
+    const BATCH: i64 = 5_000;
+    let mut expected_seq: i64 = 1;
+    let mut prev_hash: Vec<u8> = GENESIS_HASH.to_vec();
+    loop {
+        let batch = sqlx::query_as!(
+            AuditEvent,
+            "SELECT seq, occurred_at, actor, session_ref, address, action, target,
+                    before_state, after_state, prev_hash, hash
+             FROM audit_event WHERE seq >= $1 ORDER BY seq LIMIT $2",
+            expected_seq,
+            BATCH
+        )
+        .fetch_all(pool)
+        .await?;
+        let done = (batch.len() as i64) < BATCH;
+        for event in batch {
+            if event.seq != expected_seq {
+                return Ok(ChainReport::Broken { seq: expected_seq, problem: ChainBreak::Missing });
+            }
+            if event.prev_hash != prev_hash {
+                return Ok(ChainReport::Broken { seq: event.seq, problem: ChainBreak::Unlinked });
+            }
+            if event.expected_hash(&prev_hash).as_slice() != event.hash.as_slice() {
+                return Ok(ChainReport::Broken { seq: event.seq, problem: ChainBreak::Altered });
+            }
+            prev_hash = event.hash;
+            expected_seq += 1;
+        }
+        if done {
+            break;
+        }
+    }
+    let last_seq = expected_seq - 1;
+    let head = sqlx::query!("SELECT seq, hash FROM audit_head").fetch_one(pool).await?;
+    if head.seq > last_seq {
+        return Ok(ChainReport::Broken { seq: last_seq + 1, problem: ChainBreak::TailRemoved });
+    }
+    if head.seq != last_seq || head.hash != prev_hash {
+        return Ok(ChainReport::Broken { seq: head.seq, problem: ChainBreak::HeadMismatch });
+    }
+    let head: Hash = prev_hash.try_into().expect("hash column holds 32 bytes");
+    Ok(ChainReport::Intact { events: last_seq as u64, head })
+}
+
+/// Filters for browsing the trail; every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub target: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// The newest events matching `filter`, older than `before_seq` when given (keyset pagination).
+pub async fn search(
+    pool: &PgPool,
+    filter: &AuditFilter,
+    before_seq: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AuditEvent>, sqlx::Error> {
+    sqlx::query_as!(
+        AuditEvent,
+        "SELECT seq, occurred_at, actor, session_ref, address, action, target,
+                before_state, after_state, prev_hash, hash
+         FROM audit_event
+         WHERE ($1::text IS NULL OR actor = $1)
+           AND ($2::text IS NULL OR action = $2)
+           AND ($3::text IS NULL OR target = $3)
+           AND ($4::timestamptz IS NULL OR occurred_at >= $4)
+           AND ($5::timestamptz IS NULL OR occurred_at < $5)
+           AND ($6::bigint IS NULL OR seq < $6)
+         ORDER BY seq DESC
+         LIMIT $7",
+        filter.actor,
+        filter.action,
+        filter.target,
+        filter.from,
+        filter.until,
+        before_seq,
+        limit
+    )
+    .fetch_all(pool)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn login(actor: &str) -> NewAuditEvent {
+        NewAuditEvent {
+            session_ref: Some("s-1".into()),
+            address: Some("127.0.0.1".into()),
+            after: Some(serde_json::json!({"roles": ["associate"]})),
+            ..NewAuditEvent::new(actor, AuditAction::Login)
+        }
+    }
+
+    async fn record_many(pool: &PgPool, n: usize) {
+        for i in 0..n {
+            record(pool, login(&format!("user{i}"))).await.unwrap();
+        }
+    }
+
+    /// Changes a row the way a superuser could: with the append-only triggers switched off.
+    async fn tamper(pool: &PgPool, sql: &str) {
+        let mut conn = pool.acquire().await.unwrap();
+        sqlx::query("SET session_replication_role = replica").execute(&mut *conn).await.unwrap();
+        sqlx::query(sql).execute(&mut *conn).await.unwrap();
+        sqlx::query("SET session_replication_role = DEFAULT").execute(&mut *conn).await.unwrap();
+    }
+
+    #[test]
+    fn the_hash_covers_every_field() {
+        let event = AuditEvent {
+            seq: 1,
+            occurred_at: "2026-11-23T13:55:00.123456Z".parse().unwrap(),
+            actor: "alice".into(),
+            session_ref: Some("s".into()),
+            address: Some("10.0.0.1".into()),
+            action: "auth.login".into(),
+            target: Some("t".into()),
+            before_state: Some("{}".into()),
+            after_state: Some("{\"a\":1}".into()),
+            prev_hash: GENESIS_HASH.to_vec(),
+            hash: vec![],
+        };
+        let original = event.expected_hash(&GENESIS_HASH);
+        let variants = [
+            AuditEvent { seq: 2, ..event.clone() },
+            AuditEvent {
+                occurred_at: event.occurred_at + chrono::Duration::microseconds(1),
+                ..event.clone()
+            },
+            AuditEvent { actor: "mallory".into(), ..event.clone() },
+            AuditEvent { session_ref: None, ..event.clone() },
+            AuditEvent { address: Some("10.0.0.2".into()), ..event.clone() },
+            AuditEvent { action: "auth.logout".into(), ..event.clone() },
+            AuditEvent { target: Some(String::new()), ..event.clone() },
+            AuditEvent { before_state: None, ..event.clone() },
+            AuditEvent { after_state: Some("{\"a\":2}".into()), ..event.clone() },
+        ];
+        for variant in variants {
+            assert_ne!(variant.expected_hash(&GENESIS_HASH), original, "{variant:?}");
+        }
+        assert_ne!(event.expected_hash(&[1; 32]), original, "the previous hash is covered");
+        // Absent and empty are different, and field boundaries cannot be shifted.
+        let shifted = AuditEvent { actor: "alic".into(), session_ref: Some("es".into()), ..event.clone() };
+        assert_ne!(shifted.expected_hash(&GENESIS_HASH), original);
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn an_untouched_chain_verifies(pool: PgPool) {
+        assert_eq!(verify(&pool).await.unwrap(), ChainReport::Intact { events: 0, head: GENESIS_HASH });
+        record_many(&pool, 7).await;
+        let report = verify(&pool).await.unwrap();
+        let last = search(&pool, &AuditFilter::default(), None, 1).await.unwrap().remove(0);
+        assert_eq!(report, ChainReport::Intact { events: 7, head: last.hash.try_into().unwrap() });
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn the_database_refuses_to_change_history(pool: PgPool) {
+        record_many(&pool, 2).await;
+        for sql in [
+            "UPDATE audit_event SET actor = 'mallory' WHERE seq = 1",
+            "DELETE FROM audit_event WHERE seq = 2",
+            "TRUNCATE audit_event",
+        ] {
+            let err = sqlx::query(sql).execute(&pool).await.unwrap_err();
+            let db_err = err.as_database_error().expect("a database error");
+            assert_eq!(db_err.code().as_deref(), Some("42501"), "{sql}: {db_err}");
+            assert!(db_err.message().contains("append-only"), "{sql}: {db_err}");
+        }
+        assert!(matches!(verify(&pool).await.unwrap(), ChainReport::Intact { events: 2, .. }));
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn an_edited_event_is_found(pool: PgPool) {
+        record_many(&pool, 5).await;
+        tamper(&pool, "UPDATE audit_event SET actor = 'mallory' WHERE seq = 3").await;
+        assert_eq!(
+            verify(&pool).await.unwrap(),
+            ChainReport::Broken { seq: 3, problem: ChainBreak::Altered }
+        );
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn an_edit_with_a_recomputed_hash_breaks_the_next_link(pool: PgPool) {
+        record_many(&pool, 5).await;
+        let mut event =
+            search(&pool, &AuditFilter { actor: Some("user1".into()), ..Default::default() }, None, 1)
+                .await
+                .unwrap()
+                .remove(0);
+        assert_eq!(event.seq, 2);
+        event.actor = "mallory".into();
+        let forged = hex::encode(event.expected_hash(&event.prev_hash));
+        tamper(
+            &pool,
+            &format!("UPDATE audit_event SET actor = 'mallory', hash = '\\x{forged}' WHERE seq = 2"),
+        )
+        .await;
+        assert_eq!(
+            verify(&pool).await.unwrap(),
+            ChainReport::Broken { seq: 3, problem: ChainBreak::Unlinked }
+        );
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn deleted_events_are_found(pool: PgPool) {
+        record_many(&pool, 5).await;
+        tamper(&pool, "DELETE FROM audit_event WHERE seq = 2").await;
+        assert_eq!(
+            verify(&pool).await.unwrap(),
+            ChainReport::Broken { seq: 2, problem: ChainBreak::Missing }
+        );
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_deleted_tail_is_found(pool: PgPool) {
+        record_many(&pool, 5).await;
+        tamper(&pool, "DELETE FROM audit_event WHERE seq >= 4").await;
+        assert_eq!(
+            verify(&pool).await.unwrap(),
+            ChainReport::Broken { seq: 4, problem: ChainBreak::TailRemoved }
+        );
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn concurrent_appends_form_one_chain(pool: PgPool) {
+        let tasks: Vec<_> = (0..24)
+            .map(|i| {
+                let pool = pool.clone();
+                tokio::spawn(async move { record(&pool, login(&format!("user{i}"))).await.unwrap().seq })
+            })
+            .collect();
+        let mut seqs = Vec::new();
+        for task in tasks {
+            seqs.push(task.await.unwrap());
+        }
+        seqs.sort();
+        assert_eq!(seqs, (1..=24).collect::<Vec<_>>());
+        assert!(matches!(verify(&pool).await.unwrap(), ChainReport::Intact { events: 24, .. }));
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn an_event_rolled_back_with_its_change_leaves_no_trace(pool: PgPool) {
+        let mut tx = pool.begin().await.unwrap();
+        append(&mut tx, login("alice")).await.unwrap();
+        tx.rollback().await.unwrap();
+        record(&pool, login("bob")).await.unwrap();
+        let events = search(&pool, &AuditFilter::default(), None, 10).await.unwrap();
+        assert_eq!(events.iter().map(|e| (e.seq, e.actor.as_str())).collect::<Vec<_>>(), vec![(1, "bob")]);
+        assert!(matches!(verify(&pool).await.unwrap(), ChainReport::Intact { events: 1, .. }));
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn search_filters_and_pages_newest_first(pool: PgPool) {
+        record_many(&pool, 3).await;
+        record(
+            &pool,
+            NewAuditEvent {
+                target: Some("page:/admin".into()),
+                ..NewAuditEvent::new("user1", AuditAction::AccessDenied)
+            },
+        )
+        .await
+        .unwrap();
+        let by_actor =
+            search(&pool, &AuditFilter { actor: Some("user1".into()), ..Default::default() }, None, 10)
+                .await
+                .unwrap();
+        assert_eq!(by_actor.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![4, 2]);
+        let denied = AuditFilter { action: Some("auth.access_denied".into()), ..Default::default() };
+        let found = search(&pool, &denied, None, 10).await.unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].target.as_deref(), Some("page:/admin"));
+        let page = search(&pool, &AuditFilter::default(), Some(3), 2).await.unwrap();
+        assert_eq!(page.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![2, 1]);
+        let future =
+            AuditFilter { from: Some(Utc::now() + chrono::Duration::hours(1)), ..Default::default() };
+        assert!(search(&pool, &future, None, 10).await.unwrap().is_empty());
+    }
+}

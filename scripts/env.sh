@@ -14,3 +14,20 @@ server_bin=$CARGO_TARGET_DIR/debug/server
 build_site() {
   (cd "$root" && cargo leptos build)
 }
+
+# start_identity_provider PORT STATE_DIR REDIRECT_URI...: the local OpenID provider in the
+# background (its pid in $identity_provider_pid, its log in STATE_DIR/provider.log), once it answers.
+start_identity_provider() {
+  local port=$1 state=$2; shift 2
+  local args=(--port "$port" --state "$state")
+  for uri in "$@"; do args+=(--redirect-uri "$uri"); done
+  mkdir -p "$state"
+  node "$root/identity-provider/server.mjs" "${args[@]}" >"$state/provider.log" 2>&1 &
+  identity_provider_pid=$!
+  for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$port/.well-known/openid-configuration" >/dev/null 2>&1 && return 0
+    kill -0 "$identity_provider_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "the identity provider did not start:" >&2; cat "$state/provider.log" >&2; return 1
+}

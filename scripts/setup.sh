@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what SettleDesk needs, and nothing that is already there.
-#   scripts/setup.sh dev   what ./dev needs: PostgreSQL, the wasm target, wasm-bindgen, cargo-leptos
+#   scripts/setup.sh dev   what ./dev needs: PostgreSQL, the wasm target, wasm-bindgen, cargo-leptos,
+#                          the local identity provider's npm packages
 #   scripts/setup.sh test  all of that, plus Chromium, sqlx-cli and the Playwright npm packages
 # Every step checks first, so a second run takes a second or two.
 set -euo pipefail
@@ -42,16 +43,22 @@ fi
 
 "$root/scripts/install-cargo-leptos.sh"
 
+# npm_install DIR: `npm ci` there, only when its lock file changed since the last install.
+npm_install() {
+  local dir=$1 stamp="$1/node_modules/.settledesk-lock"
+  if ! cmp -s "$dir/package-lock.json" "$stamp" 2>/dev/null; then
+    step "installing npm packages in ${dir#"$root"/} (npm ci)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$dir/package-lock.json" "$stamp"
+  fi
+}
+# The local identity provider (dev and tests sign in through it).
+npm_install "$root/identity-provider"
+
 if [ "$profile" = test ]; then
   if ! sqlx --version 2>/dev/null | grep -q "$SQLX_CLI_VERSION"; then
     step "installing sqlx-cli $SQLX_CLI_VERSION (one-time, ~4 minutes)"
     cargo install -q sqlx-cli --version "$SQLX_CLI_VERSION" --no-default-features --features postgres,rustls --locked
   fi
-  # npm ci only when the lock file changed since the last install.
-  stamp="$root/end2end/node_modules/.settledesk-lock"
-  if ! cmp -s "$root/end2end/package-lock.json" "$stamp" 2>/dev/null; then
-    step "installing the end-to-end test packages (npm ci)"
-    (cd "$root/end2end" && npm ci --no-audit --no-fund --loglevel=error)
-    cp "$root/end2end/package-lock.json" "$stamp"
-  fi
+  npm_install "$root/end2end"
 fi

@@ -19,6 +19,10 @@ pub enum AppError {
     Internal,
     #[error("SettleDesk could not be reached. Check your connection and try again.")]
     Communication,
+    #[error("Your session has ended. Sign in again to continue.")]
+    Unauthenticated,
+    #[error("You do not have permission to do that.")]
+    Forbidden,
 }
 
 impl FromServerFnError for AppError {
@@ -80,5 +84,37 @@ pub fn ErrorNotice(errors: ArcRwSignal<Errors>) -> impl IntoView {
                 }}
             </ul>
         </div>
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    fn render_failing(error: leptos::error::Error) -> String {
+        let owner = Owner::new();
+        owner.set();
+        view! {
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
+                {Err::<(), _>(error)}
+            </ErrorBoundary>
+        }
+        .to_html()
+    }
+
+    #[test]
+    fn the_error_boundary_shows_our_message() {
+        let html = render_failing(AppError::Unavailable.into());
+        assert!(html.contains("This part of the page could not be shown."), "{html}");
+        assert!(html.contains("The database is not available right now."), "{html}");
+        assert!(html.contains(r#"role="alert""#), "{html}");
+    }
+
+    #[test]
+    fn the_error_boundary_never_shows_a_foreign_error_text() {
+        let foreign = std::io::Error::other("connection to 10.1.2.3:5432 refused; password for user app");
+        let html = render_failing(foreign.into());
+        assert!(!html.contains("10.1.2.3") && !html.contains("password"), "{html}");
+        assert!(html.contains("Something went wrong on our side."), "{html}");
     }
 }

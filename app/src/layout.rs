@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::auth::{fetch_session_view, SessionView};
+
 /// One entry of the main navigation.
 struct NavItem {
     href: &'static str,
@@ -25,6 +27,8 @@ pub fn Layout(children: Children) -> impl IntoView {
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     let nav_open = RwSignal::new(true);
+    // Who is signed in and which sections they may open; the server decided both.
+    let session = Resource::new_blocking(|| (), |_| fetch_session_view());
 
     view! {
         <div
@@ -52,17 +56,21 @@ pub fn Layout(children: Children) -> impl IntoView {
                 </a>
                 <span class="brand-tagline">"Card settlement reconciliation"</span>
                 <div class="user-slot" data-test="user-slot">
-                    <span class="user-none">"Not signed in"</span>
+                    <Suspense>
+                        {move || Suspend::new(async move {
+                            session.await.ok().map(|s| view! { <SignedInAs session=s/> })
+                        })}
+                    </Suspense>
                 </div>
             </header>
             <div class="frame">
                 <nav id="main-nav" class="sidenav" aria-label="Main">
-                    <ul>
-                        {NAV_ITEMS
-                            .iter()
-                            .map(|item| view! { <li><A href=item.href exact=true>{item.label}</A></li> })
-                            .collect_view()}
-                    </ul>
+                    <Suspense>
+                        {move || Suspend::new(async move {
+                            let sections = session.await.map(|s| s.sections).unwrap_or_default();
+                            view! { <NavList sections/> }
+                        })}
+                    </Suspense>
                 </nav>
                 <main id="main" tabindex="-1">{children()}</main>
             </div>
@@ -71,6 +79,33 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <a href="/preferences">"Display preferences"</a>
             </footer>
         </div>
+    }
+}
+
+/// The main navigation, limited to the sections the person may open.
+#[component]
+fn NavList(sections: Vec<String>) -> impl IntoView {
+    view! {
+        <ul>
+            {NAV_ITEMS
+                .iter()
+                .filter(|item| sections.iter().any(|s| s == item.href))
+                .map(|item| view! { <li><A href=item.href exact=true>{item.label}</A></li> })
+                .collect_view()}
+        </ul>
+    }
+}
+
+/// The signed-in person and the way out. Signing out is a plain form post, so it works without
+/// JavaScript and carries the browser's Origin for the cross-site check.
+#[component]
+fn SignedInAs(session: SessionView) -> impl IntoView {
+    view! {
+        <span class="user-name" data-test="user-name">{session.display_name}</span>
+        <span class="user-roles">{session.roles.join(", ")}</span>
+        <form method="post" action="/auth/logout" class="sign-out">
+            <button type="submit" class="button small">"Sign out"</button>
+        </form>
     }
 }
 

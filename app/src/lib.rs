@@ -3,6 +3,7 @@
 //! Built twice: with `ssr` into the server (which renders pages and runs server functions) and with
 //! `hydrate` into the WebAssembly bundle that makes the rendered pages interactive.
 
+pub mod auth;
 pub mod error;
 pub mod layout;
 pub mod pages;
@@ -11,6 +12,7 @@ pub mod preferences;
 pub mod request;
 #[cfg(feature = "ssr")]
 pub mod state;
+pub mod url;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -19,7 +21,8 @@ use leptos_router::{path, SsrMode};
 
 use crate::layout::Layout;
 use crate::pages::{
-    dashboard::DashboardPage, not_found::NotFoundPage, placeholders::*, preferences::PreferencesPage,
+    audit::AuditPage, dashboard::DashboardPage, not_found::NotFoundPage, placeholders::*,
+    preferences::PreferencesPage,
 };
 
 /// The name of the compiled WebAssembly, JavaScript and CSS bundle under `/pkg`.

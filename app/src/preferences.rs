@@ -37,6 +37,7 @@ pub struct DisplayPreferences {
 
 #[server(endpoint = "preferences")]
 pub async fn fetch_display_preferences() -> Result<DisplayPreferences, AppError> {
+    crate::auth::server::require(domain::access::Permission::ViewDashboard).await?;
     let state = crate::state::AppState::from_context()?;
     let (zone, is_default) = viewer::time_zone(&state.pool).await?;
     Ok(DisplayPreferences { time_zone: zone.name().to_owned(), is_default })
@@ -44,6 +45,7 @@ pub async fn fetch_display_preferences() -> Result<DisplayPreferences, AppError>
 
 #[server(endpoint = "preferences/time-zone")]
 pub async fn set_time_zone(time_zone: String) -> Result<(), AppError> {
+    crate::auth::server::require(domain::access::Permission::ViewDashboard).await?;
     let zone = domain::calendar::parse_time_zone(&time_zone).map_err(|e| AppError::Invalid(e.to_string()))?;
     let cookie = format!(
         "{}={}; Path=/; Max-Age={}; SameSite=Lax; HttpOnly",

@@ -148,7 +148,7 @@ pub async fn append(conn: &mut PgConnection, event: NewAuditEvent) -> Result<Aud
              before_state, after_state, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         record.seq,
-        record.occurred_at,
+        record.occurred_at as _,
         record.actor,
         record.session_ref,
         record.address,
@@ -227,9 +227,9 @@ pub async fn verify(pool: &PgPool) -> Result<ChainReport, sqlx::Error> {
     loop {
         let batch = sqlx::query_as!(
             AuditEvent,
-            "SELECT seq, occurred_at, actor, session_ref, address, action, target,
-                    before_state, after_state, prev_hash, hash
-             FROM audit_event WHERE seq >= $1 ORDER BY seq LIMIT $2",
+            r#"SELECT seq, occurred_at AS "occurred_at: DateTime<Utc>", actor, session_ref, address, action,
+                      target, before_state, after_state, prev_hash, hash
+               FROM audit_event WHERE seq >= $1 ORDER BY seq LIMIT $2"#,
             expected_seq,
             BATCH
         )
@@ -284,8 +284,8 @@ pub async fn search(
 ) -> Result<Vec<AuditEvent>, sqlx::Error> {
     sqlx::query_as!(
         AuditEvent,
-        "SELECT seq, occurred_at, actor, session_ref, address, action, target,
-                before_state, after_state, prev_hash, hash
+        r#"SELECT seq, occurred_at AS "occurred_at: DateTime<Utc>", actor, session_ref, address, action,
+                  target, before_state, after_state, prev_hash, hash
          FROM audit_event
          WHERE ($1::text IS NULL OR actor = $1)
            AND ($2::text IS NULL OR action = $2)
@@ -294,12 +294,12 @@ pub async fn search(
            AND ($5::timestamptz IS NULL OR occurred_at < $5)
            AND ($6::bigint IS NULL OR seq < $6)
          ORDER BY seq DESC
-         LIMIT $7",
+         LIMIT $7"#,
         filter.actor,
         filter.action,
         filter.target,
-        filter.from,
-        filter.until,
+        filter.from as _,
+        filter.until as _,
         before_seq,
         limit
     )

@@ -4,7 +4,7 @@
 //! a payment made after the cutoff belongs to D + 1. Times are kept in UTC everywhere else, and are
 //! converted to a person's zone only for display.
 
-use chrono::{DateTime, Days, LocalResult, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
+use chrono::{DateTime, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
 pub use chrono_tz::Tz;
 use sqlx::PgPool;
 
@@ -37,35 +37,46 @@ impl BusinessDaySchedule {
         }
     }
 
-    /// The instant `date` closes.
-    ///
-    /// On a daylight-saving change the cutoff wall time can occur twice or not at all; like most
-    /// calendars we take the earlier of two, and a time that falls into a gap is read with the
-    /// offset in force before the gap (so 02:30 on a spring-forward night closes at 03:30 new time).
+    /// The instant `date` closes: its cutoff wall time, read as [`local_instant`] reads it.
     pub fn cutoff_instant(&self, date: NaiveDate) -> DateTime<Utc> {
-        let wall = date.and_time(self.cutoff);
-        match self.time_zone.from_local_datetime(&wall) {
-            LocalResult::Single(t) => t.with_timezone(&Utc),
-            LocalResult::Ambiguous(earlier, _) => earlier.with_timezone(&Utc),
-            LocalResult::None => {
-                // Twelve hours before is safely before any gap, and no zone changes offset twice a day.
-                let before_gap = wall - chrono::Duration::hours(12);
-                let offset = self
-                    .time_zone
-                    .offset_from_local_datetime(&before_gap)
-                    .earliest()
-                    .map(|o| o.fix())
-                    .unwrap_or_else(|| Utc.fix());
-                (wall - offset).and_utc()
-            }
+        local_instant(date.and_time(self.cutoff), self.time_zone)
+    }
+}
+
+/// Midnight starting `date` in `zone`, as an instant.
+pub fn start_of_day(date: NaiveDate, zone: Tz) -> DateTime<Utc> {
+    local_instant(date.and_time(NaiveTime::MIN), zone)
+}
+
+/// The instant a wall-clock time in `zone` names.
+///
+/// On a daylight-saving change a wall time can occur twice or not at all; like most calendars we
+/// take the earlier of two, and a time that falls into a gap is read with the offset in force
+/// before the gap (so 02:30 on a spring-forward night is 03:30 new time).
+pub fn local_instant(wall: NaiveDateTime, zone: Tz) -> DateTime<Utc> {
+    match zone.from_local_datetime(&wall) {
+        LocalResult::Single(t) => t.with_timezone(&Utc),
+        LocalResult::Ambiguous(earlier, _) => earlier.with_timezone(&Utc),
+        LocalResult::None => {
+            // Twelve hours before is safely before any gap, and no zone changes offset twice a day.
+            let before_gap = wall - chrono::Duration::hours(12);
+            let offset = zone
+                .offset_from_local_datetime(&before_gap)
+                .earliest()
+                .map(|o| o.fix())
+                .unwrap_or_else(|| Utc.fix());
+            (wall - offset).and_utc()
         }
     }
 }
 
 /// Reads the cutoff schedule from the database.
 pub async fn load_schedule(pool: &PgPool) -> Result<BusinessDaySchedule, ScheduleError> {
-    let row =
-        sqlx::query!("SELECT time_zone, cutoff_local FROM business_day_schedule").fetch_one(pool).await?;
+    let row = sqlx::query!(
+        r#"SELECT time_zone, cutoff_local AS "cutoff_local: NaiveTime" FROM business_day_schedule"#
+    )
+    .fetch_one(pool)
+    .await?;
     Ok(BusinessDaySchedule { time_zone: parse_time_zone(&row.time_zone)?, cutoff: row.cutoff_local })
 }
 
@@ -148,6 +159,16 @@ mod tests {
         let closes = schedule.cutoff_instant(d);
         assert_eq!(schedule.open_business_date(closes - chrono::Duration::seconds(1)), d);
         assert_eq!(schedule.open_business_date(closes), date("2026-11-24"));
+    }
+
+    #[test]
+    fn a_day_starts_at_local_midnight() {
+        let shanghai = chrono_tz::Asia::Shanghai;
+        assert_eq!(start_of_day(date("2026-11-23"), shanghai), utc("2026-11-22T16:00:00Z"));
+        assert_eq!(
+            start_of_day(date("2026-11-23"), chrono_tz::America::New_York),
+            utc("2026-11-23T05:00:00Z")
+        );
     }
 
     #[test]

@@ -1,4 +1,8 @@
 //! The PostgreSQL system of record: connection pool, migrations and the schema check behind `/readyz`.
+//!
+//! Dates and times are `chrono` types. sqlx's `time` feature is also on (the session store needs
+//! it), and with both on the query macros default to `time`: so timestamp columns are read with a
+//! type override (`col AS "col: DateTime<Utc>"`) and bound with `value as _`.
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -3,6 +3,7 @@
 //! Nothing here knows about Leptos, axum or HTTP: the web crates call into this one, so every rule
 //! can be unit-tested, fuzzed and benchmarked on its own.
 
+pub mod access;
 pub mod audit;
 pub mod calendar;
 pub mod db;

@@ -1,9 +1,10 @@
 import { test, expect } from '@playwright/test';
+import { signIn, USERS, waitForHydration } from './helpers';
 
 test('without JavaScript, the preferences form saves a time zone through its server function', async ({ browser }) => {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
-  await page.goto('/preferences');
+  await signIn(page, USERS.viewer, '/preferences');
   await expect(page.locator('[data-test="current-time-zone"]')).toContainText('America/New_York');
 
   await page.getByLabel('Show times in').selectOption('Asia/Shanghai');
@@ -25,9 +26,10 @@ test('without JavaScript, the preferences form saves a time zone through its ser
 test('without JavaScript, a forged time zone is refused with a clear message and changes nothing', async ({ browser, baseURL }) => {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
+  await signIn(page, USERS.viewer, '/preferences');
   const response = await context.request.post('/api/preferences/time-zone', {
     form: { time_zone: 'Mars/Olympus_Mons' },
-    headers: { Accept: 'text/html', Referer: `${baseURL}/preferences` },
+    headers: { Accept: 'text/html', Referer: `${baseURL}/preferences`, Origin: baseURL! },
     maxRedirects: 0,
   });
   expect(response.status()).toBe(302);
@@ -40,8 +42,8 @@ test('without JavaScript, a forged time zone is refused with a clear message and
 });
 
 test('with JavaScript, the same form saves in place', async ({ page }) => {
-  await page.goto('/preferences');
-  await expect(page.locator('.app')).toHaveAttribute('data-hydrated', 'true');
+  await signIn(page, USERS.associate, '/preferences');
+  await waitForHydration(page);
   await page.getByLabel('Show times in').selectOption('Europe/London');
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByRole('status')).toHaveText('Saved.');

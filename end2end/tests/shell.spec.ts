@@ -1,27 +1,10 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-
-const SECTIONS = ['Dashboard', 'Reports', 'Exceptions', 'Ledger', 'Audit', 'Admin'];
-
-async function waitForHydration(page: Page) {
-  await expect(page.locator('.app')).toHaveAttribute('data-hydrated', 'true');
-}
-
-test('every section is reachable from the main navigation, with landmarks in place', async ({ page }) => {
-  await page.goto('/');
-  await expect(page.getByRole('banner')).toContainText('SettleDesk');
-  await expect(page.getByRole('main')).toBeVisible();
-  const nav = page.getByRole('navigation', { name: 'Main' });
-  for (const section of SECTIONS) {
-    await nav.getByRole('link', { name: section, exact: true }).click();
-    await expect(page.getByRole('heading', { level: 1, name: section })).toBeVisible();
-    await expect(nav.getByRole('link', { name: section, exact: true })).toHaveAttribute('aria-current', 'page');
-    await expect(page).toHaveTitle(`${section} · SettleDesk`);
-  }
-});
+import { signIn, USERS, waitForHydration } from './helpers';
 
 test('pages have no detectable accessibility violations', async ({ page }) => {
-  for (const path of ['/', '/reports', '/preferences', '/no-such-page']) {
+  await signIn(page, USERS.admin);
+  for (const path of ['/', '/reports', '/audit', '/preferences', '/no-such-page']) {
     await page.goto(path);
     await waitForHydration(page);
     const results = await new AxeBuilder({ page }).analyze();
@@ -30,7 +13,7 @@ test('pages have no detectable accessibility violations', async ({ page }) => {
 });
 
 test('the dashboard shows the open business date and a healthy database', async ({ page }) => {
-  await page.goto('/');
+  await signIn(page, USERS.associate);
   const businessDate = page.locator('[data-test="business-date"]');
   await expect(businessDate.getByRole('heading', { name: 'Open business date' })).toBeVisible();
   await expect(businessDate).toContainText('18:00 America/New_York');
@@ -40,7 +23,7 @@ test('the dashboard shows the open business date and a healthy database', async 
 });
 
 test('the navigation toggle works once the page has hydrated', async ({ page }) => {
-  await page.goto('/');
+  await signIn(page, USERS.associate);
   await waitForHydration(page);
   const toggle = page.getByRole('button', { name: 'Show or hide navigation' });
   const nav = page.getByRole('navigation', { name: 'Main' });
@@ -55,7 +38,7 @@ test('the navigation toggle works once the page has hydrated', async ({ page }) 
 test('without the WebAssembly the navigation toggle does nothing', async ({ browser }) => {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
-  await page.goto('/');
+  await signIn(page, USERS.associate);
   await expect(page.locator('.app')).toHaveAttribute('data-hydrated', 'false');
   const toggle = page.getByRole('button', { name: 'Show or hide navigation' });
   await toggle.click();
@@ -65,6 +48,7 @@ test('without the WebAssembly the navigation toggle does nothing', async ({ brow
 });
 
 test('an unknown address gets a 404 page inside the layout', async ({ page }) => {
+  await signIn(page, USERS.viewer);
   const response = await page.goto('/no-such-page');
   expect(response?.status()).toBe(404);
   await expect(page.getByRole('heading', { level: 1, name: 'Page not found' })).toBeVisible();

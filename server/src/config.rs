@@ -10,10 +10,16 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use domain::access::RoleMapping;
 use sqlx::postgres::PgConnectOptions;
 
 /// The local default database: the private cluster that `./dev` starts.
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:54320/settledesk";
+/// The local default identity provider: the one in `identity-provider/` that `./dev` starts.
+const DEFAULT_OIDC_ISSUER: &str = "http://127.0.0.1:3100";
+const DEFAULT_OIDC_CLIENT_SECRET: &str = "settledesk-local-client-secret";
+const DEFAULT_ROLE_GROUPS: &str = "viewer=settledesk-viewers,associate=settledesk-associates,\
+    approver=settledesk-approvers,admin=settledesk-admins";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -38,6 +44,33 @@ pub struct Config {
     pub log_format: LogFormat,
     /// How long in-flight requests may take to finish after a shutdown signal.
     pub shutdown_grace: Duration,
+    pub auth: AuthConfig,
+}
+
+/// Sign-in through the bank's OpenID Connect provider, and the sessions that follow.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// The portal's own address as browsers reach it: the OIDC redirect URL is built from it,
+    /// cross-site requests are told apart by it, and an `https` one makes cookies `Secure`.
+    pub public_url: String,
+    pub issuer_url: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub role_mapping: RoleMapping,
+    /// A session unused for this long ends.
+    pub idle_timeout: Duration,
+    /// A session ends this long after sign-in, however busy.
+    pub max_lifetime: Duration,
+}
+
+impl AuthConfig {
+    pub fn redirect_url(&self) -> String {
+        format!("{}/auth/callback", self.public_url)
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -105,6 +138,25 @@ impl Config {
                 .into(),
             log_format,
             shutdown_grace: Duration::from_secs(settings.parse_or("SETTLEDESK_SHUTDOWN_GRACE_SECS", 20)?),
+            auth: AuthConfig {
+                public_url: required("SETTLEDESK_PUBLIC_URL", "http://127.0.0.1:3000")?
+                    .trim_end_matches('/')
+                    .to_owned(),
+                issuer_url: required("SETTLEDESK_OIDC_ISSUER", DEFAULT_OIDC_ISSUER)?,
+                client_id: required("SETTLEDESK_OIDC_CLIENT_ID", "settledesk")?,
+                client_secret: Secret(required("SETTLEDESK_OIDC_CLIENT_SECRET", DEFAULT_OIDC_CLIENT_SECRET)?),
+                role_mapping: RoleMapping::parse(&required("SETTLEDESK_ROLE_GROUPS", DEFAULT_ROLE_GROUPS)?)
+                    .map_err(|e| ConfigError::Invalid {
+                    name: "SETTLEDESK_ROLE_GROUPS",
+                    reason: e.to_string(),
+                })?,
+                idle_timeout: Duration::from_secs(
+                    settings.parse_or("SETTLEDESK_SESSION_IDLE_SECS", 15 * 60)?,
+                ),
+                max_lifetime: Duration::from_secs(
+                    settings.parse_or("SETTLEDESK_SESSION_MAX_SECS", 12 * 3600)?,
+                ),
+            },
         })
     }
 
@@ -197,10 +249,18 @@ mod tests {
             ("DATABASE_URL", "postgres://app:pw@db.internal/settledesk"),
             ("SETTLEDESK_LISTEN_ADDR", "0.0.0.0:8080"),
             ("SETTLEDESK_LOG_FORMAT", "json"),
+            ("SETTLEDESK_PUBLIC_URL", "https://settledesk.bank.example/"),
+            ("SETTLEDESK_OIDC_ISSUER", "https://sso.bank.example"),
+            ("SETTLEDESK_OIDC_CLIENT_ID", "settledesk-prod"),
+            ("SETTLEDESK_OIDC_CLIENT_SECRET", "s3cret"),
+            ("SETTLEDESK_ROLE_GROUPS", "viewer=helpdesk,associate=recon,approver=ops-leads,admin=it-ops"),
         ])
         .unwrap();
         assert_eq!(config.mode, Mode::Production);
         assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(config.auth.redirect_url(), "https://settledesk.bank.example/auth/callback");
+        assert!(config.auth.secure_cookies());
+        assert!(!format!("{config:?}").contains("s3cret"));
     }
 
     #[test]
@@ -209,6 +269,8 @@ mod tests {
         assert!(matches!(err, ConfigError::Invalid { name: "SETTLEDESK_LISTEN_ADDR", .. }), "{err}");
         let err = config(&[("SETTLEDESK_ENV", "staging")]).unwrap_err();
         assert!(matches!(err, ConfigError::Invalid { name: "SETTLEDESK_ENV", .. }), "{err}");
+        let err = config(&[("SETTLEDESK_ROLE_GROUPS", "root=wheel")]).unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { name: "SETTLEDESK_ROLE_GROUPS", .. }), "{err}");
         let err = config(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
         assert!(matches!(err, ConfigError::Invalid { name: "DATABASE_URL", .. }), "{err}");
     }

@@ -1,19 +1,47 @@
 //! The HTTP surface: routes and the middleware every request passes through.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use app::state::AppState;
+use axum::extract::FromRef;
 use axum::http::{HeaderName, Request, StatusCode};
-use axum::routing::get;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
 use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use sqlx::PgPool;
 use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::{ServeDir, ServeFile};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use crate::auth::{self, csrf::PortalOrigin, Auth};
 use crate::health;
+
+/// What axum handlers share: the [`AppState`] that pages and server functions see, plus what only
+/// the server needs (sign-in).
+#[derive(Clone, FromRef)]
+pub struct ServerState {
+    pub app: AppState,
+    pub auth: Arc<Auth>,
+}
+
+impl FromRef<ServerState> for LeptosOptions {
+    fn from_ref(state: &ServerState) -> Self {
+        state.app.leptos_options.clone()
+    }
+}
+
+impl FromRef<ServerState> for PgPool {
+    fn from_ref(state: &ServerState) -> Self {
+        state.app.pool.clone()
+    }
+}
 
 /// Set on the request (unless a proxy already did) and echoed on the response.
 const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static(app::request::REQUEST_ID_HEADER);
@@ -21,16 +49,40 @@ const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static(app::request::REQU
 /// Longest a handler may take to produce response headers (downloads stream after that).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(app::App);
-    let shell_options = state.leptos_options.clone();
+pub fn router(state: ServerState) -> Router {
+    let site_root = std::path::PathBuf::from(state.app.leptos_options.site_root.as_ref());
+    let app_state = state.app.clone();
+    let provide_app_state = move || provide_context(app_state.clone());
+    let shell_options = state.app.leptos_options.clone();
+
+    // Everything a person reaches: behind sign-in (the guard) and server-side sessions.
+    let portal = Router::new()
+        .route("/auth/login", get(auth::routes::login))
+        .route("/auth/callback", get(auth::routes::callback))
+        .route("/auth/logout", post(auth::routes::logout))
+        .route("/auth/signed-out", get(auth::routes::signed_out))
+        .leptos_routes_with_context(
+            &state,
+            generate_route_list(app::App),
+            provide_app_state.clone(),
+            move || app::shell(shell_options.clone()),
+        )
+        // Any other address: the 404 page, rendered in the layout.
+        .fallback(leptos_axum::file_and_error_handler_with_context::<ServerState, _>(
+            provide_app_state,
+            app::shell,
+        ))
+        .layer(from_fn_with_state(state.clone(), auth::guard::require_sign_in))
+        .layer(auth::session_layer(state.app.pool.clone(), &state.auth.config));
+
+    let origin = PortalOrigin::of(&state.auth.config.public_url);
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        // Pages and server functions; both get `AppState` through Leptos context.
-        .leptos_routes(&state, routes, move || app::shell(shell_options.clone()))
-        // Static files from the site root (the wasm bundle, styles, icons), else the 404 page.
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        // The wasm bundle, styles and icons: public, and no session lookup for them.
+        .nest_service("/pkg", ServeDir::new(site_root.join("pkg")))
+        .route_service("/favicon.svg", ServeFile::new(site_root.join("favicon.svg")))
+        .merge(portal)
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
@@ -40,13 +92,14 @@ pub fn router(state: AppState) -> Router {
                         .on_response(DefaultOnResponse::new().level(Level::INFO)),
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
-                .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT)),
+                .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+                .layer(from_fn_with_state(origin, auth::csrf::refuse_cross_site)),
         )
         .with_state(state)
 }
 
 /// Every log line of a request carries its id, method and path (never the query, which may hold
-/// search terms about customers).
+/// search terms about customers, or a sign-in code).
 fn request_span<B>(request: &Request<B>) -> tracing::Span {
     let request_id = request.headers().get(&REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("-");
     tracing::info_span!(

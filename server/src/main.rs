@@ -1,5 +1,6 @@
 //! The SettleDesk server: one binary for the web portal and the operational commands.
 
+mod auth;
 mod config;
 mod health;
 mod http;

@@ -8,7 +8,9 @@ use leptos::config::{Env, LeptosOptions};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::auth::Auth;
 use crate::config::{Config, Mode};
+use crate::http::ServerState;
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let pool = domain::db::lazy_pool(config.database_options(), config.db_max_connections);
@@ -22,8 +24,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             Mode::Production => Env::PROD,
         })
         .build();
-    let state = AppState { leptos_options, pool: pool.clone() };
+    let auth = Auth::new(config.auth.clone()).context("setting up sign-in")?;
+    let state =
+        ServerState { app: AppState { leptos_options, pool: pool.clone() }, auth: std::sync::Arc::new(auth) };
     let router = crate::http::router(state);
+    spawn_expired_session_cleanup(pool.clone());
 
     let listener = TcpListener::bind(config.listen_addr)
         .await
@@ -53,6 +58,22 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     pool.close().await;
     tracing::info!("SettleDesk stopped");
     Ok(())
+}
+
+/// Deletes sessions past their expiry every few minutes (expired ones are already refused on read).
+fn spawn_expired_session_cleanup(pool: sqlx::PgPool) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
+        loop {
+            every.tick().await;
+            if let Err(e) = sqlx::query("DELETE FROM tower_sessions.session WHERE expiry_date < now()")
+                .execute(&pool)
+                .await
+            {
+                tracing::debug!(error = %e, "expired-session cleanup skipped");
+            }
+        }
+    });
 }
 
 async fn shutdown_signal() {

@@ -24,6 +24,7 @@ pub async fn fetch_dashboard_overview() -> Result<DashboardOverview, AppError> {
     use crate::preferences::viewer;
     use domain::db::SchemaStatus;
 
+    crate::auth::server::require(domain::access::Permission::ViewDashboard).await?;
     let state = crate::state::AppState::from_context()?;
     let schedule = viewer::operating_schedule(&state.pool).await?;
     let (viewer_zone, _) = viewer::time_zone(&state.pool).await?;

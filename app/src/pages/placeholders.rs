@@ -62,20 +62,6 @@ pub fn LedgerPage() -> impl IntoView {
 }
 
 #[component]
-pub fn AuditPage() -> impl IntoView {
-    view! {
-        <ComingSoon
-            title="Audit"
-            lede="The tamper-evident record of who did what, and when."
-            items=&[
-                "Search by actor, action, target and time",
-                "Verification of the hash chain, showing the first break if there is one",
-            ]
-        />
-    }
-}
-
-#[component]
 pub fn AdminPage() -> impl IntoView {
     view! {
         <ComingSoon

@@ -1,0 +1,119 @@
+//! The middleware in front of every page and server function.
+
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::audit::{AuditAction, NewAuditEvent};
+use tower_sessions::Session;
+
+use super::{client_address, has_session_cookie, now_unix, pages, USER_KEY};
+use crate::config::AuthConfig;
+use crate::http::ServerState;
+use app::auth::server::{page_permission, User};
+
+/// Server functions live under this prefix; they answer 401 instead of redirecting.
+const API_PREFIX: &str = "/api/";
+
+/// Resolves the session to a [`User`] (in the request's extensions for pages and server functions),
+/// redirects strangers to sign in (401 for the API), and refuses pages the role may not open (403,
+/// audited). `/auth/*` is open: it is how one signs in.
+pub async fn require_sign_in(
+    State(state): State<ServerState>,
+    session: Session,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path().to_owned();
+    if path.starts_with("/auth/") {
+        return next.run(request).await;
+    }
+    let came_with_cookie = has_session_cookie(request.headers());
+    let user = match signed_in_user(&session, came_with_cookie, &state.auth.config).await {
+        Ok(SessionState::SignedIn(user)) => Some(user),
+        Ok(SessionState::Anonymous) => None,
+        Ok(SessionState::Expired) => {
+            if path.starts_with(API_PREFIX) {
+                return (StatusCode::UNAUTHORIZED, "Your session has ended. Sign in again.").into_response();
+            }
+            // Ask the provider for the password again, even if its own session is still alive.
+            return Redirect::to(&login_url(&request, true)).into_response();
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "session store failed");
+            return pages::message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "SettleDesk is unavailable",
+                "Your session could not be read. Please try again in a minute.",
+                ("/", "Try again"),
+            );
+        }
+    };
+    let Some(user) = user else {
+        if path.starts_with(API_PREFIX) {
+            return (StatusCode::UNAUTHORIZED, "Sign in first.").into_response();
+        }
+        return Redirect::to(&login_url(&request, false)).into_response();
+    };
+    if !path.starts_with(API_PREFIX) {
+        let needed = page_permission(&path);
+        if !user.can(needed) {
+            let event = NewAuditEvent {
+                target: Some(format!("page:{path}")),
+                after: Some(serde_json::json!({ "needed": format!("{needed:?}") })),
+                ..user.audit_event(AuditAction::AccessDenied, client_address(request.extensions()))
+            };
+            if let Err(e) = domain::audit::record(&state.app.pool, event).await {
+                tracing::error!(error = %e, "could not record a refusal");
+            }
+            return pages::forbidden();
+        }
+    }
+    request.extensions_mut().insert(user);
+    let mut response = next.run(request).await;
+    // Pages and answers about signed-in work may carry customer data: never cache them.
+    response.headers_mut().insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Sign-in, then back to what was asked for.
+fn login_url(request: &Request, expired: bool) -> String {
+    let wanted = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let reauthenticate = if expired { "&reauthenticate=1" } else { "" };
+    format!("/auth/login?next={}{reauthenticate}", app::url::encode_component(wanted))
+}
+
+enum SessionState {
+    SignedIn(User),
+    Anonymous,
+    /// There was a signed-in session and it has ended (a timeout), or the cookie names no session
+    /// at all (ended long ago, or tampered with).
+    Expired,
+}
+
+/// The session's user, unless the session has been idle or alive too long (then it is ended).
+/// Activity is written back at most every tenth of the idle timeout (and at least every minute),
+/// which keeps the session alive without a database write on every request.
+async fn signed_in_user(
+    session: &Session,
+    came_with_cookie: bool,
+    config: &AuthConfig,
+) -> Result<SessionState, tower_sessions::session::Error> {
+    let Some(mut user) = session.get::<User>(USER_KEY).await? else {
+        // A cookie whose session the store does not know is treated as an ended session.
+        let unknown = came_with_cookie && session.is_empty().await;
+        return Ok(if unknown { SessionState::Expired } else { SessionState::Anonymous });
+    };
+    let now = now_unix();
+    let idle = config.idle_timeout.as_secs() as i64;
+    if now - user.last_seen >= idle || now - user.signed_in_at >= config.max_lifetime.as_secs() as i64 {
+        tracing::info!(session_ref = %user.session_ref, "session ended by timeout");
+        session.flush().await?;
+        return Ok(SessionState::Expired);
+    }
+    if now - user.last_seen >= (idle / 10).clamp(1, 60) {
+        user.last_seen = now;
+        session.insert(USER_KEY, &user).await?;
+    }
+    Ok(SessionState::SignedIn(user))
+}

@@ -1,0 +1,262 @@
+//! The sign-in and sign-out endpoints.
+
+use axum::extract::{Query, State};
+use axum::http::{Extensions, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::audit::{AuditAction, NewAuditEvent};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::oidc::{OidcError, PendingLogin};
+use super::{client_address, expire_in, now_unix, pages, PENDING_LOGIN_KEY, USER_KEY};
+
+/// How long a sign-in may take at the provider.
+const SIGN_IN_WINDOW: std::time::Duration = std::time::Duration::from_secs(600);
+use crate::http::ServerState;
+use app::auth::server::User;
+
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    /// Set after a session timed out: the provider must ask for the password again.
+    #[serde(default)]
+    reauthenticate: Option<String>,
+}
+
+/// Only a local path may be a destination after sign-in (no open redirect to another site).
+fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+fn session_failure(e: tower_sessions::session::Error) -> Response {
+    unavailable(&e)
+}
+
+fn unavailable(cause: &dyn std::fmt::Display) -> Response {
+    tracing::error!(error = %cause, "sign-in could not be kept");
+    pages::message(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Sign-in is unavailable",
+        "SettleDesk could not keep your session. Please try again in a minute.",
+        ("/", "Try again"),
+    )
+}
+
+pub async fn login(
+    State(state): State<ServerState>,
+    session: Session,
+    Query(query): Query<LoginQuery>,
+) -> Response {
+    let return_to = local_path(query.next.as_deref());
+    match session.get::<User>(USER_KEY).await {
+        Ok(Some(_)) => return Redirect::to(&return_to).into_response(),
+        Ok(None) => {}
+        Err(e) => return session_failure(e),
+    }
+    match state.auth.oidc.begin(return_to, query.reauthenticate.is_some()).await {
+        Ok((provider_url, pending)) => {
+            expire_in(&session, SIGN_IN_WINDOW);
+            // Saved here rather than by the session layer, so a failure gets a proper page.
+            match session.insert(PENDING_LOGIN_KEY, pending).await {
+                Ok(()) => match session.save().await {
+                    Ok(()) => Redirect::to(&provider_url).into_response(),
+                    Err(e) => session_failure(e),
+                },
+                Err(e) => session_failure(e),
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start sign-in");
+            pages::message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sign-in is unavailable",
+                "The bank's sign-in service could not be reached. Please try again in a minute.",
+                ("/auth/login", "Try again"),
+            )
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+/// Why a sign-in failed: recorded in the audit trail, and logged (never with tokens or codes).
+struct Failure {
+    reason: String,
+    actor: String,
+    status: StatusCode,
+    title: &'static str,
+    text: &'static str,
+}
+
+impl Failure {
+    fn stale(reason: impl Into<String>) -> Self {
+        Failure {
+            reason: reason.into(),
+            actor: "anonymous".into(),
+            status: StatusCode::BAD_REQUEST,
+            title: "Sign-in could not be completed",
+            text: "This sign-in link has expired, was already used, or did not start here. Please sign in again.",
+        }
+    }
+}
+
+pub async fn callback(
+    State(state): State<ServerState>,
+    session: Session,
+    extensions: Extensions,
+    Query(query): Query<CallbackQuery>,
+) -> Response {
+    let address = client_address(&extensions);
+    let pending = match session.remove::<PendingLogin>(PENDING_LOGIN_KEY).await {
+        Ok(pending) => pending,
+        Err(e) => return session_failure(e),
+    };
+    let outcome = match pending {
+        None => Err(Failure::stale("no sign-in in progress in this session (expired, replayed or forged)")),
+        Some(pending) => finish(&state, &pending, query).await.map(|user| (user, pending.return_to)),
+    };
+    let (user, return_to) = match outcome {
+        Ok(done) => done,
+        Err(failure) => {
+            tracing::warn!(reason = %failure.reason, "sign-in failed");
+            let event = NewAuditEvent {
+                address,
+                after: Some(serde_json::json!({ "reason": failure.reason })),
+                ..NewAuditEvent::new(failure.actor, AuditAction::LoginFailed)
+            };
+            if let Err(e) = domain::audit::record(&state.app.pool, event).await {
+                tracing::error!(error = %e, "could not record a failed sign-in");
+            }
+            return pages::message(failure.status, failure.title, failure.text, ("/auth/login", "Sign in"));
+        }
+    };
+
+    // A new session id at sign-in: an id planted before sign-in is worth nothing after it.
+    if let Err(e) = session.cycle_id().await {
+        return session_failure(e);
+    }
+    expire_in(&session, state.auth.config.max_lifetime);
+    if let Err(e) = session.insert(USER_KEY, &user).await {
+        return session_failure(e);
+    }
+    if let Err(e) = session.save().await {
+        return session_failure(e);
+    }
+    let event = NewAuditEvent {
+        target: Some("session".into()),
+        after: Some(serde_json::json!({
+            "roles": user.roles.iter().map(|r| r.code()).collect::<Vec<_>>(),
+            "subject": user.subject,
+        })),
+        ..user.audit_event(AuditAction::Login, address)
+    };
+    if let Err(e) = domain::audit::record(&state.app.pool, event).await {
+        // No sign-in without its audit record.
+        tracing::error!(error = %e, "could not record a sign-in; refusing it");
+        let _ = session.flush().await;
+        return unavailable(&e);
+    }
+    tracing::info!(session_ref = %user.session_ref, "signed in");
+    Redirect::to(&return_to).into_response()
+}
+
+async fn finish(state: &ServerState, pending: &PendingLogin, query: CallbackQuery) -> Result<User, Failure> {
+    if query.state.as_deref() != Some(pending.state.as_str()) {
+        return Err(Failure::stale("the state parameter does not match this session's sign-in"));
+    }
+    if let Some(error) = query.error {
+        return Err(Failure {
+            reason: format!("the identity provider returned '{error}'"),
+            title: "Sign-in was cancelled",
+            text: "The sign-in was cancelled or refused by the bank's sign-in service.",
+            ..Failure::stale("")
+        });
+    }
+    let code = query.code.ok_or_else(|| Failure::stale("the callback carried no code"))?;
+    let identity = match state.auth.oidc.finish(pending, code).await {
+        Ok(identity) => identity,
+        Err(e) => {
+            if matches!(e, OidcError::InvalidIdToken(_)) {
+                // The provider may have rotated its keys: discover again next time.
+                state.auth.oidc.forget_provider().await;
+            }
+            return Err(Failure::stale(e.to_string()));
+        }
+    };
+    let roles = state.auth.config.role_mapping.roles_for(&identity.groups);
+    if roles.is_empty() {
+        return Err(Failure {
+            reason: "signed in at the identity provider but holds no SettleDesk role".into(),
+            actor: identity.username,
+            status: StatusCode::FORBIDDEN,
+            title: "No access to SettleDesk",
+            text: "You signed in, but your account is in none of the groups that give access to SettleDesk. \
+                   Ask your supervisor to request a role for you.",
+        });
+    }
+    let now = now_unix();
+    Ok(User {
+        subject: identity.subject,
+        username: identity.username,
+        display_name: identity.display_name,
+        roles,
+        session_ref: uuid::Uuid::new_v4().to_string(),
+        signed_in_at: now,
+        last_seen: now,
+    })
+}
+
+pub async fn logout(State(state): State<ServerState>, session: Session, extensions: Extensions) -> Response {
+    match session.get::<User>(USER_KEY).await {
+        Ok(Some(user)) => {
+            let event = NewAuditEvent {
+                target: Some("session".into()),
+                ..user.audit_event(AuditAction::Logout, client_address(&extensions))
+            };
+            if let Err(e) = domain::audit::record(&state.app.pool, event).await {
+                tracing::error!(error = %e, "could not record a sign-out");
+            }
+        }
+        Ok(None) => {}
+        Err(e) => return session_failure(e),
+    }
+    if let Err(e) = session.flush().await {
+        return session_failure(e);
+    }
+    // End the provider's session too, or the next visit would sign straight back in.
+    let to = state.auth.oidc.end_session_url().await.unwrap_or_else(|| "/auth/signed-out".into());
+    Redirect::to(&to).into_response()
+}
+
+pub async fn signed_out() -> Response {
+    pages::message(
+        StatusCode::OK,
+        "You have signed out",
+        "Your SettleDesk session has ended.",
+        ("/auth/login", "Sign in again"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(local_path(Some("/exceptions?class=mismatch")), "/exceptions?class=mismatch");
+        for outside in ["https://evil.example/", "//evil.example/x", "/\\evil.example", "evil", ""] {
+            assert_eq!(local_path(Some(outside)), "/", "{outside}");
+        }
+        assert_eq!(local_path(None), "/");
+    }
+}

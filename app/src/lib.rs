@@ -11,6 +11,8 @@ pub mod preferences;
 #[cfg(feature = "ssr")]
 pub mod request;
 #[cfg(feature = "ssr")]
+pub mod security;
+#[cfg(feature = "ssr")]
 pub mod state;
 pub mod url;
 
@@ -30,6 +32,8 @@ pub const BUNDLE_NAME: &str = "settledesk";
 
 /// The HTML document around the application, rendered only on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -45,6 +49,22 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// Sends this page's Content-Security-Policy, which admits the inline scripts carrying this
+/// response's nonce.
+#[cfg(feature = "ssr")]
+fn set_content_security_policy() {
+    let (Some(response), Some(state)) =
+        (use_context::<leptos_axum::ResponseOptions>(), use_context::<state::AppState>())
+    else {
+        return;
+    };
+    let nonce = leptos::nonce::use_nonce().map(|n| n.to_string());
+    let policy = security::content_security_policy(nonce.as_deref(), &state.sign_in_origin);
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 

@@ -76,6 +76,7 @@ pub fn router(state: ServerState) -> Router {
         .layer(auth::session_layer(state.app.pool.clone(), &state.auth.config));
 
     let origin = PortalOrigin::of(&state.auth.config.public_url);
+    let default_policy = crate::security_headers::DefaultPolicy::new(&state.app.sign_in_origin);
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -93,6 +94,7 @@ pub fn router(state: ServerState) -> Router {
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
                 .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+                .layer(from_fn_with_state(default_policy, crate::security_headers::add))
                 .layer(from_fn_with_state(origin, auth::csrf::refuse_cross_site)),
         )
         .with_state(state)

@@ -4,6 +4,7 @@ mod auth;
 mod config;
 mod health;
 mod http;
+mod security_headers;
 mod serve;
 mod telemetry;
 

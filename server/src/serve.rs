@@ -25,8 +25,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         })
         .build();
     let auth = Auth::new(config.auth.clone()).context("setting up sign-in")?;
-    let state =
-        ServerState { app: AppState { leptos_options, pool: pool.clone() }, auth: std::sync::Arc::new(auth) };
+    let sign_in_origin = crate::auth::csrf::origin_of(&config.auth.issuer_url).into();
+    let state = ServerState {
+        app: AppState { leptos_options, pool: pool.clone(), sign_in_origin },
+        auth: std::sync::Arc::new(auth),
+    };
     let router = crate::http::router(state);
     spawn_expired_session_cleanup(pool.clone());
 

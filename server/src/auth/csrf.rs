@@ -17,12 +17,16 @@ use axum::response::{IntoResponse, Response};
 pub struct PortalOrigin(pub Arc<str>);
 
 impl PortalOrigin {
-    /// `scheme://host[:port]` of a public URL.
     pub fn of(public_url: &str) -> Self {
-        let after_scheme = public_url.find("://").map(|i| i + 3).unwrap_or(0);
-        let end = public_url[after_scheme..].find('/').map(|i| i + after_scheme).unwrap_or(public_url.len());
-        PortalOrigin(public_url[..end].into())
+        PortalOrigin(origin_of(public_url).into())
     }
+}
+
+/// `scheme://host[:port]` of a URL.
+pub fn origin_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map(|i| i + 3).unwrap_or(0);
+    let end = url[after_scheme..].find('/').map(|i| i + after_scheme).unwrap_or(url.len());
+    &url[..end]
 }
 
 pub async fn refuse_cross_site(State(origin): State<PortalOrigin>, request: Request, next: Next) -> Response {

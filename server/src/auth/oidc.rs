@@ -15,9 +15,9 @@ use openidconnect::core::{
 };
 use openidconnect::{
     AdditionalClaims, AdditionalProviderMetadata, AuthenticationFlow, AuthorizationCode, Client, ClientId,
-    ClientSecret, CsrfToken, EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet, EndpointSet,
-    IdTokenFields, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata, RedirectUrl,
-    Scope, StandardErrorResponse, StandardTokenResponse,
+    ClientSecret, CsrfToken, EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet, EndpointSet, IdToken,
+    IdTokenFields, IdTokenVerifier, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata,
+    RedirectUrl, Scope, StandardErrorResponse, StandardTokenResponse,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::RwLock;
@@ -54,6 +54,9 @@ type Metadata = ProviderMetadata<
     CoreResponseType,
     CoreSubjectIdentifierType,
 >;
+
+type ProviderIdToken =
+    IdToken<GroupsClaim, CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm>;
 
 type TokenResponse = StandardTokenResponse<
     IdTokenFields<
@@ -212,18 +215,8 @@ impl Oidc {
         let tokens =
             exchange.request_async(&self.http).await.map_err(|e| OidcError::CodeExchange(e.to_string()))?;
         let id_token = tokens.extra_fields().id_token().ok_or(OidcError::NoIdToken)?;
-        let claims = id_token
-            .claims(&provider.client.id_token_verifier(), &Nonce::new(pending.nonce.clone()))
-            .map_err(|e| OidcError::InvalidIdToken(e.to_string()))?;
-        let subject = claims.subject().to_string();
-        let username = claims.preferred_username().map(|u| u.to_string()).unwrap_or_else(|| subject.clone());
-        let display_name = claims
-            .name()
-            .and_then(|n| n.get(None))
-            .map(|n| n.to_string())
-            .unwrap_or_else(|| username.clone());
-        let groups = claims.additional_claims().groups.clone().unwrap_or_default();
-        Ok(Identity { subject, username, display_name, groups })
+        let verifier = provider.client.id_token_verifier();
+        identity_from(id_token, &verifier, &Nonce::new(pending.nonce.clone()))
     }
 
     /// Where to send the browser to end the provider's session too, if the provider says.
@@ -235,5 +228,130 @@ impl Oidc {
             .append_pair("client_id", &self.config.client_id)
             .append_pair("post_logout_redirect_uri", &format!("{}/auth/signed-out", self.config.public_url));
         Some(url.to_string())
+    }
+}
+
+/// Checks the ID token (signature against the provider's keys, issuer, audience, expiry, nonce)
+/// and reads who it names.
+fn identity_from(
+    id_token: &ProviderIdToken,
+    verifier: &IdTokenVerifier<'_, CoreJsonWebKey>,
+    nonce: &Nonce,
+) -> Result<Identity, OidcError> {
+    let claims = id_token.claims(verifier, nonce).map_err(|e| OidcError::InvalidIdToken(e.to_string()))?;
+    let subject = claims.subject().to_string();
+    let username = claims.preferred_username().map(|u| u.to_string()).unwrap_or_else(|| subject.clone());
+    let display_name =
+        claims.name().and_then(|n| n.get(None)).map(|n| n.to_string()).unwrap_or_else(|| username.clone());
+    let groups = claims.additional_claims().groups.clone().unwrap_or_default();
+    Ok(Identity { subject, username, display_name, groups })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, Utc};
+    use openidconnect::core::{CoreJsonWebKeySet, CoreRsaPrivateSigningKey};
+    use openidconnect::{
+        Audience, EndUserUsername, IdTokenClaims, JsonWebKeyId, PrivateSigningKey, StandardClaims,
+        SubjectIdentifier,
+    };
+
+    use super::*;
+
+    const ISSUER: &str = "https://sso.bank.example";
+    const CLIENT: &str = "settledesk";
+    const NONCE: &str = "nonce-from-this-sign-in";
+
+    fn key(pem: &str) -> CoreRsaPrivateSigningKey {
+        CoreRsaPrivateSigningKey::from_pem(pem, Some(JsonWebKeyId::new("key-1".into()))).unwrap()
+    }
+
+    fn provider_key() -> CoreRsaPrivateSigningKey {
+        key(include_str!("testdata/provider-key.pem"))
+    }
+
+    /// Issues an ID token; the arguments say what is wrong with it, if anything.
+    fn token(
+        signer: &CoreRsaPrivateSigningKey,
+        issuer: &str,
+        audience: &str,
+        lifetime: Duration,
+        nonce: &str,
+    ) -> ProviderIdToken {
+        let now = Utc::now();
+        let standard = StandardClaims::new(SubjectIdentifier::new("u-1234".into()))
+            .set_preferred_username(Some(EndUserUsername::new("ava".into())));
+        let groups = GroupsClaim { groups: Some(vec!["settledesk-associates".into()]) };
+        let claims = IdTokenClaims::new(
+            IssuerUrl::new(issuer.into()).unwrap(),
+            vec![Audience::new(audience.into())],
+            now + lifetime,
+            now - Duration::seconds(5),
+            standard,
+            groups,
+        )
+        .set_nonce(Some(Nonce::new(nonce.into())));
+        IdToken::new(claims, signer, CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256, None, None).unwrap()
+    }
+
+    /// Validates as the portal does, trusting only the provider's key.
+    fn validate(id_token: &ProviderIdToken) -> Result<Identity, OidcError> {
+        let jwks = CoreJsonWebKeySet::new(vec![provider_key().as_verification_key()]);
+        let verifier = IdTokenVerifier::new_confidential_client(
+            ClientId::new(CLIENT.into()),
+            ClientSecret::new("secret".into()),
+            IssuerUrl::new(ISSUER.into()).unwrap(),
+            jwks,
+        );
+        identity_from(id_token, &verifier, &Nonce::new(NONCE.into()))
+    }
+
+    fn refused(id_token: &ProviderIdToken) -> String {
+        match validate(id_token) {
+            Err(OidcError::InvalidIdToken(why)) => why,
+            other => panic!("expected the token to be refused, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_good_token_names_the_person_and_their_groups() {
+        let identity =
+            validate(&token(&provider_key(), ISSUER, CLIENT, Duration::minutes(5), NONCE)).unwrap();
+        assert_eq!(identity.subject, "u-1234");
+        assert_eq!(identity.username, "ava");
+        assert_eq!(identity.groups, vec!["settledesk-associates".to_string()]);
+    }
+
+    #[test]
+    fn an_expired_token_is_refused() {
+        let why = refused(&token(&provider_key(), ISSUER, CLIENT, Duration::minutes(-5), NONCE));
+        assert!(why.to_lowercase().contains("expire"), "{why}");
+    }
+
+    #[test]
+    fn a_token_for_another_client_is_refused() {
+        let why = refused(&token(&provider_key(), ISSUER, "some-other-app", Duration::minutes(5), NONCE));
+        assert!(why.to_lowercase().contains("audience"), "{why}");
+    }
+
+    #[test]
+    fn a_token_from_another_issuer_is_refused() {
+        let why =
+            refused(&token(&provider_key(), "https://evil.example", CLIENT, Duration::minutes(5), NONCE));
+        assert!(why.to_lowercase().contains("issuer"), "{why}");
+    }
+
+    #[test]
+    fn a_token_signed_by_anyone_but_the_provider_is_refused() {
+        let impostor = key(include_str!("testdata/impostor-key.pem"));
+        let why = refused(&token(&impostor, ISSUER, CLIENT, Duration::minutes(5), NONCE));
+        assert!(why.to_lowercase().contains("signature"), "{why}");
+    }
+
+    #[test]
+    fn a_token_from_another_sign_in_is_refused() {
+        let why =
+            refused(&token(&provider_key(), ISSUER, CLIENT, Duration::minutes(5), "someone-elses-nonce"));
+        assert!(why.to_lowercase().contains("nonce"), "{why}");
     }
 }

@@ -7,3 +7,4 @@ pub mod access;
 pub mod audit;
 pub mod calendar;
 pub mod db;
+pub mod money;

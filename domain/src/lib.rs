@@ -7,4 +7,5 @@ pub mod access;
 pub mod audit;
 pub mod calendar;
 pub mod db;
+pub mod feeds;
 pub mod money;

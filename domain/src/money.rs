@@ -77,7 +77,8 @@ impl Serialize for Currency {
 impl<'de> Deserialize<'de> for Currency {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let code = String::deserialize(deserializer)?;
-        Currency::from_code(&code).ok_or_else(|| serde::de::Error::custom(format!("unknown currency '{code}'")))
+        Currency::from_code(&code)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown currency '{code}'")))
     }
 }
 
@@ -134,10 +135,10 @@ impl Money {
         if self.currency != other.currency {
             return Err(MoneyError::CurrencyMismatch { left: self.currency, right: other.currency });
         }
-        let minor = self.minor.checked_add(other.minor).ok_or(MoneyError::OutOfRange {
-            amount: self.to_decimal(),
-            currency: self.currency,
-        })?;
+        let minor = self
+            .minor
+            .checked_add(other.minor)
+            .ok_or(MoneyError::OutOfRange { amount: self.to_decimal(), currency: self.currency })?;
         Ok(Money { minor, currency: self.currency })
     }
 }
@@ -177,7 +178,11 @@ mod tests {
     fn decimals_become_minor_units_exactly() {
         assert_eq!(Money::from_decimal(dec("12.34"), Currency::USD).unwrap().minor(), 1234);
         assert_eq!(Money::from_decimal(dec("12.3"), Currency::USD).unwrap().minor(), 1230);
-        assert_eq!(Money::from_decimal(dec("12.340"), Currency::USD).unwrap().minor(), 1234, "trailing zeros are fine");
+        assert_eq!(
+            Money::from_decimal(dec("12.340"), Currency::USD).unwrap().minor(),
+            1234,
+            "trailing zeros are fine"
+        );
         assert_eq!(Money::from_decimal(dec("1500"), currency("JPY")).unwrap().minor(), 1500);
         assert_eq!(Money::from_decimal(dec("1.234"), currency("KWD")).unwrap().minor(), 1234);
         assert_eq!(Money::from_decimal(dec("-0.01"), Currency::USD).unwrap().minor(), -1);
@@ -196,7 +201,10 @@ mod tests {
         let eur = Money::from_minor(100, currency("EUR"));
         assert_eq!(usd.checked_add(usd).unwrap().minor(), 200);
         assert!(matches!(usd.checked_add(eur), Err(MoneyError::CurrencyMismatch { .. })));
-        assert!(matches!(Money::from_minor(i64::MAX, Currency::USD).checked_add(usd), Err(MoneyError::OutOfRange { .. })));
+        assert!(matches!(
+            Money::from_minor(i64::MAX, Currency::USD).checked_add(usd),
+            Err(MoneyError::OutOfRange { .. })
+        ));
     }
 
     #[test]

@@ -1,0 +1,144 @@
+//! Card-network and bank feeds: what a settlement record is, whichever file it came from, and how a
+//! file can fail.
+//!
+//! Each format has its own module with its layout written next to the code (`visa`; Mastercard
+//! IPM and the Zelle extract follow). Readers stream: they hand over one record at a time and never
+//! hold a file in memory. Two kinds of failure are kept apart:
+//!
+//! - a [`FileError`] means the file as a whole cannot be trusted (bad blocking, truncated, a trailer
+//!   whose count or total disagrees): the file is quarantined and nothing of it is loaded;
+//! - a [`RecordIssue`] means one record has a bad field: the rest of the day goes on, and the record
+//!   becomes an exception item carrying its raw bytes and the reason.
+
+pub mod card;
+pub mod visa;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::money::Money;
+
+pub use card::{CardRef, CardTokenizer};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Network {
+    Visa,
+    Mastercard,
+}
+
+/// What a network record does to money.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    /// A purchase-like debit of the card (Visa TC05, Mastercard 1240 first presentment).
+    Presentment,
+    /// A credit to the card, the card-funded disbursement of a payment (Visa TC06).
+    Disbursement,
+    /// The network undoing an earlier record (Visa TC25/TC26).
+    Reversal,
+    /// The issuer disputing an earlier record (Visa TC15/TC16, Mastercard 1442).
+    Chargeback,
+    /// A network fee (Mastercard 1740).
+    Fee,
+}
+
+/// One settlement record from a card network, whichever format it came in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkRecord {
+    pub network: Network,
+    /// 1-based position of the record in its file (headers and trailers count).
+    pub record_number: u64,
+    pub kind: RecordKind,
+    /// Whether the record credits the card (a disbursement, or a reversal/chargeback of one).
+    pub credit: bool,
+    /// The acquirer reference number (23 digits): the network's reference for the payment.
+    pub reference: String,
+    /// The card, never its full number.
+    pub card: CardRef,
+    /// What was transacted, in the transaction currency.
+    pub amount: Money,
+    /// What settles between the bank and the network, in the settlement currency.
+    pub settlement: Money,
+    pub approval_code: String,
+    pub transaction_date: NaiveDate,
+    pub merchant_category: u16,
+    /// The network's reason code on chargebacks and reversals.
+    pub reason_code: Option<String>,
+}
+
+/// Why a file cannot be loaded at all. Names the record (0 for the file itself), the field, what
+/// was expected and what was found.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("record {record}, {field}: expected {expected}, found {found}")]
+pub struct FileError {
+    pub record: u64,
+    pub field: &'static str,
+    pub expected: String,
+    pub found: String,
+}
+
+impl FileError {
+    pub(crate) fn new(
+        record: u64,
+        field: &'static str,
+        expected: impl Into<String>,
+        found: impl Into<String>,
+    ) -> Self {
+        FileError { record, field, expected: expected.into(), found: found.into() }
+    }
+}
+
+/// One record that cannot be read; the rest of the file is fine.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("record {record}, {field}: {problem}")]
+pub struct RecordIssue {
+    pub record: u64,
+    pub field: &'static str,
+    pub problem: String,
+    /// The record exactly as it was in the file, for the exception item. It may hold a card
+    /// number: never log it.
+    pub raw: Vec<u8>,
+}
+
+/// What a reader hands over, record by record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Parsed {
+    Record(NetworkRecord),
+    Issue(RecordIssue),
+}
+
+/// How strictly to treat a record with a bad field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Strictness {
+    /// The record becomes an exception item; the file loads (the default).
+    #[default]
+    Lenient,
+    /// The whole file is refused (an admin setting per source).
+    Strict,
+}
+
+/// A file read to its end: what its trailer promised, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileSummary {
+    pub processing_date: NaiveDate,
+    /// Transaction records (readable or not).
+    pub transactions: u64,
+    pub issues: u64,
+    /// Whether the trailer's amount totals could be checked: not when a record's amount itself was
+    /// unreadable (the counts are still checked).
+    pub totals_verified: bool,
+}
+
+/// Reads a fixed-width text field.
+pub(crate) fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).trim().to_owned()
+}
+
+/// Reads an all-digits field as a number.
+pub(crate) fn digits(bytes: &[u8]) -> Option<u64> {
+    if bytes.is_empty() || !bytes.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(bytes).ok()?.parse().ok()
+}

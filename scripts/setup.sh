@@ -2,7 +2,8 @@
 # Installs what SettleDesk needs, and nothing that is already there.
 #   scripts/setup.sh dev   what ./dev needs: PostgreSQL, the wasm target, wasm-bindgen, cargo-leptos,
 #                          the local identity provider's npm packages
-#   scripts/setup.sh test  all of that, plus Chromium, sqlx-cli and the Playwright npm packages
+#   scripts/setup.sh test  all of that, plus Chromium, sqlx-cli, the Playwright npm packages and
+#                          PyPI cardutil (an independent Mastercard IPM reader for a cross-check)
 # Every step checks first, so a second run takes a second or two.
 set -euo pipefail
 profile=${1:-dev}
@@ -61,4 +62,9 @@ if [ "$profile" = test ]; then
     cargo install -q sqlx-cli --version "$SQLX_CLI_VERSION" --no-default-features --features postgres,rustls --locked
   fi
   npm_install "$root/end2end"
+  # An independent IPM implementation, to check that others read our Mastercard files as we do.
+  if ! python3 -c 'import importlib.metadata as m, sys; sys.exit(m.version("cardutil") != "0.7.3")' 2>/dev/null; then
+    step "installing cardutil 0.7.3 (PyPI)"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore cardutil==0.7.3
+  fi
 fi

@@ -1,8 +1,8 @@
 //! Card-network and bank feeds: what a settlement record is, whichever file it came from, and how a
 //! file can fail.
 //!
-//! Each format has its own module with its layout written next to the code (`visa`; Mastercard
-//! IPM and the Zelle extract follow). Readers stream: they hand over one record at a time and never
+//! Each format has its own module with its layout written next to the code (`visa`, `mastercard`;
+//! the Zelle extract follows). Readers stream: they hand over one record at a time and never
 //! hold a file in memory. Two kinds of failure are kept apart:
 //!
 //! - a [`FileError`] means the file as a whole cannot be trusted (bad blocking, truncated, a trailer
@@ -11,6 +11,7 @@
 //!   becomes an exception item carrying its raw bytes and the reason.
 
 pub mod card;
+pub mod mastercard;
 pub mod visa;
 
 use chrono::NaiveDate;
@@ -31,9 +32,9 @@ pub enum Network {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordKind {
-    /// A purchase-like debit of the card (Visa TC05, Mastercard 1240 first presentment).
+    /// A debit of the card (Visa TC05, Mastercard 1240): for Zelle, the card funding a payment.
     Presentment,
-    /// A credit to the card, the card-funded disbursement of a payment (Visa TC06).
+    /// A credit to the card (Visa TC06, Mastercard 1240 with a payment or refund processing code).
     Disbursement,
     /// The network undoing an earlier record (Visa TC25/TC26).
     Reversal,
@@ -73,7 +74,7 @@ pub struct NetworkRecord {
 #[error("record {record}, {field}: expected {expected}, found {found}")]
 pub struct FileError {
     pub record: u64,
-    pub field: &'static str,
+    pub field: String,
     pub expected: String,
     pub found: String,
 }
@@ -81,11 +82,11 @@ pub struct FileError {
 impl FileError {
     pub(crate) fn new(
         record: u64,
-        field: &'static str,
+        field: impl Into<String>,
         expected: impl Into<String>,
         found: impl Into<String>,
     ) -> Self {
-        FileError { record, field, expected: expected.into(), found: found.into() }
+        FileError { record, field: field.into(), expected: expected.into(), found: found.into() }
     }
 }
 
@@ -94,7 +95,7 @@ impl FileError {
 #[error("record {record}, {field}: {problem}")]
 pub struct RecordIssue {
     pub record: u64,
-    pub field: &'static str,
+    pub field: String,
     pub problem: String,
     /// The record exactly as it was in the file, for the exception item. It may hold a card
     /// number: never log it.

@@ -19,7 +19,7 @@
 //!
 //! | pos | len | field |
 //! |---|---|---|
-//! | 1-2 | 2 | transaction code: `05` purchase, `06` credit (a card-funded disbursement), `15` / `16` chargeback of a purchase / credit, `25` / `26` reversal of a purchase / credit |
+//! | 1-2 | 2 | transaction code: `05` purchase (the card funding a payment), `06` credit to the card, `15` / `16` chargeback of a purchase / credit, `25` / `26` reversal of a purchase / credit |
 //! | 3 | 1 | transaction code qualifier `0` |
 //! | 4 | 1 | transaction component sequence `0` |
 //! | 5-23 | 19 | account number (card number, left-justified) |
@@ -216,7 +216,7 @@ pub fn read<R: Read>(
                 if strictness == Strictness::Strict {
                     return Err(FileError::new(
                         issue.record,
-                        issue.field,
+                        issue.field.clone(),
                         "a valid value (this source is strict)",
                         issue.problem.clone(),
                     ));
@@ -393,7 +393,7 @@ fn transaction(
     let source = digits(&record[at::SOURCE_AMOUNT]);
     let amounts = destination.zip(source);
     let issue = |field: &'static str, problem: String| {
-        Parsed::Issue(RecordIssue { record: number, field, problem, raw: record.to_vec() })
+        Parsed::Issue(RecordIssue { record: number, field: field.to_owned(), problem, raw: record.to_vec() })
     };
     let Some(card) = cards.card(&text(&record[at::ACCOUNT])) else {
         return (issue("account number", "not a card number of 12 to 19 digits".into()), amounts);
@@ -745,7 +745,7 @@ mod tests {
         let cut = &bytes[..offset(3) + 100];
         let (result, _) = read_all(cut, Strictness::Lenient);
         let err = result.unwrap_err();
-        assert_eq!((err.record, err.field), (3, "record length"));
+        assert_eq!((err.record, err.field.as_str()), (3, "record length"));
         assert_eq!(
             err.to_string(),
             "record 3, record length: expected 168 bytes, found 100 bytes (the file is truncated)"
@@ -757,7 +757,7 @@ mod tests {
         let bytes = file(&[tx(1, TransactionCode::Credit)], 10);
         let (result, _) = read_all(&bytes[..offset(4)], Strictness::Lenient);
         let err = result.unwrap_err();
-        assert_eq!((err.record, err.field), (4, "file trailer"));
+        assert_eq!((err.record, err.field.as_str()), (4, "file trailer"));
     }
 
     #[test]
@@ -778,7 +778,7 @@ mod tests {
         // The file trailer is record 5; bump its destination total by one cent.
         bytes[offset(5) + 15..offset(5) + 30].copy_from_slice(b"000000000002004");
         let err = read_all(&bytes, Strictness::Lenient).0.unwrap_err();
-        assert_eq!((err.record, err.field), (5, "destination amount total"));
+        assert_eq!((err.record, err.field.as_str()), (5, "destination amount total"));
         assert_eq!(err.found, "2004");
     }
 
@@ -811,7 +811,7 @@ mod tests {
         assert_eq!((summary.transactions, summary.issues, summary.totals_verified), (3, 1, true));
         assert_eq!(records(&parsed).len(), 2);
         let Parsed::Issue(issue) = &parsed[1] else { panic!("expected an issue: {parsed:?}") };
-        assert_eq!((issue.record, issue.field), (3, "destination currency"));
+        assert_eq!((issue.record, issue.field.as_str()), (3, "destination currency"));
         assert_eq!(issue.problem, "unknown ISO 4217 code '999'");
         assert_eq!(issue.raw, bytes[offset(3)..offset(3) + RECORD_LEN].to_vec());
     }
@@ -831,7 +831,7 @@ mod tests {
         let mut bytes = file(&[tx(1, TransactionCode::Credit), tx(2, TransactionCode::Credit)], 10);
         bytes[offset(3) + 26..offset(3) + 30].copy_from_slice(b"ABCD");
         let err = read_all(&bytes, Strictness::Strict).0.unwrap_err();
-        assert_eq!((err.record, err.field), (3, "acquirer reference number"));
+        assert_eq!((err.record, err.field.as_str()), (3, "acquirer reference number"));
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Card-network and bank feeds: what a settlement record is, whichever file it came from, and how a
 //! file can fail.
 //!
-//! Each format has its own module with its layout written next to the code (`visa`, `mastercard`;
-//! the Zelle extract follows). Readers stream: they hand over one record at a time and never
+//! Each format has its own module with its layout written next to the code: `visa`, `mastercard`,
+//! and `zelle` for the bank's own payments. Readers stream: they hand over one record at a time and never
 //! hold a file in memory. Two kinds of failure are kept apart:
 //!
 //! - a [`FileError`] means the file as a whole cannot be trusted (bad blocking, truncated, a trailer
@@ -13,6 +13,7 @@
 pub mod card;
 pub mod mastercard;
 pub mod visa;
+pub mod zelle;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

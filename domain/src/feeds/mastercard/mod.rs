@@ -11,7 +11,7 @@
 //! | message | DE 24 | meaning |
 //! |---|---|---|
 //! | 1644 | 697 | file header, first message; PDS 0105 file ID |
-//! | 1240 | 200, 205, 282 | first / second presentment: a debit of the card, or a credit when DE 3 starts `20` (refund) or `28` (payment) |
+//! | 1240 | 200, 205, 282 | first / second presentment: a debit of the card, or a credit when DE 3 starts `20` (refund) or `28` (payment); a reversal when PDS 0025 (reversal indicator) starts `R` |
 //! | 1442 | 450-454 | chargeback; DE 25 the reason |
 //! | 1740 | 700, 780-790 | fee collection |
 //! | 1644 | 695 | file trailer, last message; PDS 0306 the number of messages in the file (header and trailer included), PDS 0301 the sum of DE 4 over all messages |
@@ -213,7 +213,9 @@ fn settlement_record(
     let function = m.text(24).unwrap_or_default();
     let processing = m.text(3).unwrap_or_default();
     let credit_code = processing.starts_with("20") || processing.starts_with("28");
+    let reversal = m.pds(25).is_some_and(|r| r.starts_with('R'));
     let (kind, credit) = match (m.mti.as_str(), function.as_str()) {
+        ("1240", "200" | "205" | "282") if reversal => (RecordKind::Reversal, !credit_code),
         ("1240", "200" | "205" | "282") => {
             (if credit_code { RecordKind::Disbursement } else { RecordKind::Presentment }, credit_code)
         }
@@ -341,7 +343,10 @@ impl<W: Write> IpmWriter<W> {
             RecordKind::Chargeback => ("1442", "450"),
             RecordKind::Fee => ("1740", "700"),
         };
-        let credit_code = if tx.kind == RecordKind::Chargeback { !tx.credit } else { tx.credit };
+        // DE 3 describes the original transaction: for a chargeback or reversal, the opposite of
+        // what the record does to the card now.
+        let undoes = matches!(tx.kind, RecordKind::Chargeback | RecordKind::Reversal);
+        let credit_code = if undoes { !tx.credit } else { tx.credit };
         let mut m = Message::new(mti);
         m.set(2, tx.pan.as_str())
             .set(3, if credit_code { "280000" } else { "000000" })
@@ -358,6 +363,9 @@ impl<W: Write> IpmWriter<W> {
             .set(71, format!("{:08}", self.messages + 1));
         if let Some(reason) = &tx.reason_code {
             m.set(25, format!("{reason:0>4}"));
+        }
+        if tx.kind == RecordKind::Reversal {
+            m.set(48, pds_data(&[(25, &format!("R{}", tx.local_time.format("%y%m%d")))]));
         }
         self.message(&m)
     }
@@ -426,6 +434,14 @@ mod tests {
         (0..n)
             .map(|i| tx(i, if i % 5 == 4 { RecordKind::Chargeback } else { RecordKind::Presentment }))
             .collect()
+    }
+
+    #[test]
+    fn reversals_are_told_by_their_reversal_indicator() {
+        let reversal = IpmTransaction { credit: true, ..tx(1, RecordKind::Reversal) };
+        let (_, parsed) = read_all(&file(&[reversal], Encoding::Ascii, false), Strictness::Lenient);
+        let Parsed::Record(record) = &parsed[0] else { panic!("{parsed:?}") };
+        assert_eq!((record.kind, record.credit), (RecordKind::Reversal, true));
     }
 
     #[test]

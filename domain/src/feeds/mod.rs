@@ -11,6 +11,7 @@
 //!   becomes an exception item carrying its raw bytes and the reason.
 
 pub mod card;
+pub mod generator;
 pub mod mastercard;
 pub mod visa;
 pub mod zelle;

@@ -45,6 +45,10 @@ pub struct Config {
     /// How long in-flight requests may take to finish after a shutdown signal.
     pub shutdown_grace: Duration,
     pub auth: AuthConfig,
+    /// Key of the keyed hash that stands in for card numbers (shared with the Zelle extract job).
+    pub card_token_key: Secret,
+    /// The local object store's directory (feeds and reports) when no S3 bucket is configured.
+    pub local_storage_dir: PathBuf,
 }
 
 /// Sign-in through the bank's OpenID Connect provider, and the sessions that follow.
@@ -157,6 +161,11 @@ impl Config {
                     settings.parse_or("SETTLEDESK_SESSION_MAX_SECS", 12 * 3600)?,
                 ),
             },
+            card_token_key: Secret(required("SETTLEDESK_CARD_TOKEN_KEY", "settledesk-local-card-token-key")?),
+            local_storage_dir: settings
+                .optional("SETTLEDESK_LOCAL_STORAGE_DIR")
+                .unwrap_or_else(|| ".local/objects".into())
+                .into(),
         })
     }
 
@@ -254,6 +263,7 @@ mod tests {
             ("SETTLEDESK_OIDC_CLIENT_ID", "settledesk-prod"),
             ("SETTLEDESK_OIDC_CLIENT_SECRET", "s3cret"),
             ("SETTLEDESK_ROLE_GROUPS", "viewer=helpdesk,associate=recon,approver=ops-leads,admin=it-ops"),
+            ("SETTLEDESK_CARD_TOKEN_KEY", "0123456789abcdef0123456789abcdef"),
         ])
         .unwrap();
         assert_eq!(config.mode, Mode::Production);

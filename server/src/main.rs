@@ -2,6 +2,7 @@
 
 mod auth;
 mod config;
+mod demo_feeds;
 mod health;
 mod http;
 mod security_headers;
@@ -28,6 +29,8 @@ enum Command {
     Serve,
     /// Apply pending database migrations, then exit.
     Migrate,
+    /// Write a business date's synthetic Visa, Mastercard and Zelle feeds into the local inbound area.
+    DemoFeeds(demo_feeds::DemoFeedsArgs),
     /// Work with the audit trail.
     Audit {
         #[command(subcommand)]
@@ -55,6 +58,7 @@ async fn main() -> anyhow::Result<ExitCode> {
         Command::Serve => serve::run(config).await.map(|()| ExitCode::SUCCESS),
         Command::Migrate => migrate(&config).await.map(|()| ExitCode::SUCCESS),
         Command::Audit { command: AuditCommand::Verify } => verify_audit_trail(&config).await,
+        Command::DemoFeeds(args) => demo_feeds::run(&config, &args).map(|()| ExitCode::SUCCESS),
     }
 }
 

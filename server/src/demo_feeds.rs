@@ -1,0 +1,97 @@
+//! `server demo-feeds`: writes a business date's synthetic Visa, Mastercard and Zelle files into
+//! the local object store's inbound area, as the networks and the bank would deliver them.
+
+use std::fs::{self, File};
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use domain::feeds::generator::{self, DayPlan, Outputs};
+use domain::feeds::CardTokenizer;
+
+use crate::config::Config;
+
+#[derive(Debug, clap::Args)]
+pub struct DemoFeedsArgs {
+    /// The business date, YYYY-MM-DD.
+    #[arg(long)]
+    date: NaiveDate,
+    /// How many payments to generate.
+    #[arg(long, default_value_t = 10_000)]
+    records: u64,
+    /// Seed for the generator: the same seed gives the same files.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Directory to write into (default: the local object store's `inbound/`).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+pub fn run(config: &Config, args: &DemoFeedsArgs) -> anyhow::Result<()> {
+    let inbound = args.out.clone().unwrap_or_else(|| config.local_storage_dir.join("inbound"));
+    let date = args.date;
+    let path = |source: &str, name: String| inbound.join(source).join(date.to_string()).join(name);
+    let visa = path("visa", format!("VISA-BASEII-{date}-s{}.ctf", args.seed));
+    let mastercard = path("mastercard", format!("MC-IPM-T112-{date}-s{}.ipm", args.seed));
+    let zelle = path("zelle", format!("ZELLE-EXTRACT-{date}-s{}.csv", args.seed));
+
+    let cards = CardTokenizer::new(config.card_token_key.expose().as_bytes());
+    let plan = DayPlan::new(date, args.records, args.seed);
+    let started = std::time::Instant::now();
+    let outputs = Outputs {
+        visa: Partial::create(&visa)?,
+        mastercard: Partial::create(&mastercard)?,
+        zelle: Partial::create(&zelle)?,
+    };
+    let (day, outputs) = generator::generate(&plan, &cards, outputs).context("writing the demo feeds")?;
+    for written in [outputs.visa, outputs.mastercard, outputs.zelle] {
+        written.commit()?;
+    }
+    println!("Demo feeds for {date} (seed {}), written in {:.1?}:", args.seed, started.elapsed());
+    println!("  {}  ({} records)", visa.display(), day.visa_records);
+    println!("  {}  ({} records)", mastercard.display(), day.mastercard_records);
+    println!("  {}  ({} payments)", zelle.display(), day.zelle_payments);
+    println!("Situations generated:");
+    for (situation, count) in &day.situations {
+        println!("  {situation:?}: {count}");
+    }
+    Ok(())
+}
+
+/// A file written under a temporary name and renamed into place only when complete, so a crash
+/// never leaves a half-written feed where an ingester could pick it up.
+struct Partial {
+    out: BufWriter<File>,
+    temporary: PathBuf,
+    target: PathBuf,
+}
+
+impl Partial {
+    fn create(target: &Path) -> anyhow::Result<Self> {
+        let dir = target.parent().context("a feed path has a directory")?;
+        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let temporary =
+            dir.join(format!(".{}.partial", target.file_name().and_then(|n| n.to_str()).unwrap_or("feed")));
+        let file = File::create(&temporary).with_context(|| format!("creating {}", temporary.display()))?;
+        Ok(Partial { out: BufWriter::with_capacity(1 << 20, file), temporary, target: target.to_path_buf() })
+    }
+
+    fn commit(self) -> anyhow::Result<()> {
+        let file = self.out.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        fs::rename(&self.temporary, &self.target)
+            .with_context(|| format!("moving {} into place", self.target.display()))?;
+        Ok(())
+    }
+}
+
+impl std::io::Write for Partial {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.out.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}

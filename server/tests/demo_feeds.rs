@@ -1,0 +1,55 @@
+//! `server demo-feeds` writes three complete files that our own readers accept in strict mode.
+
+use std::process::Command;
+
+use domain::feeds::{mastercard, visa, zelle, CardTokenizer, Strictness};
+
+#[test]
+fn demo_feeds_writes_a_readable_day() {
+    let out = tempfile::tempdir().unwrap();
+    let key = "demo-feeds-test-key";
+    let status = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["demo-feeds", "--date", "2026-11-20", "--records", "2000", "--seed", "3", "--out"])
+        .arg(out.path())
+        .env("SETTLEDESK_CARD_TOKEN_KEY", key)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let report = String::from_utf8(status.stdout).unwrap();
+    assert!(report.contains("Situations generated:"), "{report}");
+
+    let cards = CardTokenizer::new(key.as_bytes());
+    let day = out.path();
+    let open = |source: &str, name: &str| {
+        std::fs::File::open(day.join(source).join("2026-11-20").join(name)).unwrap()
+    };
+    let v = visa::read(open("visa", "VISA-BASEII-2026-11-20-s3.ctf"), &cards, Strictness::Strict, |_| {})
+        .unwrap();
+    let m = mastercard::read(
+        open("mastercard", "MC-IPM-T112-2026-11-20-s3.ipm"),
+        &cards,
+        Strictness::Strict,
+        |_| {},
+    )
+    .unwrap();
+    let z =
+        zelle::read(open("zelle", "ZELLE-EXTRACT-2026-11-20-s3.csv"), Strictness::Strict, |_| {}).unwrap();
+    assert!(v.transactions > 0 && m.transactions > 0 && z.payments > 0);
+    assert!(v.transactions + m.transactions > 1_900, "about one network record per payment");
+    // No temporary files are left behind.
+    let leftovers: Vec<_> = walk(day).into_iter().filter(|p| p.contains(".partial")).collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path.display().to_string());
+        }
+    }
+    out
+}

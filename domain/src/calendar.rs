@@ -4,7 +4,9 @@
 //! a payment made after the cutoff belongs to D + 1. Times are kept in UTC everywhere else, and are
 //! converted to a person's zone only for display.
 
-use chrono::{DateTime, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
+use chrono::{
+    DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc,
+};
 pub use chrono_tz::Tz;
 use sqlx::PgPool;
 
@@ -41,6 +43,19 @@ impl BusinessDaySchedule {
     pub fn cutoff_instant(&self, date: NaiveDate) -> DateTime<Utc> {
         local_instant(date.and_time(self.cutoff), self.time_zone)
     }
+}
+
+/// `n` business days after `date`, counting Monday to Friday (no holiday calendar yet).
+pub fn add_business_days(date: NaiveDate, n: u32) -> NaiveDate {
+    let mut day = date;
+    let mut left = n;
+    while left > 0 {
+        day = day + Days::new(1);
+        if !matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) {
+            left -= 1;
+        }
+    }
+    day
 }
 
 /// Midnight starting `date` in `zone`, as an instant.
@@ -159,6 +174,14 @@ mod tests {
         let closes = schedule.cutoff_instant(d);
         assert_eq!(schedule.open_business_date(closes - chrono::Duration::seconds(1)), d);
         assert_eq!(schedule.open_business_date(closes), date("2026-11-24"));
+    }
+
+    #[test]
+    fn business_days_skip_weekends() {
+        assert_eq!(add_business_days(date("2026-11-20"), 2), date("2026-11-24"), "Friday + 2 is Tuesday");
+        assert_eq!(add_business_days(date("2026-11-23"), 2), date("2026-11-25"));
+        assert_eq!(add_business_days(date("2026-11-21"), 1), date("2026-11-23"), "Saturday + 1 is Monday");
+        assert_eq!(add_business_days(date("2026-11-23"), 0), date("2026-11-23"));
     }
 
     #[test]

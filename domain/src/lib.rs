@@ -9,3 +9,4 @@ pub mod calendar;
 pub mod db;
 pub mod feeds;
 pub mod money;
+pub mod recon;

@@ -23,7 +23,7 @@ use crate::money::Money;
 
 pub use card::{CardRef, CardTokenizer};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Network {
     Visa,
@@ -31,7 +31,7 @@ pub enum Network {
 }
 
 /// What a network record does to money.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordKind {
     /// A debit of the card (Visa TC05, Mastercard 1240): for Zelle, the card funding a payment.

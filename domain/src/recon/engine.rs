@@ -19,6 +19,8 @@
 
 use std::collections::HashMap;
 
+use foldhash::fast::RandomState as FastHash;
+
 use chrono::NaiveDate;
 
 use super::rules::RuleSet;
@@ -114,10 +116,14 @@ pub fn reconcile(
     run_date: NaiveDate,
     rules: &RuleSet,
 ) -> Reconciliation {
-    // Indexes over the payments.
-    let mut by_reference: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut by_card: HashMap<(&str, i64, &str, &str), Vec<usize>> = HashMap::new();
-    let mut by_last4: HashMap<(&str, i64, &str, &str), Vec<usize>> = HashMap::new();
+    // Indexes over the payments (the last-four index only when some network's rules use it).
+    type Index<'a, K> = HashMap<K, Vec<usize>, FastHash>;
+    let use_last4 = rules.networks.values().any(|r| r.secondary_on_last4);
+    let mut by_reference: Index<&str> =
+        HashMap::with_capacity_and_hasher(payments.len(), FastHash::default());
+    let mut by_card: Index<(&str, i64, &str, &str)> =
+        HashMap::with_capacity_and_hasher(payments.len(), FastHash::default());
+    let mut by_last4: Index<(&str, i64, &str, &str)> = HashMap::default();
     for (i, p) in payments.iter().enumerate() {
         if let Some(reference) = &p.network_reference {
             by_reference.entry(reference).or_default().push(i);
@@ -127,16 +133,23 @@ pub fn reconcile(
             .entry((&p.card.fingerprint, p.amount.minor(), currency, &p.approval_code))
             .or_default()
             .push(i);
-        by_last4.entry((&p.card.last4, p.amount.minor(), currency, &p.approval_code)).or_default().push(i);
+        if use_last4 {
+            by_last4
+                .entry((&p.card.last4, p.amount.minor(), currency, &p.approval_code))
+                .or_default()
+                .push(i);
+        }
     }
     for candidates in by_reference.values_mut().chain(by_card.values_mut()).chain(by_last4.values_mut()) {
-        candidates.sort_by(|a, b| payments[*a].payment_id.cmp(&payments[*b].payment_id));
+        if candidates.len() > 1 {
+            candidates.sort_by(|a, b| payments[*a].payment_id.cmp(&payments[*b].payment_id));
+        }
     }
 
     // A total order over every field, so that which of two look-alike records comes first (say,
     // which is the duplicate) never depends on the order they arrived in.
     let mut order: Vec<usize> = (0..records.len()).collect();
-    order.sort_by_cached_key(|i| canonical_key(&records[*i]));
+    order.sort_unstable_by(|a, b| canonical_key(&records[*a]).cmp(&canonical_key(&records[*b])));
 
     let mut consumed: Vec<Option<usize>> = vec![None; payments.len()];
     let mut outcomes = vec![Outcome::Excluded; records.len()];
@@ -257,12 +270,12 @@ pub fn reconcile(
     Reconciliation { rule_set_version: rules.version, records: outcomes, payments: payment_states }
 }
 
-fn canonical_key(r: &NetworkRecord) -> impl Ord {
+fn canonical_key(r: &NetworkRecord) -> impl Ord + '_ {
     (
-        (r.network, r.transaction_date, r.reference.clone(), r.record_number, r.kind, r.credit),
-        (r.card.fingerprint.clone(), r.card.last4.clone(), r.approval_code.clone(), r.merchant_category),
+        (r.network, r.transaction_date, r.reference.as_str(), r.record_number, r.kind, r.credit),
+        (r.card.fingerprint.as_str(), r.card.last4.as_str(), r.approval_code.as_str(), r.merchant_category),
         (r.amount.minor(), r.amount.currency().code(), r.settlement.minor(), r.settlement.currency().code()),
-        r.reason_code.clone(),
+        r.reason_code.as_deref(),
     )
 }
 

@@ -2,8 +2,9 @@
 # Installs what SettleDesk needs, and nothing that is already there.
 #   scripts/setup.sh dev   what ./dev needs: PostgreSQL, the wasm target, wasm-bindgen, cargo-leptos,
 #                          the local identity provider's npm packages
-#   scripts/setup.sh test  all of that, plus Chromium, sqlx-cli, the Playwright npm packages and
-#                          PyPI cardutil (an independent Mastercard IPM reader for a cross-check)
+#   scripts/setup.sh test  all of that, plus Chromium, sqlx-cli, the Playwright npm packages,
+#                          s3s-fs (a real S3-API server) and PyPI cardutil (an independent
+#                          Mastercard IPM reader for a cross-check)
 # Every step checks first, so a second run takes a second or two.
 set -euo pipefail
 profile=${1:-dev}
@@ -12,6 +13,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 # Must match the `wasm-bindgen` version pinned in Cargo.toml: the CLI and the library must agree.
 WASM_BINDGEN_VERSION=0.2.130
 SQLX_CLI_VERSION=0.8.6
+S3S_FS_VERSION=0.14.1
 
 step() { printf '==> %s\n' "$*"; }
 
@@ -62,6 +64,11 @@ if [ "$profile" = test ]; then
     cargo install -q sqlx-cli --version "$SQLX_CLI_VERSION" --no-default-features --features postgres,rustls --locked
   fi
   npm_install "$root/end2end"
+  # A real S3-API server for the storage tests: it checks signatures, as S3 does.
+  if ! s3s-fs --version 2>/dev/null | grep -q "$S3S_FS_VERSION"; then
+    step "installing s3s-fs $S3S_FS_VERSION (one-time, ~3 minutes)"
+    cargo install -q "s3s-fs@$S3S_FS_VERSION" --features binary --locked
+  fi
   # An independent IPM implementation, to check that others read our Mastercard files as we do.
   if ! python3 -c 'import importlib.metadata as m, sys; sys.exit(m.version("cardutil") != "0.7.3")' 2>/dev/null; then
     step "installing cardutil 0.7.3 (PyPI)"

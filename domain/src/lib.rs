@@ -10,3 +10,4 @@ pub mod db;
 pub mod feeds;
 pub mod money;
 pub mod recon;
+pub mod storage;

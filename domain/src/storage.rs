@@ -1,0 +1,366 @@
+//! Object storage for feeds and reports: a local directory (the default on a laptop) or an S3
+//! bucket, behind one small interface.
+//!
+//! Keys are `/`-separated relative paths such as `inbound/visa/2026-11-20/file.ctf`. Writes are
+//! whole-object and atomic on both backends: a reader never sees half an object. Objects move as
+//! streams between files and the store, so memory stays flat whatever their size.
+
+use std::path::{Path, PathBuf};
+
+use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_s3::primitives::ByteStream;
+use tokio::io::AsyncWriteExt;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("'{0}' is not a valid object key (relative, '/'-separated, no empty, '.' or '..' parts)")]
+    InvalidKey(String),
+    #[error("object '{0}' does not exist")]
+    NotFound(String),
+    #[error("local storage failed for '{key}': {source}")]
+    Local { key: String, source: std::io::Error },
+    #[error("S3 request for '{key}' failed: {message}")]
+    S3 { key: String, message: String },
+}
+
+/// An object's key and size.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ObjectInfo {
+    pub key: String,
+    pub size: u64,
+}
+
+/// Where S3 objects live, as configured.
+#[derive(Clone)]
+pub struct S3Settings {
+    /// A custom endpoint (an S3-compatible server); `None` for AWS itself.
+    pub endpoint: Option<String>,
+    pub region: String,
+    pub bucket: String,
+    pub path_style: bool,
+    pub access_key: String,
+    pub secret_key: String,
+}
+
+impl std::fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Settings")
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("bucket", &self.bucket)
+            .field("path_style", &self.path_style)
+            .field("access_key", &"[redacted]")
+            .field("secret_key", &"[redacted]")
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum ObjectStore {
+    Local { root: PathBuf },
+    S3 { client: aws_sdk_s3::Client, bucket: String },
+}
+
+impl ObjectStore {
+    pub fn local(root: impl Into<PathBuf>) -> Self {
+        ObjectStore::Local { root: root.into() }
+    }
+
+    pub fn s3(settings: &S3Settings) -> Self {
+        let credentials =
+            Credentials::new(&settings.access_key, &settings.secret_key, None, None, "settledesk");
+        let mut config = aws_sdk_s3::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(settings.region.clone()))
+            .credentials_provider(credentials)
+            .force_path_style(settings.path_style);
+        if let Some(endpoint) = &settings.endpoint {
+            config = config.endpoint_url(endpoint);
+        }
+        ObjectStore::S3 {
+            client: aws_sdk_s3::Client::from_conf(config.build()),
+            bucket: settings.bucket.clone(),
+        }
+    }
+
+    /// Stores the file at `path` under `key`, replacing any object there.
+    pub async fn put_file(&self, key: &str, path: &Path) -> Result<(), StorageError> {
+        check_key(key)?;
+        match self {
+            ObjectStore::Local { root } => {
+                let target = root.join(key);
+                let local = |source| StorageError::Local { key: key.to_owned(), source };
+                let dir = target.parent().expect("a key has a file name");
+                tokio::fs::create_dir_all(dir).await.map_err(local)?;
+                // Copy beside the target, then rename: atomic within one file system.
+                let partial = dir.join(format!(".{}.partial", uuid_like()));
+                tokio::fs::copy(path, &partial).await.map_err(local)?;
+                tokio::fs::rename(&partial, &target).await.map_err(local)
+            }
+            ObjectStore::S3 { client, bucket } => {
+                let body = ByteStream::from_path(path).await.map_err(|e| s3_error(key, e))?;
+                client
+                    .put_object()
+                    .bucket(bucket)
+                    .key(key)
+                    .body(body)
+                    .send()
+                    .await
+                    .map_err(|e| s3_error(key, e))?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Writes the object to the file at `path`, and returns its size.
+    pub async fn download_to(&self, key: &str, path: &Path) -> Result<u64, StorageError> {
+        check_key(key)?;
+        let local = |source| StorageError::Local { key: key.to_owned(), source };
+        match self {
+            ObjectStore::Local { root } => match tokio::fs::copy(root.join(key), path).await {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    Err(StorageError::NotFound(key.to_owned()))
+                }
+                other => other.map_err(local),
+            },
+            ObjectStore::S3 { client, bucket } => {
+                let object = client.get_object().bucket(bucket).key(key).send().await.map_err(|e| {
+                    if e.as_service_error().is_some_and(|s| s.is_no_such_key()) {
+                        StorageError::NotFound(key.to_owned())
+                    } else {
+                        s3_error(key, e)
+                    }
+                })?;
+                let mut body = object.body;
+                let mut file = tokio::fs::File::create(path).await.map_err(local)?;
+                let mut size = 0u64;
+                while let Some(chunk) = body.try_next().await.map_err(|e| s3_error(key, e))? {
+                    size += chunk.len() as u64;
+                    file.write_all(&chunk).await.map_err(local)?;
+                }
+                file.flush().await.map_err(local)?;
+                Ok(size)
+            }
+        }
+    }
+
+    /// Every object whose key starts with `prefix`, by key.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<ObjectInfo>, StorageError> {
+        let mut found = Vec::new();
+        match self {
+            ObjectStore::Local { root } => {
+                let local = |source| StorageError::Local { key: prefix.to_owned(), source };
+                let mut stack = vec![root.clone()];
+                while let Some(dir) = stack.pop() {
+                    let mut entries = match tokio::fs::read_dir(&dir).await {
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                        other => other.map_err(local)?,
+                    };
+                    while let Some(entry) = entries.next_entry().await.map_err(local)? {
+                        let path = entry.path();
+                        let meta = entry.metadata().await.map_err(local)?;
+                        if meta.is_dir() {
+                            stack.push(path);
+                            continue;
+                        }
+                        let Ok(relative) = path.strip_prefix(root) else { continue };
+                        let key = relative.to_string_lossy().replace('\\', "/");
+                        let hidden = key.split('/').any(|part| part.starts_with('.'));
+                        if !hidden && key.starts_with(prefix) {
+                            found.push(ObjectInfo { key, size: meta.len() });
+                        }
+                    }
+                }
+            }
+            ObjectStore::S3 { client, bucket } => {
+                let mut pages =
+                    client.list_objects_v2().bucket(bucket).prefix(prefix).into_paginator().send();
+                while let Some(page) = pages.next().await {
+                    let page = page.map_err(|e| s3_error(prefix, e))?;
+                    for object in page.contents() {
+                        if let Some(key) = object.key() {
+                            found.push(ObjectInfo {
+                                key: key.to_owned(),
+                                size: object.size().unwrap_or(0) as u64,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        found.sort();
+        Ok(found)
+    }
+}
+
+fn check_key(key: &str) -> Result<(), StorageError> {
+    let valid = !key.is_empty()
+        && !key.starts_with('/')
+        && key
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != ".." && !part.starts_with('.'))
+        && !key.contains('\\');
+    if valid {
+        Ok(())
+    } else {
+        Err(StorageError::InvalidKey(key.to_owned()))
+    }
+}
+
+fn s3_error(key: &str, e: impl std::error::Error) -> StorageError {
+    // The SDK's Display is terse; its source chain says what the server answered.
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    StorageError::S3 { key: key.to_owned(), message }
+}
+
+/// A name unique enough for a temporary file beside its target.
+fn uuid_like() -> String {
+    use rand::Rng;
+    format!("{:016x}", rand::thread_rng().gen::<u64>())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::TcpListener;
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    /// A real S3-API server (`s3s-fs`, which checks SigV4 signatures) on a free loopback port,
+    /// stopped when dropped.
+    struct S3Server {
+        child: Child,
+        settings: S3Settings,
+        _data: tempfile::TempDir,
+    }
+
+    impl S3Server {
+        fn start() -> S3Server {
+            let data = tempfile::tempdir().unwrap();
+            std::fs::create_dir(data.path().join("settledesk")).unwrap(); // the bucket
+            let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let child = Command::new("s3s-fs")
+                .args([
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    &port.to_string(),
+                    "--access-key",
+                    "AKTEST",
+                    "--secret-key",
+                    "SKTEST",
+                ])
+                .arg(data.path())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("s3s-fs is installed (./test installs it)");
+            let started = Instant::now();
+            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+                assert!(started.elapsed() < Duration::from_secs(10), "s3s-fs did not start");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let settings = S3Settings {
+                endpoint: Some(format!("http://127.0.0.1:{port}")),
+                region: "us-east-1".into(),
+                bucket: "settledesk".into(),
+                path_style: true,
+                access_key: "AKTEST".into(),
+                secret_key: "SKTEST".into(),
+            };
+            S3Server { child, settings, _data: data }
+        }
+    }
+
+    impl Drop for S3Server {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    fn file_with(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    /// The behaviour both backends must share.
+    async fn behaves_like_an_object_store(store: &ObjectStore) {
+        let work = tempfile::tempdir().unwrap();
+        let big: Vec<u8> = (0..12_000_000u32).map(|i| (i % 251) as u8).collect();
+        let source = file_with(work.path(), "big.bin", &big);
+        store.put_file("inbound/visa/2026-11-20/big.ctf", &source).await.unwrap();
+        store
+            .put_file("inbound/zelle/2026-11-20/a.csv", &file_with(work.path(), "a", b"first"))
+            .await
+            .unwrap();
+        store
+            .put_file("inbound/zelle/2026-11-20/a.csv", &file_with(work.path(), "b", b"second"))
+            .await
+            .unwrap();
+
+        let back = work.path().join("back.bin");
+        assert_eq!(
+            store.download_to("inbound/visa/2026-11-20/big.ctf", &back).await.unwrap(),
+            big.len() as u64
+        );
+        assert!(std::fs::read(&back).unwrap() == big, "the object comes back byte for byte");
+        store.download_to("inbound/zelle/2026-11-20/a.csv", &back).await.unwrap();
+        assert_eq!(std::fs::read(&back).unwrap(), b"second", "a put replaces the object");
+
+        assert_eq!(
+            store.list("inbound/").await.unwrap(),
+            vec![
+                ObjectInfo { key: "inbound/visa/2026-11-20/big.ctf".into(), size: big.len() as u64 },
+                ObjectInfo { key: "inbound/zelle/2026-11-20/a.csv".into(), size: 6 },
+            ]
+        );
+        assert_eq!(store.list("inbound/zelle/").await.unwrap().len(), 1);
+        assert!(store.list("reports/").await.unwrap().is_empty());
+
+        assert!(matches!(
+            store.download_to("inbound/missing.csv", &back).await,
+            Err(StorageError::NotFound(_))
+        ));
+        for bad in ["../escape", "/absolute", "a//b", "inbound/.hidden", ""] {
+            assert!(matches!(store.put_file(bad, &source).await, Err(StorageError::InvalidKey(_))), "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_local_directory_store() {
+        let root = tempfile::tempdir().unwrap();
+        behaves_like_an_object_store(&ObjectStore::local(root.path())).await;
+    }
+
+    #[tokio::test]
+    async fn the_s3_store_against_a_real_s3_api_server() {
+        let server = S3Server::start();
+        behaves_like_an_object_store(&ObjectStore::s3(&server.settings)).await;
+    }
+
+    #[tokio::test]
+    async fn a_wrong_secret_is_refused_by_the_server() {
+        let server = S3Server::start();
+        let forged = S3Settings { secret_key: "not-the-secret".into(), ..server.settings.clone() };
+        let work = tempfile::tempdir().unwrap();
+        let err = ObjectStore::s3(&forged)
+            .put_file("inbound/x.csv", &file_with(work.path(), "x", b"x"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StorageError::S3 { .. }), "{err}");
+        assert!(
+            ObjectStore::s3(&server.settings).list("inbound/").await.unwrap().is_empty(),
+            "nothing was written"
+        );
+        assert!(!format!("{forged:?}").contains("not-the-secret"));
+    }
+}

@@ -285,11 +285,8 @@ pub fn generate<V: Write, M: Write, Z: Write>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::feeds::testing::cards;
     use crate::feeds::{mastercard, visa, zelle, Parsed, Strictness};
-
-    fn cards() -> CardTokenizer {
-        CardTokenizer::new(b"demo key")
-    }
 
     fn run(plan: &DayPlan) -> (GeneratedDay, Vec<u8>, Vec<u8>, Vec<u8>) {
         let (day, out) =

@@ -133,6 +133,20 @@ pub struct FileSummary {
     pub totals_verified: bool,
 }
 
+/// Helpers shared by the readers' tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::CardTokenizer;
+
+    pub fn cards() -> CardTokenizer {
+        CardTokenizer::new(b"test key")
+    }
+
+    pub fn date(s: &str) -> chrono::NaiveDate {
+        s.parse().unwrap()
+    }
+}
+
 /// Reads a fixed-width text field.
 pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).trim().to_owned()

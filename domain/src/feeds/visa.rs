@@ -633,14 +633,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-
-    fn cards() -> CardTokenizer {
-        CardTokenizer::new(b"test key")
-    }
-
-    fn date(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
+    use crate::feeds::testing::{cards, date};
 
     fn tx(i: u64, code: TransactionCode) -> VisaTransaction {
         VisaTransaction {

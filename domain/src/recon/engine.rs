@@ -302,12 +302,9 @@ mod tests {
 
     use super::*;
     use crate::feeds::generator::{self, DayPlan, Outputs, Situation};
-    use crate::feeds::{mastercard, visa, zelle, CardRef, CardTokenizer, Network, Parsed, Strictness};
+    use crate::feeds::testing::{cards, date};
+    use crate::feeds::{mastercard, visa, zelle, CardRef, Network, Parsed, Strictness};
     use crate::money::{Currency, Money};
-
-    fn date(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
 
     fn card(n: u32) -> CardRef {
         CardRef { last4: format!("{:04}", n % 10_000), fingerprint: format!("fp{n}") }
@@ -515,7 +512,7 @@ mod tests {
     #[test]
     fn a_generated_day_reconciles_to_what_was_generated() {
         let plan = DayPlan::new(date("2026-11-20"), 20_000, 5);
-        let cards = CardTokenizer::new(b"k");
+        let cards = cards();
         let (day, out) = generator::generate(
             &plan,
             &cards,

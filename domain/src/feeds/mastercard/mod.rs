@@ -389,14 +389,7 @@ mod tests {
     use std::process::Command;
 
     use super::*;
-
-    fn cards() -> CardTokenizer {
-        CardTokenizer::new(b"test key")
-    }
-
-    fn date(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
+    use crate::feeds::testing::{cards, date};
 
     fn tx(i: u64, kind: RecordKind) -> IpmTransaction {
         IpmTransaction {

@@ -133,6 +133,19 @@ pub struct FileSummary {
     pub totals_verified: bool,
 }
 
+/// Reads a fixed-width text field.
+pub(crate) fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).trim().to_owned()
+}
+
+/// Reads an all-digits field as a number.
+pub(crate) fn digits(bytes: &[u8]) -> Option<u64> {
+    if bytes.is_empty() || !bytes.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(bytes).ok()?.parse().ok()
+}
+
 /// Helpers shared by the readers' tests.
 #[cfg(test)]
 pub(crate) mod testing {
@@ -145,17 +158,4 @@ pub(crate) mod testing {
     pub fn date(s: &str) -> chrono::NaiveDate {
         s.parse().unwrap()
     }
-}
-
-/// Reads a fixed-width text field.
-pub(crate) fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).trim().to_owned()
-}
-
-/// Reads an all-digits field as a number.
-pub(crate) fn digits(bytes: &[u8]) -> Option<u64> {
-    if bytes.is_empty() || !bytes.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    std::str::from_utf8(bytes).ok()?.parse().ok()
 }

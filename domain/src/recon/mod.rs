@@ -1,7 +1,9 @@
 //! Reconciliation: every network record of a business date classified against the bank's Zelle
-//! payments, by rules that are data ([`rules`]), in a pure, deterministic engine ([`engine`]).
+//! payments, by rules that are data ([`rules`]), in a pure, deterministic engine ([`engine`]),
+//! written out as the three daily reports and their manifest ([`report`]).
 
 pub mod engine;
+pub mod report;
 pub mod rules;
 
 pub use engine::{

@@ -1,0 +1,305 @@
+//! The three daily report files (matches, mismatches, resettlements) and their manifest.
+//!
+//! Each file is CSV with a header; amounts are decimals in their currency's scale. Mismatches
+//! include the Zelle payments past their grace period with no network record (`zelle_only`). The
+//! manifest lists, per file, its rows, its amount total per currency and its SHA-256, so anyone can
+//! check a file they downloaded.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::engine::{Class, MismatchReason, Outcome, PaymentState, Reconciliation, ResettlementReason};
+use crate::feeds::zelle::ZellePayment;
+use crate::feeds::{Network, NetworkRecord};
+
+pub const HEADER: [&str; 15] = [
+    "class",
+    "reason",
+    "network",
+    "network_reference",
+    "record_number",
+    "card_last4",
+    "transaction_date",
+    "amount",
+    "currency",
+    "settlement_amount",
+    "settlement_currency",
+    "approval_code",
+    "payment_id",
+    "zelle_amount",
+    "zelle_status",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportFile {
+    pub name: String,
+    pub rows: u64,
+    /// Sum of the `amount` column per currency (for Zelle-only rows, the Zelle amount).
+    pub totals: BTreeMap<String, Decimal>,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Manifest {
+    pub business_date: chrono::NaiveDate,
+    pub version: u32,
+    pub rule_set_version: u32,
+    pub files: Vec<ReportFile>,
+}
+
+/// A report file being written: rows, totals and the running hash.
+struct Report<W: Write> {
+    name: String,
+    csv: csv::Writer<Hashing<W>>,
+    rows: u64,
+    totals: BTreeMap<String, Decimal>,
+}
+
+impl<W: Write> Report<W> {
+    fn new(name: String, out: W) -> io::Result<Self> {
+        let mut csv = csv::Writer::from_writer(Hashing { out, hash: Sha256::new() });
+        csv.write_record(HEADER).map_err(io::Error::other)?;
+        Ok(Report { name, csv, rows: 0, totals: BTreeMap::new() })
+    }
+
+    fn row(&mut self, fields: [String; 15], amount: Option<(Decimal, &str)>) -> io::Result<()> {
+        self.csv.write_record(&fields).map_err(io::Error::other)?;
+        self.rows += 1;
+        if let Some((value, currency)) = amount {
+            *self.totals.entry(currency.to_owned()).or_default() += value;
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> io::Result<(ReportFile, W)> {
+        let hashing = self.csv.into_inner().map_err(|e| io::Error::other(e.to_string()))?;
+        let file = ReportFile {
+            name: self.name,
+            rows: self.rows,
+            totals: self.totals,
+            sha256: hex::encode(hashing.hash.finalize()),
+        };
+        Ok((file, hashing.out))
+    }
+}
+
+/// Passes bytes through while hashing them.
+struct Hashing<W: Write> {
+    out: W,
+    hash: Sha256,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// The three outputs, in the order matches, mismatches, resettlements.
+pub struct ReportOutputs<W: Write> {
+    pub matches: W,
+    pub mismatches: W,
+    pub resettlements: W,
+}
+
+/// Writes the three reports of a reconciliation, and returns the manifest and the writers.
+pub fn write_reports<W: Write>(
+    business_date: chrono::NaiveDate,
+    version: u32,
+    records: &[NetworkRecord],
+    payments: &[ZellePayment],
+    result: &Reconciliation,
+    out: ReportOutputs<W>,
+) -> io::Result<(Manifest, ReportOutputs<W>)> {
+    let file = |kind: &str| format!("{kind}-{business_date}-v{version}.csv");
+    let mut matches = Report::new(file("matches"), out.matches)?;
+    let mut mismatches = Report::new(file("mismatches"), out.mismatches)?;
+    let mut resettlements = Report::new(file("resettlements"), out.resettlements)?;
+
+    for (record, outcome) in records.iter().zip(&result.records) {
+        let Outcome::Classified { class, payment, .. } = outcome else { continue };
+        let payment = payment.map(|p| &payments[p]);
+        let (report, class_name, reason) = match class {
+            Class::Match => (&mut matches, "match", String::new()),
+            Class::Mismatch(reason) => (&mut mismatches, "mismatch", mismatch_code(*reason).to_owned()),
+            Class::Resettlement(reason) => {
+                (&mut resettlements, "resettlement", resettlement_code(*reason).to_owned())
+            }
+        };
+        let amount = record.amount.to_decimal();
+        report.row(
+            [
+                class_name.to_owned(),
+                reason,
+                network_code(record.network).to_owned(),
+                record.reference.clone(),
+                record.record_number.to_string(),
+                record.card.last4.clone(),
+                record.transaction_date.to_string(),
+                amount.to_string(),
+                record.amount.currency().code().to_owned(),
+                record.settlement.to_decimal().to_string(),
+                record.settlement.currency().code().to_owned(),
+                record.approval_code.clone(),
+                payment.map(|p| p.payment_id.clone()).unwrap_or_default(),
+                payment.map(|p| p.amount.to_decimal().to_string()).unwrap_or_default(),
+                payment.map(|p| p.status.code().to_owned()).unwrap_or_default(),
+            ],
+            Some((amount, record.amount.currency().code())),
+        )?;
+    }
+    for (payment, state) in payments.iter().zip(&result.payments) {
+        if *state != PaymentState::ZelleOnly {
+            continue;
+        }
+        let amount = payment.amount.to_decimal();
+        mismatches.row(
+            [
+                "mismatch".into(),
+                "zelle_only".into(),
+                network_code(payment.network).into(),
+                payment.network_reference.clone().unwrap_or_default(),
+                String::new(),
+                payment.card.last4.clone(),
+                payment.business_date.to_string(),
+                amount.to_string(),
+                payment.amount.currency().code().into(),
+                String::new(),
+                String::new(),
+                payment.approval_code.clone(),
+                payment.payment_id.clone(),
+                amount.to_string(),
+                payment.status.code().into(),
+            ],
+            Some((amount, payment.amount.currency().code())),
+        )?;
+    }
+
+    let (m, matches) = matches.finish()?;
+    let (x, mismatches) = mismatches.finish()?;
+    let (r, resettlements) = resettlements.finish()?;
+    let manifest =
+        Manifest { business_date, version, rule_set_version: result.rule_set_version, files: vec![m, x, r] };
+    Ok((manifest, ReportOutputs { matches, mismatches, resettlements }))
+}
+
+fn network_code(network: Network) -> &'static str {
+    match network {
+        Network::Visa => "visa",
+        Network::Mastercard => "mastercard",
+    }
+}
+
+pub fn mismatch_code(reason: MismatchReason) -> &'static str {
+    match reason {
+        MismatchReason::AmountDiffers => "amount_differs",
+        MismatchReason::CurrencyDiffers => "currency_differs",
+        MismatchReason::NetworkOnly => "network_only",
+        MismatchReason::DuplicatePresentment => "duplicate_presentment",
+        MismatchReason::StatusConflict => "status_conflict",
+    }
+}
+
+pub fn resettlement_code(reason: ResettlementReason) -> &'static str {
+    match reason {
+        ResettlementReason::Chargeback => "chargeback",
+        ResettlementReason::Reversal => "reversal",
+        ResettlementReason::Fee => "fee",
+        ResettlementReason::CrossCurrency => "cross_currency",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::feeds::generator::{self, DayPlan, Outputs};
+    use crate::feeds::testing::{cards, date};
+    use crate::feeds::{mastercard, visa, zelle, Parsed, Strictness};
+    use crate::recon::{reconcile, RuleSet};
+
+    fn reconciled_day(run: &str) -> (Vec<NetworkRecord>, Vec<ZellePayment>, Reconciliation) {
+        let plan = DayPlan::new(date("2026-11-20"), 3_000, 9);
+        let (_, out) = generator::generate(
+            &plan,
+            &cards(),
+            Outputs { visa: Vec::new(), mastercard: Vec::new(), zelle: Vec::new() },
+        )
+        .unwrap();
+        let mut records = Vec::new();
+        let mut keep = |p: Parsed| {
+            if let Parsed::Record(r) = p {
+                records.push(r)
+            }
+        };
+        visa::read(&out.visa[..], &cards(), Strictness::Strict, &mut keep).unwrap();
+        mastercard::read(&out.mastercard[..], &cards(), Strictness::Strict, &mut keep).unwrap();
+        let mut payments = Vec::new();
+        zelle::read(&out.zelle[..], Strictness::Strict, |p| payments.push(p.unwrap())).unwrap();
+        let result = reconcile(&records, &payments, date(run), &RuleSet::default());
+        (records, payments, result)
+    }
+
+    fn write(run: &str) -> (Manifest, ReportOutputs<Vec<u8>>, Reconciliation) {
+        let (records, payments, result) = reconciled_day(run);
+        let out = ReportOutputs { matches: Vec::new(), mismatches: Vec::new(), resettlements: Vec::new() };
+        let (manifest, out) =
+            write_reports(date("2026-11-20"), 1, &records, &payments, &result, out).unwrap();
+        (manifest, out, result)
+    }
+
+    fn data_rows(bytes: &[u8]) -> usize {
+        String::from_utf8(bytes.to_vec()).unwrap().lines().count() - 1
+    }
+
+    #[test]
+    fn the_three_files_hold_every_classified_record_once_and_the_manifest_describes_them() {
+        let (manifest, out, result) = write("2026-11-20");
+        let counts = result.class_counts();
+        let of = |f: fn(&Class) -> bool| counts.iter().filter(|(c, _)| f(c)).map(|(_, n)| *n).sum::<u64>();
+        assert_eq!(manifest.files[0].rows, of(|c| *c == Class::Match));
+        assert_eq!(manifest.files[1].rows, of(|c| matches!(c, Class::Mismatch(_))));
+        assert_eq!(manifest.files[2].rows, of(|c| matches!(c, Class::Resettlement(_))));
+        for (file, bytes) in manifest.files.iter().zip([&out.matches, &out.mismatches, &out.resettlements]) {
+            assert_eq!(data_rows(bytes) as u64, file.rows, "{}", file.name);
+            assert_eq!(file.sha256, hex::encode(Sha256::digest(bytes)), "{}", file.name);
+        }
+        assert_eq!(manifest.files[0].name, "matches-2026-11-20-v1.csv");
+        assert!(String::from_utf8(out.mismatches.clone()).unwrap().starts_with(&HEADER.join(",")));
+        // The totals are the sums of the amount column.
+        let text = String::from_utf8(out.matches).unwrap();
+        let sum: Decimal =
+            text.lines().skip(1).map(|l| l.split(',').nth(7).unwrap().parse::<Decimal>().unwrap()).sum();
+        assert_eq!(manifest.files[0].totals["USD"], sum);
+    }
+
+    #[test]
+    fn zelle_only_payments_join_the_mismatches_once_their_grace_has_passed() {
+        let (today, ..) = write("2026-11-20");
+        let (later, out, result) = write("2026-11-25");
+        let zelle_only = result.payments.iter().filter(|s| **s == PaymentState::ZelleOnly).count() as u64;
+        assert!(zelle_only > 0);
+        assert_eq!(later.files[1].rows, today.files[1].rows + zelle_only);
+        assert_eq!(
+            String::from_utf8(out.mismatches).unwrap().matches(",zelle_only,").count() as u64,
+            zelle_only
+        );
+    }
+
+    #[test]
+    fn the_same_day_writes_the_same_bytes() {
+        let (a, out_a, _) = write("2026-11-20");
+        let (b, out_b, _) = write("2026-11-20");
+        assert_eq!(a, b);
+        assert_eq!(out_a.mismatches, out_b.mismatches);
+    }
+}

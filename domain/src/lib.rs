@@ -8,6 +8,7 @@ pub mod audit;
 pub mod calendar;
 pub mod db;
 pub mod feeds;
+pub mod ingest;
 pub mod money;
 pub mod recon;
 pub mod storage;

@@ -1,0 +1,268 @@
+//! The registry of inbound files: every file is registered once, by content, before anything of
+//! it is loaded; a file seen before is recorded as a duplicate and ignored.
+
+use std::io::Read;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+
+use crate::feeds::{FileError, Network};
+
+/// Where a file came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Source {
+    Network(Network),
+    Zelle,
+}
+
+impl Source {
+    pub fn code(self) -> &'static str {
+        match self {
+            Source::Network(Network::Visa) => "visa",
+            Source::Network(Network::Mastercard) => "mastercard",
+            Source::Zelle => "zelle",
+        }
+    }
+}
+
+/// A file's size and SHA-256, read as a stream.
+pub fn fingerprint(path: &Path) -> std::io::Result<(u64, [u8; 32])> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hash = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        hash.update(&buffer[..n]);
+        size += n as u64;
+    }
+    Ok((size, hash.finalize().into()))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registration {
+    /// First delivery of these bytes: load it.
+    New { id: i64 },
+    /// This object was registered before (a re-scan): nothing to do.
+    AlreadyKnown { id: i64 },
+    /// The same bytes arrived before under another name: recorded, not loaded.
+    Duplicate { id: i64, original: i64 },
+}
+
+/// SQLSTATE `unique_violation`.
+const UNIQUE_VIOLATION: &str = "23505";
+
+/// Registers a delivered object. Safe to call concurrently and repeatedly for the same object:
+/// two registrations racing on one object both end in a consistent answer (the loser retries).
+pub async fn register(
+    pool: &PgPool,
+    source: Source,
+    object_key: &str,
+    business_date: NaiveDate,
+    size: u64,
+    sha256: &[u8; 32],
+) -> Result<Registration, sqlx::Error> {
+    let mut attempts = 0;
+    loop {
+        match try_register(pool, source, object_key, business_date, size, sha256).await {
+            Err(sqlx::Error::Database(e))
+                if e.code().as_deref() == Some(UNIQUE_VIOLATION) && attempts < 3 =>
+            {
+                attempts += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn try_register(
+    pool: &PgPool,
+    source: Source,
+    object_key: &str,
+    business_date: NaiveDate,
+    size: u64,
+    sha256: &[u8; 32],
+) -> Result<Registration, sqlx::Error> {
+    let size = i64::try_from(size).unwrap_or(i64::MAX);
+    let mut tx = pool.begin().await?;
+    if let Some(known) = sqlx::query_scalar!(
+        "SELECT id FROM feed_file WHERE object_key = $1 AND sha256 = $2",
+        object_key,
+        &sha256[..]
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    {
+        return Ok(Registration::AlreadyKnown { id: known });
+    }
+    let inserted = sqlx::query_scalar!(
+        "INSERT INTO feed_file (source, object_key, business_date, size_bytes, sha256, status)
+         VALUES ($1, $2, $3, $4, $5, 'received')
+         ON CONFLICT (source, sha256) WHERE status <> 'duplicate' DO NOTHING
+         RETURNING id",
+        source.code(),
+        object_key,
+        business_date as _,
+        size,
+        &sha256[..]
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let registration = match inserted {
+        Some(id) => Registration::New { id },
+        None => {
+            let original = sqlx::query_scalar!(
+                "SELECT id FROM feed_file WHERE source = $1 AND sha256 = $2 AND status <> 'duplicate'",
+                source.code(),
+                &sha256[..]
+            )
+            .fetch_one(&mut *tx)
+            .await?;
+            let id = sqlx::query_scalar!(
+                "INSERT INTO feed_file (source, object_key, business_date, size_bytes, sha256, status, duplicate_of)
+                 VALUES ($1, $2, $3, $4, $5, 'duplicate', $6)
+                 ON CONFLICT (object_key, sha256) DO UPDATE SET object_key = EXCLUDED.object_key
+                 RETURNING id",
+                source.code(),
+                object_key,
+                business_date as _,
+                size,
+                &sha256[..],
+                original
+            )
+            .fetch_one(&mut *tx)
+            .await?;
+            if id == original {
+                // The same object, registered a moment ago by a concurrent call.
+                Registration::AlreadyKnown { id }
+            } else {
+                Registration::Duplicate { id, original }
+            }
+        }
+    };
+    tx.commit().await?;
+    Ok(registration)
+}
+
+/// Records that a file was read in full.
+pub async fn mark_parsed(pool: &PgPool, id: i64, transactions: u64, issues: u64) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE feed_file SET status = 'parsed', transactions = $2, issues = $3, processed_at = now(), error = NULL
+         WHERE id = $1 AND status IN ('received', 'parsed')",
+        id,
+        transactions as i64,
+        issues as i64
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Records that a file is unusable, with the precise reason; nothing of it is loaded.
+pub async fn mark_quarantined(pool: &PgPool, id: i64, error: &FileError) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE feed_file SET status = 'quarantined', error = $2, processed_at = now() WHERE id = $1 AND status <> 'duplicate'",
+        id,
+        error.to_string()
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date() -> NaiveDate {
+        "2026-11-20".parse().unwrap()
+    }
+
+    const VISA: Source = Source::Network(Network::Visa);
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_file_is_registered_once_and_its_copies_are_duplicates(pool: PgPool) {
+        let sha = [7u8; 32];
+        let first = register(&pool, VISA, "inbound/visa/2026-11-20/a.ctf", date(), 100, &sha).await.unwrap();
+        let Registration::New { id } = first else { panic!("{first:?}") };
+        assert_eq!(
+            register(&pool, VISA, "inbound/visa/2026-11-20/a.ctf", date(), 100, &sha).await.unwrap(),
+            Registration::AlreadyKnown { id },
+            "a re-scan changes nothing"
+        );
+        let copy =
+            register(&pool, VISA, "inbound/visa/2026-11-20/a-resent.ctf", date(), 100, &sha).await.unwrap();
+        assert!(matches!(copy, Registration::Duplicate { original, .. } if original == id), "{copy:?}");
+        assert_eq!(
+            register(&pool, VISA, "inbound/visa/2026-11-20/a-resent.ctf", date(), 100, &sha).await.unwrap(),
+            Registration::AlreadyKnown {
+                id: match copy {
+                    Registration::Duplicate { id, .. } => id,
+                    _ => unreachable!(),
+                }
+            }
+        );
+        // The same bytes from another source are another file.
+        assert!(matches!(
+            register(&pool, Source::Zelle, "inbound/zelle/x.csv", date(), 100, &sha).await.unwrap(),
+            Registration::New { .. }
+        ));
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn concurrent_deliveries_of_one_file_register_it_once(pool: PgPool) {
+        let tasks: Vec<_> = (0..12)
+            .map(|i| {
+                let pool = pool.clone();
+                tokio::spawn(async move {
+                    let key = format!("inbound/visa/2026-11-20/copy-{}.ctf", i % 3);
+                    register(&pool, VISA, &key, date(), 10, &[9u8; 32]).await.unwrap()
+                })
+            })
+            .collect();
+        let mut new = 0;
+        for task in tasks {
+            if matches!(task.await.unwrap(), Registration::New { .. }) {
+                new += 1;
+            }
+        }
+        assert_eq!(new, 1);
+        let rows = sqlx::query_scalar!("SELECT count(*) FROM feed_file").fetch_one(&pool).await.unwrap();
+        assert_eq!(rows, Some(3), "one row per object key");
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_quarantined_file_keeps_the_precise_reason(pool: PgPool) {
+        let Registration::New { id } =
+            register(&pool, VISA, "inbound/visa/x.ctf", date(), 1, &[1u8; 32]).await.unwrap()
+        else {
+            panic!()
+        };
+        let error = FileError::new(7, "number of monetary transactions", "6", "5");
+        mark_quarantined(&pool, id, &error).await.unwrap();
+        let row = sqlx::query!("SELECT status, error FROM feed_file WHERE id = $1", id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(row.status, "quarantined");
+        assert_eq!(
+            row.error.as_deref(),
+            Some("record 7, number of monetary transactions: expected 6, found 5")
+        );
+    }
+
+    #[test]
+    fn files_are_fingerprinted_as_streams() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"abc").unwrap();
+        let (size, sha) = fingerprint(&path).unwrap();
+        assert_eq!(size, 3);
+        assert_eq!(hex::encode(sha), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+}

@@ -82,7 +82,7 @@ pub struct FileError {
 }
 
 impl FileError {
-    pub(crate) fn new(
+    pub fn new(
         record: u64,
         field: impl Into<String>,
         expected: impl Into<String>,

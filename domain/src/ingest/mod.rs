@@ -1,5 +1,8 @@
-//! The registry of inbound files: every file is registered once, by content, before anything of
-//! it is loaded; a file seen before is recorded as a duplicate and ignored.
+//! Ingestion. The registry (here): every inbound file is registered once, by content, before
+//! anything of it is loaded; a file seen before is recorded as a duplicate and ignored. The loader
+//! ([`load`]): a registered file is parsed and loaded into PostgreSQL in one transaction.
+
+pub mod load;
 
 use std::io::Read;
 use std::path::Path;

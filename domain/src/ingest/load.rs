@@ -1,0 +1,499 @@
+//! Loading a registered file: parsed as a stream on a blocking thread, fed into PostgreSQL with
+//! `COPY` inside one transaction together with the file's new status. A structurally broken file
+//! rolls back (nothing of it remains) and is quarantined with the reader's precise reason; a crash
+//! in the middle leaves the file `received`, and the next ingestion loads it again from scratch.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use sqlx::PgPool;
+use tokio::sync::mpsc;
+
+use super::{fingerprint, mark_quarantined, register, Registration, Source};
+use crate::feeds::zelle::{self, ZellePayment};
+use crate::feeds::{
+    mastercard, visa, CardTokenizer, FileError, NetworkRecord, Parsed, RecordIssue, Strictness,
+};
+use crate::storage::{ObjectStore, StorageError};
+
+/// What became of one inbound object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileOutcome {
+    Loaded {
+        id: i64,
+        transactions: u64,
+        issues: u64,
+    },
+    Quarantined {
+        id: i64,
+        error: FileError,
+    },
+    /// Registered and loaded before (or being a copy of such a file): nothing done.
+    Skipped {
+        id: i64,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("local work file: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Rows are sent to `COPY` in chunks of about this many bytes.
+const CHUNK: usize = 1 << 20;
+
+/// Registers the object at `key` and, if it is new (or an earlier load of it never finished),
+/// loads it.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the store, the registry and the reader each need their part; a struct would only rename them"
+)]
+pub async fn ingest_object(
+    pool: &PgPool,
+    store: &ObjectStore,
+    key: &str,
+    source: Source,
+    business_date: NaiveDate,
+    cards: &CardTokenizer,
+    strictness: Strictness,
+    work_dir: &Path,
+) -> Result<FileOutcome, IngestError> {
+    let local: PathBuf = work_dir.join(format!("ingest-{}", key.replace('/', "_")));
+    store.download_to(key, &local).await?;
+    let outcome = async {
+        let (size, sha256) = fingerprint(&local)?;
+        let id = match register(pool, source, key, business_date, size, &sha256).await? {
+            Registration::New { id } => id,
+            Registration::AlreadyKnown { id } => {
+                let status = sqlx::query_scalar!("SELECT status FROM feed_file WHERE id = $1", id)
+                    .fetch_one(pool)
+                    .await?;
+                if status != "received" {
+                    return Ok(FileOutcome::Skipped { id });
+                }
+                id // registered, but its load never finished: load it now
+            }
+            Registration::Duplicate { id, .. } => return Ok(FileOutcome::Skipped { id }),
+        };
+        load(pool, id, source, &local, cards.clone(), strictness).await
+    }
+    .await;
+    let _ = tokio::fs::remove_file(&local).await;
+    outcome
+}
+
+/// Parses one file on the blocking thread, sending its rows; returns (transactions, issues).
+type Parser =
+    fn(PathBuf, i64, CardTokenizer, Strictness, mpsc::Sender<Chunk>) -> Result<(u64, u64), FileError>;
+
+/// A message from the parsing thread.
+enum Chunk {
+    Rows(Vec<u8>),
+    Issue(RecordIssue),
+}
+
+async fn load(
+    pool: &PgPool,
+    id: i64,
+    source: Source,
+    path: &Path,
+    cards: CardTokenizer,
+    strictness: Strictness,
+) -> Result<FileOutcome, IngestError> {
+    let (statement, parse): (&str, Parser) =
+        match source {
+            Source::Zelle => (
+                "COPY zelle_payment (feed_file_id, line, payment_id, business_date, initiated_at, status, amount_minor, \
+                 currency, network, network_reference, card_last4, card_fingerprint, approval_code) FROM STDIN (FORMAT csv)",
+                parse_zelle,
+            ),
+            Source::Network(_) => (
+                "COPY network_record (feed_file_id, record_number, network, kind, credit, reference, card_last4, \
+                 card_fingerprint, amount_minor, currency, settlement_minor, settlement_currency, approval_code, \
+                 transaction_date, merchant_category, reason_code) FROM STDIN (FORMAT csv)",
+                match source {
+                    Source::Network(crate::feeds::Network::Visa) => parse_visa,
+                    _ => parse_mastercard,
+                },
+            ),
+        };
+    let mut tx = pool.begin().await?;
+    let mut copy = tx.copy_in_raw(statement).await?;
+    let (sender, mut receiver) = mpsc::channel::<Chunk>(4);
+    let path = path.to_path_buf();
+    let parser = tokio::task::spawn_blocking(move || parse(path, id, cards, strictness, sender));
+    let mut issues = Vec::new();
+    let mut send_error = None;
+    while let Some(chunk) = receiver.recv().await {
+        match chunk {
+            Chunk::Rows(rows) => {
+                if let Err(e) = copy.send(rows).await {
+                    send_error = Some(e);
+                    break;
+                }
+            }
+            Chunk::Issue(issue) => issues.push(issue),
+        }
+    }
+    drop(receiver); // stops the parser if we stopped early
+    let parsed = parser.await.map_err(|e| std::io::Error::other(e.to_string()))?;
+    if let Some(e) = send_error {
+        copy.abort("loading failed").await.ok();
+        return Err(e.into());
+    }
+    let (transactions, issue_count) = match parsed {
+        Ok(counts) => counts,
+        Err(error) => {
+            // Nothing of a broken file is kept.
+            copy.abort("the file is structurally broken").await.ok();
+            tx.rollback().await?;
+            mark_quarantined(pool, id, &error).await?;
+            return Ok(FileOutcome::Quarantined { id, error });
+        }
+    };
+    copy.finish().await?;
+    if !issues.is_empty() {
+        let records: Vec<i64> = issues.iter().map(|i| i.record as i64).collect();
+        let fields: Vec<String> = issues.iter().map(|i| i.field.clone()).collect();
+        let problems: Vec<String> = issues.iter().map(|i| i.problem.clone()).collect();
+        let raws: Vec<Vec<u8>> = issues.into_iter().map(|i| i.raw).collect();
+        sqlx::query!(
+            "INSERT INTO feed_issue (feed_file_id, record_number, field, problem, raw)
+             SELECT $1, * FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::bytea[])",
+            id,
+            &records,
+            &fields,
+            &problems,
+            &raws
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query!(
+        "UPDATE feed_file SET status = 'parsed', transactions = $2, issues = $3, processed_at = now() WHERE id = $1",
+        id,
+        transactions as i64,
+        issue_count as i64
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(FileOutcome::Loaded { id, transactions, issues: issue_count })
+}
+
+/// Collects CSV rows into chunks for `COPY` and hands them to the loader.
+struct Rows {
+    buffer: Vec<u8>,
+    sender: mpsc::Sender<Chunk>,
+}
+
+impl Rows {
+    fn new(sender: mpsc::Sender<Chunk>) -> Self {
+        Rows { buffer: Vec::with_capacity(CHUNK + 4096), sender }
+    }
+
+    fn push(&mut self, fields: &[&str]) {
+        for (i, field) in fields.iter().enumerate() {
+            if i > 0 {
+                self.buffer.push(b',');
+            }
+            csv_field(&mut self.buffer, field);
+        }
+        self.buffer.push(b'\n');
+        if self.buffer.len() >= CHUNK {
+            self.flush();
+        }
+    }
+
+    fn issue(&mut self, issue: RecordIssue) {
+        let _ = self.sender.blocking_send(Chunk::Issue(issue));
+    }
+
+    fn flush(&mut self) {
+        if !self.buffer.is_empty() {
+            let rows = std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK + 4096));
+            let _ = self.sender.blocking_send(Chunk::Rows(rows));
+        }
+    }
+}
+
+/// A CSV field for `COPY`: quoted when needed; an empty unquoted field is NULL.
+fn csv_field(out: &mut Vec<u8>, field: &str) {
+    if field.is_empty() {
+        return;
+    }
+    if field.contains([',', '"', '\n', '\r']) {
+        out.push(b'"');
+        for b in field.bytes() {
+            if b == b'"' {
+                out.push(b'"');
+            }
+            out.push(b);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(field.as_bytes());
+    }
+}
+
+fn network_row(rows: &mut Rows, id: i64, r: &NetworkRecord) {
+    let kind = format!("{:?}", r.kind).to_lowercase();
+    let network = match r.network {
+        crate::feeds::Network::Visa => "visa",
+        crate::feeds::Network::Mastercard => "mastercard",
+    };
+    rows.push(&[
+        &id.to_string(),
+        &r.record_number.to_string(),
+        network,
+        &kind,
+        if r.credit { "t" } else { "f" },
+        &r.reference,
+        &r.card.last4,
+        &r.card.fingerprint,
+        &r.amount.minor().to_string(),
+        r.amount.currency().code(),
+        &r.settlement.minor().to_string(),
+        r.settlement.currency().code(),
+        &r.approval_code,
+        &r.transaction_date.to_string(),
+        &r.merchant_category.to_string(),
+        r.reason_code.as_deref().unwrap_or(""),
+    ]);
+}
+
+fn parse_network(
+    read: impl FnOnce(
+        std::fs::File,
+        &CardTokenizer,
+        Strictness,
+        &mut dyn FnMut(Parsed),
+    ) -> Result<crate::feeds::FileSummary, FileError>,
+    path: PathBuf,
+    id: i64,
+    cards: CardTokenizer,
+    strictness: Strictness,
+    sender: mpsc::Sender<Chunk>,
+) -> Result<(u64, u64), FileError> {
+    let file =
+        std::fs::File::open(&path).map_err(|e| FileError::new(0, "file", "readable data", e.to_string()))?;
+    let mut rows = Rows::new(sender);
+    let summary = read(file, &cards, strictness, &mut |parsed| match parsed {
+        Parsed::Record(r) => network_row(&mut rows, id, &r),
+        Parsed::Issue(issue) => rows.issue(issue),
+    })?;
+    rows.flush();
+    Ok((summary.transactions, summary.issues))
+}
+
+fn parse_visa(
+    path: PathBuf,
+    id: i64,
+    cards: CardTokenizer,
+    strictness: Strictness,
+    sender: mpsc::Sender<Chunk>,
+) -> Result<(u64, u64), FileError> {
+    parse_network(|f, c, s, emit| visa::read(f, c, s, emit), path, id, cards, strictness, sender)
+}
+
+fn parse_mastercard(
+    path: PathBuf,
+    id: i64,
+    cards: CardTokenizer,
+    strictness: Strictness,
+    sender: mpsc::Sender<Chunk>,
+) -> Result<(u64, u64), FileError> {
+    parse_network(|f, c, s, emit| mastercard::read(f, c, s, emit), path, id, cards, strictness, sender)
+}
+
+fn parse_zelle(
+    path: PathBuf,
+    id: i64,
+    _cards: CardTokenizer,
+    strictness: Strictness,
+    sender: mpsc::Sender<Chunk>,
+) -> Result<(u64, u64), FileError> {
+    let file =
+        std::fs::File::open(&path).map_err(|e| FileError::new(0, "file", "readable data", e.to_string()))?;
+    let mut rows = Rows::new(sender);
+    let summary = zelle::read(file, strictness, |parsed| match parsed {
+        Ok(p) => zelle_row(&mut rows, id, &p),
+        Err(issue) => rows.issue(issue),
+    })?;
+    rows.flush();
+    Ok((summary.payments, summary.issues))
+}
+
+fn zelle_row(rows: &mut Rows, id: i64, p: &ZellePayment) {
+    let network = match p.network {
+        crate::feeds::Network::Visa => "visa",
+        crate::feeds::Network::Mastercard => "mastercard",
+    };
+    rows.push(&[
+        &id.to_string(),
+        &p.line.to_string(),
+        &p.payment_id,
+        &p.business_date.to_string(),
+        &p.initiated_at.to_rfc3339(),
+        p.status.code(),
+        &p.amount.minor().to_string(),
+        p.amount.currency().code(),
+        network,
+        p.network_reference.as_deref().unwrap_or(""),
+        &p.card.last4,
+        &p.card.fingerprint,
+        &p.approval_code,
+    ]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::feeds::generator::{self, DayPlan, Outputs};
+    use crate::feeds::testing::{cards, date};
+    use crate::feeds::Network;
+
+    struct Day {
+        store: ObjectStore,
+        _root: tempfile::TempDir,
+        work: tempfile::TempDir,
+        visa: Vec<u8>,
+    }
+
+    /// A generated day put into a local object store.
+    async fn day() -> Day {
+        let root = tempfile::tempdir().unwrap();
+        let work = tempfile::tempdir().unwrap();
+        let store = ObjectStore::local(root.path());
+        let (_, out) = generator::generate(
+            &DayPlan::new(date("2026-11-20"), 2_000, 3),
+            &cards(),
+            Outputs { visa: Vec::new(), mastercard: Vec::new(), zelle: Vec::new() },
+        )
+        .unwrap();
+        for (key, bytes) in [
+            ("inbound/visa/2026-11-20/v.ctf", &out.visa),
+            ("inbound/mastercard/2026-11-20/m.ipm", &out.mastercard),
+            ("inbound/zelle/2026-11-20/z.csv", &out.zelle),
+        ] {
+            let file = work.path().join("upload");
+            std::fs::write(&file, bytes).unwrap();
+            store.put_file(key, &file).await.unwrap();
+        }
+        Day { store, _root: root, work, visa: out.visa }
+    }
+
+    async fn ingest(pool: &PgPool, d: &Day, key: &str, source: Source) -> FileOutcome {
+        ingest_object(
+            pool,
+            &d.store,
+            key,
+            source,
+            date("2026-11-20"),
+            &cards(),
+            Strictness::Lenient,
+            d.work.path(),
+        )
+        .await
+        .unwrap()
+    }
+
+    async fn count(pool: &PgPool, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(pool).await.unwrap()
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_day_loads_once_however_often_it_is_ingested(pool: PgPool) {
+        let d = day().await;
+        let visa = ingest(&pool, &d, "inbound/visa/2026-11-20/v.ctf", Source::Network(Network::Visa)).await;
+        let mc =
+            ingest(&pool, &d, "inbound/mastercard/2026-11-20/m.ipm", Source::Network(Network::Mastercard))
+                .await;
+        let zelle = ingest(&pool, &d, "inbound/zelle/2026-11-20/z.csv", Source::Zelle).await;
+        let loaded = |o: &FileOutcome| match o {
+            FileOutcome::Loaded { transactions, issues: 0, .. } => *transactions as i64,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(count(&pool, "network_record").await, loaded(&visa) + loaded(&mc));
+        assert_eq!(count(&pool, "zelle_payment").await, loaded(&zelle));
+        // Again: nothing changes.
+        assert!(matches!(
+            ingest(&pool, &d, "inbound/visa/2026-11-20/v.ctf", Source::Network(Network::Visa)).await,
+            FileOutcome::Skipped { .. }
+        ));
+        assert_eq!(count(&pool, "network_record").await, loaded(&visa) + loaded(&mc));
+        // The card numbers are nowhere in the database.
+        let pans: i64 = sqlx::query_scalar("SELECT count(*) FROM network_record WHERE card_fingerprint ~ '^[0-9]{16}$' OR length(card_last4) <> 4")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(pans, 0);
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_broken_file_is_quarantined_and_nothing_of_it_is_loaded(pool: PgPool) {
+        let d = day().await;
+        let truncated = d.work.path().join("truncated");
+        std::fs::write(&truncated, &d.visa[..d.visa.len() - 200]).unwrap();
+        d.store.put_file("inbound/visa/2026-11-20/broken.ctf", &truncated).await.unwrap();
+        let outcome =
+            ingest(&pool, &d, "inbound/visa/2026-11-20/broken.ctf", Source::Network(Network::Visa)).await;
+        let FileOutcome::Quarantined { id, error } = outcome else { panic!("{outcome:?}") };
+        assert_eq!(error.field, "record length");
+        assert_eq!(count(&pool, "network_record").await, 0, "not half-loaded");
+        let row = sqlx::query!("SELECT status, error FROM feed_file WHERE id = $1", id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(row.status, "quarantined");
+        assert!(row.error.unwrap().contains("the file is truncated"));
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_load_that_never_finished_is_done_again(pool: PgPool) {
+        let d = day().await;
+        // A crash after registration, before the load committed: the file stays `received`.
+        let local = d.work.path().join("v");
+        d.store.download_to("inbound/visa/2026-11-20/v.ctf", &local).await.unwrap();
+        let (size, sha) = fingerprint(&local).unwrap();
+        register(
+            &pool,
+            Source::Network(Network::Visa),
+            "inbound/visa/2026-11-20/v.ctf",
+            date("2026-11-20"),
+            size,
+            &sha,
+        )
+        .await
+        .unwrap();
+        let outcome =
+            ingest(&pool, &d, "inbound/visa/2026-11-20/v.ctf", Source::Network(Network::Visa)).await;
+        let FileOutcome::Loaded { transactions, .. } = outcome else { panic!("{outcome:?}") };
+        assert_eq!(count(&pool, "network_record").await, transactions as i64);
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn records_with_a_bad_field_are_kept_as_issues_with_their_raw_bytes(pool: PgPool) {
+        let d = day().await;
+        let mut damaged = d.visa.clone();
+        let second = crate::feeds::visa::RECORD_LEN + 1; // record 2 starts after the header and its line end
+        damaged[second + 73..second + 76].copy_from_slice(b"999");
+        let file = d.work.path().join("damaged");
+        std::fs::write(&file, &damaged).unwrap();
+        d.store.put_file("inbound/visa/2026-11-20/damaged.ctf", &file).await.unwrap();
+        let outcome =
+            ingest(&pool, &d, "inbound/visa/2026-11-20/damaged.ctf", Source::Network(Network::Visa)).await;
+        assert!(matches!(outcome, FileOutcome::Loaded { issues: 1, .. }), "{outcome:?}");
+        let issue = sqlx::query!("SELECT record_number, field, problem, raw FROM feed_issue")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!((issue.record_number, issue.field.as_str()), (2, "destination currency"));
+        assert_eq!(issue.raw, damaged[second..second + crate::feeds::visa::RECORD_LEN].to_vec());
+    }
+}

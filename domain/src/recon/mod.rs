@@ -5,6 +5,7 @@
 pub mod engine;
 pub mod report;
 pub mod rules;
+pub mod run;
 
 pub use engine::{
     reconcile, Class, MatchKey, MismatchReason, Outcome, PaymentState, Reconciliation, ResettlementReason,

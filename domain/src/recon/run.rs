@@ -1,0 +1,540 @@
+//! A reconciliation run of one business date: loads the date's network records and the Zelle
+//! payments still open, classifies them, stores every item, writes the three reports and their
+//! manifest to object storage under a new version, and records the run.
+//!
+//! Only one run of a date at a time (a PostgreSQL advisory lock, so also across replicas). The
+//! items and the run's completion commit together, after the reports are stored: a crash leaves no
+//! partial items, and the next run takes the next version, so nothing is ever overwritten.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::PgPool;
+
+use super::engine::{reconcile, Class, Outcome, PaymentState};
+use super::report::{mismatch_code, resettlement_code, write_reports, Manifest, ReportOutputs};
+use super::rules::RuleSet;
+use crate::feeds::zelle::{PaymentStatus, ZellePayment};
+use crate::feeds::{CardRef, Network, NetworkRecord, RecordKind};
+use crate::money::{Currency, Money};
+use crate::storage::{ObjectStore, StorageError};
+
+/// How far back open Zelle payments are considered (beyond any grace period and date window).
+const OPEN_PAYMENT_DAYS: i64 = 10;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("business date {0} is being reconciled by another run")]
+    AlreadyRunning(NaiveDate),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("local work file: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunSummary {
+    pub run_id: i64,
+    pub version: i32,
+    pub records: u64,
+    pub payments: u64,
+    pub counts: BTreeMap<String, u64>,
+    pub manifest: Manifest,
+}
+
+pub async fn run_day(
+    pool: &PgPool,
+    store: &ObjectStore,
+    date: NaiveDate,
+    rules: &RuleSet,
+    work_dir: &Path,
+    progress: impl Fn(&str),
+) -> Result<RunSummary, RunError> {
+    // One run per date at a time: the lock lives as long as this connection holds it.
+    let mut lock = pool.acquire().await?;
+    let lock_key = format!("settledesk:recon:{date}");
+    let locked: bool = sqlx::query_scalar!("SELECT pg_try_advisory_lock(hashtext($1))", lock_key)
+        .fetch_one(&mut *lock)
+        .await?
+        .unwrap_or(false);
+    if !locked {
+        return Err(RunError::AlreadyRunning(date));
+    }
+    let result = run_locked(pool, store, date, rules, work_dir, &progress).await;
+    let _ = sqlx::query!("SELECT pg_advisory_unlock(hashtext($1))", lock_key).fetch_one(&mut *lock).await;
+    result
+}
+
+async fn run_locked(
+    pool: &PgPool,
+    store: &ObjectStore,
+    date: NaiveDate,
+    rules: &RuleSet,
+    work_dir: &Path,
+    progress: &impl Fn(&str),
+) -> Result<RunSummary, RunError> {
+    sqlx::query!(
+        "UPDATE recon_run SET status = 'abandoned', finished_at = now() WHERE business_date = $1 AND status = 'running'",
+        date as _
+    )
+    .execute(pool)
+    .await?;
+    let version: i32 = sqlx::query_scalar!(
+        r#"INSERT INTO recon_run (business_date, version, rule_set_version, status, stage)
+           SELECT $1, coalesce(max(version), 0) + 1, $2, 'running', 'loading'
+           FROM recon_run WHERE business_date = $1
+           RETURNING version"#,
+        date as _,
+        rules.version as i32
+    )
+    .fetch_one(pool)
+    .await?;
+    let run_id: i64 = sqlx::query_scalar!(
+        "SELECT id FROM recon_run WHERE business_date = $1 AND version = $2",
+        date as _,
+        version
+    )
+    .fetch_one(pool)
+    .await?;
+    let stage = |name: &'static str| async move {
+        progress(name);
+        sqlx::query!("UPDATE recon_run SET stage = $2 WHERE id = $1", run_id, name)
+            .execute(pool)
+            .await
+            .map(|_| ())
+    };
+
+    stage("loading").await?;
+    let (files, records) = load_records(pool, date).await?;
+    let payments = load_open_payments(pool, date).await?;
+    progress(&format!("{} network records, {} open Zelle payments", records.len(), payments.len()));
+
+    stage("matching").await?;
+    let rules_owned = rules.clone();
+    let (records, payments, result) = tokio::task::spawn_blocking(move || {
+        let result = reconcile(&records, &payments, date, &rules_owned);
+        (records, payments, result)
+    })
+    .await
+    .map_err(|e| RunError::Corrupt(e.to_string()))?;
+
+    stage("writing reports").await?;
+    let paths =
+        ["matches", "mismatches", "resettlements"].map(|k| work_dir.join(format!("run-{run_id}-{k}.csv")));
+    let create = |p: &Path| std::fs::File::create(p).map(std::io::BufWriter::new);
+    let outputs = ReportOutputs {
+        matches: create(&paths[0])?,
+        mismatches: create(&paths[1])?,
+        resettlements: create(&paths[2])?,
+    };
+    let (manifest, outputs) = write_reports(date, version as u32, &records, &payments, &result, outputs)?;
+    for mut writer in [outputs.matches, outputs.mismatches, outputs.resettlements] {
+        std::io::Write::flush(&mut writer)?;
+    }
+    let prefix = format!("reports/{date}/v{version}");
+    for (path, file) in paths.iter().zip(&manifest.files) {
+        store.put_file(&format!("{prefix}/{}", file.name), path).await?;
+        let _ = std::fs::remove_file(path);
+    }
+    let manifest_json = serde_json::to_vec_pretty(&manifest).map_err(|e| RunError::Corrupt(e.to_string()))?;
+    let manifest_path = work_dir.join(format!("run-{run_id}-manifest.json"));
+    std::fs::write(&manifest_path, &manifest_json)?;
+    store.put_file(&format!("{prefix}/manifest.json"), &manifest_path).await?;
+    let _ = std::fs::remove_file(&manifest_path);
+
+    stage("saving items").await?;
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut rows = Vec::with_capacity(records.len() * 120);
+    let mut seq = 0u64;
+    for ((record, outcome), file_id) in records.iter().zip(&result.records).zip(&files) {
+        let Outcome::Classified { class, payment, .. } = outcome else { continue };
+        let (class_name, reason) = class_names(class);
+        *counts
+            .entry(if reason.is_empty() { class_name.to_owned() } else { format!("{class_name}/{reason}") })
+            .or_default() += 1;
+        seq += 1;
+        let payment_id = payment.map(|p| payments[p].payment_id.as_str()).unwrap_or("");
+        item_row(
+            &mut rows,
+            run_id,
+            seq,
+            class_name,
+            reason,
+            record.network,
+            &record.reference,
+            &record.card.last4,
+            record.transaction_date,
+            record.amount,
+            Some(record.settlement),
+            &record.approval_code,
+            payment_id,
+            Some((*file_id, record.record_number)),
+        );
+    }
+    for (payment, state) in payments.iter().zip(&result.payments) {
+        if *state != PaymentState::ZelleOnly {
+            continue;
+        }
+        *counts.entry("mismatch/zelle_only".into()).or_default() += 1;
+        seq += 1;
+        item_row(
+            &mut rows,
+            run_id,
+            seq,
+            "mismatch",
+            "zelle_only",
+            payment.network,
+            payment.network_reference.as_deref().unwrap_or(""),
+            &payment.card.last4,
+            payment.business_date,
+            payment.amount,
+            None,
+            &payment.approval_code,
+            &payment.payment_id,
+            None,
+        );
+    }
+    let mut tx = pool.begin().await?;
+    let mut copy = tx
+        .copy_in_raw(
+            "COPY recon_item (run_id, seq, class, reason, network, reference, card_last4, transaction_date, amount_minor, \
+             currency, settlement_minor, settlement_currency, approval_code, payment_id, feed_file_id, record_number) \
+             FROM STDIN (FORMAT csv)",
+        )
+        .await?;
+    for chunk in rows.chunks(1 << 20) {
+        copy.send(chunk).await?;
+    }
+    copy.finish().await?;
+    let counts_json = serde_json::to_value(&counts).map_err(|e| RunError::Corrupt(e.to_string()))?;
+    let manifest_value = serde_json::to_value(&manifest).map_err(|e| RunError::Corrupt(e.to_string()))?;
+    sqlx::query!(
+        "UPDATE recon_run SET status = 'completed', stage = 'completed', finished_at = now(), records = $2, payments = $3,
+                counts = $4, manifest = $5 WHERE id = $1",
+        run_id,
+        records.len() as i64,
+        payments.len() as i64,
+        counts_json,
+        manifest_value
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    progress("completed");
+    Ok(RunSummary {
+        run_id,
+        version,
+        records: records.len() as u64,
+        payments: payments.len() as u64,
+        counts,
+        manifest,
+    })
+}
+
+fn class_names(class: &Class) -> (&'static str, &'static str) {
+    match class {
+        Class::Match => ("match", ""),
+        Class::Mismatch(reason) => ("mismatch", mismatch_code(*reason)),
+        Class::Resettlement(reason) => ("resettlement", resettlement_code(*reason)),
+    }
+}
+
+#[expect(clippy::too_many_arguments, reason = "one CSV row, one argument per column")]
+fn item_row(
+    out: &mut Vec<u8>,
+    run_id: i64,
+    seq: u64,
+    class: &str,
+    reason: &str,
+    network: Network,
+    reference: &str,
+    last4: &str,
+    date: NaiveDate,
+    amount: Money,
+    settlement: Option<Money>,
+    approval: &str,
+    payment_id: &str,
+    source: Option<(i64, u64)>,
+) {
+    use std::io::Write;
+    let network = match network {
+        Network::Visa => "visa",
+        Network::Mastercard => "mastercard",
+    };
+    let (settlement_minor, settlement_currency) =
+        settlement.map(|s| (s.minor().to_string(), s.currency().code())).unwrap_or_default();
+    let (file, number) = source.map(|(f, n)| (f.to_string(), n.to_string())).unwrap_or_default();
+    // Every field is digits, codes or letters and digits from our own readers: no quoting needed.
+    let _ = writeln!(
+        out,
+        "{run_id},{seq},{class},{reason},{network},{reference},{last4},{date},{},{},{settlement_minor},{settlement_currency},{approval},{payment_id},{file},{number}",
+        amount.minor(),
+        amount.currency().code()
+    );
+}
+
+fn money(minor: i64, currency: &str) -> Result<Money, RunError> {
+    Currency::from_code(currency)
+        .map(|c| Money::from_minor(minor, c))
+        .ok_or_else(|| RunError::Corrupt(format!("unknown currency '{currency}' in stored data")))
+}
+
+fn network(code: &str) -> Result<Network, RunError> {
+    match code {
+        "visa" => Ok(Network::Visa),
+        "mastercard" => Ok(Network::Mastercard),
+        other => Err(RunError::Corrupt(format!("unknown network '{other}'"))),
+    }
+}
+
+/// The date's network records from files read in full, with the file each came from.
+async fn load_records(pool: &PgPool, date: NaiveDate) -> Result<(Vec<i64>, Vec<NetworkRecord>), RunError> {
+    let rows = sqlx::query!(
+        r#"SELECT r.feed_file_id, r.record_number, r.network, r.kind, r.credit, r.reference, r.card_last4,
+                  r.card_fingerprint, r.amount_minor, r.currency, r.settlement_minor, r.settlement_currency,
+                  r.approval_code, r.transaction_date AS "transaction_date: NaiveDate", r.merchant_category, r.reason_code
+           FROM network_record r JOIN feed_file f ON f.id = r.feed_file_id
+           WHERE f.business_date = $1 AND f.status = 'parsed'
+           ORDER BY r.feed_file_id, r.record_number"#,
+        date as _
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut files = Vec::with_capacity(rows.len());
+    let mut records = Vec::with_capacity(rows.len());
+    for r in rows {
+        let kind = match r.kind.as_str() {
+            "presentment" => RecordKind::Presentment,
+            "disbursement" => RecordKind::Disbursement,
+            "reversal" => RecordKind::Reversal,
+            "chargeback" => RecordKind::Chargeback,
+            "fee" => RecordKind::Fee,
+            other => return Err(RunError::Corrupt(format!("unknown record kind '{other}'"))),
+        };
+        files.push(r.feed_file_id);
+        records.push(NetworkRecord {
+            network: network(&r.network)?,
+            record_number: r.record_number as u64,
+            kind,
+            credit: r.credit,
+            reference: r.reference,
+            card: CardRef { last4: r.card_last4, fingerprint: r.card_fingerprint },
+            amount: money(r.amount_minor, &r.currency)?,
+            settlement: money(r.settlement_minor, &r.settlement_currency)?,
+            approval_code: r.approval_code,
+            transaction_date: r.transaction_date,
+            merchant_category: r.merchant_category as u16,
+            reason_code: r.reason_code,
+        });
+    }
+    Ok((files, records))
+}
+
+/// Zelle payments of the last days that no network record of an earlier completed run consumed.
+async fn load_open_payments(pool: &PgPool, date: NaiveDate) -> Result<Vec<ZellePayment>, RunError> {
+    let since = date - chrono::Duration::days(OPEN_PAYMENT_DAYS);
+    let rows = sqlx::query!(
+        r#"SELECT p.line, p.payment_id, p.business_date AS "business_date: NaiveDate",
+                  p.initiated_at AS "initiated_at: DateTime<Utc>", p.status, p.amount_minor, p.currency, p.network,
+                  p.network_reference, p.card_last4, p.card_fingerprint, p.approval_code
+           FROM zelle_payment p JOIN feed_file f ON f.id = p.feed_file_id
+           WHERE f.status = 'parsed' AND p.business_date BETWEEN $1 AND $2
+             AND NOT EXISTS (
+                 SELECT 1 FROM recon_item i JOIN recon_run r ON r.id = i.run_id
+                 WHERE i.payment_id = p.payment_id AND i.feed_file_id IS NOT NULL
+                   AND r.status = 'completed' AND r.business_date < $2)
+           ORDER BY p.payment_id"#,
+        since as _,
+        date as _
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|p| {
+            let status = match p.status.as_str() {
+                "completed" => PaymentStatus::Completed,
+                "pending" => PaymentStatus::Pending,
+                "failed" => PaymentStatus::Failed,
+                "reversed" => PaymentStatus::Reversed,
+                other => return Err(RunError::Corrupt(format!("unknown payment status '{other}'"))),
+            };
+            Ok(ZellePayment {
+                line: p.line as u64,
+                payment_id: p.payment_id,
+                business_date: p.business_date,
+                initiated_at: p.initiated_at,
+                status,
+                amount: money(p.amount_minor, &p.currency)?,
+                network: network(&p.network)?,
+                network_reference: p.network_reference,
+                card: CardRef { last4: p.card_last4, fingerprint: p.card_fingerprint },
+                approval_code: p.approval_code,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::feeds::generator::{self, DayPlan, Outputs};
+    use crate::feeds::testing::{cards, date};
+    use crate::feeds::Strictness;
+    use crate::ingest::load::{ingest_object, FileOutcome};
+    use crate::ingest::Source;
+
+    struct Setup {
+        store: ObjectStore,
+        _root: tempfile::TempDir,
+        work: tempfile::TempDir,
+    }
+
+    /// A generated day, delivered to a local store and ingested.
+    async fn ingested_day(pool: &PgPool) -> Setup {
+        let root = tempfile::tempdir().unwrap();
+        let work = tempfile::tempdir().unwrap();
+        let store = ObjectStore::local(root.path());
+        let plan = DayPlan::new(date("2026-11-20"), 3_000, 21);
+        let (_, out) = generator::generate(
+            &plan,
+            &cards(),
+            Outputs { visa: Vec::new(), mastercard: Vec::new(), zelle: Vec::new() },
+        )
+        .unwrap();
+        for (key, bytes, source) in [
+            ("inbound/visa/2026-11-20/v.ctf", &out.visa, Source::Network(Network::Visa)),
+            ("inbound/mastercard/2026-11-20/m.ipm", &out.mastercard, Source::Network(Network::Mastercard)),
+            ("inbound/zelle/2026-11-20/z.csv", &out.zelle, Source::Zelle),
+        ] {
+            let file = work.path().join("upload");
+            std::fs::write(&file, bytes).unwrap();
+            store.put_file(key, &file).await.unwrap();
+            let outcome = ingest_object(
+                pool,
+                &store,
+                key,
+                source,
+                date("2026-11-20"),
+                &cards(),
+                Strictness::Lenient,
+                work.path(),
+            )
+            .await
+            .unwrap();
+            assert!(matches!(outcome, FileOutcome::Loaded { .. }), "{outcome:?}");
+        }
+        Setup { store, _root: root, work }
+    }
+
+    async fn run(pool: &PgPool, s: &Setup, on: &str) -> RunSummary {
+        run_day(pool, &s.store, date(on), &RuleSet::default(), s.work.path(), |_| {}).await.unwrap()
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_day_runs_end_to_end_and_a_rerun_is_a_new_identical_version(pool: PgPool) {
+        let s = ingested_day(&pool).await;
+        let first = run(&pool, &s, "2026-11-20").await;
+        assert_eq!(first.version, 1);
+        let items: i64 =
+            sqlx::query_scalar!("SELECT count(*) FROM recon_item WHERE run_id = $1", first.run_id)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                .unwrap();
+        assert_eq!(items as u64, first.counts.values().sum::<u64>());
+        assert!(first.counts["match"] > 2_500, "{:?}", first.counts);
+        assert_eq!(first.manifest.files.iter().map(|f| f.rows).sum::<u64>(), items as u64);
+        let keys: Vec<String> =
+            s.store.list("reports/2026-11-20/v1/").await.unwrap().into_iter().map(|o| o.key).collect();
+        assert_eq!(
+            keys,
+            vec![
+                "reports/2026-11-20/v1/manifest.json",
+                "reports/2026-11-20/v1/matches-2026-11-20-v1.csv",
+                "reports/2026-11-20/v1/mismatches-2026-11-20-v1.csv",
+                "reports/2026-11-20/v1/resettlements-2026-11-20-v1.csv",
+            ]
+        );
+        let v1_before = s.store.list("reports/2026-11-20/v1/").await.unwrap();
+
+        let second = run(&pool, &s, "2026-11-20").await;
+        assert_eq!(second.version, 2);
+        assert_eq!(second.counts, first.counts, "re-running a day changes nothing but the version");
+        assert_eq!(
+            s.store.list("reports/2026-11-20/v1/").await.unwrap(),
+            v1_before,
+            "the first version is untouched"
+        );
+        let totals = |m: &Manifest| m.files.iter().map(|f| (f.rows, f.totals.clone())).collect::<Vec<_>>();
+        assert_eq!(totals(&second.manifest), totals(&first.manifest));
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_run_that_died_midway_leaves_nothing_and_the_next_run_completes(pool: PgPool) {
+        let s = ingested_day(&pool).await;
+        let reference = run(&pool, &s, "2026-11-20").await;
+        // A run that died after starting: its row says running, and it never committed items.
+        sqlx::query!("INSERT INTO recon_run (business_date, version, rule_set_version, status, stage) VALUES ('2026-11-20', 2, 1, 'running', 'matching')")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let next = run(&pool, &s, "2026-11-20").await;
+        assert_eq!(next.version, 3);
+        assert_eq!(next.counts, reference.counts);
+        let statuses: Vec<(i32, String)> =
+            sqlx::query!("SELECT version, status FROM recon_run ORDER BY version")
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| (r.version, r.status))
+                .collect();
+        assert_eq!(statuses, vec![(1, "completed".into()), (2, "abandoned".into()), (3, "completed".into())]);
+        let per_run: Vec<i64> =
+            sqlx::query_scalar!("SELECT count(*) FROM recon_item GROUP BY run_id ORDER BY run_id")
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+                .into_iter()
+                .flatten()
+                .collect();
+        assert_eq!(per_run.len(), 2, "no items for the abandoned run");
+        assert_eq!(per_run[0], per_run[1], "no duplicate items");
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn only_one_run_of_a_date_at_a_time(pool: PgPool) {
+        let s = ingested_day(&pool).await;
+        let mut other = pool.acquire().await.unwrap();
+        sqlx::query("SELECT pg_advisory_lock(hashtext('settledesk:recon:2026-11-20'))")
+            .execute(&mut *other)
+            .await
+            .unwrap();
+        let err = run_day(&pool, &s.store, date("2026-11-20"), &RuleSet::default(), s.work.path(), |_| {})
+            .await
+            .unwrap_err();
+        assert!(matches!(err, RunError::AlreadyRunning(_)), "{err}");
+        sqlx::query("SELECT pg_advisory_unlock(hashtext('settledesk:recon:2026-11-20'))")
+            .execute(&mut *other)
+            .await
+            .unwrap();
+        assert_eq!(run(&pool, &s, "2026-11-20").await.version, 1);
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn payments_matched_on_an_earlier_date_are_not_open_any_more(pool: PgPool) {
+        let s = ingested_day(&pool).await;
+        let day = run(&pool, &s, "2026-11-20").await;
+        // Three business days later, with no new files: the matched payments are gone, and the
+        // unsettled ones are past their grace.
+        let later = run(&pool, &s, "2026-11-25").await;
+        assert_eq!(later.records, 0);
+        assert!(later.payments < day.payments / 10, "{} open of {}", later.payments, day.payments);
+        assert!(later.counts.get("mismatch/zelle_only").copied().unwrap_or(0) > 0, "{:?}", later.counts);
+    }
+}

@@ -5,6 +5,7 @@ mod config;
 mod demo_feeds;
 mod health;
 mod http;
+mod recon_cli;
 mod security_headers;
 mod serve;
 mod telemetry;
@@ -31,11 +32,22 @@ enum Command {
     Migrate,
     /// Write a business date's synthetic Visa, Mastercard and Zelle feeds into the local inbound area.
     DemoFeeds(demo_feeds::DemoFeedsArgs),
+    /// Reconciliation of a business date.
+    Recon {
+        #[command(subcommand)]
+        command: ReconCommand,
+    },
     /// Work with the audit trail.
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum ReconCommand {
+    /// Ingest the date's inbound files, then reconcile it (a new version if it ran before).
+    Run(recon_cli::ReconRunArgs),
 }
 
 #[derive(Subcommand)]
@@ -59,6 +71,9 @@ async fn main() -> anyhow::Result<ExitCode> {
         Command::Migrate => migrate(&config).await.map(|()| ExitCode::SUCCESS),
         Command::Audit { command: AuditCommand::Verify } => verify_audit_trail(&config).await,
         Command::DemoFeeds(args) => demo_feeds::run(&config, &args).map(|()| ExitCode::SUCCESS),
+        Command::Recon { command: ReconCommand::Run(args) } => {
+            recon_cli::run(&config, &args).await.map(|()| ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -85,6 +85,15 @@ pub fn local_instant(wall: NaiveDateTime, zone: Tz) -> DateTime<Utc> {
     }
 }
 
+impl BusinessDaySchedule {
+    /// The closed business dates of the last `days` days, oldest first: those a scheduler should
+    /// have reconciled by `now`.
+    pub fn closed_dates(&self, now: DateTime<Utc>, days: u64) -> Vec<NaiveDate> {
+        let last_closed = self.open_business_date(now) - Days::new(1);
+        (0..days).rev().map(|back| last_closed - Days::new(back)).collect()
+    }
+}
+
 /// Reads the cutoff schedule from the database.
 pub async fn load_schedule(pool: &PgPool) -> Result<BusinessDaySchedule, ScheduleError> {
     let row = sqlx::query!(
@@ -174,6 +183,17 @@ mod tests {
         let closes = schedule.cutoff_instant(d);
         assert_eq!(schedule.open_business_date(closes - chrono::Duration::seconds(1)), d);
         assert_eq!(schedule.open_business_date(closes), date("2026-11-24"));
+    }
+
+    #[test]
+    fn closed_dates_end_with_the_last_date_whose_cutoff_has_passed() {
+        let schedule = new_york_at("18:00");
+        // 17:00 in New York on the 23rd: the 23rd is still open.
+        let before = schedule.closed_dates(utc("2026-11-23T22:00:00Z"), 3);
+        assert_eq!(before, vec![date("2026-11-20"), date("2026-11-21"), date("2026-11-22")]);
+        // 18:30: the 23rd has closed.
+        let after = schedule.closed_dates(utc("2026-11-23T23:30:00Z"), 1);
+        assert_eq!(after, vec![date("2026-11-23")]);
     }
 
     #[test]

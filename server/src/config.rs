@@ -49,6 +49,8 @@ pub struct Config {
     pub card_token_key: Secret,
     /// The local object store's directory (feeds and reports) when no S3 bucket is configured.
     pub local_storage_dir: PathBuf,
+    /// Whether `serve` runs the daily reconciliation schedule.
+    pub scheduler: bool,
 }
 
 /// Sign-in through the bank's OpenID Connect provider, and the sessions that follow.
@@ -166,6 +168,16 @@ impl Config {
                 .optional("SETTLEDESK_LOCAL_STORAGE_DIR")
                 .unwrap_or_else(|| ".local/objects".into())
                 .into(),
+            scheduler: match settings.optional("SETTLEDESK_SCHEDULER").as_deref() {
+                None | Some("on") => true,
+                Some("off") => false,
+                Some(other) => {
+                    return Err(ConfigError::Invalid {
+                        name: "SETTLEDESK_SCHEDULER",
+                        reason: format!("'{other}' is neither 'on' nor 'off'"),
+                    })
+                }
+            },
         })
     }
 
@@ -279,6 +291,8 @@ mod tests {
         assert!(matches!(err, ConfigError::Invalid { name: "SETTLEDESK_LISTEN_ADDR", .. }), "{err}");
         let err = config(&[("SETTLEDESK_ENV", "staging")]).unwrap_err();
         assert!(matches!(err, ConfigError::Invalid { name: "SETTLEDESK_ENV", .. }), "{err}");
+        let err = config(&[("SETTLEDESK_SCHEDULER", "sometimes")]).unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { name: "SETTLEDESK_SCHEDULER", .. }), "{err}");
         let err = config(&[("SETTLEDESK_ROLE_GROUPS", "root=wheel")]).unwrap_err();
         assert!(matches!(err, ConfigError::Invalid { name: "SETTLEDESK_ROLE_GROUPS", .. }), "{err}");
         let err = config(&[("DATABASE_URL", "mysql://x")]).unwrap_err();

@@ -5,7 +5,8 @@ mod config;
 mod demo_feeds;
 mod health;
 mod http;
-mod recon_cli;
+mod recon_job;
+mod scheduler;
 mod security_headers;
 mod serve;
 mod telemetry;
@@ -47,7 +48,7 @@ enum Command {
 #[derive(Subcommand)]
 enum ReconCommand {
     /// Ingest the date's inbound files, then reconcile it (a new version if it ran before).
-    Run(recon_cli::ReconRunArgs),
+    Run(recon_job::ReconRunArgs),
 }
 
 #[derive(Subcommand)]
@@ -72,7 +73,7 @@ async fn main() -> anyhow::Result<ExitCode> {
         Command::Audit { command: AuditCommand::Verify } => verify_audit_trail(&config).await,
         Command::DemoFeeds(args) => demo_feeds::run(&config, &args).map(|()| ExitCode::SUCCESS),
         Command::Recon { command: ReconCommand::Run(args) } => {
-            recon_cli::run(&config, &args).await.map(|()| ExitCode::SUCCESS)
+            recon_job::run(&config, &args).await.map(|()| ExitCode::SUCCESS)
         }
     }
 }

@@ -41,6 +41,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     // Graceful shutdown: on Ctrl-C or SIGTERM stop accepting, let in-flight requests finish (for
     // at most the grace period), then close the pool.
     let (stopping_tx, mut stopping_rx) = watch::channel(false);
+    if config.scheduler {
+        crate::scheduler::spawn(pool.clone(), crate::recon_job::Job::new(&config), stopping_rx.clone());
+    }
     let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {
             shutdown_signal().await;

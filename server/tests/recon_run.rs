@@ -19,8 +19,12 @@ fn server(pool: &PgPool, storage: &std::path::Path) -> Command {
 }
 
 fn demo_feeds(pool: &PgPool, storage: &std::path::Path, records: u64) {
+    demo_feeds_for(pool, storage, "2026-11-20", records)
+}
+
+fn demo_feeds_for(pool: &PgPool, storage: &std::path::Path, date: &str, records: u64) {
     let status = server(pool, storage)
-        .args(["demo-feeds", "--date", "2026-11-20", "--records", &records.to_string(), "--seed", "5"])
+        .args(["demo-feeds", "--date", date, "--records", &records.to_string(), "--seed", "5"])
         .stdout(Stdio::null())
         .status()
         .unwrap();
@@ -96,4 +100,41 @@ async fn a_run_killed_midway_is_completed_by_the_next_with_the_same_totals(pool:
         .await
         .unwrap();
     assert_eq!(abandoned, 1);
+}
+
+#[sqlx::test(migrator = "domain::db::MIGRATOR")]
+async fn the_server_catches_up_a_closed_date_that_has_its_files(pool: PgPool) {
+    use chrono::{Days, Utc};
+    let storage = tempfile::tempdir().unwrap();
+    // Two days ago in the bank's operating zone: certainly past its cutoff.
+    let zone = domain::calendar::parse_time_zone("America/New_York").unwrap();
+    let date = Utc::now().with_timezone(&zone).date_naive() - Days::new(2);
+    demo_feeds_for(&pool, storage.path(), &date.to_string(), 1_000);
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut serving = server(&pool, storage.path())
+        .arg("serve")
+        .env("SETTLEDESK_LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let completed = loop {
+        let done: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM recon_run WHERE business_date = $1 AND status = 'completed')",
+        )
+        .bind(date)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if done || started.elapsed() > std::time::Duration::from_secs(60) {
+            break done;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    serving.kill().unwrap();
+    serving.wait().unwrap();
+    assert!(completed, "the scheduler reconciled {date} at start-up");
+    assert!(storage.path().join(format!("reports/{date}/v1/manifest.json")).exists());
 }

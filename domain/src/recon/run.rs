@@ -47,6 +47,17 @@ pub struct RunSummary {
     pub manifest: Manifest,
 }
 
+/// Whether `date` has a completed run.
+pub async fn has_completed_run(pool: &PgPool, date: NaiveDate) -> Result<bool, sqlx::Error> {
+    let found = sqlx::query_scalar!(
+        "SELECT EXISTS (SELECT 1 FROM recon_run WHERE business_date = $1 AND status = 'completed')",
+        date as _
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(found.unwrap_or(false))
+}
+
 pub async fn run_day(
     pool: &PgPool,
     store: &ObjectStore,

@@ -1,0 +1,60 @@
+//! The daily schedule: each business date is reconciled once its cutoff (in the bank's operating
+//! time zone) has passed; at start-up, and every few minutes after, dates of the last week that
+//! have inbound files but no completed run are caught up (late files included). Replicas may all run
+//! a scheduler: the per-date advisory lock lets only one of them reconcile a date.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use sqlx::PgPool;
+use tokio::sync::watch;
+
+use crate::recon_job::Job;
+
+/// How far back missed dates are caught up.
+const CATCH_UP_DAYS: u64 = 7;
+/// How often to look for late files and missed dates between cutoffs.
+const RECHECK: Duration = Duration::from_secs(15 * 60);
+
+pub fn spawn(pool: PgPool, job: Job, mut stopping: watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        loop {
+            let wait = match tick(&pool, &job).await {
+                Ok(until_cutoff) => until_cutoff.min(RECHECK),
+                Err(e) => {
+                    tracing::warn!(error = %e, "scheduler could not check the business dates; retrying in a minute");
+                    Duration::from_secs(60)
+                }
+            };
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                _ = stopping.wait_for(|stop| *stop) => return,
+            }
+        }
+    });
+}
+
+/// Reconciles every closed date that needs it; returns the time until the next cutoff.
+async fn tick(pool: &PgPool, job: &Job) -> anyhow::Result<Duration> {
+    let schedule = domain::calendar::load_schedule(pool).await?;
+    let now = Utc::now();
+    for date in schedule.closed_dates(now, CATCH_UP_DAYS) {
+        if domain::recon::run::has_completed_run(pool, date).await? || !job.has_inbound(date).await? {
+            continue;
+        }
+        tracing::info!(run.business_date = %date, "scheduled reconciliation starting");
+        match job
+            .reconcile(pool, date, |step| tracing::info!(run.business_date = %date, "{}", step.trim()))
+            .await
+        {
+            Ok(summary) => {
+                tracing::info!(run.business_date = %date, run.version = summary.version, "scheduled reconciliation completed")
+            }
+            Err(e) => {
+                tracing::error!(run.business_date = %date, error = %format!("{e:#}"), "scheduled reconciliation failed")
+            }
+        }
+    }
+    let next_cutoff = schedule.cutoff_instant(schedule.open_business_date(now));
+    Ok((next_cutoff - Utc::now()).to_std().unwrap_or(Duration::from_secs(1)))
+}

@@ -22,6 +22,17 @@ test('the dashboard shows the open business date and a healthy database', async 
   await expect(system).toContainText(/Schema version\s*\d{14}/);
 });
 
+test('the dashboard shows the latest completed reconciliation', async ({ page }) => {
+  await signIn(page, USERS.associate);
+  const run = page.locator('[data-test="latest-run"]');
+  await expect(run).toContainText('Friday 20 November 2026');
+  await expect(page.locator('[data-test="match-rate"]')).toHaveText(/^\d{2}\.\d %$/);
+  const matches = Number(await page.locator('[data-test="matches"]').textContent());
+  const mismatches = Number(await page.locator('[data-test="mismatches"]').textContent());
+  expect(matches).toBeGreaterThan(1_500);
+  expect(mismatches).toBeGreaterThan(0);
+});
+
 test('the navigation toggle works once the page has hydrated', async ({ page }) => {
   await signIn(page, USERS.associate);
   await waitForHydration(page);

@@ -17,6 +17,21 @@ pub struct DashboardOverview {
     /// When this overview was computed, in the viewer's zone.
     pub as_of: String,
     pub schema_version: i64,
+    pub latest_run: Option<LatestRun>,
+}
+
+/// The newest completed reconciliation run, in brief.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LatestRun {
+    pub business_date: String,
+    pub version: i32,
+    pub finished_at: String,
+    pub records: i64,
+    pub matches: u64,
+    pub mismatches: u64,
+    pub resettlements: u64,
+    /// Matches as a share of the network records, e.g. `97.7 %`.
+    pub match_rate: String,
 }
 
 #[server(endpoint = "dashboard/overview")]
@@ -33,6 +48,29 @@ pub async fn fetch_dashboard_overview() -> Result<DashboardOverview, AppError> {
         Ok(other) => return Err(AppError::internal(format!("database schema not ready: {other:?}"))),
         Err(e) => return Err(AppError::database(&e)),
     };
+    let latest_run = domain::recon::run::latest_completed(&state.pool)
+        .await
+        .map_err(|e| AppError::database(&e))?
+        .map(|run| {
+            let sum = |prefix: &str| {
+                run.counts.iter().filter(|(k, _)| k.starts_with(prefix)).map(|(_, n)| *n).sum::<u64>()
+            };
+            let matches = sum("match");
+            LatestRun {
+                business_date: run.business_date.format("%A %-d %B %Y").to_string(),
+                version: run.version,
+                finished_at: viewer::format_instant(run.finished_at, viewer_zone),
+                records: run.records,
+                matches,
+                mismatches: sum("mismatch"),
+                resettlements: sum("resettlement"),
+                match_rate: if run.records > 0 {
+                    format!("{:.1} %", matches as f64 * 100.0 / run.records as f64)
+                } else {
+                    "–".into()
+                },
+            }
+        });
     let now = chrono::Utc::now();
     let open = schedule.open_business_date(now);
     Ok(DashboardOverview {
@@ -43,6 +81,7 @@ pub async fn fetch_dashboard_overview() -> Result<DashboardOverview, AppError> {
         viewer_time_zone: viewer_zone.name().to_owned(),
         as_of: viewer::format_instant(now, viewer_zone),
         schema_version,
+        latest_run,
     })
 }
 
@@ -75,12 +114,28 @@ fn OverviewCards(overview: DashboardOverview) -> impl IntoView {
                     <dd data-test="closes-at">{overview.closes_at}</dd>
                 </dl>
             </section>
-            <section class="card" aria-labelledby="reconciliation-heading">
-                <h2 id="reconciliation-heading">"Reconciliation"</h2>
-                <p class="muted">
-                    "No run yet for this date. Feed arrivals, the run's progress, and counts and "
-                    "amounts per class and currency appear here once card-network feeds are ingested."
-                </p>
+            <section class="card" aria-labelledby="reconciliation-heading" data-test="latest-run">
+                <h2 id="reconciliation-heading">"Latest reconciliation"</h2>
+                {match overview.latest_run {
+                    Some(run) => view! {
+                        <p class="figure">{run.business_date}</p>
+                        <dl class="facts">
+                            <dt>"Match rate"</dt><dd data-test="match-rate">{run.match_rate}</dd>
+                            <dt>"Network records"</dt><dd>{run.records}</dd>
+                            <dt>"Matches"</dt><dd data-test="matches">{run.matches}</dd>
+                            <dt>"Mismatches"</dt><dd data-test="mismatches">{run.mismatches}</dd>
+                            <dt>"Resettlements"</dt><dd data-test="resettlements">{run.resettlements}</dd>
+                            <dt>"Version"</dt><dd>{run.version}</dd>
+                            <dt>"Completed"</dt><dd>{run.finished_at}</dd>
+                        </dl>
+                    }.into_any(),
+                    None => view! {
+                        <p class="muted">
+                            "No reconciliation has completed yet. Runs start after each business date's "
+                            "cutoff, once the card-network feeds and the Zelle extract have arrived."
+                        </p>
+                    }.into_any(),
+                }}
             </section>
             <section class="card" aria-labelledby="system-heading" data-test="system">
                 <h2 id="system-heading">"System"</h2>

@@ -47,6 +47,37 @@ pub struct RunSummary {
     pub manifest: Manifest,
 }
 
+/// The newest completed run, for the dashboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunOverview {
+    pub business_date: NaiveDate,
+    pub version: i32,
+    pub finished_at: DateTime<Utc>,
+    pub records: i64,
+    pub payments: i64,
+    /// Items per `class` or `class/reason`.
+    pub counts: BTreeMap<String, u64>,
+}
+
+pub async fn latest_completed(pool: &PgPool) -> Result<Option<RunOverview>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT business_date AS "business_date: NaiveDate", version, finished_at AS "finished_at!: DateTime<Utc>",
+                  records AS "records!", payments AS "payments!", counts AS "counts!"
+           FROM recon_run WHERE status = 'completed'
+           ORDER BY business_date DESC, version DESC LIMIT 1"#
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| RunOverview {
+        business_date: r.business_date,
+        version: r.version,
+        finished_at: r.finished_at,
+        records: r.records,
+        payments: r.payments,
+        counts: serde_json::from_value(r.counts).unwrap_or_default(),
+    }))
+}
+
 /// Whether `date` has a completed run.
 pub async fn has_completed_run(pool: &PgPool, date: NaiveDate) -> Result<bool, sqlx::Error> {
     let found = sqlx::query_scalar!(

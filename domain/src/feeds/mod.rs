@@ -30,6 +30,20 @@ pub enum Network {
     Mastercard,
 }
 
+impl Network {
+    /// The name stored in the database, the reports and the Zelle extract.
+    pub fn code(self) -> &'static str {
+        match self {
+            Network::Visa => "visa",
+            Network::Mastercard => "mastercard",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Network> {
+        [Network::Visa, Network::Mastercard].into_iter().find(|n| n.code() == code)
+    }
+}
+
 /// What a network record does to money.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -44,6 +58,31 @@ pub enum RecordKind {
     Chargeback,
     /// A network fee (Mastercard 1740).
     Fee,
+}
+
+impl RecordKind {
+    const ALL: [RecordKind; 5] = [
+        RecordKind::Presentment,
+        RecordKind::Disbursement,
+        RecordKind::Reversal,
+        RecordKind::Chargeback,
+        RecordKind::Fee,
+    ];
+
+    /// The name stored in the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            RecordKind::Presentment => "presentment",
+            RecordKind::Disbursement => "disbursement",
+            RecordKind::Reversal => "reversal",
+            RecordKind::Chargeback => "chargeback",
+            RecordKind::Fee => "fee",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<RecordKind> {
+        RecordKind::ALL.into_iter().find(|k| k.code() == code)
+    }
 }
 
 /// One settlement record from a card network, whichever format it came in.

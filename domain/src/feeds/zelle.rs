@@ -66,7 +66,7 @@ impl PaymentStatus {
         }
     }
 
-    fn parse(text: &str) -> Option<Self> {
+    pub fn from_code(text: &str) -> Option<Self> {
         [Self::Completed, Self::Pending, Self::Failed, Self::Reversed].into_iter().find(|s| s.code() == text)
     }
 }
@@ -228,7 +228,7 @@ fn payment(row: &csv::ByteRecord, line: u64) -> Result<ZellePayment, RecordIssue
     let initiated_at = DateTime::parse_from_rfc3339(&get(2))
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| issue("initiated_at", format!("expected an RFC 3339 time, found '{}'", get(2))))?;
-    let status = PaymentStatus::parse(&get(3))
+    let status = PaymentStatus::from_code(&get(3))
         .ok_or_else(|| issue("status", format!("unknown status '{}'", get(3))))?;
     let currency = Currency::from_code(&get(5))
         .ok_or_else(|| issue("currency", format!("unknown currency '{}'", get(5))))?;
@@ -238,13 +238,9 @@ fn payment(row: &csv::ByteRecord, line: u64) -> Result<ZellePayment, RecordIssue
         return Err(issue("amount", format!("must be positive, found '{}'", get(4))));
     }
     let amount = Money::from_decimal(decimal, currency).map_err(|e| issue("amount", e.to_string()))?;
-    let network = match get(6).as_str() {
-        "visa" => Network::Visa,
-        "mastercard" => Network::Mastercard,
-        other => {
-            return Err(issue("funding_network", format!("expected visa or mastercard, found '{other}'")))
-        }
-    };
+    let network = Network::from_code(&get(6)).ok_or_else(|| {
+        issue("funding_network", format!("expected visa or mastercard, found '{}'", get(6)))
+    })?;
     let reference = get(7);
     let network_reference = match reference.as_str() {
         "" => None,
@@ -294,10 +290,7 @@ impl<W: Write> ZelleWriter<W> {
     pub fn write(&mut self, p: &ZellePayment) -> csv::Result<()> {
         let amount = p.amount.to_decimal().to_string();
         let initiated = p.initiated_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let network = match p.network {
-            Network::Visa => "visa",
-            Network::Mastercard => "mastercard",
-        };
+        let network = p.network.code();
         self.csv.write_record([
             p.payment_id.as_str(),
             &p.business_date.to_string(),

@@ -242,16 +242,12 @@ fn csv_field(out: &mut Vec<u8>, field: &str) {
 }
 
 fn network_row(rows: &mut Rows, id: i64, r: &NetworkRecord) {
-    let kind = format!("{:?}", r.kind).to_lowercase();
-    let network = match r.network {
-        crate::feeds::Network::Visa => "visa",
-        crate::feeds::Network::Mastercard => "mastercard",
-    };
+    let network = r.network.code();
     rows.push(&[
         &id.to_string(),
         &r.record_number.to_string(),
         network,
-        &kind,
+        r.kind.code(),
         if r.credit { "t" } else { "f" },
         &r.reference,
         &r.card.last4,
@@ -330,10 +326,7 @@ fn parse_zelle(
 }
 
 fn zelle_row(rows: &mut Rows, id: i64, p: &ZellePayment) {
-    let network = match p.network {
-        crate::feeds::Network::Visa => "visa",
-        crate::feeds::Network::Mastercard => "mastercard",
-    };
+    let network = p.network.code();
     rows.push(&[
         &id.to_string(),
         &p.line.to_string(),

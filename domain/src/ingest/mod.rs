@@ -23,8 +23,7 @@ pub enum Source {
 impl Source {
     pub fn code(self) -> &'static str {
         match self {
-            Source::Network(Network::Visa) => "visa",
-            Source::Network(Network::Mastercard) => "mastercard",
+            Source::Network(network) => network.code(),
             Source::Zelle => "zelle",
         }
     }

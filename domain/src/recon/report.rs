@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use super::engine::{Class, MismatchReason, Outcome, PaymentState, Reconciliation, ResettlementReason};
 use crate::feeds::zelle::ZellePayment;
-use crate::feeds::{Network, NetworkRecord};
+use crate::feeds::NetworkRecord;
 
 pub const HEADER: [&str; 15] = [
     "class",
@@ -141,7 +141,7 @@ pub fn write_reports<W: Write>(
             [
                 class_name.to_owned(),
                 reason,
-                network_code(record.network).to_owned(),
+                record.network.code().to_owned(),
                 record.reference.clone(),
                 record.record_number.to_string(),
                 record.card.last4.clone(),
@@ -167,7 +167,7 @@ pub fn write_reports<W: Write>(
             [
                 "mismatch".into(),
                 "zelle_only".into(),
-                network_code(payment.network).into(),
+                payment.network.code().into(),
                 payment.network_reference.clone().unwrap_or_default(),
                 String::new(),
                 payment.card.last4.clone(),
@@ -191,13 +191,6 @@ pub fn write_reports<W: Write>(
     let manifest =
         Manifest { business_date, version, rule_set_version: result.rule_set_version, files: vec![m, x, r] };
     Ok((manifest, ReportOutputs { matches, mismatches, resettlements }))
-}
-
-fn network_code(network: Network) -> &'static str {
-    match network {
-        Network::Visa => "visa",
-        Network::Mastercard => "mastercard",
-    }
 }
 
 pub fn mismatch_code(reason: MismatchReason) -> &'static str {

@@ -304,10 +304,7 @@ fn item_row(
     source: Option<(i64, u64)>,
 ) {
     use std::io::Write;
-    let network = match network {
-        Network::Visa => "visa",
-        Network::Mastercard => "mastercard",
-    };
+    let network = network.code();
     let (settlement_minor, settlement_currency) =
         settlement.map(|s| (s.minor().to_string(), s.currency().code())).unwrap_or_default();
     let (file, number) = source.map(|(f, n)| (f.to_string(), n.to_string())).unwrap_or_default();
@@ -327,11 +324,7 @@ fn money(minor: i64, currency: &str) -> Result<Money, RunError> {
 }
 
 fn network(code: &str) -> Result<Network, RunError> {
-    match code {
-        "visa" => Ok(Network::Visa),
-        "mastercard" => Ok(Network::Mastercard),
-        other => Err(RunError::Corrupt(format!("unknown network '{other}'"))),
-    }
+    Network::from_code(code).ok_or_else(|| RunError::Corrupt(format!("unknown network '{code}'")))
 }
 
 /// The date's network records from files read in full, with the file each came from.
@@ -350,14 +343,8 @@ async fn load_records(pool: &PgPool, date: NaiveDate) -> Result<(Vec<i64>, Vec<N
     let mut files = Vec::with_capacity(rows.len());
     let mut records = Vec::with_capacity(rows.len());
     for r in rows {
-        let kind = match r.kind.as_str() {
-            "presentment" => RecordKind::Presentment,
-            "disbursement" => RecordKind::Disbursement,
-            "reversal" => RecordKind::Reversal,
-            "chargeback" => RecordKind::Chargeback,
-            "fee" => RecordKind::Fee,
-            other => return Err(RunError::Corrupt(format!("unknown record kind '{other}'"))),
-        };
+        let kind = RecordKind::from_code(&r.kind)
+            .ok_or_else(|| RunError::Corrupt(format!("unknown record kind '{}'", r.kind)))?;
         files.push(r.feed_file_id);
         records.push(NetworkRecord {
             network: network(&r.network)?,
@@ -398,13 +385,8 @@ async fn load_open_payments(pool: &PgPool, date: NaiveDate) -> Result<Vec<ZelleP
     .await?;
     rows.into_iter()
         .map(|p| {
-            let status = match p.status.as_str() {
-                "completed" => PaymentStatus::Completed,
-                "pending" => PaymentStatus::Pending,
-                "failed" => PaymentStatus::Failed,
-                "reversed" => PaymentStatus::Reversed,
-                other => return Err(RunError::Corrupt(format!("unknown payment status '{other}'"))),
-            };
+            let status = PaymentStatus::from_code(&p.status)
+                .ok_or_else(|| RunError::Corrupt(format!("unknown payment status '{}'", p.status)))?;
             Ok(ZellePayment {
                 line: p.line as u64,
                 payment_id: p.payment_id,

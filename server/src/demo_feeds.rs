@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use chrono::NaiveDate;
 use domain::feeds::generator::{self, DayPlan, Outputs};
-use domain::feeds::CardTokenizer;
+use domain::feeds::{CardTokenizer, Network};
+use domain::ingest::Source;
 
 use crate::config::Config;
 
@@ -31,10 +32,12 @@ pub struct DemoFeedsArgs {
 pub fn run(config: &Config, args: &DemoFeedsArgs) -> anyhow::Result<()> {
     let inbound = args.out.clone().unwrap_or_else(|| config.local_storage_dir.join("inbound"));
     let date = args.date;
-    let path = |source: &str, name: String| inbound.join(source).join(date.to_string()).join(name);
-    let visa = path("visa", format!("VISA-BASEII-{date}-s{}.ctf", args.seed));
-    let mastercard = path("mastercard", format!("MC-IPM-T112-{date}-s{}.ipm", args.seed));
-    let zelle = path("zelle", format!("ZELLE-EXTRACT-{date}-s{}.csv", args.seed));
+    // The same inbound/<source>/<date>/ layout the ingester lists.
+    let path = |source: Source, name: String| inbound.join(source.code()).join(date.to_string()).join(name);
+    let visa = path(Source::Network(Network::Visa), format!("VISA-BASEII-{date}-s{}.ctf", args.seed));
+    let mastercard =
+        path(Source::Network(Network::Mastercard), format!("MC-IPM-T112-{date}-s{}.ipm", args.seed));
+    let zelle = path(Source::Zelle, format!("ZELLE-EXTRACT-{date}-s{}.csv", args.seed));
 
     let cards = CardTokenizer::new(config.card_token_key.expose().as_bytes());
     let plan = DayPlan::new(date, args.records, args.seed);

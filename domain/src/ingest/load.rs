@@ -10,6 +10,7 @@ use sqlx::PgPool;
 use tokio::sync::mpsc;
 
 use super::{fingerprint, mark_quarantined, register, Registration, Source};
+use crate::db::BulkPartition;
 use crate::feeds::zelle::{self, ZellePayment};
 use crate::feeds::{
     mastercard, visa, CardTokenizer, FileError, NetworkRecord, Parsed, RecordIssue, Strictness,
@@ -105,25 +106,29 @@ async fn load(
     cards: CardTokenizer,
     strictness: Strictness,
 ) -> Result<FileOutcome, IngestError> {
-    let (statement, parse): (&str, Parser) =
-        match source {
-            Source::Zelle => (
-                "COPY zelle_payment (feed_file_id, line, payment_id, business_date, initiated_at, status, amount_minor, \
-                 currency, network, network_reference, card_last4, card_fingerprint, approval_code) FROM STDIN (FORMAT csv)",
-                parse_zelle,
-            ),
-            Source::Network(_) => (
-                "COPY network_record (feed_file_id, record_number, network, kind, credit, reference, card_last4, \
-                 card_fingerprint, amount_minor, currency, settlement_minor, settlement_currency, approval_code, \
-                 transaction_date, merchant_category, reason_code) FROM STDIN (FORMAT csv)",
-                match source {
-                    Source::Network(crate::feeds::Network::Visa) => parse_visa,
-                    _ => parse_mastercard,
-                },
-            ),
-        };
+    // One partition per file (see migration 0007), filled and attached in this transaction.
+    let (parent, columns, parse): (&str, &str, Parser) = match source {
+        Source::Zelle => (
+            "zelle_payment",
+            "feed_file_id, line, payment_id, business_date, initiated_at, status, amount_minor, currency, network, \
+             network_reference, card_last4, card_fingerprint, approval_code",
+            parse_zelle,
+        ),
+        Source::Network(network) => (
+            "network_record",
+            "feed_file_id, record_number, network, kind, credit, reference, card_last4, card_fingerprint, \
+             amount_minor, currency, settlement_minor, settlement_currency, approval_code, transaction_date, \
+             merchant_category, reason_code",
+            match network {
+                crate::feeds::Network::Visa => parse_visa,
+                crate::feeds::Network::Mastercard => parse_mastercard,
+            },
+        ),
+    };
     let mut tx = pool.begin().await?;
-    let mut copy = tx.copy_in_raw(statement).await?;
+    let partition = BulkPartition::create(&mut tx, parent, "feed_file_id", "f", id).await?;
+    let mut copy =
+        tx.copy_in_raw(&format!("COPY {} ({columns}) FROM STDIN (FORMAT csv)", partition.table())).await?;
     let (sender, mut receiver) = mpsc::channel::<Chunk>(4);
     let path = path.to_path_buf();
     let parser = tokio::task::spawn_blocking(move || parse(path, id, cards, strictness, sender));
@@ -157,6 +162,7 @@ async fn load(
         }
     };
     copy.finish().await?;
+    partition.attach(&mut tx).await?;
     if !issues.is_empty() {
         let records: Vec<i64> = issues.iter().map(|i| i.record as i64).collect();
         let fields: Vec<String> = issues.iter().map(|i| i.field.clone()).collect();

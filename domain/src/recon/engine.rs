@@ -7,15 +7,17 @@
 //! 3. **Primary match**: presentments and disbursements are matched on the network reference; then
 //!    currency, amount (within the tolerance) and the payment's status are compared, and a settled
 //!    amount that differs from the booked one (cross-currency) makes a resettlement.
-//! 4. **Secondary match**: a record whose reference no payment carries is matched on card
-//!    fingerprint, amount and approval code within the date window (nearest date first), or on the
-//!    last four digits when the rules allow.
+//! 4. **Secondary match**, once every primary match is made (a reference is the stronger
+//!    evidence): a record whose reference no payment carries is matched on card fingerprint, amount
+//!    and approval code within the date window (nearest date first), then on the last four digits
+//!    when the rules allow.
 //! 5. A second record for an already matched payment is a duplicate presentment; a record with no
 //!    payment at all is network-only.
 //! 6. A payment left without a record is pending until its grace period (business days) ends, then
 //!    Zelle-only; failed and reversed payments expect no record.
 //!
-//! Records are processed in a canonical order, so the outcome never depends on input order.
+//! Records are processed in a canonical order, so the outcome never depends on input order. The
+//! engine works on the compact form of records and payments ([`super::keys`]).
 
 use std::collections::HashMap;
 
@@ -23,10 +25,11 @@ use foldhash::fast::RandomState as FastHash;
 
 use chrono::NaiveDate;
 
-use super::rules::RuleSet;
+use super::keys::{Amount, PaymentKeys, RecordKeys, NO_REFERENCE};
+use super::rules::{NetworkRules, RuleSet};
 use crate::calendar::add_business_days;
 use crate::feeds::zelle::{PaymentStatus, ZellePayment};
-use crate::feeds::{NetworkRecord, RecordKind};
+use crate::feeds::{Network, NetworkRecord, RecordKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Class {
@@ -109,134 +112,123 @@ impl Reconciliation {
 }
 
 /// Classifies `records` of the business date `run_date` against `payments` (the date's extract and
-/// the payments still pending from earlier dates).
+/// the payments still pending from earlier dates), in any order.
 pub fn reconcile(
     records: &[NetworkRecord],
     payments: &[ZellePayment],
     run_date: NaiveDate,
     rules: &RuleSet,
 ) -> Reconciliation {
-    // Indexes over the payments (the last-four index only when some network's rules use it).
-    type Index<'a, K> = HashMap<K, Vec<usize>, FastHash>;
-    let use_last4 = rules.networks.values().any(|r| r.secondary_on_last4);
-    let mut by_reference: Index<&str> =
-        HashMap::with_capacity_and_hasher(payments.len(), FastHash::default());
-    let mut by_card: Index<(&str, i64, &str, &str)> =
-        HashMap::with_capacity_and_hasher(payments.len(), FastHash::default());
-    let mut by_last4: Index<(&str, i64, &str, &str)> = HashMap::default();
-    for (i, p) in payments.iter().enumerate() {
-        if let Some(reference) = &p.network_reference {
-            by_reference.entry(reference).or_default().push(i);
-        }
-        let currency = p.amount.currency().code();
-        by_card
-            .entry((&p.card.fingerprint, p.amount.minor(), currency, &p.approval_code))
-            .or_default()
-            .push(i);
-        if use_last4 {
-            by_last4
-                .entry((&p.card.last4, p.amount.minor(), currency, &p.approval_code))
-                .or_default()
-                .push(i);
-        }
+    let mut by_id: Vec<usize> = (0..payments.len()).collect();
+    by_id.sort_by(|a, b| payments[*a].payment_id.cmp(&payments[*b].payment_id));
+    let record_keys: Vec<RecordKeys> = records.iter().map(RecordKeys::of).collect();
+    let payment_keys: Vec<PaymentKeys> = by_id.iter().map(|i| PaymentKeys::of(&payments[*i])).collect();
+    let sorted = reconcile_keys(&record_keys, &payment_keys, run_date, rules);
+    let records = sorted
+        .records
+        .into_iter()
+        .map(|outcome| match outcome {
+            Outcome::Classified { class, payment, key } => {
+                Outcome::Classified { class, payment: payment.map(|p| by_id[p]), key }
+            }
+            Outcome::Excluded => Outcome::Excluded,
+        })
+        .collect();
+    let mut states = vec![PaymentState::Pending; payments.len()];
+    for (position, state) in sorted.payments.into_iter().enumerate() {
+        states[by_id[position]] = state;
     }
-    for candidates in by_reference.values_mut().chain(by_card.values_mut()).chain(by_last4.values_mut()) {
-        if candidates.len() > 1 {
-            candidates.sort_by(|a, b| payments[*a].payment_id.cmp(&payments[*b].payment_id));
-        }
-    }
+    Reconciliation { rule_set_version: sorted.rule_set_version, records, payments: states }
+}
 
-    // A total order over every field, so that which of two look-alike records comes first (say,
-    // which is the duplicate) never depends on the order they arrived in.
-    let mut order: Vec<usize> = (0..records.len()).collect();
-    order.sort_unstable_by(|a, b| canonical_key(&records[*a]).cmp(&canonical_key(&records[*b])));
+/// [`reconcile`] on the compact form of records and payments. `payments` must be in ascending
+/// payment id: where two payments could take the same record, the lower id wins, and the index is
+/// what stands for the id here.
+///
+/// Every step sorts or scans flat arrays instead of chasing pointers: the records and the payments
+/// are each sorted by reference (on both cores at once) and merged; the records left over are
+/// merged the same way with just the payments that share their card, amount and approval code.
+/// A payment has one reference and one card key, so keys never compete with each other, and only
+/// the order of records within one key decides anything: that order is the canonical one.
+pub fn reconcile_keys(
+    records: &[RecordKeys],
+    payments: &[PaymentKeys],
+    run_date: NaiveDate,
+    rules: &RuleSet,
+) -> Reconciliation {
+    assert!(records.len() < NONE as usize && payments.len() < NONE as usize, "too large for one run");
+    let rules_of = |r: &RecordKeys| zelle_rules(rules, r);
+    let (zelle_records, payments_by_reference) = std::thread::scope(|scope| {
+        let payments_by_reference = scope.spawn(|| {
+            let mut sorted: Vec<(u128, u32)> = (payments.iter().enumerate())
+                .filter(|(_, p)| p.reference != NO_REFERENCE)
+                .map(|(i, p)| (p.reference, i as u32))
+                .collect();
+            sorted.sort_unstable();
+            sorted
+        });
+        let mut sorted: Vec<(u128, u32)> = (records.iter().enumerate())
+            .filter(|(_, r)| rules_of(r).is_some())
+            .map(|(i, r)| (r.reference, i as u32))
+            .collect();
+        sorted.sort_unstable_by(|(ra, a), (rb, b)| {
+            ra.cmp(rb).then_with(|| records[*a as usize].canonical().cmp(&records[*b as usize].canonical()))
+        });
+        (sorted, payments_by_reference.join().expect("sorting does not panic"))
+    });
 
-    let mut consumed: Vec<Option<usize>> = vec![None; payments.len()];
     let mut outcomes = vec![Outcome::Excluded; records.len()];
-    for index in order {
-        let record = &records[index];
-        let Some(network_rules) = rules.rules_for(record.network) else { continue };
-        let belongs = (network_rules.merchant_categories.is_empty()
-            || network_rules.merchant_categories.contains(&record.merchant_category))
-            && (network_rules.kinds.is_empty() || network_rules.kinds.contains(&record.kind));
-        if !belongs {
-            continue;
-        }
-        let referenced = by_reference.get(record.reference.as_str()).and_then(|c| c.first().copied());
-        let resettlement = match record.kind {
-            RecordKind::Chargeback => Some(ResettlementReason::Chargeback),
-            RecordKind::Reversal => Some(ResettlementReason::Reversal),
-            RecordKind::Fee => Some(ResettlementReason::Fee),
-            RecordKind::Presentment | RecordKind::Disbursement => None,
-        };
-        if let Some(reason) = resettlement {
-            let key = referenced.map(|_| MatchKey::Reference);
-            outcomes[index] =
-                Outcome::Classified { class: Class::Resettlement(reason), payment: referenced, key };
-            continue;
-        }
+    let mut consumed: Vec<u32> = vec![NONE; payments.len()];
 
-        // Primary: the reference.
-        if let Some(payment) = referenced {
-            let class = if consumed[payment].is_some() {
-                Class::Mismatch(MismatchReason::DuplicatePresentment)
-            } else {
-                consumed[payment] = Some(index);
-                compare(record, &payments[payment], network_rules.amount_tolerance_minor)
-            };
-            outcomes[index] =
-                Outcome::Classified { class, payment: Some(payment), key: Some(MatchKey::Reference) };
-            continue;
+    // Primary: the reference. Resettlements link to their payment but do not consume it.
+    let mut waiting: Vec<u32> = Vec::new();
+    let mut at = 0;
+    for &(reference, index) in &zelle_records {
+        let record = &records[index as usize];
+        let network_rules = rules_of(record).expect("only Zelle records were kept");
+        while at < payments_by_reference.len() && payments_by_reference[at].0 < reference {
+            at += 1;
         }
-
-        // Secondary: card, amount and approval code, nearest date within the window.
-        let currency = record.amount.currency().code();
-        let window = network_rules.date_window_days;
-        let in_window =
-            |p: &usize| (payments[*p].business_date - record.transaction_date).num_days().abs() <= window;
-        let mut keys = vec![(
-            MatchKey::CardAmountApproval,
-            by_card.get(&(
-                record.card.fingerprint.as_str(),
-                record.amount.minor(),
-                currency,
-                record.approval_code.as_str(),
-            )),
-        )];
-        if network_rules.secondary_on_last4 {
-            keys.push((
-                MatchKey::Last4AmountApproval,
-                by_last4.get(&(
-                    record.card.last4.as_str(),
-                    record.amount.minor(),
-                    currency,
-                    record.approval_code.as_str(),
-                )),
-            ));
-        }
-        let mut outcome = None;
-        let mut seen_consumed = None;
-        for (key, candidates) in keys {
-            let candidates: Vec<usize> =
-                candidates.into_iter().flatten().copied().filter(in_window).collect();
-            let nearest = candidates.iter().filter(|p| consumed[**p].is_none()).min_by_key(|p| {
-                (
-                    (payments[**p].business_date - record.transaction_date).num_days().abs(),
-                    payments[**p].payment_id.as_str(),
-                )
-            });
-            if let Some(&payment) = nearest {
-                consumed[payment] = Some(index);
+        let referenced = payments_by_reference
+            .get(at)
+            .filter(|(r, _)| *r == reference && reference != NO_REFERENCE)
+            .map(|(_, p)| *p as usize);
+        let key = referenced.map(|_| MatchKey::Reference);
+        outcomes[index as usize] = match (resettlement_reason(record.kind), referenced) {
+            (Some(reason), payment) => {
+                Outcome::Classified { class: Class::Resettlement(reason), payment, key }
+            }
+            (None, Some(payment)) if consumed[payment] != NONE => Outcome::Classified {
+                class: Class::Mismatch(MismatchReason::DuplicatePresentment),
+                payment: Some(payment),
+                key,
+            },
+            (None, Some(payment)) => {
+                consumed[payment] = index;
                 let class = compare(record, &payments[payment], network_rules.amount_tolerance_minor);
-                outcome = Some(Outcome::Classified { class, payment: Some(payment), key: Some(key) });
-                break;
+                Outcome::Classified { class, payment: Some(payment), key }
             }
-            if seen_consumed.is_none() {
-                seen_consumed = candidates.first().map(|p| (key, *p));
+            (None, None) => {
+                waiting.push(index);
+                continue;
             }
-        }
-        outcomes[index] = outcome.unwrap_or(match seen_consumed {
-            Some((key, payment)) => Outcome::Classified {
+        };
+    }
+
+    // Secondary: card (then, where the rules allow, last four), amount and approval code.
+    let mut duplicate_of: HashMap<u32, (MatchKey, usize), FastHash> = HashMap::default();
+    for key in [MatchKey::CardAmountApproval, MatchKey::Last4AmountApproval] {
+        let (eligible, other): (Vec<u32>, Vec<u32>) = waiting.into_iter().partition(|i| {
+            key == MatchKey::CardAmountApproval
+                || rules_of(&records[*i as usize]).is_some_and(|n| n.secondary_on_last4)
+        });
+        let mut pass = SecondaryPass { key, records, payments, consumed: &mut consumed, rules };
+        waiting = pass.run(eligible, &mut outcomes, &mut duplicate_of);
+        waiting.extend(other);
+    }
+    for index in waiting {
+        outcomes[index as usize] = match duplicate_of.get(&index) {
+            Some(&(key, payment)) => Outcome::Classified {
                 class: Class::Mismatch(MismatchReason::DuplicatePresentment),
                 payment: Some(payment),
                 key: Some(key),
@@ -246,45 +238,166 @@ pub fn reconcile(
                 payment: None,
                 key: None,
             },
-        });
+        };
     }
 
+    // Payments: the grace period ends on the same date for every payment of a day and network.
+    let mut grace_ends: HashMap<(NaiveDate, Network), NaiveDate, FastHash> = HashMap::default();
     let payment_states = payments
         .iter()
-        .enumerate()
-        .map(|(i, p)| match consumed[i] {
-            Some(record) => PaymentState::Matched { record },
-            None if matches!(p.status, PaymentStatus::Failed | PaymentStatus::Reversed) => {
+        .zip(&consumed)
+        .map(|(p, consumed)| match *consumed {
+            NONE if matches!(p.status, PaymentStatus::Failed | PaymentStatus::Reversed) => {
                 PaymentState::NotExpected
             }
-            None => {
-                let grace = rules.rules_for(p.network).map(|r| r.grace_business_days).unwrap_or(0);
-                if run_date > add_business_days(p.business_date, grace) {
+            NONE => {
+                let ends = *grace_ends.entry((p.business_date, p.network)).or_insert_with(|| {
+                    let grace = rules.rules_for(p.network).map(|r| r.grace_business_days).unwrap_or(0);
+                    add_business_days(p.business_date, grace)
+                });
+                if run_date > ends {
                     PaymentState::ZelleOnly
                 } else {
                     PaymentState::Pending
                 }
             }
+            record => PaymentState::Matched { record: record as usize },
         })
         .collect();
     Reconciliation { rule_set_version: rules.version, records: outcomes, payments: payment_states }
 }
 
-fn canonical_key(r: &NetworkRecord) -> impl Ord + '_ {
-    (
-        (r.network, r.transaction_date, r.reference.as_str(), r.record_number, r.kind, r.credit),
-        (r.card.fingerprint.as_str(), r.card.last4.as_str(), r.approval_code.as_str(), r.merchant_category),
-        (r.amount.minor(), r.amount.currency().code(), r.settlement.minor(), r.settlement.currency().code()),
-        r.reason_code.as_deref(),
-    )
+/// The rules of the record's network, if the record is Zelle's under them.
+fn zelle_rules<'r>(rules: &'r RuleSet, r: &RecordKeys) -> Option<&'r NetworkRules> {
+    rules.rules_for(r.network).filter(|n| {
+        (n.merchant_categories.is_empty() || n.merchant_categories.contains(&r.merchant_category))
+            && (n.kinds.is_empty() || n.kinds.contains(&r.kind))
+    })
+}
+
+/// "No index" in the arrays of record and payment indexes.
+const NONE: u32 = u32::MAX;
+
+fn resettlement_reason(kind: RecordKind) -> Option<ResettlementReason> {
+    match kind {
+        RecordKind::Chargeback => Some(ResettlementReason::Chargeback),
+        RecordKind::Reversal => Some(ResettlementReason::Reversal),
+        RecordKind::Fee => Some(ResettlementReason::Fee),
+        RecordKind::Presentment | RecordKind::Disbursement => None,
+    }
+}
+
+/// The card (or last four), amount and approval code of a record or payment, by which secondary
+/// matching joins them.
+type SecondaryKey = (u128, Amount, u64);
+
+struct SecondaryPass<'a> {
+    key: MatchKey,
+    records: &'a [RecordKeys],
+    payments: &'a [PaymentKeys],
+    consumed: &'a mut Vec<u32>,
+    rules: &'a RuleSet,
+}
+
+impl SecondaryPass<'_> {
+    fn record_key(&self, r: &RecordKeys) -> SecondaryKey {
+        let card = if self.key == MatchKey::Last4AmountApproval { u128::from(r.last4) } else { r.card };
+        (card, r.amount, r.approval)
+    }
+
+    fn payment_key(&self, p: &PaymentKeys) -> SecondaryKey {
+        let card = if self.key == MatchKey::Last4AmountApproval { u128::from(p.last4) } else { p.card };
+        (card, p.amount, p.approval)
+    }
+
+    /// Matches each of `waiting` to the unconsumed payment with its key nearest in date within the
+    /// window (the lower payment id on a tie). Returns the records still without a payment; those
+    /// that found only consumed payments are noted in `duplicate_of` (the first pass to see one wins).
+    fn run(
+        &mut self,
+        waiting: Vec<u32>,
+        outcomes: &mut [Outcome],
+        duplicate_of: &mut HashMap<u32, (MatchKey, usize), FastHash>,
+    ) -> Vec<u32> {
+        if waiting.is_empty() {
+            return waiting;
+        }
+        let mut sorted: Vec<(SecondaryKey, u32)> =
+            waiting.iter().map(|i| (self.record_key(&self.records[*i as usize]), *i)).collect();
+        sorted.sort_unstable_by(|(ka, a), (kb, b)| {
+            ka.cmp(kb).then_with(|| {
+                self.records[*a as usize].canonical().cmp(&self.records[*b as usize].canonical())
+            })
+        });
+        // Only the payments some waiting record could take: one scan, probing a small set.
+        let wanted: std::collections::HashSet<SecondaryKey, FastHash> =
+            sorted.iter().map(|(k, _)| *k).collect();
+        let half = self.payments.len() / 2;
+        let scan = |from: usize, to: usize| -> Vec<(SecondaryKey, u32)> {
+            (from..to)
+                .map(|i| (self.payment_key(&self.payments[i]), i as u32))
+                .filter(|(k, _)| wanted.contains(k))
+                .collect()
+        };
+        let mut candidates = std::thread::scope(|scope| {
+            let upper = scope.spawn(|| scan(half, self.payments.len()));
+            let mut lower = scan(0, half);
+            lower.extend(upper.join().expect("scanning does not panic"));
+            lower
+        });
+        candidates.sort_unstable();
+
+        let mut still_waiting = Vec::new();
+        let mut at = 0;
+        for (key, index) in sorted {
+            while at < candidates.len() && candidates[at].0 < key {
+                at += 1;
+            }
+            let record = &self.records[index as usize];
+            let network_rules = zelle_rules(self.rules, record).expect("only Zelle records wait");
+            let days_apart =
+                |p: usize| (self.payments[p].business_date - record.transaction_date).num_days().abs();
+            let in_window = candidates[at..]
+                .iter()
+                .take_while(|(k, _)| *k == key)
+                .map(|(_, p)| *p as usize)
+                .filter(|p| days_apart(*p) <= network_rules.date_window_days);
+            let mut first = None;
+            let mut nearest = None;
+            for payment in in_window {
+                first.get_or_insert(payment);
+                if self.consumed[payment] == NONE
+                    && nearest.is_none_or(|n| (days_apart(payment), payment) < (days_apart(n), n))
+                {
+                    nearest = Some(payment);
+                }
+            }
+            match nearest {
+                Some(payment) => {
+                    self.consumed[payment] = index;
+                    let class =
+                        compare(record, &self.payments[payment], network_rules.amount_tolerance_minor);
+                    outcomes[index as usize] =
+                        Outcome::Classified { class, payment: Some(payment), key: Some(self.key) };
+                }
+                None => {
+                    if let Some(payment) = first {
+                        duplicate_of.entry(index).or_insert((self.key, payment));
+                    }
+                    still_waiting.push(index);
+                }
+            }
+        }
+        still_waiting
+    }
 }
 
 /// A record and the payment it found: does everything agree?
-fn compare(record: &NetworkRecord, payment: &ZellePayment, tolerance: i64) -> Class {
-    if record.amount.currency() != payment.amount.currency() {
+fn compare(record: &RecordKeys, payment: &PaymentKeys, tolerance: i64) -> Class {
+    if record.amount.currency != payment.amount.currency {
         return Class::Mismatch(MismatchReason::CurrencyDiffers);
     }
-    if (record.amount.minor() - payment.amount.minor()).abs() > tolerance {
+    if (record.amount.minor - payment.amount.minor).abs() > tolerance {
         return Class::Mismatch(MismatchReason::AmountDiffers);
     }
     if matches!(payment.status, PaymentStatus::Failed | PaymentStatus::Reversed) {

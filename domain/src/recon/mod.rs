@@ -3,11 +3,14 @@
 //! written out as the three daily reports and their manifest ([`report`]).
 
 pub mod engine;
+pub mod keys;
 pub mod report;
 pub mod rules;
 pub mod run;
 
 pub use engine::{
-    reconcile, Class, MatchKey, MismatchReason, Outcome, PaymentState, Reconciliation, ResettlementReason,
+    reconcile, reconcile_keys, Class, MatchKey, MismatchReason, Outcome, PaymentState, Reconciliation,
+    ResettlementReason,
 };
+pub use keys::{PaymentKeys, RecordKeys};
 pub use rules::{NetworkRules, RuleSet};

@@ -13,8 +13,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::engine::{Class, MismatchReason, Outcome, PaymentState, Reconciliation, ResettlementReason};
-use crate::feeds::zelle::ZellePayment;
+use crate::feeds::zelle::{PaymentStatus, ZellePayment};
 use crate::feeds::NetworkRecord;
+use crate::money::Money;
 
 pub const HEADER: [&str; 15] = [
     "class",
@@ -112,35 +113,67 @@ pub struct ReportOutputs<W: Write> {
     pub resettlements: W,
 }
 
-/// Writes the three reports of a reconciliation, and returns the manifest and the writers.
-pub fn write_reports<W: Write>(
+/// What a report row shows of the payment a record found.
+#[derive(Debug, Clone, Copy)]
+pub struct PaymentView<'a> {
+    pub payment_id: &'a str,
+    pub amount: Money,
+    pub status: PaymentStatus,
+}
+
+impl<'a> From<&'a ZellePayment> for PaymentView<'a> {
+    fn from(p: &'a ZellePayment) -> Self {
+        PaymentView { payment_id: &p.payment_id, amount: p.amount, status: p.status }
+    }
+}
+
+/// Writes the three reports one row at a time, so a day of any size streams through.
+pub struct ReportWriter<W: Write> {
     business_date: chrono::NaiveDate,
     version: u32,
-    records: &[NetworkRecord],
-    payments: &[ZellePayment],
-    result: &Reconciliation,
-    out: ReportOutputs<W>,
-) -> io::Result<(Manifest, ReportOutputs<W>)> {
-    let file = |kind: &str| format!("{kind}-{business_date}-v{version}.csv");
-    let mut matches = Report::new(file("matches"), out.matches)?;
-    let mut mismatches = Report::new(file("mismatches"), out.mismatches)?;
-    let mut resettlements = Report::new(file("resettlements"), out.resettlements)?;
+    rule_set_version: u32,
+    matches: Report<W>,
+    mismatches: Report<W>,
+    resettlements: Report<W>,
+}
 
-    for (record, outcome) in records.iter().zip(&result.records) {
-        let Outcome::Classified { class, payment, .. } = outcome else { continue };
-        let payment = payment.map(|p| &payments[p]);
+impl<W: Write> ReportWriter<W> {
+    pub fn new(
+        business_date: chrono::NaiveDate,
+        version: u32,
+        rule_set_version: u32,
+        out: ReportOutputs<W>,
+    ) -> io::Result<Self> {
+        let file = |kind: &str| format!("{kind}-{business_date}-v{version}.csv");
+        Ok(ReportWriter {
+            business_date,
+            version,
+            rule_set_version,
+            matches: Report::new(file("matches"), out.matches)?,
+            mismatches: Report::new(file("mismatches"), out.mismatches)?,
+            resettlements: Report::new(file("resettlements"), out.resettlements)?,
+        })
+    }
+
+    /// A classified network record, with the payment it found if any.
+    pub fn record(
+        &mut self,
+        record: &NetworkRecord,
+        class: Class,
+        payment: Option<PaymentView>,
+    ) -> io::Result<()> {
         let (report, class_name, reason) = match class {
-            Class::Match => (&mut matches, "match", String::new()),
-            Class::Mismatch(reason) => (&mut mismatches, "mismatch", mismatch_code(*reason).to_owned()),
+            Class::Match => (&mut self.matches, "match", ""),
+            Class::Mismatch(reason) => (&mut self.mismatches, "mismatch", mismatch_code(reason)),
             Class::Resettlement(reason) => {
-                (&mut resettlements, "resettlement", resettlement_code(*reason).to_owned())
+                (&mut self.resettlements, "resettlement", resettlement_code(reason))
             }
         };
         let amount = record.amount.to_decimal();
         report.row(
             [
                 class_name.to_owned(),
-                reason,
+                reason.to_owned(),
                 record.network.code().to_owned(),
                 record.reference.clone(),
                 record.record_number.to_string(),
@@ -151,19 +184,18 @@ pub fn write_reports<W: Write>(
                 record.settlement.to_decimal().to_string(),
                 record.settlement.currency().code().to_owned(),
                 record.approval_code.clone(),
-                payment.map(|p| p.payment_id.clone()).unwrap_or_default(),
+                payment.map(|p| p.payment_id.to_owned()).unwrap_or_default(),
                 payment.map(|p| p.amount.to_decimal().to_string()).unwrap_or_default(),
                 payment.map(|p| p.status.code().to_owned()).unwrap_or_default(),
             ],
             Some((amount, record.amount.currency().code())),
-        )?;
+        )
     }
-    for (payment, state) in payments.iter().zip(&result.payments) {
-        if *state != PaymentState::ZelleOnly {
-            continue;
-        }
+
+    /// A payment past its grace period with no network record.
+    pub fn zelle_only(&mut self, payment: &ZellePayment) -> io::Result<()> {
         let amount = payment.amount.to_decimal();
-        mismatches.row(
+        self.mismatches.row(
             [
                 "mismatch".into(),
                 "zelle_only".into(),
@@ -182,15 +214,45 @@ pub fn write_reports<W: Write>(
                 payment.status.code().into(),
             ],
             Some((amount, payment.amount.currency().code())),
-        )?;
+        )
     }
 
-    let (m, matches) = matches.finish()?;
-    let (x, mismatches) = mismatches.finish()?;
-    let (r, resettlements) = resettlements.finish()?;
-    let manifest =
-        Manifest { business_date, version, rule_set_version: result.rule_set_version, files: vec![m, x, r] };
-    Ok((manifest, ReportOutputs { matches, mismatches, resettlements }))
+    pub fn finish(self) -> io::Result<(Manifest, ReportOutputs<W>)> {
+        let (m, matches) = self.matches.finish()?;
+        let (x, mismatches) = self.mismatches.finish()?;
+        let (r, resettlements) = self.resettlements.finish()?;
+        let manifest = Manifest {
+            business_date: self.business_date,
+            version: self.version,
+            rule_set_version: self.rule_set_version,
+            files: vec![m, x, r],
+        };
+        Ok((manifest, ReportOutputs { matches, mismatches, resettlements }))
+    }
+}
+
+/// Writes the three reports of a reconciliation held in memory, and returns the manifest and the
+/// writers.
+pub fn write_reports<W: Write>(
+    business_date: chrono::NaiveDate,
+    version: u32,
+    records: &[NetworkRecord],
+    payments: &[ZellePayment],
+    result: &Reconciliation,
+    out: ReportOutputs<W>,
+) -> io::Result<(Manifest, ReportOutputs<W>)> {
+    let mut writer = ReportWriter::new(business_date, version, result.rule_set_version, out)?;
+    for (record, outcome) in records.iter().zip(&result.records) {
+        if let Outcome::Classified { class, payment, .. } = outcome {
+            writer.record(record, *class, payment.map(|p| PaymentView::from(&payments[p])))?;
+        }
+    }
+    for (payment, state) in payments.iter().zip(&result.payments) {
+        if *state == PaymentState::ZelleOnly {
+            writer.zelle_only(payment)?;
+        }
+    }
+    writer.finish()
 }
 
 pub fn mismatch_code(reason: MismatchReason) -> &'static str {

@@ -12,9 +12,13 @@ use std::path::Path;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
-use super::engine::{reconcile, Class, Outcome, PaymentState};
-use super::report::{mismatch_code, resettlement_code, write_reports, Manifest, ReportOutputs};
+use futures_util::{StreamExt, TryStreamExt};
+
+use super::engine::{reconcile_keys, Class, Outcome, PaymentState};
+use super::keys::{PaymentKeys, RecordKeys};
+use super::report::{mismatch_code, resettlement_code, Manifest, PaymentView, ReportOutputs, ReportWriter};
 use super::rules::RuleSet;
+use crate::db::BulkPartition;
 use crate::feeds::zelle::{PaymentStatus, ZellePayment};
 use crate::feeds::{CardRef, Network, NetworkRecord, RecordKind};
 use crate::money::{Currency, Money};
@@ -152,29 +156,76 @@ async fn run_locked(
     };
 
     stage("loading").await?;
-    let (files, records) = load_records(pool, date).await?;
-    let payments = load_open_payments(pool, date).await?;
-    progress(&format!("{} network records, {} open Zelle payments", records.len(), payments.len()));
+    let records = load_record_keys(pool, date).await?;
+    let payments = OpenPayments::load(pool, date).await?;
+    progress(&format!("{} network records, {} open Zelle payments", records.len(), payments.keys.len()));
 
     stage("matching").await?;
     let rules_owned = rules.clone();
-    let (records, payments, result) = tokio::task::spawn_blocking(move || {
-        let result = reconcile(&records, &payments, date, &rules_owned);
-        (records, payments, result)
+    let (payments, result) = tokio::task::spawn_blocking(move || {
+        let result = reconcile_keys(&records, &payments.keys, date, &rules_owned);
+        (payments, result)
     })
     .await
     .map_err(|e| RunError::Corrupt(e.to_string()))?;
 
-    stage("writing reports").await?;
+    // The records are read again in the same order, one at a time, and each goes to its report
+    // and, as an item, into this run's partition: nothing of the day is held in memory twice.
+    stage("writing reports and items").await?;
     let paths =
         ["matches", "mismatches", "resettlements"].map(|k| work_dir.join(format!("run-{run_id}-{k}.csv")));
-    let create = |p: &Path| std::fs::File::create(p).map(std::io::BufWriter::new);
+    let create = |p: &Path| std::fs::File::create(p).map(|f| std::io::BufWriter::with_capacity(1 << 20, f));
     let outputs = ReportOutputs {
         matches: create(&paths[0])?,
         mismatches: create(&paths[1])?,
         resettlements: create(&paths[2])?,
     };
-    let (manifest, outputs) = write_reports(date, version as u32, &records, &payments, &result, outputs)?;
+    let mut reports = ReportWriter::new(date, version as u32, rules.version, outputs)?;
+    let mut tx = pool.begin().await?;
+    let partition = BulkPartition::create(&mut tx, "recon_item", "run_id", "r", run_id).await?;
+    let mut copy = tx
+        .copy_in_raw(&format!(
+            "COPY {} (run_id, seq, class, reason, network, reference, card_last4, transaction_date, amount_minor, \
+             currency, settlement_minor, settlement_currency, approval_code, payment_id, feed_file_id, record_number) \
+             FROM STDIN (FORMAT csv)",
+            partition.table()
+        ))
+        .await?;
+    let mut items =
+        ItemRows { run_id, seq: 0, rows: Vec::with_capacity(CHUNK + 4096), counts: BTreeMap::new() };
+    let mut stream = record_rows(pool, date);
+    let mut outcomes = result.records.iter();
+    let mut written = 0u64;
+    while let Some((file_id, record)) = stream.try_next().await? {
+        let outcome = outcomes.next().ok_or_else(|| changed_underneath(date))?;
+        written += 1;
+        if written % 1_000_000 == 0 {
+            progress(&format!("{written} of {} records written", result.records.len()));
+        }
+        let Outcome::Classified { class, payment, .. } = *outcome else { continue };
+        let payment = payment.map(|p| payments.view(p)).transpose()?;
+        reports.record(&record, class, payment)?;
+        items.record(&record, class, payment.map(|p| p.payment_id), file_id);
+        if items.rows.len() >= CHUNK {
+            copy.send(items.take()).await?;
+        }
+    }
+    drop(stream);
+    if outcomes.next().is_some() {
+        return Err(changed_underneath(date));
+    }
+    let zelle_only: Vec<usize> = (result.payments.iter().enumerate())
+        .filter(|(_, s)| **s == PaymentState::ZelleOnly)
+        .map(|(i, _)| i)
+        .collect();
+    for payment in payments.details(pool, &zelle_only).await? {
+        reports.zelle_only(&payment)?;
+        items.zelle_only(&payment);
+    }
+    copy.send(items.take()).await?;
+    copy.finish().await?;
+
+    let (manifest, outputs) = reports.finish()?;
     for mut writer in [outputs.matches, outputs.mismatches, outputs.resettlements] {
         std::io::Write::flush(&mut writer)?;
     }
@@ -189,78 +240,18 @@ async fn run_locked(
     store.put_file(&format!("{prefix}/manifest.json"), &manifest_path).await?;
     let _ = std::fs::remove_file(&manifest_path);
 
-    stage("saving items").await?;
-    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    let mut rows = Vec::with_capacity(records.len() * 120);
-    let mut seq = 0u64;
-    for ((record, outcome), file_id) in records.iter().zip(&result.records).zip(&files) {
-        let Outcome::Classified { class, payment, .. } = outcome else { continue };
-        let (class_name, reason) = class_names(class);
-        *counts
-            .entry(if reason.is_empty() { class_name.to_owned() } else { format!("{class_name}/{reason}") })
-            .or_default() += 1;
-        seq += 1;
-        let payment_id = payment.map(|p| payments[p].payment_id.as_str()).unwrap_or("");
-        item_row(
-            &mut rows,
-            run_id,
-            seq,
-            class_name,
-            reason,
-            record.network,
-            &record.reference,
-            &record.card.last4,
-            record.transaction_date,
-            record.amount,
-            Some(record.settlement),
-            &record.approval_code,
-            payment_id,
-            Some((*file_id, record.record_number)),
-        );
-    }
-    for (payment, state) in payments.iter().zip(&result.payments) {
-        if *state != PaymentState::ZelleOnly {
-            continue;
-        }
-        *counts.entry("mismatch/zelle_only".into()).or_default() += 1;
-        seq += 1;
-        item_row(
-            &mut rows,
-            run_id,
-            seq,
-            "mismatch",
-            "zelle_only",
-            payment.network,
-            payment.network_reference.as_deref().unwrap_or(""),
-            &payment.card.last4,
-            payment.business_date,
-            payment.amount,
-            None,
-            &payment.approval_code,
-            &payment.payment_id,
-            None,
-        );
-    }
-    let mut tx = pool.begin().await?;
-    let mut copy = tx
-        .copy_in_raw(
-            "COPY recon_item (run_id, seq, class, reason, network, reference, card_last4, transaction_date, amount_minor, \
-             currency, settlement_minor, settlement_currency, approval_code, payment_id, feed_file_id, record_number) \
-             FROM STDIN (FORMAT csv)",
-        )
-        .await?;
-    for chunk in rows.chunks(1 << 20) {
-        copy.send(chunk).await?;
-    }
-    copy.finish().await?;
+    progress("indexing items");
+    partition.attach(&mut tx).await?;
+    let counts = items.counts;
     let counts_json = serde_json::to_value(&counts).map_err(|e| RunError::Corrupt(e.to_string()))?;
     let manifest_value = serde_json::to_value(&manifest).map_err(|e| RunError::Corrupt(e.to_string()))?;
+    let (record_count, payment_count) = (result.records.len() as u64, result.payments.len() as u64);
     sqlx::query!(
         "UPDATE recon_run SET status = 'completed', stage = 'completed', finished_at = now(), records = $2, payments = $3,
                 counts = $4, manifest = $5 WHERE id = $1",
         run_id,
-        records.len() as i64,
-        payments.len() as i64,
+        record_count as i64,
+        payment_count as i64,
         counts_json,
         manifest_value
     )
@@ -268,14 +259,14 @@ async fn run_locked(
     .await?;
     tx.commit().await?;
     progress("completed");
-    Ok(RunSummary {
-        run_id,
-        version,
-        records: records.len() as u64,
-        payments: payments.len() as u64,
-        counts,
-        manifest,
-    })
+    Ok(RunSummary { run_id, version, records: record_count, payments: payment_count, counts, manifest })
+}
+
+/// Item rows are sent to `COPY` in chunks of about this many bytes.
+const CHUNK: usize = 1 << 20;
+
+fn changed_underneath(date: NaiveDate) -> RunError {
+    RunError::Corrupt(format!("the network records of {date} changed while the run read them"))
 }
 
 fn class_names(class: &Class) -> (&'static str, &'static str) {
@@ -286,35 +277,77 @@ fn class_names(class: &Class) -> (&'static str, &'static str) {
     }
 }
 
-#[expect(clippy::too_many_arguments, reason = "one CSV row, one argument per column")]
-fn item_row(
-    out: &mut Vec<u8>,
+/// The run's items as `COPY` CSV, numbered in the order they are written, with counts per class.
+struct ItemRows {
     run_id: i64,
     seq: u64,
-    class: &str,
-    reason: &str,
-    network: Network,
-    reference: &str,
-    last4: &str,
-    date: NaiveDate,
-    amount: Money,
-    settlement: Option<Money>,
-    approval: &str,
-    payment_id: &str,
-    source: Option<(i64, u64)>,
-) {
-    use std::io::Write;
-    let network = network.code();
-    let (settlement_minor, settlement_currency) =
-        settlement.map(|s| (s.minor().to_string(), s.currency().code())).unwrap_or_default();
-    let (file, number) = source.map(|(f, n)| (f.to_string(), n.to_string())).unwrap_or_default();
-    // Every field is digits, codes or letters and digits from our own readers: no quoting needed.
-    let _ = writeln!(
-        out,
-        "{run_id},{seq},{class},{reason},{network},{reference},{last4},{date},{},{},{settlement_minor},{settlement_currency},{approval},{payment_id},{file},{number}",
-        amount.minor(),
-        amount.currency().code()
-    );
+    rows: Vec<u8>,
+    counts: BTreeMap<String, u64>,
+}
+
+impl ItemRows {
+    fn take(&mut self) -> Vec<u8> {
+        std::mem::replace(&mut self.rows, Vec::with_capacity(CHUNK + 4096))
+    }
+
+    fn record(&mut self, r: &NetworkRecord, class: Class, payment_id: Option<&str>, file_id: i64) {
+        let (class, reason) = class_names(&class);
+        self.row(
+            class,
+            reason,
+            [r.network.code(), &r.reference, &r.card.last4],
+            r.transaction_date,
+            r.amount,
+            Some(r.settlement),
+            [&r.approval_code, payment_id.unwrap_or("")],
+            Some((file_id, r.record_number)),
+        );
+    }
+
+    fn zelle_only(&mut self, p: &ZellePayment) {
+        self.row(
+            "mismatch",
+            "zelle_only",
+            [p.network.code(), p.network_reference.as_deref().unwrap_or(""), &p.card.last4],
+            p.business_date,
+            p.amount,
+            None,
+            [&p.approval_code, &p.payment_id],
+            None,
+        );
+    }
+
+    #[expect(clippy::too_many_arguments, reason = "one CSV row, grouped as the columns are")]
+    fn row(
+        &mut self,
+        class: &str,
+        reason: &str,
+        [network, reference, last4]: [&str; 3],
+        date: NaiveDate,
+        amount: Money,
+        settlement: Option<Money>,
+        [approval, payment_id]: [&str; 2],
+        source: Option<(i64, u64)>,
+    ) {
+        use std::io::Write;
+        *self
+            .counts
+            .entry(if reason.is_empty() { class.to_owned() } else { format!("{class}/{reason}") })
+            .or_default() += 1;
+        self.seq += 1;
+        let (settlement_minor, settlement_currency) =
+            settlement.map(|s| (s.minor().to_string(), s.currency().code())).unwrap_or_default();
+        let (file, number) = source.map(|(f, n)| (f.to_string(), n.to_string())).unwrap_or_default();
+        // Every field is digits, codes or letters and digits from our own readers: no quoting needed.
+        let _ = writeln!(
+            self.rows,
+            "{},{},{class},{reason},{network},{reference},{last4},{date},{},{},{settlement_minor},{settlement_currency},{approval},{payment_id},{file},{number}",
+            self.run_id,
+            self.seq,
+            amount.minor(),
+            amount.currency().code()
+        );
+    }
 }
 
 fn money(minor: i64, currency: &str) -> Result<Money, RunError> {
@@ -327,9 +360,12 @@ fn network(code: &str) -> Result<Network, RunError> {
     Network::from_code(code).ok_or_else(|| RunError::Corrupt(format!("unknown network '{code}'")))
 }
 
-/// The date's network records from files read in full, with the file each came from.
-async fn load_records(pool: &PgPool, date: NaiveDate) -> Result<(Vec<i64>, Vec<NetworkRecord>), RunError> {
-    let rows = sqlx::query!(
+/// The date's network records from files read in full, in a fixed order, each with its file.
+fn record_rows(
+    pool: &PgPool,
+    date: NaiveDate,
+) -> impl futures_util::Stream<Item = Result<(i64, NetworkRecord), RunError>> + '_ {
+    sqlx::query!(
         r#"SELECT r.feed_file_id, r.record_number, r.network, r.kind, r.credit, r.reference, r.card_last4,
                   r.card_fingerprint, r.amount_minor, r.currency, r.settlement_minor, r.settlement_currency,
                   r.approval_code, r.transaction_date AS "transaction_date: NaiveDate", r.merchant_category, r.reason_code
@@ -338,56 +374,76 @@ async fn load_records(pool: &PgPool, date: NaiveDate) -> Result<(Vec<i64>, Vec<N
            ORDER BY r.feed_file_id, r.record_number"#,
         date as _
     )
-    .fetch_all(pool)
-    .await?;
-    let mut files = Vec::with_capacity(rows.len());
-    let mut records = Vec::with_capacity(rows.len());
-    for r in rows {
+    .fetch(pool)
+    .map(|row| {
+        let r = row?;
         let kind = RecordKind::from_code(&r.kind)
             .ok_or_else(|| RunError::Corrupt(format!("unknown record kind '{}'", r.kind)))?;
-        files.push(r.feed_file_id);
-        records.push(NetworkRecord {
-            network: network(&r.network)?,
-            record_number: r.record_number as u64,
-            kind,
-            credit: r.credit,
-            reference: r.reference,
-            card: CardRef { last4: r.card_last4, fingerprint: r.card_fingerprint },
-            amount: money(r.amount_minor, &r.currency)?,
-            settlement: money(r.settlement_minor, &r.settlement_currency)?,
-            approval_code: r.approval_code,
-            transaction_date: r.transaction_date,
-            merchant_category: r.merchant_category as u16,
-            reason_code: r.reason_code,
-        });
-    }
-    Ok((files, records))
+        Ok((
+            r.feed_file_id,
+            NetworkRecord {
+                network: network(&r.network)?,
+                record_number: r.record_number as u64,
+                kind,
+                credit: r.credit,
+                reference: r.reference,
+                card: CardRef { last4: r.card_last4, fingerprint: r.card_fingerprint },
+                amount: money(r.amount_minor, &r.currency)?,
+                settlement: money(r.settlement_minor, &r.settlement_currency)?,
+                approval_code: r.approval_code,
+                transaction_date: r.transaction_date,
+                merchant_category: r.merchant_category as u16,
+                reason_code: r.reason_code,
+            },
+        ))
+    })
 }
 
-/// Zelle payments of the last days that no network record of an earlier completed run consumed.
-async fn load_open_payments(pool: &PgPool, date: NaiveDate) -> Result<Vec<ZellePayment>, RunError> {
-    let since = date - chrono::Duration::days(OPEN_PAYMENT_DAYS);
-    let rows = sqlx::query!(
-        r#"SELECT p.line, p.payment_id, p.business_date AS "business_date: NaiveDate",
-                  p.initiated_at AS "initiated_at: DateTime<Utc>", p.status, p.amount_minor, p.currency, p.network,
-                  p.network_reference, p.card_last4, p.card_fingerprint, p.approval_code
-           FROM zelle_payment p JOIN feed_file f ON f.id = p.feed_file_id
-           WHERE f.status = 'parsed' AND p.business_date BETWEEN $1 AND $2
-             AND NOT EXISTS (
-                 SELECT 1 FROM recon_item i JOIN recon_run r ON r.id = i.run_id
-                 WHERE i.payment_id = p.payment_id AND i.feed_file_id IS NOT NULL
-                   AND r.status = 'completed' AND r.business_date < $2)
-           ORDER BY p.payment_id"#,
-        since as _,
-        date as _
-    )
-    .fetch_all(pool)
-    .await?;
-    rows.into_iter()
-        .map(|p| {
+async fn load_record_keys(pool: &PgPool, date: NaiveDate) -> Result<Vec<RecordKeys>, RunError> {
+    let mut keys = Vec::new();
+    let mut rows = record_rows(pool, date);
+    while let Some((_, record)) = rows.try_next().await? {
+        keys.push(RecordKeys::of(&record));
+    }
+    Ok(keys)
+}
+
+/// The Zelle payments a run matches against, in ascending payment id: their compact keys, and
+/// besides only their ids and where they are stored (for the rows of the reports).
+struct OpenPayments {
+    keys: Vec<PaymentKeys>,
+    /// Every payment id, one after the other; `id_ends[i]` is where payment `i`'s id ends.
+    ids: String,
+    id_ends: Vec<usize>,
+    /// (feed file, line) of each payment.
+    stored_at: Vec<(i64, i64)>,
+}
+
+impl OpenPayments {
+    /// Zelle payments of the last days that no network record of an earlier completed run consumed.
+    async fn load(pool: &PgPool, date: NaiveDate) -> Result<OpenPayments, RunError> {
+        let since = date - chrono::Duration::days(OPEN_PAYMENT_DAYS);
+        let mut rows = sqlx::query!(
+            r#"SELECT p.feed_file_id, p.line, p.payment_id, p.business_date AS "business_date: NaiveDate",
+                      p.initiated_at AS "initiated_at: DateTime<Utc>", p.status, p.amount_minor, p.currency, p.network,
+                      p.network_reference, p.card_last4, p.card_fingerprint, p.approval_code
+               FROM zelle_payment p JOIN feed_file f ON f.id = p.feed_file_id
+               WHERE f.status = 'parsed' AND p.business_date BETWEEN $1 AND $2
+                 AND NOT EXISTS (
+                     SELECT 1 FROM recon_item i JOIN recon_run r ON r.id = i.run_id
+                     WHERE i.payment_id = p.payment_id AND i.feed_file_id IS NOT NULL
+                       AND r.status = 'completed' AND r.business_date < $2)
+               ORDER BY p.payment_id"#,
+            since as _,
+            date as _
+        )
+        .fetch(pool);
+        let mut open =
+            OpenPayments { keys: Vec::new(), ids: String::new(), id_ends: Vec::new(), stored_at: Vec::new() };
+        while let Some(p) = rows.try_next().await? {
             let status = PaymentStatus::from_code(&p.status)
                 .ok_or_else(|| RunError::Corrupt(format!("unknown payment status '{}'", p.status)))?;
-            Ok(ZellePayment {
+            let payment = ZellePayment {
                 line: p.line as u64,
                 payment_id: p.payment_id,
                 business_date: p.business_date,
@@ -398,9 +454,64 @@ async fn load_open_payments(pool: &PgPool, date: NaiveDate) -> Result<Vec<ZelleP
                 network_reference: p.network_reference,
                 card: CardRef { last4: p.card_last4, fingerprint: p.card_fingerprint },
                 approval_code: p.approval_code,
-            })
+            };
+            open.keys.push(PaymentKeys::of(&payment));
+            open.ids.push_str(&payment.payment_id);
+            open.id_ends.push(open.ids.len());
+            open.stored_at.push((p.feed_file_id, p.line));
+        }
+        Ok(open)
+    }
+
+    fn view(&self, i: usize) -> Result<PaymentView<'_>, RunError> {
+        let start = if i == 0 { 0 } else { self.id_ends[i - 1] };
+        let keys = &self.keys[i];
+        let currency = Currency::from_numeric(keys.amount.currency)
+            .ok_or_else(|| RunError::Corrupt(format!("unknown currency {}", keys.amount.currency)))?;
+        Ok(PaymentView {
+            payment_id: &self.ids[start..self.id_ends[i]],
+            amount: Money::from_minor(keys.amount.minor, currency),
+            status: keys.status,
         })
-        .collect()
+    }
+
+    /// The full rows of the payments at `indexes` (ascending), in the same order.
+    async fn details(&self, pool: &PgPool, indexes: &[usize]) -> Result<Vec<ZellePayment>, RunError> {
+        let (files, lines): (Vec<i64>, Vec<i64>) = indexes.iter().map(|i| self.stored_at[*i]).unzip();
+        let rows = sqlx::query!(
+            r#"SELECT p.line, p.payment_id, p.business_date AS "business_date: NaiveDate",
+                      p.initiated_at AS "initiated_at: DateTime<Utc>", p.status, p.amount_minor, p.currency, p.network,
+                      p.network_reference, p.card_last4, p.card_fingerprint, p.approval_code
+               FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS wanted (feed_file_id, line, position)
+               JOIN zelle_payment p ON p.feed_file_id = wanted.feed_file_id AND p.line = wanted.line
+               ORDER BY wanted.position"#,
+            &files,
+            &lines
+        )
+        .fetch_all(pool)
+        .await?;
+        if rows.len() != indexes.len() {
+            return Err(RunError::Corrupt("Zelle payments disappeared while the run read them".into()));
+        }
+        rows.into_iter()
+            .map(|p| {
+                let status = PaymentStatus::from_code(&p.status)
+                    .ok_or_else(|| RunError::Corrupt(format!("unknown payment status '{}'", p.status)))?;
+                Ok(ZellePayment {
+                    line: p.line as u64,
+                    payment_id: p.payment_id,
+                    business_date: p.business_date,
+                    initiated_at: p.initiated_at,
+                    status,
+                    amount: money(p.amount_minor, &p.currency)?,
+                    network: network(&p.network)?,
+                    network_reference: p.network_reference,
+                    card: CardRef { last4: p.card_last4, fingerprint: p.card_fingerprint },
+                    approval_code: p.approval_code,
+                })
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]

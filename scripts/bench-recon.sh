@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Reconciliation benchmark: prints figures, asserts nothing.
+#
+#   scripts/bench-recon.sh [PAYMENTS ...]      (default: 1000000 10000000)
+#
+# For each size:
+#  1. recon-bench: generates a day in memory, parses each format (records/s, MB/s), matches, and
+#     times DuckDB (PyPI duckdb, installed here if missing) joining the same data from CSV.
+#  2. End to end on the real path: `server demo-feeds` writes the files into a local object store,
+#     then `server recon run` ingests them into a throwaway PostgreSQL cluster, reconciles, writes
+#     the reports to the store and the items to PostgreSQL; wall time and peak RSS are printed.
+# Everything runs on 127.0.0.1; the cluster and its files are removed at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+source scripts/pg.sh
+
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(1000000 10000000)
+
+python3 -c 'import duckdb' 2>/dev/null || pip install --quiet --break-system-packages duckdb==2.0.0 \
+  || echo "duckdb could not be installed: the DuckDB comparison will be skipped"
+cargo build --release --quiet -p domain --bin recon-bench
+cargo build --release --quiet -p server --bin server
+server=$CARGO_TARGET_DIR/release/server
+
+work=$(mktemp -d /tmp/settledesk-bench.XXXXXX)
+chmod 755 "$work"
+port=$(free_port)
+cleanup() { pg_stop "$work/pg"; rm -rf "$work"; }
+trap cleanup EXIT
+# A throwaway cluster: durability settings off, as for the test clusters.
+pg_start "$work/pg" "$port" "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_wal_size=4GB -c shared_buffers=1GB" >/dev/null
+
+date=2026-11-20
+for n in "${sizes[@]}"; do
+  echo "=== $n payments ==="
+  "$CARGO_TARGET_DIR/release/recon-bench" --records "$n" --seed 7
+  db="bench_$n"
+  pg_ensure_database "$port" "$db"
+  export DATABASE_URL="postgres://postgres@127.0.0.1:$port/$db"
+  export SETTLEDESK_LOCAL_STORAGE_DIR="$work/objects-$n" RUST_LOG=warn
+  "$server" migrate
+  started=$(date +%s.%N)
+  "$server" demo-feeds --date "$date" --records "$n" --seed 7 | head -n 4
+  echo "demo-feeds: $(python3 -c "import time; print(f'{time.time() - $started:.1f}')") s"
+  echo "end to end (server recon run: object store -> PostgreSQL -> reports and items):"
+  "$server" recon run --date "$date"
+  du -sh "$work/pg" | sed 's/^/database size after the run: /'
+  rm -rf "$work/objects-$n"
+  psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -qc "DROP DATABASE \"$db\"" >/dev/null
+done

@@ -225,24 +225,25 @@ fn uuid_like() -> String {
     format!("{:016x}", rand::thread_rng().gen::<u64>())
 }
 
-#[cfg(test)]
-mod tests {
+/// A real S3-API server for tests, here and in the server's integration tests (feature `testing`).
+#[cfg(any(test, feature = "testing"))]
+pub mod testing {
     use std::net::TcpListener;
     use std::process::{Child, Command, Stdio};
     use std::time::{Duration, Instant};
 
-    use super::*;
+    use super::S3Settings;
 
     /// A real S3-API server (`s3s-fs`, which checks SigV4 signatures) on a free loopback port,
     /// stopped when dropped.
-    struct S3Server {
+    pub struct S3Server {
         child: Child,
-        settings: S3Settings,
+        pub settings: S3Settings,
         _data: tempfile::TempDir,
     }
 
     impl S3Server {
-        fn start() -> S3Server {
+        pub fn start() -> S3Server {
             let data = tempfile::tempdir().unwrap();
             std::fs::create_dir(data.path().join("settledesk")).unwrap(); // the bucket
             let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -285,6 +286,12 @@ mod tests {
             let _ = self.child.wait();
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::S3Server;
+    use super::*;
 
     fn file_with(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
         let path = dir.join(name);

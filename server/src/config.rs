@@ -11,6 +11,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use domain::access::RoleMapping;
+use domain::storage::{ObjectStore, S3Settings};
 use sqlx::postgres::PgConnectOptions;
 
 /// The local default database: the private cluster that `./dev` starts.
@@ -49,6 +50,8 @@ pub struct Config {
     pub card_token_key: Secret,
     /// The local object store's directory (feeds and reports) when no S3 bucket is configured.
     pub local_storage_dir: PathBuf,
+    /// The S3 bucket for feeds and reports, when `SETTLEDESK_S3_BUCKET` is set.
+    pub s3: Option<S3Settings>,
     /// Whether `serve` runs the daily reconciliation schedule.
     pub scheduler: bool,
 }
@@ -168,6 +171,30 @@ impl Config {
                 .optional("SETTLEDESK_LOCAL_STORAGE_DIR")
                 .unwrap_or_else(|| ".local/objects".into())
                 .into(),
+            s3: match settings.optional("SETTLEDESK_S3_BUCKET") {
+                None => None,
+                Some(bucket) => Some(S3Settings {
+                    endpoint: settings.optional("SETTLEDESK_S3_ENDPOINT"),
+                    region: settings.optional("SETTLEDESK_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+                    bucket,
+                    path_style: match settings.optional("SETTLEDESK_S3_PATH_STYLE").as_deref() {
+                        None | Some("off") => false,
+                        Some("on") => true,
+                        Some(other) => {
+                            return Err(ConfigError::Invalid {
+                                name: "SETTLEDESK_S3_PATH_STYLE",
+                                reason: format!("'{other}' is neither 'on' nor 'off'"),
+                            })
+                        }
+                    },
+                    access_key: settings
+                        .optional("SETTLEDESK_S3_ACCESS_KEY")
+                        .ok_or(ConfigError::Missing { name: "SETTLEDESK_S3_ACCESS_KEY" })?,
+                    secret_key: settings
+                        .optional("SETTLEDESK_S3_SECRET_KEY")
+                        .ok_or(ConfigError::Missing { name: "SETTLEDESK_S3_SECRET_KEY" })?,
+                }),
+            },
             scheduler: match settings.optional("SETTLEDESK_SCHEDULER").as_deref() {
                 None | Some("on") => true,
                 Some("off") => false,
@@ -179,6 +206,14 @@ impl Config {
                 }
             },
         })
+    }
+
+    /// Where feeds and reports live: the S3 bucket if one is configured, else the local directory.
+    pub fn object_store(&self) -> ObjectStore {
+        match &self.s3 {
+            Some(settings) => ObjectStore::s3(settings),
+            None => ObjectStore::local(&self.local_storage_dir),
+        }
     }
 
     pub fn database_options(&self) -> PgConnectOptions {
@@ -283,6 +318,27 @@ mod tests {
         assert_eq!(config.auth.redirect_url(), "https://settledesk.bank.example/auth/callback");
         assert!(config.auth.secure_cookies());
         assert!(!format!("{config:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn a_bucket_setting_switches_storage_to_s3_and_its_keys_never_print() {
+        let local = config(&[]).unwrap();
+        assert!(matches!(local.object_store(), ObjectStore::Local { .. }));
+        let err = config(&[("SETTLEDESK_S3_BUCKET", "feeds")]).unwrap_err();
+        assert_eq!(err, ConfigError::Missing { name: "SETTLEDESK_S3_ACCESS_KEY" });
+        let config = config(&[
+            ("SETTLEDESK_S3_BUCKET", "feeds"),
+            ("SETTLEDESK_S3_ENDPOINT", "http://127.0.0.1:9000"),
+            ("SETTLEDESK_S3_PATH_STYLE", "on"),
+            ("SETTLEDESK_S3_ACCESS_KEY", "AKIDEXAMPLE"),
+            ("SETTLEDESK_S3_SECRET_KEY", "wJalrXUtnFEMI"),
+        ])
+        .unwrap();
+        let s3 = config.s3.as_ref().unwrap();
+        assert_eq!((s3.bucket.as_str(), s3.region.as_str(), s3.path_style), ("feeds", "us-east-1", true));
+        assert!(matches!(config.object_store(), ObjectStore::S3 { .. }));
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("AKIDEXAMPLE") && !printed.contains("wJalrXUtnFEMI"), "{printed}");
     }
 
     #[test]

@@ -24,13 +24,23 @@ pub struct DemoFeedsArgs {
     /// Seed for the generator: the same seed gives the same files.
     #[arg(long, default_value_t = 7)]
     seed: u64,
-    /// Directory to write into (default: the local object store's `inbound/`).
+    /// Directory to write into (default: the object store's `inbound/`).
     #[arg(long)]
     out: Option<PathBuf>,
 }
 
-pub fn run(config: &Config, args: &DemoFeedsArgs) -> anyhow::Result<()> {
-    let inbound = args.out.clone().unwrap_or_else(|| config.local_storage_dir.join("inbound"));
+pub async fn run(config: &Config, args: &DemoFeedsArgs) -> anyhow::Result<()> {
+    // With an S3 bucket configured, the files are written to a local directory first and then
+    // uploaded under the same keys.
+    let staging = match (&args.out, &config.s3) {
+        (None, Some(_)) => Some(tempfile::tempdir().context("creating a staging directory")?),
+        _ => None,
+    };
+    let inbound = match (&args.out, &staging) {
+        (Some(out), _) => out.clone(),
+        (None, Some(staging)) => staging.path().join("inbound"),
+        (None, None) => config.local_storage_dir.join("inbound"),
+    };
     let date = args.date;
     // The same inbound/<source>/<date>/ layout the ingester lists.
     let path = |source: Source, name: String| inbound.join(source.code()).join(date.to_string()).join(name);
@@ -50,6 +60,17 @@ pub fn run(config: &Config, args: &DemoFeedsArgs) -> anyhow::Result<()> {
     let (day, outputs) = generator::generate(&plan, &cards, outputs).context("writing the demo feeds")?;
     for written in [outputs.visa, outputs.mastercard, outputs.zelle] {
         written.commit()?;
+    }
+    if let Some(staging) = &staging {
+        let store = config.object_store();
+        for path in [&visa, &mastercard, &zelle] {
+            let key = path
+                .strip_prefix(staging.path())
+                .context("a staged file")?
+                .to_string_lossy()
+                .replace('\\', "/");
+            store.put_file(&key, path).await.with_context(|| format!("uploading {key}"))?;
+        }
     }
     println!("Demo feeds for {date} (seed {}), written in {:.1?}:", args.seed, started.elapsed());
     println!("  {}  ({} records)", visa.display(), day.visa_records);

@@ -31,7 +31,7 @@ enum Command {
     Serve,
     /// Apply pending database migrations, then exit.
     Migrate,
-    /// Write a business date's synthetic Visa, Mastercard and Zelle feeds into the local inbound area.
+    /// Write a business date's synthetic Visa, Mastercard and Zelle feeds into the inbound area.
     DemoFeeds(demo_feeds::DemoFeedsArgs),
     /// Reconciliation of a business date.
     Recon {
@@ -71,7 +71,7 @@ async fn main() -> anyhow::Result<ExitCode> {
         Command::Serve => serve::run(config).await.map(|()| ExitCode::SUCCESS),
         Command::Migrate => migrate(&config).await.map(|()| ExitCode::SUCCESS),
         Command::Audit { command: AuditCommand::Verify } => verify_audit_trail(&config).await,
-        Command::DemoFeeds(args) => demo_feeds::run(&config, &args).map(|()| ExitCode::SUCCESS),
+        Command::DemoFeeds(args) => demo_feeds::run(&config, &args).await.map(|()| ExitCode::SUCCESS),
         Command::Recon { command: ReconCommand::Run(args) } => {
             recon_job::run(&config, &args).await.map(|()| ExitCode::SUCCESS)
         }

@@ -6,9 +6,10 @@ use chrono::NaiveDate;
 use domain::feeds::{CardTokenizer, Network, Strictness};
 use domain::ingest::load::{ingest_object, FileOutcome};
 use domain::ingest::Source;
-use domain::recon::run::run_day;
+use domain::recon::run::{run_day, Progress};
 use domain::recon::RuleSet;
 use domain::storage::ObjectStore;
+use futures_util::StreamExt;
 
 use crate::config::Config;
 
@@ -24,8 +25,9 @@ pub async fn run(config: &Config, args: &ReconRunArgs) -> anyhow::Result<()> {
     let pool = domain::db::lazy_pool(config.database_options(), 4);
     let job = Job::new(config);
     let started = std::time::Instant::now();
-    let say = |line: &str| eprintln!("[{:>6.1} s] {line}", started.elapsed().as_secs_f64());
-    let summary = job.reconcile(&pool, args.date, say).await?;
+    let bar = ProgressBar::new(started);
+    let summary = job.reconcile(&pool, args.date, |p| bar.show(p)).await?;
+    bar.finish();
     let date = args.date;
     println!(
         "Run {} of {date}, version {}: {} records, {} open payments",
@@ -49,6 +51,52 @@ pub async fn run(config: &Config, args: &ReconRunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Progress on stderr: a line per stage and note, each with the elapsed time; on a terminal, the
+/// current stage's count as a bar redrawn in place.
+struct ProgressBar {
+    started: std::time::Instant,
+    terminal: bool,
+    drawn: std::cell::Cell<bool>,
+}
+
+impl ProgressBar {
+    const WIDTH: u64 = 30;
+
+    fn new(started: std::time::Instant) -> Self {
+        use std::io::IsTerminal;
+        ProgressBar { started, terminal: std::io::stderr().is_terminal(), drawn: false.into() }
+    }
+
+    fn show(&self, progress: Progress) {
+        let elapsed = self.started.elapsed().as_secs_f64();
+        match progress {
+            Progress::Stage(text) | Progress::Note(text) => {
+                self.finish();
+                let indent = if matches!(progress, Progress::Note(_)) { "    " } else { "" };
+                eprintln!("[{elapsed:>6.1} s] {indent}{text}");
+            }
+            Progress::Done { done, total } if self.terminal && total > 0 => {
+                let filled = (done.min(total) * Self::WIDTH / total) as usize;
+                eprint!(
+                    "\r[{elapsed:>6.1} s] [{}{}] {:>3}%  {done}/{total}",
+                    "#".repeat(filled),
+                    " ".repeat(Self::WIDTH as usize - filled),
+                    done * 100 / total
+                );
+                self.drawn.set(true);
+            }
+            Progress::Done { .. } => {}
+        }
+    }
+
+    /// Ends a bar line, if one is drawn.
+    fn finish(&self) {
+        if self.drawn.replace(false) {
+            eprintln!();
+        }
+    }
+}
+
 /// The peak resident set size of this process, in KiB (Linux; 0 elsewhere).
 fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -69,7 +117,7 @@ pub struct Job {
 impl Job {
     pub fn new(config: &Config) -> Self {
         Job {
-            store: ObjectStore::local(&config.local_storage_dir),
+            store: config.object_store(),
             cards: CardTokenizer::new(config.card_token_key.expose().as_bytes()),
         }
     }
@@ -89,7 +137,7 @@ impl Job {
         &self,
         pool: &sqlx::PgPool,
         date: NaiveDate,
-        say: impl Fn(&str),
+        say: impl Fn(Progress),
     ) -> anyhow::Result<domain::recon::run::RunSummary> {
         let work = std::env::temp_dir().join(format!("settledesk-work-{}-{date}", std::process::id()));
         std::fs::create_dir_all(&work).context("creating a work directory")?;
@@ -103,32 +151,52 @@ impl Job {
         pool: &sqlx::PgPool,
         date: NaiveDate,
         work: &std::path::Path,
-        say: &impl Fn(&str),
+        say: &impl Fn(Progress),
     ) -> anyhow::Result<domain::recon::run::RunSummary> {
         let (store, cards) = (&self.store, &self.cards);
-        say(&format!("Ingesting the inbound files of {date}:"));
+        say(Progress::Stage(&format!("ingesting the inbound files of {date}")));
+        let mut objects = Vec::new();
         for source in SOURCES {
             let prefix = format!("inbound/{}/{date}/", source.code());
-            for object in store.list(&prefix).await.context("listing inbound files")? {
-                let outcome =
-                    ingest_object(pool, store, &object.key, source, date, cards, Strictness::Lenient, work)
-                        .await
-                        .with_context(|| format!("ingesting {}", object.key))?;
-                let said = match outcome {
-                    FileOutcome::Loaded { transactions, issues, .. } => {
-                        format!("loaded {transactions} records ({issues} with a bad field)")
-                    }
-                    FileOutcome::Quarantined { error, .. } => format!("QUARANTINED: {error}"),
-                    FileOutcome::Skipped { .. } => "already loaded".to_owned(),
-                };
-                say(&format!("  {}  {said}", object.key));
-            }
+            let listed = store.list(&prefix).await.context("listing inbound files")?;
+            objects.extend(listed.into_iter().map(|object| (source, object.key)));
         }
-        say(&format!("Reconciling {date}:"));
+        // Files are independent (the registry is safe under concurrency): two at a time keeps both
+        // cores busy, one parsing while PostgreSQL indexes the other.
+        // Boxed into a list first: a lazily mapped iterator here defeats the compiler's proof
+        // that the scheduler's task is Send.
+        type Load<'a> = std::pin::Pin<
+            Box<dyn std::future::Future<Output = anyhow::Result<(&'a String, FileOutcome)>> + Send + 'a>,
+        >;
+        let loads: Vec<Load> = objects
+            .iter()
+            .map(|(source, key)| -> Load {
+                Box::pin(async move {
+                    let outcome =
+                        ingest_object(pool, store, key, *source, date, cards, Strictness::Lenient, work)
+                            .await
+                            .with_context(|| format!("ingesting {key}"))?;
+                    Ok((key, outcome))
+                })
+            })
+            .collect();
+        let mut loads = futures_util::stream::iter(loads).buffer_unordered(2);
+        let mut done = 0;
+        while let Some(loaded) = loads.next().await {
+            let (key, outcome) = loaded?;
+            let said = match outcome {
+                FileOutcome::Loaded { transactions, issues, .. } => {
+                    format!("loaded {transactions} records ({issues} with a bad field)")
+                }
+                FileOutcome::Quarantined { error, .. } => format!("QUARANTINED: {error}"),
+                FileOutcome::Skipped { .. } => "already loaded".to_owned(),
+            };
+            say(Progress::Note(&format!("{key}  {said}")));
+            done += 1;
+            say(Progress::Done { done, total: objects.len() as u64 });
+        }
         let summary =
-            run_day(pool, store, date, &RuleSet::default(), work, |stage| say(&format!("  {stage}")))
-                .await
-                .context("reconciling")?;
+            run_day(pool, store, date, &RuleSet::default(), work, say).await.context("reconciling")?;
         Ok(summary)
     }
 }

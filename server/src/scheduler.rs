@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use domain::recon::run::Progress;
 use sqlx::PgPool;
 use tokio::sync::watch;
 
@@ -44,7 +45,12 @@ async fn tick(pool: &PgPool, job: &Job) -> anyhow::Result<Duration> {
         }
         tracing::info!(run.business_date = %date, "scheduled reconciliation starting");
         match job
-            .reconcile(pool, date, |step| tracing::info!(run.business_date = %date, "{}", step.trim()))
+            .reconcile(pool, date, |progress| match progress {
+                Progress::Stage(text) | Progress::Note(text) => {
+                    tracing::info!(run.business_date = %date, "{text}")
+                }
+                Progress::Done { .. } => {}
+            })
             .await
         {
             Ok(summary) => {

@@ -62,6 +62,40 @@ async fn a_date_runs_from_the_command_line(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "domain::db::MIGRATOR")]
+async fn with_a_bucket_configured_feeds_and_reports_go_through_s3(pool: PgPool) {
+    let s3 = domain::storage::testing::S3Server::start();
+    let unused_local = tempfile::tempdir().unwrap();
+    let with_s3 = |command: &mut Command| {
+        let endpoint = s3.settings.endpoint.clone().unwrap();
+        command.envs([
+            ("SETTLEDESK_S3_BUCKET", s3.settings.bucket.as_str()),
+            ("SETTLEDESK_S3_ENDPOINT", endpoint.as_str()),
+            ("SETTLEDESK_S3_PATH_STYLE", "on"),
+            ("SETTLEDESK_S3_ACCESS_KEY", s3.settings.access_key.as_str()),
+            ("SETTLEDESK_S3_SECRET_KEY", s3.settings.secret_key.as_str()),
+        ]);
+    };
+    let mut feeds = server(&pool, unused_local.path());
+    with_s3(&mut feeds);
+    let status = feeds
+        .args(["demo-feeds", "--date", "2026-11-20", "--records", "500"])
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut run = server(&pool, unused_local.path());
+    with_s3(&mut run);
+    let output = run.args(["recon", "run", "--date", "2026-11-20"]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+
+    let store = domain::storage::ObjectStore::s3(&s3.settings);
+    let keys: Vec<String> = store.list("").await.unwrap().into_iter().map(|o| o.key).collect();
+    assert_eq!(keys.iter().filter(|k| k.starts_with("inbound/")).count(), 3, "{keys:?}");
+    assert!(keys.contains(&"reports/2026-11-20/v1/manifest.json".to_owned()), "{keys:?}");
+    assert_eq!(std::fs::read_dir(unused_local.path()).unwrap().count(), 0, "nothing went to the local store");
+}
+
+#[sqlx::test(migrator = "domain::db::MIGRATOR")]
 async fn a_run_killed_midway_is_completed_by_the_next_with_the_same_totals(pool: PgPool) {
     let storage = tempfile::tempdir().unwrap();
     demo_feeds(&pool, storage.path(), 60_000);

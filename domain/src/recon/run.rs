@@ -41,6 +41,17 @@ pub enum RunError {
     Corrupt(String),
 }
 
+/// What a run tells its caller as it goes (the command line draws a progress bar from it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress<'a> {
+    /// A new stage began.
+    Stage(&'a str),
+    /// Something worth a line.
+    Note(&'a str),
+    /// Within the current stage, `done` of `total` records.
+    Done { done: u64, total: u64 },
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunSummary {
     pub run_id: i64,
@@ -99,7 +110,7 @@ pub async fn run_day(
     date: NaiveDate,
     rules: &RuleSet,
     work_dir: &Path,
-    progress: impl Fn(&str),
+    progress: impl Fn(Progress),
 ) -> Result<RunSummary, RunError> {
     // One run per date at a time: the lock lives as long as this connection holds it.
     let mut lock = pool.acquire().await?;
@@ -122,7 +133,7 @@ async fn run_locked(
     date: NaiveDate,
     rules: &RuleSet,
     work_dir: &Path,
-    progress: &impl Fn(&str),
+    progress: &impl Fn(Progress),
 ) -> Result<RunSummary, RunError> {
     sqlx::query!(
         "UPDATE recon_run SET status = 'abandoned', finished_at = now() WHERE business_date = $1 AND status = 'running'",
@@ -148,7 +159,7 @@ async fn run_locked(
     .fetch_one(pool)
     .await?;
     let stage = |name: &'static str| async move {
-        progress(name);
+        progress(Progress::Stage(name));
         sqlx::query!("UPDATE recon_run SET stage = $2 WHERE id = $1", run_id, name)
             .execute(pool)
             .await
@@ -156,9 +167,13 @@ async fn run_locked(
     };
 
     stage("loading").await?;
-    let records = load_record_keys(pool, date).await?;
-    let payments = OpenPayments::load(pool, date).await?;
-    progress(&format!("{} network records, {} open Zelle payments", records.len(), payments.keys.len()));
+    // Two connections, two queries at once: PostgreSQL reads one while we decode the other.
+    let (records, payments) = tokio::try_join!(load_record_keys(pool, date), OpenPayments::load(pool, date))?;
+    progress(Progress::Note(&format!(
+        "{} network records, {} open Zelle payments",
+        records.len(),
+        payments.keys.len()
+    )));
 
     stage("matching").await?;
     let rules_owned = rules.clone();
@@ -199,8 +214,8 @@ async fn run_locked(
     while let Some((file_id, record)) = stream.try_next().await? {
         let outcome = outcomes.next().ok_or_else(|| changed_underneath(date))?;
         written += 1;
-        if written % 1_000_000 == 0 {
-            progress(&format!("{written} of {} records written", result.records.len()));
+        if written % 20_000 == 0 {
+            progress(Progress::Done { done: written, total: result.records.len() as u64 });
         }
         let Outcome::Classified { class, payment, .. } = *outcome else { continue };
         let payment = payment.map(|p| payments.view(p)).transpose()?;
@@ -240,7 +255,7 @@ async fn run_locked(
     store.put_file(&format!("{prefix}/manifest.json"), &manifest_path).await?;
     let _ = std::fs::remove_file(&manifest_path);
 
-    progress("indexing items");
+    progress(Progress::Stage("indexing items"));
     partition.attach(&mut tx).await?;
     let counts = items.counts;
     let counts_json = serde_json::to_value(&counts).map_err(|e| RunError::Corrupt(e.to_string()))?;
@@ -258,7 +273,7 @@ async fn run_locked(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    progress("completed");
+    progress(Progress::Stage("completed"));
     Ok(RunSummary { run_id, version, records: record_count, payments: payment_count, counts, manifest })
 }
 

@@ -80,13 +80,15 @@ pub mod server {
     }
 
     /// The portal's sections, by the first segment of their path.
-    pub const SECTIONS: &[&str] = &["/", "/reports", "/exceptions", "/ledger", "/audit", "/admin"];
+    pub const SECTIONS: &[&str] = &["/", "/lookup", "/reports", "/exceptions", "/ledger", "/audit", "/admin"];
 
     /// The permission a page needs, by its path. Pages not listed (the dashboard, preferences, the
     /// 404 page) need only a signed-in person with some role.
     pub fn page_permission(path: &str) -> Permission {
         let section = path.trim_start_matches('/').split('/').next().unwrap_or_default();
         match section {
+            "lookup" => Permission::LookUpPayments,
+            "download" => Permission::ViewReports,
             "reports" => Permission::ViewReports,
             "exceptions" => Permission::WorkExceptions,
             "ledger" => Permission::ViewLedger,

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::auth::{fetch_session_view, SessionView};
+use crate::i18n::use_locale;
 
 /// One entry of the main navigation.
 struct NavItem {
@@ -13,6 +14,7 @@ struct NavItem {
 
 const NAV_ITEMS: &[NavItem] = &[
     NavItem { href: "/", label: "Dashboard" },
+    NavItem { href: "/lookup", label: "Payment lookup" },
     NavItem { href: "/reports", label: "Reports" },
     NavItem { href: "/exceptions", label: "Exceptions" },
     NavItem { href: "/ledger", label: "Ledger" },
@@ -29,6 +31,7 @@ pub fn Layout(children: Children) -> impl IntoView {
     let nav_open = RwSignal::new(true);
     // Who is signed in and which sections they may open; the server decided both.
     let session = Resource::new_blocking(|| (), |_| fetch_session_view());
+    let locale = use_locale();
 
     view! {
         <div
@@ -36,7 +39,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             class:nav-collapsed=move || !nav_open.get()
             data-hydrated=move || hydrated.get().to_string()
         >
-            <a class="skip-link" href="#main">"Skip to main content"</a>
+            <a class="skip-link" href="#main">{locale.tr("Skip to main content")}</a>
             <header class="topbar">
                 <button
                     type="button"
@@ -54,7 +57,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <span class="brand-mark" aria-hidden="true">"SD"</span>
                     <span class="brand-name">"SettleDesk"</span>
                 </a>
-                <span class="brand-tagline">"Card settlement reconciliation"</span>
+                <span class="brand-tagline">{locale.tr("Card settlement reconciliation")}</span>
                 <div class="user-slot" data-test="user-slot">
                     <Suspense>
                         {move || Suspend::new(async move {
@@ -76,7 +79,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             </div>
             <footer class="footer">
                 <span>"SettleDesk " {env!("CARGO_PKG_VERSION")}</span>
-                <a href="/preferences">"Display preferences"</a>
+                <a href="/preferences">{locale.tr("Display preferences")}</a>
             </footer>
         </div>
     }
@@ -85,12 +88,13 @@ pub fn Layout(children: Children) -> impl IntoView {
 /// The main navigation, limited to the sections the person may open.
 #[component]
 fn NavList(sections: Vec<String>) -> impl IntoView {
+    let locale = use_locale();
     view! {
         <ul>
             {NAV_ITEMS
                 .iter()
                 .filter(|item| sections.iter().any(|s| s == item.href))
-                .map(|item| view! { <li><A href=item.href exact=true>{item.label}</A></li> })
+                .map(|item| view! { <li><A href=item.href exact=true>{locale.tr(item.label)}</A></li> })
                 .collect_view()}
         </ul>
     }
@@ -100,11 +104,12 @@ fn NavList(sections: Vec<String>) -> impl IntoView {
 /// JavaScript and carries the browser's Origin for the cross-site check.
 #[component]
 fn SignedInAs(session: SessionView) -> impl IntoView {
+    let locale = use_locale();
     view! {
         <span class="user-name" data-test="user-name">{session.display_name}</span>
         <span class="user-roles">{session.roles.join(", ")}</span>
         <form method="post" action="/auth/logout" class="sign-out">
-            <button type="submit" class="button small">"Sign out"</button>
+            <button type="submit" class="button small">{locale.tr("Sign out")}</button>
         </form>
     }
 }
@@ -112,6 +117,8 @@ fn SignedInAs(session: SessionView) -> impl IntoView {
 /// The heading block at the top of a page.
 #[component]
 pub fn PageHeader(title: &'static str, #[prop(optional)] lede: Option<&'static str>) -> impl IntoView {
+    let locale = use_locale();
+    let (title, lede) = (locale.tr(title), lede.map(|l| locale.tr(l)));
     view! {
         <leptos_meta::Title text=title/>
         <div class="page-header">

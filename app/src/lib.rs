@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod i18n;
 pub mod layout;
 pub mod pages;
 pub mod preferences;
@@ -23,8 +24,14 @@ use leptos_router::{path, SsrMode};
 
 use crate::layout::Layout;
 use crate::pages::{
-    audit::AuditPage, dashboard::DashboardPage, not_found::NotFoundPage, placeholders::*,
+    audit::AuditPage,
+    dashboard::DashboardPage,
+    exceptions::{ExceptionsPage, WorkItemPage},
+    lookup::LookupPage,
+    not_found::NotFoundPage,
+    placeholders::{AdminPage, LedgerPage},
     preferences::PreferencesPage,
+    reports::{ItemDetailPage, ItemsPage, ReportsPage},
 };
 
 /// The name of the compiled WebAssembly, JavaScript and CSS bundle under `/pkg`.
@@ -34,9 +41,10 @@ pub const BUNDLE_NAME: &str = "settledesk";
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     set_content_security_policy();
+    let locale = i18n::request_locale();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=locale.tag()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -71,6 +79,7 @@ fn set_content_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_context(i18n::request_locale());
     view! {
         <Stylesheet id="leptos" href=format!("/pkg/{BUNDLE_NAME}.css")/>
         <Title formatter=|page: String| format!("{page} · SettleDesk")/>
@@ -81,7 +90,11 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("") view=DashboardPage ssr=SsrMode::Async/>
                     <Route path=path!("reports") view=ReportsPage ssr=SsrMode::Async/>
+                    <Route path=path!("reports/:date/items") view=ItemsPage ssr=SsrMode::Async/>
+                    <Route path=path!("reports/:date/items/:seq") view=ItemDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("exceptions") view=ExceptionsPage ssr=SsrMode::Async/>
+                    <Route path=path!("exceptions/:id") view=WorkItemPage ssr=SsrMode::Async/>
+                    <Route path=path!("lookup") view=LookupPage ssr=SsrMode::Async/>
                     <Route path=path!("ledger") view=LedgerPage ssr=SsrMode::Async/>
                     <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async/>
                     <Route path=path!("admin") view=AdminPage ssr=SsrMode::Async/>

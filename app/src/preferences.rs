@@ -59,6 +59,24 @@ pub async fn set_time_zone(time_zone: String) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Chooses the portal's language for this browser (a cookie, like the time zone).
+#[server(endpoint = "preferences/language")]
+pub async fn set_language(language: String) -> Result<(), AppError> {
+    use crate::i18n::{Locale, LANGUAGE_COOKIE};
+    crate::auth::server::require(domain::access::Permission::ViewDashboard).await?;
+    let locale = Locale::from_tag(&language)
+        .ok_or_else(|| AppError::Invalid(format!("'{language}' is not a language SettleDesk speaks")))?;
+    let cookie = format!(
+        "{LANGUAGE_COOKIE}={}; Path=/; Max-Age={}; SameSite=Lax; HttpOnly",
+        locale.tag(),
+        60 * 60 * 24 * 365
+    );
+    let response = expect_context::<leptos_axum::ResponseOptions>();
+    let value = http::HeaderValue::from_str(&cookie).map_err(AppError::internal)?;
+    response.append_header(http::header::SET_COOKIE, value);
+    Ok(())
+}
+
 /// Who is looking, as far as display goes (server side only).
 #[cfg(feature = "ssr")]
 pub mod viewer {

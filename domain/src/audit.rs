@@ -31,11 +31,27 @@ pub enum AuditAction {
     LoginFailed,
     Logout,
     AccessDenied,
+    /// A report file was downloaded.
+    ReportDownloaded,
+    /// Customer data was shown: an item's detail, or a help-desk lookup.
+    CustomerDataViewed,
+    WorkItemAssigned,
+    WorkItemResolved,
+    WorkItemNoted,
 }
 
 impl AuditAction {
-    pub const ALL: &'static [AuditAction] =
-        &[AuditAction::Login, AuditAction::LoginFailed, AuditAction::Logout, AuditAction::AccessDenied];
+    pub const ALL: &'static [AuditAction] = &[
+        AuditAction::Login,
+        AuditAction::LoginFailed,
+        AuditAction::Logout,
+        AuditAction::AccessDenied,
+        AuditAction::ReportDownloaded,
+        AuditAction::CustomerDataViewed,
+        AuditAction::WorkItemAssigned,
+        AuditAction::WorkItemResolved,
+        AuditAction::WorkItemNoted,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -43,6 +59,11 @@ impl AuditAction {
             AuditAction::LoginFailed => "auth.login_failed",
             AuditAction::Logout => "auth.logout",
             AuditAction::AccessDenied => "auth.access_denied",
+            AuditAction::ReportDownloaded => "report.download",
+            AuditAction::CustomerDataViewed => "customer_data.view",
+            AuditAction::WorkItemAssigned => "work_item.assign",
+            AuditAction::WorkItemResolved => "work_item.resolve",
+            AuditAction::WorkItemNoted => "work_item.note",
         }
     }
 }

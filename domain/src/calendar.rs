@@ -58,6 +58,19 @@ pub fn add_business_days(date: NaiveDate, n: u32) -> NaiveDate {
     day
 }
 
+/// How many business days (Monday to Friday) after `from` `to` is; 0 when `to` is not later.
+pub fn business_days_between(from: NaiveDate, to: NaiveDate) -> i64 {
+    let mut count = 0;
+    let mut day = from;
+    while day < to {
+        day = day + Days::new(1);
+        if !matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) {
+            count += 1;
+        }
+    }
+    count
+}
+
 /// Midnight starting `date` in `zone`, as an instant.
 pub fn start_of_day(date: NaiveDate, zone: Tz) -> DateTime<Utc> {
     local_instant(date.and_time(NaiveTime::MIN), zone)

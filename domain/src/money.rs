@@ -143,6 +143,32 @@ impl Money {
     }
 }
 
+impl Money {
+    /// How people read it: digits grouped in thousands, the currency's own number of decimals, and
+    /// its code (`1,234.50 USD`, `12,000 JPY`, `-3.125 BHD`).
+    pub fn grouped(self) -> String {
+        let text = format!("{:.*}", usize::from(self.currency.exponent), self.to_decimal().abs());
+        let (whole, fraction) = text.split_once('.').map_or((text.as_str(), None), |(w, f)| (w, Some(f)));
+        let mut grouped = String::with_capacity(text.len() + whole.len() / 3 + 6);
+        if self.minor < 0 {
+            grouped.push('-');
+        }
+        for (i, digit) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(digit);
+        }
+        if let Some(fraction) = fraction {
+            grouped.push('.');
+            grouped.push_str(fraction);
+        }
+        grouped.push(' ');
+        grouped.push_str(self.currency.code);
+        grouped
+    }
+}
+
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.to_decimal(), self.currency)
@@ -156,6 +182,18 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn grouped_shows_thousands_and_the_currency_scale() {
+        let usd = Currency::from_code("USD").unwrap();
+        let jpy = Currency::from_code("JPY").unwrap();
+        let bhd = Currency::from_code("BHD").unwrap();
+        assert_eq!(Money::from_minor(123_450, usd).grouped(), "1,234.50 USD");
+        assert_eq!(Money::from_minor(5, usd).grouped(), "0.05 USD");
+        assert_eq!(Money::from_minor(12_000, jpy).grouped(), "12,000 JPY");
+        assert_eq!(Money::from_minor(-3_125, bhd).grouped(), "-3.125 BHD");
+        assert_eq!(Money::from_minor(-100_000_000, usd).grouped(), "-1,000,000.00 USD");
+    }
 
     fn dec(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()

@@ -23,6 +23,9 @@ pub enum StorageError {
     S3 { key: String, message: String },
 }
 
+/// An object being read.
+pub type ObjectReader = std::pin::Pin<Box<dyn tokio::io::AsyncRead + Send>>;
+
 /// An object's key and size.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ObjectInfo {
@@ -108,6 +111,38 @@ impl ObjectStore {
                     .await
                     .map_err(|e| s3_error(key, e))?;
                 Ok(())
+            }
+        }
+    }
+
+    /// Opens the object for reading as a stream (constant memory whatever its size), with its size.
+    pub async fn open(&self, key: &str) -> Result<(u64, ObjectReader), StorageError> {
+        check_key(key)?;
+        match self {
+            ObjectStore::Local { root } => {
+                let file = match tokio::fs::File::open(root.join(key)).await {
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        return Err(StorageError::NotFound(key.to_owned()))
+                    }
+                    other => other.map_err(|source| StorageError::Local { key: key.to_owned(), source })?,
+                };
+                let size = file
+                    .metadata()
+                    .await
+                    .map_err(|source| StorageError::Local { key: key.to_owned(), source })?
+                    .len();
+                Ok((size, Box::pin(file)))
+            }
+            ObjectStore::S3 { client, bucket } => {
+                let object = client.get_object().bucket(bucket).key(key).send().await.map_err(|e| {
+                    if e.as_service_error().is_some_and(|s| s.is_no_such_key()) {
+                        StorageError::NotFound(key.to_owned())
+                    } else {
+                        s3_error(key, e)
+                    }
+                })?;
+                let size = object.content_length.unwrap_or(0).max(0) as u64;
+                Ok((size, Box::pin(object.body.into_async_read())))
             }
         }
     }
@@ -320,6 +355,12 @@ mod tests {
             big.len() as u64
         );
         assert!(std::fs::read(&back).unwrap() == big, "the object comes back byte for byte");
+        let (size, mut reader) = store.open("inbound/visa/2026-11-20/big.ctf").await.unwrap();
+        let mut streamed = Vec::new();
+        tokio::io::AsyncReadExt::read_to_end(&mut reader, &mut streamed).await.unwrap();
+        assert_eq!(size, big.len() as u64);
+        assert!(streamed == big, "an opened object streams byte for byte");
+        assert!(matches!(store.open("inbound/missing.csv").await, Err(StorageError::NotFound(_))));
         store.download_to("inbound/zelle/2026-11-20/a.csv", &back).await.unwrap();
         assert_eq!(std::fs::read(&back).unwrap(), b"second", "a put replaces the object");
 

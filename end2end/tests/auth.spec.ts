@@ -2,9 +2,9 @@ import { test, expect, type Page } from '@playwright/test';
 import { signIn, submitProviderLogin, USERS } from './helpers';
 
 const NAVIGATION: Record<string, string[]> = {
-  [USERS.viewer]: ['Dashboard'],
-  [USERS.associate]: ['Dashboard', 'Reports', 'Exceptions', 'Ledger'],
-  [USERS.approver]: ['Dashboard', 'Reports', 'Exceptions', 'Ledger'],
+  [USERS.viewer]: ['Dashboard', 'Payment lookup'],
+  [USERS.associate]: ['Dashboard', 'Payment lookup', 'Reports', 'Exceptions', 'Ledger'],
+  [USERS.approver]: ['Dashboard', 'Payment lookup', 'Reports', 'Exceptions', 'Ledger'],
   [USERS.admin]: ['Dashboard', 'Reports', 'Audit', 'Admin'],
 };
 

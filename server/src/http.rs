@@ -29,6 +29,8 @@ use crate::health;
 pub struct ServerState {
     pub app: AppState,
     pub auth: Arc<Auth>,
+    /// Where feeds and reports live (downloads stream from it).
+    pub store: domain::storage::ObjectStore,
 }
 
 impl FromRef<ServerState> for LeptosOptions {
@@ -61,6 +63,7 @@ pub fn router(state: ServerState) -> Router {
         .route("/auth/callback", get(auth::routes::callback))
         .route("/auth/logout", post(auth::routes::logout))
         .route("/auth/signed-out", get(auth::routes::signed_out))
+        .route("/download/reports/{date}/{version}/{name}", get(crate::downloads::report))
         .leptos_routes_with_context(
             &state,
             generate_route_list(app::App),

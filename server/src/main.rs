@@ -3,6 +3,7 @@
 mod auth;
 mod config;
 mod demo_feeds;
+mod downloads;
 mod health;
 mod http;
 mod recon_job;

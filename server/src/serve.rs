@@ -29,6 +29,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let state = ServerState {
         app: AppState { leptos_options, pool: pool.clone(), sign_in_origin },
         auth: std::sync::Arc::new(auth),
+        store: config.object_store(),
     };
     let router = crate::http::router(state);
     spawn_expired_session_cleanup(pool.clone());

@@ -2,6 +2,9 @@
 
 pub mod audit;
 pub mod dashboard;
+pub mod exceptions;
+pub mod lookup;
 pub mod not_found;
 pub mod placeholders;
 pub mod preferences;
+pub mod reports;

@@ -17,36 +17,6 @@ fn ComingSoon(title: &'static str, lede: &'static str, items: &'static [&'static
 }
 
 #[component]
-pub fn ReportsPage() -> impl IntoView {
-    view! {
-        <ComingSoon
-            title="Reports"
-            lede="The daily match, mismatch and resettlement files."
-            items=&[
-                "Business dates with their run versions",
-                "The three report files and the manifest for each run, streamed as downloads",
-                "Every download recorded in the audit trail",
-            ]
-        />
-    }
-}
-
-#[component]
-pub fn ExceptionsPage() -> impl IntoView {
-    view! {
-        <ComingSoon
-            title="Exceptions"
-            lede="Mismatches and resettlements to be worked."
-            items=&[
-                "The exception queue with owner, status and age against the SLA",
-                "Filters by class, reason, network, currency, amount, date and reference",
-                "Assign, annotate and resolve with a reason code",
-            ]
-        />
-    }
-}
-
-#[component]
 pub fn LedgerPage() -> impl IntoView {
     view! {
         <ComingSoon

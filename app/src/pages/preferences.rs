@@ -3,8 +3,11 @@
 use leptos::prelude::*;
 
 use crate::error::ErrorNotice;
+use crate::i18n::{use_locale, Locale};
 use crate::layout::PageHeader;
-use crate::preferences::{fetch_display_preferences, DisplayPreferences, SetTimeZone, SUGGESTED_TIME_ZONES};
+use crate::preferences::{
+    fetch_display_preferences, DisplayPreferences, SetLanguage, SetTimeZone, SUGGESTED_TIME_ZONES,
+};
 
 #[component]
 pub fn PreferencesPage() -> impl IntoView {
@@ -22,6 +25,38 @@ pub fn PreferencesPage() -> impl IntoView {
                 })}
             </Transition>
         </ErrorBoundary>
+        <LanguageForm/>
+    }
+}
+
+#[component]
+fn LanguageForm() -> impl IntoView {
+    let save = ServerAction::<SetLanguage>::new();
+    let locale = use_locale();
+    view! {
+        <section class="card narrow" aria-labelledby="language-heading">
+            <h2 id="language-heading">{locale.tr("Language")}</h2>
+            <ActionForm action=save attr:class="form">
+                <div class="field">
+                    <label for="language">{locale.tr("Show the portal in")}</label>
+                    <select id="language" name="language">
+                        {Locale::ALL
+                            .into_iter()
+                            .map(|l| view! { <option value=l.tag() lang=l.tag() selected=l == locale>{l.name()}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+                {move || {
+                    save.value().get().map(|outcome| match outcome {
+                        Ok(()) => view! { <p class="form-ok" role="status">{locale.tr("Saved.")}" "<a href="/preferences">"↻"</a></p> }.into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    })
+                }}
+                <div class="actions">
+                    <button type="submit" class="button primary">{locale.tr("Use this language")}</button>
+                </div>
+            </ActionForm>
+        </section>
     }
 }
 

@@ -111,6 +111,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 import sys, time, duckdb
 d = sys.argv[1]
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 t = time.perf_counter()
 con.execute(f"""
 CREATE TEMP TABLE n AS SELECT * FROM read_csv('{d}/network.csv', header=true, all_varchar=true);
@@ -133,7 +134,11 @@ print(f"{loaded - t:.3f} {done - loaded:.3f} {primary} {secondary}")
             return Ok(());
         }
         let text = String::from_utf8(output.stdout)?;
-        let f: Vec<&str> = text.split_whitespace().collect();
+        let f: Vec<&str> = text.lines().last().unwrap_or_default().split_whitespace().collect();
+        if f.len() != 4 {
+            println!("DuckDB: unexpected output {text:?}");
+            return Ok(());
+        }
         let (load, join): (f64, f64) = (f[0].parse()?, f[1].parse()?);
         println!(
             "DuckDB: read CSV {load:.2} s, join {join:.2} s ({} by reference, {} by card/amount/approval)",

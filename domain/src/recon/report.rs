@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::engine::{Class, MismatchReason, Outcome, PaymentState, Reconciliation, ResettlementReason};
@@ -35,7 +35,7 @@ pub const HEADER: [&str; 15] = [
     "zelle_status",
 ];
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportFile {
     pub name: String,
     pub rows: u64,
@@ -44,7 +44,7 @@ pub struct ReportFile {
     pub sha256: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
     pub business_date: chrono::NaiveDate,
     pub version: u32,

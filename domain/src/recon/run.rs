@@ -257,6 +257,7 @@ async fn run_locked(
 
     progress(Progress::Stage("indexing items"));
     partition.attach(&mut tx).await?;
+    crate::exceptions::open_for_run(&mut tx, run_id, date).await?;
     let counts = items.counts;
     let counts_json = serde_json::to_value(&counts).map_err(|e| RunError::Corrupt(e.to_string()))?;
     let manifest_value = serde_json::to_value(&manifest).map_err(|e| RunError::Corrupt(e.to_string()))?;

@@ -77,6 +77,6 @@ fn now_unix() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-fn client_address(extensions: &Extensions) -> Option<String> {
+pub fn client_address(extensions: &Extensions) -> Option<String> {
     extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string())
 }

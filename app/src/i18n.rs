@@ -1,0 +1,179 @@
+//! The portal's languages: English, and Simplified Chinese.
+//!
+//! The server picks the language from the person's choice (a cookie set on the preferences page)
+//! or else their browser's `Accept-Language`, writes it into `<html lang>`, and the hydrated page
+//! reads it back from there, so both render the same words. Texts are looked up by their English
+//! wording; a text without a translation shows in English rather than not at all.
+
+use leptos::prelude::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Locale {
+    #[default]
+    En,
+    ZhCn,
+}
+
+/// The cookie that holds a person's choice of language.
+pub const LANGUAGE_COOKIE: &str = "sd_lang";
+
+impl Locale {
+    pub const ALL: [Locale; 2] = [Locale::En, Locale::ZhCn];
+
+    /// The BCP 47 tag, as in `<html lang>` and the cookie.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::ZhCn => "zh-CN",
+        }
+    }
+
+    /// The language's name in itself, for the picker.
+    pub fn name(self) -> &'static str {
+        match self {
+            Locale::En => "English",
+            Locale::ZhCn => "简体中文",
+        }
+    }
+
+    pub fn from_tag(tag: &str) -> Option<Locale> {
+        let tag = tag.trim().to_ascii_lowercase();
+        if tag == "en" || tag.starts_with("en-") {
+            Some(Locale::En)
+        } else if tag == "zh"
+            || tag == "zh-cn"
+            || tag == "zh-hans"
+            || tag.starts_with("zh-hans-")
+            || tag == "zh-sg"
+        {
+            Some(Locale::ZhCn)
+        } else {
+            None
+        }
+    }
+
+    /// The best supported language of an `Accept-Language` header (highest quality first; English
+    /// when none is supported).
+    pub fn negotiate(header: &str) -> Locale {
+        let mut offers: Vec<(f32, Locale)> = header
+            .split(',')
+            .filter_map(|part| {
+                let mut pieces = part.split(';');
+                let locale = Locale::from_tag(pieces.next()?)?;
+                let quality = pieces
+                    .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                    .unwrap_or(1.0);
+                Some((quality, locale))
+            })
+            .collect();
+        offers.sort_by(|a, b| b.0.total_cmp(&a.0));
+        offers.first().map(|(_, l)| *l).unwrap_or_default()
+    }
+
+    /// `text` in this language.
+    pub fn tr(self, text: &'static str) -> &'static str {
+        match self {
+            Locale::En => text,
+            Locale::ZhCn => ZH_CN.iter().find(|(en, _)| *en == text).map(|(_, zh)| *zh).unwrap_or(text),
+        }
+    }
+}
+
+/// Simplified Chinese, by English wording.
+const ZH_CN: &[(&str, &str)] = &[
+    ("Dashboard", "仪表板"),
+    ("Payment lookup", "付款查询"),
+    ("Reports", "报表"),
+    ("Exceptions", "异常"),
+    ("Ledger", "分类账"),
+    ("Audit", "审计"),
+    ("Admin", "管理"),
+    ("Items", "明细"),
+    ("Item", "明细"),
+    ("Work item", "工作项"),
+    ("Display preferences", "显示偏好"),
+    ("Page not found", "找不到页面"),
+    ("Sign out", "退出登录"),
+    ("Skip to main content", "跳到主要内容"),
+    ("Card settlement reconciliation", "银行卡清算对账"),
+    ("Where today's settlement reconciliation stands.", "今日清算对账的进展。"),
+    (
+        "The daily match, mismatch and resettlement files of every business date, with their manifests. A re-run adds a version; earlier versions stay as they were.",
+        "每个营业日的匹配、不匹配和重新结算文件及其清单。重新运行会新增一个版本，之前的版本保持不变。",
+    ),
+    (
+        "Every classified record of a run. The filter is in the link: share it to show someone the same list.",
+        "一次运行的全部已分类记录。筛选条件保存在链接中：分享链接即可让他人看到相同的列表。",
+    ),
+    (
+        "Mismatches and resettlements to be worked, oldest first. Overdue items are past the service level of two business days.",
+        "待处理的不匹配和重新结算项目，最早的在前。超过两个营业日服务时限的项目为逾期。",
+    ),
+    (
+        "Find a customer's Zelle payment and what reconciliation made of it. Read-only; cards show their last four digits only.",
+        "查找客户的 Zelle 付款及其对账结果。只读；银行卡仅显示后四位。",
+    ),
+    (
+        "Times are stored in UTC and shown to you in the zone you choose here.",
+        "时间以 UTC 存储，并按您在此选择的时区显示。",
+    ),
+    (
+        "Every sign-in, view, download, action and change, in order. The record cannot be edited.",
+        "按顺序记录每次登录、查看、下载、操作和更改。记录不可编辑。",
+    ),
+    ("The double-entry books behind every manual action.", "每项人工操作背后的复式记账。"),
+    ("Feeds, runs and settings.", "数据文件、运行和设置。"),
+    ("Language", "语言"),
+    ("Show the portal in", "门户显示语言"),
+    ("Use this language", "使用此语言"),
+    ("Saved.", "已保存。"),
+];
+
+/// The language of the page being rendered.
+pub fn use_locale() -> Locale {
+    use_context::<Locale>().unwrap_or_default()
+}
+
+/// The request's language (server side): the person's choice, else their browser's.
+#[cfg(feature = "ssr")]
+pub fn request_locale() -> Locale {
+    if let Some(chosen) = crate::request::cookie(LANGUAGE_COOKIE).and_then(|tag| Locale::from_tag(&tag)) {
+        return chosen;
+    }
+    use_context::<http::request::Parts>()
+        .and_then(|p| {
+            p.headers.get(http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(Locale::negotiate)
+        })
+        .unwrap_or_default()
+}
+
+/// The language the server rendered the page in (browser side).
+#[cfg(not(feature = "ssr"))]
+pub fn request_locale() -> Locale {
+    document()
+        .document_element()
+        .and_then(|html| html.get_attribute("lang"))
+        .and_then(|tag| Locale::from_tag(&tag))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_browser_s_best_supported_language_wins() {
+        assert_eq!(Locale::negotiate("zh-CN,zh;q=0.9,en;q=0.8"), Locale::ZhCn);
+        assert_eq!(Locale::negotiate("fr-FR, en-GB;q=0.7, zh;q=0.5"), Locale::En);
+        assert_eq!(Locale::negotiate("en;q=0.3, zh-Hans;q=0.8"), Locale::ZhCn);
+        assert_eq!(Locale::negotiate("de, fr"), Locale::En);
+        assert_eq!(Locale::negotiate(""), Locale::En);
+    }
+
+    #[test]
+    fn untranslated_text_stays_english() {
+        assert_eq!(Locale::ZhCn.tr("Reports"), "报表");
+        assert_eq!(Locale::ZhCn.tr("Something new"), "Something new");
+        assert_eq!(Locale::En.tr("Reports"), "Reports");
+    }
+}

@@ -1,0 +1,196 @@
+//! The help desk's payment lookup: read-only, card numbers masked to the last four digits, and
+//! every lookup that shows a payment recorded in the audit trail.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, ErrorNotice};
+use crate::layout::PageHeader;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LookupQuery {
+    pub payment_id: Option<String>,
+    pub reference: Option<String>,
+    pub last4: Option<String>,
+    pub amount: Option<String>,
+    pub currency: Option<String>,
+    pub date: Option<String>,
+}
+
+impl LookupQuery {
+    fn is_empty(&self) -> bool {
+        [&self.payment_id, &self.reference, &self.last4, &self.amount, &self.date]
+            .iter()
+            .all(|v| v.as_deref().is_none_or(|t| t.trim().is_empty()))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FoundView {
+    pub payment_id: String,
+    pub business_date: String,
+    pub initiated: String,
+    pub status: String,
+    pub amount: String,
+    pub network: String,
+    pub reference: String,
+    pub card: String,
+    /// What reconciliation made of it, in words.
+    pub reconciliation: String,
+    pub work: String,
+}
+
+#[server(endpoint = "lookup")]
+pub async fn look_up(query: LookupQuery) -> Result<Vec<FoundView>, AppError> {
+    use domain::items::Lookup;
+    use domain::money::{Currency, Money};
+    let user = crate::auth::server::require(domain::access::Permission::LookUpPayments).await?;
+    let state = crate::state::AppState::from_context()?;
+    let (zone, _) = crate::preferences::viewer::time_zone(&state.pool).await?;
+    let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
+    let question = if let Some(id) = text(&query.payment_id) {
+        Lookup::PaymentId(id)
+    } else if let Some(reference) = text(&query.reference) {
+        if reference.len() != 23 || !reference.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(AppError::Invalid("a network reference has 23 digits".into()));
+        }
+        Lookup::Reference(reference)
+    } else {
+        let (Some(last4), Some(amount), Some(date)) =
+            (text(&query.last4), text(&query.amount), text(&query.date))
+        else {
+            return Err(AppError::Invalid(
+                "give a payment id, a network reference, or the card's last four digits with the amount and date".into(),
+            ));
+        };
+        if last4.len() != 4 || !last4.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(AppError::Invalid(format!("'{last4}' is not the last four digits of a card")));
+        }
+        let code = text(&query.currency).unwrap_or_else(|| "USD".into()).to_uppercase();
+        let currency = Currency::from_code(&code)
+            .ok_or_else(|| AppError::Invalid(format!("'{code}' is not a currency")))?;
+        let decimal: rust_decimal::Decimal =
+            amount.parse().map_err(|_| AppError::Invalid(format!("'{amount}' is not an amount")))?;
+        let amount = Money::from_decimal(decimal, currency).map_err(|e| AppError::Invalid(e.to_string()))?;
+        let date = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d")
+            .map_err(|_| AppError::Invalid(format!("'{date}' is not a date (YYYY-MM-DD)")))?;
+        Lookup::CardAmountDate { last4, amount, date }
+    };
+    let found = domain::items::lookup(&state.pool, &question).await.map_err(|e| AppError::database(&e))?;
+    for f in &found {
+        crate::pages::reports::record_view(&state, &user, format!("payment:{}", f.payment.payment_id))
+            .await?;
+    }
+    Ok(found
+        .into_iter()
+        .map(|f| {
+            let p = f.payment;
+            FoundView {
+                amount: Currency::from_code(&p.currency)
+                    .map(|c| Money::from_minor(p.amount_minor, c).grouped())
+                    .unwrap_or_default(),
+                business_date: p.business_date.to_string(),
+                initiated: crate::preferences::viewer::format_instant(p.initiated_at, zone),
+                status: p.status,
+                network: p.network,
+                reference: p.network_reference.unwrap_or_else(|| "not known yet".into()),
+                card: format!("•••• {}", p.card_last4),
+                reconciliation: match f.latest_item {
+                    Some((_, _, class, reason)) => match reason {
+                        Some(reason) if !reason.is_empty() => {
+                            format!("{class}: {}", reason.replace('_', " "))
+                        }
+                        _ => class,
+                    },
+                    None => "not reconciled yet (waiting for the network's record)".into(),
+                },
+                work: f
+                    .work_item
+                    .map(|(id, status)| format!("work item {id}, {}", status.replace('_', " ")))
+                    .unwrap_or_default(),
+                payment_id: p.payment_id,
+            }
+        })
+        .collect())
+}
+
+#[component]
+pub fn LookupPage() -> impl IntoView {
+    let params = use_query_map();
+    let query = move || {
+        params.with(|p| {
+            let get = |k: &str| p.get(k).filter(|v| !v.is_empty());
+            LookupQuery {
+                payment_id: get("payment_id"),
+                reference: get("reference"),
+                last4: get("last4"),
+                amount: get("amount"),
+                currency: get("currency"),
+                date: get("date"),
+            }
+        })
+    };
+    let results = Resource::new(query, |q| async move {
+        if q.is_empty() {
+            Ok(None)
+        } else {
+            look_up(q).await.map(Some)
+        }
+    });
+    let value = move |f: fn(&LookupQuery) -> &Option<String>| f(&query()).clone().unwrap_or_default();
+    view! {
+        <PageHeader title="Payment lookup" lede="Find a customer's Zelle payment and what reconciliation made of it. Read-only; cards show their last four digits only."/>
+        <form method="get" action="/lookup" class="filters" role="search" aria-label="Look up a payment">
+            <div class="field"><label for="lookup-payment">"Payment id"</label>
+                <input id="lookup-payment" name="payment_id" value=value(|q| &q.payment_id)/></div>
+            <div class="field"><label for="lookup-reference">"Network reference"</label>
+                <input id="lookup-reference" name="reference" value=value(|q| &q.reference) inputmode="numeric" size="24"/></div>
+            <fieldset class="field-group">
+                <legend>"Or card, amount and date"</legend>
+                <div class="field"><label for="lookup-last4">"Card last 4"</label>
+                    <input id="lookup-last4" name="last4" value=value(|q| &q.last4) size="4" inputmode="numeric"/></div>
+                <div class="field"><label for="lookup-amount">"Amount"</label>
+                    <input id="lookup-amount" name="amount" value=value(|q| &q.amount) inputmode="decimal" size="10"/></div>
+                <div class="field"><label for="lookup-currency">"Currency"</label>
+                    <input id="lookup-currency" name="currency" value=value(|q| &q.currency) size="4" placeholder="USD"/></div>
+                <div class="field"><label for="lookup-date">"Business date"</label>
+                    <input id="lookup-date" name="date" type="date" value=value(|q| &q.date)/></div>
+            </fieldset>
+            <div class="actions"><button type="submit" class="button primary">"Look up"</button></div>
+        </form>
+        <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    results.await.map(|found| found.map(|found| view! { <LookupResults found/> }))
+                })}
+            </Transition>
+        </ErrorBoundary>
+    }
+}
+
+#[component]
+fn LookupResults(found: Vec<FoundView>) -> impl IntoView {
+    if found.is_empty() {
+        return view! { <p class="muted" data-test="lookup-empty">"No payment matches."</p> }.into_any();
+    }
+    view! {
+        {found.into_iter().map(|f| view! {
+            <section class="card" data-test="payment" aria-label=format!("Payment {}", f.payment_id)>
+                <h2>"Payment " <code>{f.payment_id.clone()}</code></h2>
+                <dl class="facts">
+                    <dt>"Status"</dt><dd data-test="payment-status">{f.status}</dd>
+                    <dt>"Amount"</dt><dd>{f.amount}</dd>
+                    <dt>"Business date"</dt><dd>{f.business_date}</dd>
+                    <dt>"Initiated"</dt><dd>{f.initiated}</dd>
+                    <dt>"Card"</dt><dd>{f.card}</dd>
+                    <dt>"Network"</dt><dd>{f.network}</dd>
+                    <dt>"Network reference"</dt><dd><code>{f.reference}</code></dd>
+                    <dt>"Reconciliation"</dt><dd data-test="payment-reconciliation">{f.reconciliation}</dd>
+                    {(!f.work.is_empty()).then(|| view! { <dt>"Case"</dt><dd>{f.work.clone()}</dd> })}
+                </dl>
+            </section>
+        }).collect_view()}
+    }
+    .into_any()
+}

@@ -1,0 +1,437 @@
+//! Exceptions as work: the mismatches and resettlements of each run become work items with a
+//! status, an owner, notes and a resolution. See migration 0008 for why an item outlives runs.
+//!
+//! Every change names the version of the item it was made on. If someone else changed the item in
+//! between, nothing is written and the caller gets [`WorkError::Conflict`] with who changed it and
+//! when, so the second associate can reload and decide; nothing is lost either way.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::{PgConnection, PgPool};
+
+use crate::audit::{self, AuditAction, NewAuditEvent};
+
+/// Why an item was resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resolution {
+    /// The money was moved (a funds transfer or write-off, with its ledger transaction).
+    Corrected,
+    /// The network or the bank explained it; no money moves.
+    Explained,
+    /// The network will settle it on a later date.
+    Timing,
+    /// A duplicate of another item, worked there.
+    Duplicate,
+    /// Written off to suspense.
+    WrittenOff,
+}
+
+impl Resolution {
+    pub const ALL: [Resolution; 5] = [
+        Resolution::Corrected,
+        Resolution::Explained,
+        Resolution::Timing,
+        Resolution::Duplicate,
+        Resolution::WrittenOff,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Resolution::Corrected => "corrected",
+            Resolution::Explained => "explained",
+            Resolution::Timing => "timing",
+            Resolution::Duplicate => "duplicate",
+            Resolution::WrittenOff => "written_off",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Resolution> {
+        Resolution::ALL.into_iter().find(|r| r.code() == code)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Open,
+    InProgress,
+    Resolved,
+}
+
+impl Status {
+    pub const ALL: [Status; 3] = [Status::Open, Status::InProgress, Status::Resolved];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::InProgress => "in_progress",
+            Status::Resolved => "resolved",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.code() == code)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkError {
+    #[error("work item {0} does not exist")]
+    NotFound(i64),
+    #[error(
+        "{by} changed this item at {at} (now version {version}); reload it to see the change and try again"
+    )]
+    Conflict { by: String, at: DateTime<Utc>, version: i32 },
+    #[error("this item is already resolved")]
+    AlreadyResolved,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// A work item as the queue and the detail page show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkItem {
+    pub id: i64,
+    pub subject: String,
+    pub business_date: NaiveDate,
+    pub class: String,
+    pub reason: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub run_id: i64,
+    pub seq: i64,
+    pub status: Status,
+    pub owner: Option<String>,
+    pub resolution: Option<String>,
+    pub opened_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: Option<String>,
+    pub version: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    pub author: String,
+    pub written_at: DateTime<Utc>,
+    pub body: String,
+}
+
+/// Who is acting, for the item and the audit trail.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub username: String,
+    pub session_ref: Option<String>,
+    pub address: Option<String>,
+}
+
+impl Actor {
+    fn event(&self, action: AuditAction, item: i64) -> NewAuditEvent {
+        NewAuditEvent {
+            session_ref: self.session_ref.clone(),
+            address: self.address.clone(),
+            target: Some(format!("work_item:{item}")),
+            ..NewAuditEvent::new(self.username.clone(), action)
+        }
+    }
+}
+
+/// Opens an item for every exception of `run_id` whose subject has none, and points existing
+/// items at this run's report of them. Runs in the run's completing transaction.
+pub async fn open_for_run(
+    tx: &mut PgConnection,
+    run_id: i64,
+    business_date: NaiveDate,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query!(
+        r#"INSERT INTO work_item (subject, business_date, class, reason, amount_minor, currency, run_id, seq)
+           SELECT CASE WHEN i.feed_file_id IS NOT NULL THEN 'record:' || i.feed_file_id || ':' || i.record_number
+                       ELSE 'payment:' || i.payment_id END,
+                  $2, i.class, coalesce(i.reason, ''), i.amount_minor, i.currency, i.run_id, i.seq
+           FROM recon_item i
+           WHERE i.run_id = $1 AND i.class <> 'match'
+           ON CONFLICT (subject) DO UPDATE
+               SET run_id = EXCLUDED.run_id, seq = EXCLUDED.seq, class = EXCLUDED.class, reason = EXCLUDED.reason"#,
+        run_id,
+        business_date as _
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn get(pool: &PgPool, id: i64) -> Result<WorkItem, WorkError> {
+    fetch(&mut *pool.acquire().await?, id, false).await
+}
+
+async fn fetch(conn: &mut PgConnection, id: i64, for_update: bool) -> Result<WorkItem, WorkError> {
+    // Two spellings of one query: sqlx checks each at compile time.
+    let row = if for_update {
+        sqlx::query_as!(
+            Row,
+            r#"SELECT id, subject, business_date AS "business_date: NaiveDate", class, reason, amount_minor, currency,
+                      run_id, seq, status, owner, resolution, opened_at AS "opened_at: DateTime<Utc>",
+                      updated_at AS "updated_at: DateTime<Utc>", updated_by, version
+               FROM work_item WHERE id = $1 FOR UPDATE"#,
+            id
+        )
+        .fetch_optional(&mut *conn)
+        .await?
+    } else {
+        sqlx::query_as!(
+            Row,
+            r#"SELECT id, subject, business_date AS "business_date: NaiveDate", class, reason, amount_minor, currency,
+                      run_id, seq, status, owner, resolution, opened_at AS "opened_at: DateTime<Utc>",
+                      updated_at AS "updated_at: DateTime<Utc>", updated_by, version
+               FROM work_item WHERE id = $1"#,
+            id
+        )
+        .fetch_optional(&mut *conn)
+        .await?
+    };
+    row.ok_or(WorkError::NotFound(id))?.into_item()
+}
+
+struct Row {
+    id: i64,
+    subject: String,
+    business_date: NaiveDate,
+    class: String,
+    reason: String,
+    amount_minor: i64,
+    currency: String,
+    run_id: i64,
+    seq: i64,
+    status: String,
+    owner: Option<String>,
+    resolution: Option<String>,
+    opened_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    updated_by: Option<String>,
+    version: i32,
+}
+
+impl Row {
+    fn into_item(self) -> Result<WorkItem, WorkError> {
+        let status = Status::from_code(&self.status)
+            .ok_or_else(|| WorkError::Invalid(format!("unknown status '{}' stored", self.status)))?;
+        Ok(WorkItem {
+            id: self.id,
+            subject: self.subject,
+            business_date: self.business_date,
+            class: self.class,
+            reason: self.reason,
+            amount_minor: self.amount_minor,
+            currency: self.currency,
+            run_id: self.run_id,
+            seq: self.seq,
+            status,
+            owner: self.owner,
+            resolution: self.resolution,
+            opened_at: self.opened_at,
+            updated_at: self.updated_at,
+            updated_by: self.updated_by,
+            version: self.version,
+        })
+    }
+}
+
+/// Locks the item and checks that it is still at `seen_version`.
+async fn lock_at(tx: &mut PgConnection, id: i64, seen_version: i32) -> Result<WorkItem, WorkError> {
+    let item = fetch(tx, id, true).await?;
+    if item.version != seen_version {
+        return Err(WorkError::Conflict {
+            by: item.updated_by.unwrap_or_else(|| "the reconciliation run".into()),
+            at: item.updated_at,
+            version: item.version,
+        });
+    }
+    Ok(item)
+}
+
+fn state(item: &WorkItem) -> serde_json::Value {
+    serde_json::json!({ "status": item.status.code(), "owner": item.owner, "resolution": item.resolution, "version": item.version })
+}
+
+/// Makes `actor` (or `owner`, when given: assigning to someone else) the owner of each item, each at
+/// the version the caller saw. All or nothing: one conflict changes none.
+pub async fn assign(
+    pool: &PgPool,
+    actor: &Actor,
+    items: &[(i64, i32)],
+    owner: Option<&str>,
+) -> Result<Vec<WorkItem>, WorkError> {
+    if items.is_empty() {
+        return Err(WorkError::Invalid("choose at least one item".into()));
+    }
+    let owner = owner.unwrap_or(&actor.username);
+    let mut tx = pool.begin().await?;
+    let mut sorted = items.to_vec();
+    sorted.sort_unstable(); // one locking order for every caller: no deadlocks between bulk assigns
+    sorted.dedup_by_key(|(id, _)| *id);
+    let mut changed = Vec::with_capacity(sorted.len());
+    for (id, seen) in sorted {
+        let before = lock_at(&mut tx, id, seen).await?;
+        if before.status == Status::Resolved {
+            return Err(WorkError::AlreadyResolved);
+        }
+        let after = sqlx::query_as!(
+            Row,
+            r#"UPDATE work_item SET owner = $2, status = 'in_progress', updated_at = now(), updated_by = $3,
+                      version = version + 1
+               WHERE id = $1
+               RETURNING id, subject, business_date AS "business_date: NaiveDate", class, reason, amount_minor, currency,
+                         run_id, seq, status, owner, resolution, opened_at AS "opened_at: DateTime<Utc>",
+                         updated_at AS "updated_at: DateTime<Utc>", updated_by, version"#,
+            id,
+            owner,
+            actor.username
+        )
+        .fetch_one(&mut *tx)
+        .await?
+        .into_item()?;
+        let event = NewAuditEvent {
+            before: Some(state(&before)),
+            after: Some(state(&after)),
+            ..actor.event(AuditAction::WorkItemAssigned, id)
+        };
+        audit::append(&mut tx, event).await?;
+        changed.push(after);
+    }
+    tx.commit().await?;
+    Ok(changed)
+}
+
+/// Resolves the item with a reason code and a note.
+pub async fn resolve(
+    pool: &PgPool,
+    actor: &Actor,
+    id: i64,
+    seen_version: i32,
+    resolution: Resolution,
+    note: &str,
+) -> Result<WorkItem, WorkError> {
+    let note = checked_note(note)?;
+    let mut tx = pool.begin().await?;
+    let before = lock_at(&mut tx, id, seen_version).await?;
+    if before.status == Status::Resolved {
+        return Err(WorkError::AlreadyResolved);
+    }
+    let after = sqlx::query_as!(
+        Row,
+        r#"UPDATE work_item SET status = 'resolved', resolution = $2, resolved_at = now(), updated_at = now(),
+                  updated_by = $3, owner = coalesce(owner, $3), version = version + 1
+           WHERE id = $1
+           RETURNING id, subject, business_date AS "business_date: NaiveDate", class, reason, amount_minor, currency,
+                     run_id, seq, status, owner, resolution, opened_at AS "opened_at: DateTime<Utc>",
+                     updated_at AS "updated_at: DateTime<Utc>", updated_by, version"#,
+        id,
+        resolution.code(),
+        actor.username
+    )
+    .fetch_one(&mut *tx)
+    .await?
+    .into_item()?;
+    insert_note(&mut tx, id, &actor.username, note).await?;
+    let event = NewAuditEvent {
+        before: Some(state(&before)),
+        after: Some(serde_json::json!({ "state": state(&after), "note": note })),
+        ..actor.event(AuditAction::WorkItemResolved, id)
+    };
+    audit::append(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Adds a note (anyone who may see the item may annotate it; viewers too).
+pub async fn add_note(pool: &PgPool, actor: &Actor, id: i64, body: &str) -> Result<(), WorkError> {
+    let body = checked_note(body)?;
+    let mut tx = pool.begin().await?;
+    fetch(&mut tx, id, false).await?;
+    insert_note(&mut tx, id, &actor.username, body).await?;
+    let event = NewAuditEvent {
+        after: Some(serde_json::json!({ "note": body })),
+        ..actor.event(AuditAction::WorkItemNoted, id)
+    };
+    audit::append(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn checked_note(body: &str) -> Result<&str, WorkError> {
+    let body = body.trim();
+    match body.chars().count() {
+        0 => Err(WorkError::Invalid("write a note saying what was done".into())),
+        n if n > 4000 => {
+            Err(WorkError::Invalid(format!("a note has at most 4000 characters; this one has {n}")))
+        }
+        _ => Ok(body),
+    }
+}
+
+async fn insert_note(tx: &mut PgConnection, id: i64, author: &str, body: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO work_item_note (work_item_id, author, body) VALUES ($1, $2, $3)",
+        id,
+        author,
+        body
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn notes(pool: &PgPool, id: i64) -> Result<Vec<Note>, sqlx::Error> {
+    sqlx::query_as!(
+        Note,
+        r#"SELECT author, written_at AS "written_at: DateTime<Utc>", body FROM work_item_note
+           WHERE work_item_id = $1 ORDER BY id"#,
+        id
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Which items the queue shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueFilter {
+    pub status: Option<Status>,
+    /// Only this person's items.
+    pub owner: Option<String>,
+    pub business_date: Option<NaiveDate>,
+    pub reason: Option<String>,
+}
+
+/// One page of the queue, oldest first, after the item `after` (keyset).
+pub async fn queue(
+    pool: &PgPool,
+    filter: &QueueFilter,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<Vec<WorkItem>, WorkError> {
+    let rows = sqlx::query_as!(
+        Row,
+        r#"SELECT id, subject, business_date AS "business_date: NaiveDate", class, reason, amount_minor, currency,
+                  run_id, seq, status, owner, resolution, opened_at AS "opened_at: DateTime<Utc>",
+                  updated_at AS "updated_at: DateTime<Utc>", updated_by, version
+           FROM work_item
+           WHERE ($1::text IS NULL OR status = $1)
+             AND ($2::text IS NULL OR owner = $2)
+             AND ($3::date IS NULL OR business_date = $3)
+             AND ($4::text IS NULL OR reason = $4)
+             AND id > coalesce($5::bigint, 0)
+           ORDER BY id
+           LIMIT $6"#,
+        filter.status.map(Status::code),
+        filter.owner,
+        filter.business_date as _,
+        filter.reason,
+        after,
+        limit
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(Row::into_item).collect()
+}

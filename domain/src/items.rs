@@ -1,0 +1,397 @@
+//! Reading what runs produced: a date's runs, its items page by page, one item beside the network
+//! record and the Zelle payment it is about, and the help desk's payment lookup.
+//!
+//! Item pages are keyset pages (after the last row shown), never OFFSET: the 500th page of a
+//! ten-million-item day costs what the first does. Only the filters given reach the SQL, so each
+//! query can use the index that fits it.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::{PgPool, Postgres, QueryBuilder};
+
+use crate::money::{Currency, Money};
+
+/// A completed run, for the reports page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunListing {
+    pub run_id: i64,
+    pub business_date: NaiveDate,
+    pub version: i32,
+    pub finished_at: DateTime<Utc>,
+    pub records: i64,
+    pub manifest: serde_json::Value,
+    /// Whether a later version of the same date exists.
+    pub superseded: bool,
+}
+
+/// Completed runs, newest date first, for dates before `before` (keyset by date).
+pub async fn runs(
+    pool: &PgPool,
+    before: Option<NaiveDate>,
+    dates: i64,
+) -> Result<Vec<RunListing>, sqlx::Error> {
+    sqlx::query_as!(
+        RunListing,
+        r#"SELECT r.id AS run_id, r.business_date AS "business_date: NaiveDate", r.version,
+                  r.finished_at AS "finished_at!: DateTime<Utc>", r.records AS "records!", r.manifest AS "manifest!",
+                  r.version < max(r.version) OVER (PARTITION BY r.business_date) AS "superseded!"
+           FROM recon_run r
+           WHERE r.status = 'completed'
+             AND r.business_date IN (SELECT DISTINCT business_date FROM recon_run
+                                     WHERE status = 'completed' AND business_date < coalesce($1, 'infinity'::date)
+                                     ORDER BY business_date DESC LIMIT $2)
+           ORDER BY r.business_date DESC, r.version DESC"#,
+        before as _,
+        dates
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// The run a page means: the given version of the date, or its latest completed one.
+pub async fn run_of(
+    pool: &PgPool,
+    date: NaiveDate,
+    version: Option<i32>,
+) -> Result<Option<(i64, i32)>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT id, version FROM recon_run
+           WHERE business_date = $1 AND status = 'completed' AND ($2::int IS NULL OR version = $2)
+           ORDER BY version DESC LIMIT 1"#,
+        date as _,
+        version
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| (r.id, r.version)))
+}
+
+/// Which items a page shows. Text filters match exactly (references and payment ids are keys, not
+/// prose); an amount range needs the currency, whose scale turns it into minor units.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemFilter {
+    pub class: Option<String>,
+    pub reason: Option<String>,
+    pub network: Option<String>,
+    pub currency: Option<Currency>,
+    pub min_minor: Option<i64>,
+    pub max_minor: Option<i64>,
+    pub reference: Option<String>,
+    pub last4: Option<String>,
+    pub payment_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemOrder {
+    /// In report order.
+    #[default]
+    Seq,
+    AmountAscending,
+    AmountDescending,
+}
+
+/// Where the previous page ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    pub amount_minor: i64,
+    pub seq: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct ItemRow {
+    pub run_id: i64,
+    pub seq: i64,
+    pub class: String,
+    pub reason: Option<String>,
+    pub network: String,
+    pub reference: Option<String>,
+    pub card_last4: String,
+    pub transaction_date: NaiveDate,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub settlement_minor: Option<i64>,
+    pub settlement_currency: Option<String>,
+    pub approval_code: Option<String>,
+    pub payment_id: Option<String>,
+    pub feed_file_id: Option<i64>,
+    pub record_number: Option<i64>,
+}
+
+impl ItemRow {
+    pub fn amount(&self) -> Option<Money> {
+        Currency::from_code(&self.currency).map(|c| Money::from_minor(self.amount_minor, c))
+    }
+
+    pub fn cursor(&self) -> Cursor {
+        Cursor { amount_minor: self.amount_minor, seq: self.seq }
+    }
+}
+
+const ITEM_COLUMNS: &str = "run_id, seq, class, reason, network, reference, card_last4, transaction_date, \
+     amount_minor, currency, settlement_minor, settlement_currency, approval_code, payment_id, feed_file_id, \
+     record_number";
+
+/// One page of a run's items.
+pub async fn browse(
+    pool: &PgPool,
+    run_id: i64,
+    filter: &ItemFilter,
+    order: ItemOrder,
+    after: Option<Cursor>,
+    limit: i64,
+) -> Result<Vec<ItemRow>, sqlx::Error> {
+    let mut q: QueryBuilder<Postgres> =
+        QueryBuilder::new(format!("SELECT {ITEM_COLUMNS} FROM recon_item WHERE run_id = "));
+    q.push_bind(run_id);
+    let mut equal = |column: &str, value: &Option<String>| {
+        if let Some(value) = value {
+            q.push(format!(" AND {column} = ")).push_bind(value.clone());
+        }
+    };
+    equal("class", &filter.class);
+    equal("reason", &filter.reason);
+    equal("network", &filter.network);
+    equal("reference", &filter.reference);
+    equal("card_last4", &filter.last4);
+    equal("payment_id", &filter.payment_id);
+    if let Some(currency) = filter.currency {
+        q.push(" AND currency = ").push_bind(currency.code());
+    }
+    if let Some(min) = filter.min_minor {
+        q.push(" AND amount_minor >= ").push_bind(min);
+    }
+    if let Some(max) = filter.max_minor {
+        q.push(" AND amount_minor <= ").push_bind(max);
+    }
+    match (order, after) {
+        (ItemOrder::Seq, Some(c)) => {
+            q.push(" AND seq > ").push_bind(c.seq);
+        }
+        (ItemOrder::AmountAscending, Some(c)) => {
+            q.push(" AND (amount_minor, seq) > (")
+                .push_bind(c.amount_minor)
+                .push(", ")
+                .push_bind(c.seq)
+                .push(")");
+        }
+        (ItemOrder::AmountDescending, Some(c)) => {
+            q.push(" AND (amount_minor, seq) < (")
+                .push_bind(c.amount_minor)
+                .push(", ")
+                .push_bind(c.seq)
+                .push(")");
+        }
+        (_, None) => {}
+    }
+    q.push(match order {
+        ItemOrder::Seq => " ORDER BY seq",
+        ItemOrder::AmountAscending => " ORDER BY amount_minor, seq",
+        ItemOrder::AmountDescending => " ORDER BY amount_minor DESC, seq DESC",
+    });
+    q.push(" LIMIT ").push_bind(limit);
+    q.build_query_as().fetch_all(pool).await
+}
+
+/// The manifest a completed run wrote.
+pub async fn manifest(pool: &PgPool, run_id: i64) -> Result<serde_json::Value, sqlx::Error> {
+    let manifest = sqlx::query_scalar!(
+        r#"SELECT manifest AS "manifest!" FROM recon_run WHERE id = $1 AND status = 'completed'"#,
+        run_id
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(manifest)
+}
+
+/// How many items of a run fall in each class and reason (from the run record, not a count).
+pub async fn class_counts(pool: &PgPool, run_id: i64) -> Result<serde_json::Value, sqlx::Error> {
+    let counts = sqlx::query_scalar!(r#"SELECT counts AS "counts!" FROM recon_run WHERE id = $1"#, run_id)
+        .fetch_one(pool)
+        .await?;
+    Ok(counts)
+}
+
+/// A network record as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredRecord {
+    pub file_key: String,
+    pub record_number: i64,
+    pub network: String,
+    pub kind: String,
+    pub reference: String,
+    pub card_last4: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub settlement_minor: i64,
+    pub settlement_currency: String,
+    pub approval_code: String,
+    pub transaction_date: NaiveDate,
+    pub merchant_category: i32,
+    pub reason_code: Option<String>,
+}
+
+/// A Zelle payment as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct StoredPayment {
+    pub payment_id: String,
+    pub business_date: NaiveDate,
+    pub initiated_at: DateTime<Utc>,
+    pub status: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub network: String,
+    pub network_reference: Option<String>,
+    pub card_last4: String,
+    pub approval_code: String,
+}
+
+/// An item with both sides of it and its work item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemDetail {
+    pub item: ItemRow,
+    pub business_date: NaiveDate,
+    pub version: i32,
+    pub record: Option<StoredRecord>,
+    pub payment: Option<StoredPayment>,
+    pub work_item_id: Option<i64>,
+}
+
+pub async fn detail(pool: &PgPool, run_id: i64, seq: i64) -> Result<Option<ItemDetail>, sqlx::Error> {
+    let item: Option<ItemRow> =
+        sqlx::query_as(&format!("SELECT {ITEM_COLUMNS} FROM recon_item WHERE run_id = $1 AND seq = $2"))
+            .bind(run_id)
+            .bind(seq)
+            .fetch_optional(pool)
+            .await?;
+    let Some(item) = item else { return Ok(None) };
+    let run = sqlx::query!(
+        r#"SELECT business_date AS "business_date: NaiveDate", version FROM recon_run WHERE id = $1"#,
+        run_id
+    )
+    .fetch_one(pool)
+    .await?;
+    let record = match (item.feed_file_id, item.record_number) {
+        (Some(file), Some(number)) => sqlx::query_as!(
+            StoredRecord,
+            r#"SELECT f.object_key AS file_key, r.record_number, r.network, r.kind, r.reference, r.card_last4,
+                      r.amount_minor, r.currency, r.settlement_minor, r.settlement_currency, r.approval_code,
+                      r.transaction_date AS "transaction_date: NaiveDate", r.merchant_category, r.reason_code
+               FROM network_record r JOIN feed_file f ON f.id = r.feed_file_id
+               WHERE r.feed_file_id = $1 AND r.record_number = $2"#,
+            file,
+            number
+        )
+        .fetch_optional(pool)
+        .await?,
+        _ => None,
+    };
+    let payment = match &item.payment_id {
+        Some(id) => payments_where(pool, Some(id), None, None).await?.into_iter().next(),
+        None => None,
+    };
+    let work_item_id =
+        sqlx::query_scalar!("SELECT id FROM work_item WHERE run_id = $1 AND seq = $2", run_id, seq)
+            .fetch_optional(pool)
+            .await?;
+    Ok(Some(ItemDetail {
+        item,
+        business_date: run.business_date,
+        version: run.version,
+        record,
+        payment,
+        work_item_id,
+    }))
+}
+
+/// The help desk's question: where is this payment? By payment id, by network reference, or by
+/// the card's last four digits, the amount and the business date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Lookup {
+    PaymentId(String),
+    Reference(String),
+    CardAmountDate { last4: String, amount: Money, date: NaiveDate },
+}
+
+/// A payment found, with what reconciliation made of it and the work on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Found {
+    pub payment: StoredPayment,
+    /// The newest item about it: (run id, seq, class, reason).
+    pub latest_item: Option<(i64, i64, String, Option<String>)>,
+    pub work_item: Option<(i64, String)>,
+}
+
+pub async fn lookup(pool: &PgPool, question: &Lookup) -> Result<Vec<Found>, sqlx::Error> {
+    let payments = match question {
+        Lookup::PaymentId(id) => payments_where(pool, Some(id), None, None).await?,
+        Lookup::Reference(reference) => payments_where(pool, None, Some(reference), None).await?,
+        Lookup::CardAmountDate { last4, amount, date } => {
+            payments_where(pool, None, None, Some((last4, *amount, *date))).await?
+        }
+    };
+    let mut found = Vec::with_capacity(payments.len());
+    for payment in payments.into_iter().take(50) {
+        let latest = sqlx::query!(
+            r#"SELECT i.run_id, i.seq, i.class, i.reason FROM recon_item i JOIN recon_run r ON r.id = i.run_id
+               WHERE i.payment_id = $1 AND r.status = 'completed'
+               ORDER BY r.business_date DESC, r.version DESC LIMIT 1"#,
+            payment.payment_id
+        )
+        .fetch_optional(pool)
+        .await?;
+        let work = match &latest {
+            Some(l) => sqlx::query!(
+                "SELECT id, status FROM work_item WHERE run_id = $1 AND seq = $2",
+                l.run_id,
+                l.seq
+            )
+            .fetch_optional(pool)
+            .await?
+            .map(|w| (w.id, w.status)),
+            None => None,
+        };
+        found.push(Found {
+            payment,
+            latest_item: latest.map(|l| (l.run_id, l.seq, l.class, l.reason)),
+            work_item: work,
+        });
+    }
+    Ok(found)
+}
+
+async fn payments_where(
+    pool: &PgPool,
+    payment_id: Option<&str>,
+    reference: Option<&str>,
+    card: Option<(&str, Money, NaiveDate)>,
+) -> Result<Vec<StoredPayment>, sqlx::Error> {
+    // Exactly one question per query, each with its own index (an OR of all three would leave the
+    // planner a sequential scan).
+    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(
+        "SELECT DISTINCT ON (p.payment_id) p.payment_id, p.business_date, p.initiated_at, p.status, p.amount_minor, \
+         p.currency, p.network, p.network_reference, p.card_last4, p.approval_code \
+         FROM zelle_payment p JOIN feed_file f ON f.id = p.feed_file_id AND f.status = 'parsed' WHERE ",
+    );
+    match (payment_id, reference, card) {
+        (Some(id), _, _) => {
+            q.push("p.payment_id = ").push_bind(id.to_owned());
+        }
+        (None, Some(reference), _) => {
+            q.push("p.network_reference = ").push_bind(reference.to_owned());
+        }
+        (None, None, Some((last4, amount, date))) => {
+            q.push("p.business_date = ")
+                .push_bind(date)
+                .push(" AND p.card_last4 = ")
+                .push_bind(last4.to_owned())
+                .push(" AND p.amount_minor = ")
+                .push_bind(amount.minor())
+                .push(" AND p.currency = ")
+                .push_bind(amount.currency().code());
+        }
+        (None, None, None) => return Ok(Vec::new()),
+    }
+    q.push(" ORDER BY p.payment_id, p.business_date DESC LIMIT 51");
+    q.build_query_as().fetch_all(pool).await
+}

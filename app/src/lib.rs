@@ -24,12 +24,13 @@ use leptos_router::{path, SsrMode};
 
 use crate::layout::Layout;
 use crate::pages::{
+    admin::AdminPage,
     audit::AuditPage,
     dashboard::DashboardPage,
     exceptions::{ExceptionsPage, WorkItemPage},
+    ledger::LedgerPage,
     lookup::LookupPage,
     not_found::NotFoundPage,
-    placeholders::{AdminPage, LedgerPage},
     preferences::PreferencesPage,
     reports::{ItemDetailPage, ItemsPage, ReportsPage},
 };

@@ -38,6 +38,12 @@ pub enum AuditAction {
     WorkItemAssigned,
     WorkItemResolved,
     WorkItemNoted,
+    /// An admin changed a setting.
+    SettingChanged,
+    ActionInitiated,
+    ActionApproved,
+    ActionRejected,
+    LedgerDateClosed,
 }
 
 impl AuditAction {
@@ -51,6 +57,11 @@ impl AuditAction {
         AuditAction::WorkItemAssigned,
         AuditAction::WorkItemResolved,
         AuditAction::WorkItemNoted,
+        AuditAction::SettingChanged,
+        AuditAction::ActionInitiated,
+        AuditAction::ActionApproved,
+        AuditAction::ActionRejected,
+        AuditAction::LedgerDateClosed,
     ];
 
     pub fn code(self) -> &'static str {
@@ -64,6 +75,11 @@ impl AuditAction {
             AuditAction::WorkItemAssigned => "work_item.assign",
             AuditAction::WorkItemResolved => "work_item.resolve",
             AuditAction::WorkItemNoted => "work_item.note",
+            AuditAction::SettingChanged => "admin.setting",
+            AuditAction::ActionInitiated => "ledger.action_initiated",
+            AuditAction::ActionApproved => "ledger.action_approved",
+            AuditAction::ActionRejected => "ledger.action_rejected",
+            AuditAction::LedgerDateClosed => "ledger.date_closed",
         }
     }
 }

@@ -435,3 +435,110 @@ pub async fn queue(
     .await?;
     rows.into_iter().map(Row::into_item).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(name: &str) -> Actor {
+        Actor { username: name.into(), session_ref: None, address: None }
+    }
+
+    /// Two exception items of a completed run.
+    async fn two_items(pool: &PgPool) -> (i64, i64) {
+        let run_id: i64 = sqlx::query_scalar!(
+            "INSERT INTO recon_run (business_date, version, rule_set_version, status, stage)
+             VALUES ('2026-11-20', 1, 1, 'completed', 'completed') RETURNING id"
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        let mut tx = pool.begin().await.unwrap();
+        sqlx::query(&format!(
+            "CREATE TABLE recon_item_r{run_id} PARTITION OF recon_item FOR VALUES IN ({run_id})"
+        ))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        sqlx::query!(
+            "INSERT INTO recon_item (run_id, seq, class, reason, network, reference, card_last4, transaction_date,
+                                     amount_minor, currency, payment_id, feed_file_id, record_number)
+             VALUES ($1, 1, 'mismatch', 'amount_differs', 'visa', '70000000000000000000001', '1234', '2026-11-20', 1000, 'USD', 'P1', 9, 2),
+                    ($1, 2, 'mismatch', 'zelle_only', 'visa', NULL, '9876', '2026-11-18', 2500, 'USD', 'P2', NULL, NULL),
+                    ($1, 3, 'match', NULL, 'visa', '70000000000000000000003', '5555', '2026-11-20', 700, 'USD', 'P3', 9, 4)",
+            run_id
+        )
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        assert_eq!(
+            open_for_run(&mut tx, run_id, "2026-11-20".parse().unwrap()).await.unwrap(),
+            2,
+            "matches open no work"
+        );
+        // The same subjects reported again (a re-run) open nothing new.
+        assert_eq!(open_for_run(&mut tx, run_id, "2026-11-20".parse().unwrap()).await.unwrap(), 2);
+        tx.commit().await.unwrap();
+        let ids: Vec<i64> =
+            sqlx::query_scalar!("SELECT id FROM work_item ORDER BY seq").fetch_all(pool).await.unwrap();
+        assert_eq!(ids.len(), 2);
+        (ids[0], ids[1])
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_change_made_on_a_stale_version_is_refused_and_loses_nothing(pool: PgPool) {
+        let (id, _) = two_items(&pool).await;
+        let seen = get(&pool, id).await.unwrap().version;
+        assign(&pool, &actor("ava"), &[(id, seen)], None).await.unwrap();
+        let err = resolve(&pool, &actor("aaron"), id, seen, Resolution::Explained, "done").await.unwrap_err();
+        match err {
+            WorkError::Conflict { by, version, .. } => assert_eq!((by.as_str(), version), ("ava", seen + 1)),
+            other => panic!("expected a conflict, got {other}"),
+        }
+        let item = get(&pool, id).await.unwrap();
+        assert_eq!(
+            (item.status, item.owner.as_deref()),
+            (Status::InProgress, Some("ava")),
+            "ava's change stands"
+        );
+        assert!(notes(&pool, id).await.unwrap().is_empty(), "the refused resolution left no note");
+
+        let resolved =
+            resolve(&pool, &actor("aaron"), id, item.version, Resolution::Explained, "  checked  ")
+                .await
+                .unwrap();
+        assert_eq!(resolved.status, Status::Resolved);
+        assert_eq!(notes(&pool, id).await.unwrap()[0].body, "checked");
+        assert!(matches!(
+            resolve(&pool, &actor("ava"), id, resolved.version, Resolution::Timing, "again").await,
+            Err(WorkError::AlreadyResolved)
+        ));
+        let actions: Vec<String> = sqlx::query_scalar!(
+            "SELECT action FROM audit_event WHERE target = $1 ORDER BY seq",
+            format!("work_item:{id}")
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(actions, vec!["work_item.assign", "work_item.resolve"]);
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_bulk_assignment_is_all_or_nothing(pool: PgPool) {
+        let (a, b) = two_items(&pool).await;
+        let (va, vb) = (get(&pool, a).await.unwrap().version, get(&pool, b).await.unwrap().version);
+        add_note(&pool, &actor("sue"), b, "customer called").await.unwrap();
+        assign(&pool, &actor("sam"), &[(b, vb)], None).await.unwrap();
+        // b moved on since the queue was read: neither item changes.
+        assert!(matches!(
+            assign(&pool, &actor("ava"), &[(a, va), (b, vb)], None).await,
+            Err(WorkError::Conflict { .. })
+        ));
+        assert_eq!(get(&pool, a).await.unwrap().owner, None);
+        assert!(matches!(add_note(&pool, &actor("ava"), a, "   ").await, Err(WorkError::Invalid(_))));
+        let mine = queue(&pool, &QueueFilter { owner: Some("sam".into()), ..Default::default() }, None, 10)
+            .await
+            .unwrap();
+        assert_eq!(mine.iter().map(|i| i.id).collect::<Vec<_>>(), vec![b]);
+    }
+}

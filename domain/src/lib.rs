@@ -11,6 +11,7 @@ pub mod exceptions;
 pub mod feeds;
 pub mod ingest;
 pub mod items;
+pub mod ledger;
 pub mod money;
 pub mod recon;
 pub mod storage;

@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use chrono::NaiveDate;
-use domain::feeds::{CardTokenizer, Network, Strictness};
+use domain::feeds::CardTokenizer;
 use domain::ingest::load::{ingest_object, FileOutcome};
 use domain::ingest::Source;
 use domain::recon::run::{run_day, Progress};
@@ -124,7 +124,7 @@ impl Job {
 
     /// Whether any inbound file for `date` has arrived.
     pub async fn has_inbound(&self, date: NaiveDate) -> anyhow::Result<bool> {
-        for source in SOURCES {
+        for source in Source::ALL {
             if !self.store.list(&format!("inbound/{}/{date}/", source.code())).await?.is_empty() {
                 return Ok(true);
             }
@@ -156,7 +156,7 @@ impl Job {
         let (store, cards) = (&self.store, &self.cards);
         say(Progress::Stage(&format!("ingesting the inbound files of {date}")));
         let mut objects = Vec::new();
-        for source in SOURCES {
+        for source in Source::ALL {
             let prefix = format!("inbound/{}/{date}/", source.code());
             let listed = store.list(&prefix).await.context("listing inbound files")?;
             objects.extend(listed.into_iter().map(|object| (source, object.key)));
@@ -172,10 +172,10 @@ impl Job {
             .iter()
             .map(|(source, key)| -> Load {
                 Box::pin(async move {
-                    let outcome =
-                        ingest_object(pool, store, key, *source, date, cards, Strictness::Lenient, work)
-                            .await
-                            .with_context(|| format!("ingesting {key}"))?;
+                    let strictness = domain::ingest::strictness(pool, *source).await?;
+                    let outcome = ingest_object(pool, store, key, *source, date, cards, strictness, work)
+                        .await
+                        .with_context(|| format!("ingesting {key}"))?;
                     Ok((key, outcome))
                 })
             })
@@ -200,6 +200,3 @@ impl Job {
         Ok(summary)
     }
 }
-
-const SOURCES: [Source; 3] =
-    [Source::Network(Network::Visa), Source::Network(Network::Mastercard), Source::Zelle];

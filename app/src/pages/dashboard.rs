@@ -18,6 +18,32 @@ pub struct DashboardOverview {
     pub as_of: String,
     pub schema_version: i64,
     pub latest_run: Option<LatestRun>,
+    /// A run in progress, in words (date, version, stage, since when).
+    pub running: Option<String>,
+    /// The business date whose feeds are shown, and what arrived per source.
+    pub feeds_date: String,
+    pub arrivals: Vec<ArrivalView>,
+    /// Match rate per business date, oldest first, for the last 30 reconciled dates.
+    pub trend: Vec<TrendPoint>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArrivalView {
+    pub source: String,
+    pub received: i64,
+    pub parsed: i64,
+    pub quarantined: i64,
+    /// `received`, `late` (after the cutoff), `missing` or `quarantined`.
+    pub state: String,
+    pub first_received: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrendPoint {
+    pub date: String,
+    /// Tenths of a per cent (977 is 97.7 %), to stay exact in transit.
+    pub match_rate_permille: u32,
+    pub exceptions: u64,
 }
 
 /// The newest completed reconciliation run, in brief.
@@ -73,6 +99,58 @@ pub async fn fetch_dashboard_overview() -> Result<DashboardOverview, AppError> {
         });
     let now = chrono::Utc::now();
     let open = schedule.open_business_date(now);
+    let running = domain::recon::run::running(&state.pool).await.map_err(|e| AppError::database(&e))?.map(
+        |(date, version, stage, started)| {
+            format!(
+                "{date}, version {version}: {stage} (started {})",
+                viewer::format_instant(started, viewer_zone)
+            )
+        },
+    );
+    // The feeds of the date most recently closed: the one whose files should all be in.
+    let feeds_date = schedule.closed_dates(now, 1).into_iter().next().unwrap_or(open);
+    let cutoff = schedule.cutoff_instant(feeds_date);
+    let arrivals = domain::ingest::arrivals(&state.pool, feeds_date)
+        .await
+        .map_err(|e| AppError::database(&e))?
+        .into_iter()
+        .map(|a| ArrivalView {
+            state: match (a.quarantined, a.first_received_at) {
+                (q, _) if q > 0 => "quarantined",
+                (_, None) => "missing",
+                (_, Some(at)) if at > cutoff => "late",
+                _ => "received",
+            }
+            .to_owned(),
+            first_received: a
+                .first_received_at
+                .map(|at| viewer::format_instant(at, viewer_zone))
+                .unwrap_or_default(),
+            source: a.source,
+            received: a.files,
+            parsed: a.parsed,
+            quarantined: a.quarantined,
+        })
+        .collect();
+    let trend = domain::recon::run::trend(&state.pool, 30)
+        .await
+        .map_err(|e| AppError::database(&e))?
+        .into_iter()
+        .map(|day| {
+            let matches: u64 =
+                day.counts.iter().filter(|(k, _)| k.as_str() == "match").map(|(_, n)| *n).sum();
+            let all: u64 = day.counts.values().sum();
+            TrendPoint {
+                date: day.business_date.to_string(),
+                match_rate_permille: if day.records > 0 {
+                    (matches * 1000 / day.records as u64) as u32
+                } else {
+                    0
+                },
+                exceptions: all - matches,
+            }
+        })
+        .collect();
     Ok(DashboardOverview {
         open_business_date: open.format("%A %-d %B %Y").to_string(),
         cutoff_wall_time: schedule.cutoff.format("%H:%M").to_string(),
@@ -82,6 +160,10 @@ pub async fn fetch_dashboard_overview() -> Result<DashboardOverview, AppError> {
         as_of: viewer::format_instant(now, viewer_zone),
         schema_version,
         latest_run,
+        running,
+        feeds_date: feeds_date.to_string(),
+        arrivals,
+        trend,
     })
 }
 
@@ -137,6 +219,27 @@ fn OverviewCards(overview: DashboardOverview) -> impl IntoView {
                     }.into_any(),
                 }}
             </section>
+            <section class="card" aria-labelledby="feeds-heading" data-test="feeds">
+                <h2 id="feeds-heading">"Feeds for " {overview.feeds_date.clone()}</h2>
+                {overview.running.clone().map(|r| view! { <p class="status status-running" role="status" data-test="running">"Running: " {r}</p> })}
+                <table class="data">
+                    <thead><tr><th scope="col">"Source"</th><th scope="col">"State"</th><th scope="col" class="num">"Files"</th><th scope="col">"First arrived"</th></tr></thead>
+                    <tbody>
+                        {overview.arrivals.iter().cloned().map(|a| view! {
+                            <tr data-source=a.source.clone()>
+                                <td>{a.source.clone()}</td>
+                                <td><span class=format!("status status-{}", a.state)>{a.state.clone()}</span></td>
+                                <td class="num">{a.received}</td>
+                                <td class="nowrap">{a.first_received}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+            <section class="card wide" aria-labelledby="trend-heading" data-test="trend">
+                <h2 id="trend-heading">"Match rate, last 30 reconciled dates"</h2>
+                <TrendChart points=overview.trend.clone()/>
+            </section>
             <section class="card" aria-labelledby="system-heading" data-test="system">
                 <h2 id="system-heading">"System"</h2>
                 <dl class="facts">
@@ -154,4 +257,48 @@ fn OverviewCards(overview: DashboardOverview) -> impl IntoView {
             </section>
         </div>
     }
+}
+
+/// Match rate per date as bars, drawn on the server: readable without JavaScript, and described
+/// for screen readers by a table of the same figures.
+#[component]
+fn TrendChart(points: Vec<TrendPoint>) -> impl IntoView {
+    if points.is_empty() {
+        return view! { <p class="muted">"No reconciled dates yet."</p> }.into_any();
+    }
+    const WIDTH: usize = 600;
+    const HEIGHT: u32 = 120;
+    // The axis starts at 90 %: rates live near the top, and the differences are what matter.
+    const FLOOR: u32 = 900;
+    let slot = WIDTH / points.len().max(1);
+    let bar = slot.saturating_sub(2).max(1);
+    let summary = format!(
+        "Match rate from {} to {}: latest {}.{} %",
+        points[0].date,
+        points[points.len() - 1].date,
+        points[points.len() - 1].match_rate_permille / 10,
+        points[points.len() - 1].match_rate_permille % 10
+    );
+    view! {
+        <svg class="trend" role="img" aria-label=summary viewBox=format!("0 0 {WIDTH} {HEIGHT}") preserveAspectRatio="none">
+            {points.iter().enumerate().map(|(i, p)| {
+                let height = p.match_rate_permille.saturating_sub(FLOOR) * HEIGHT / (1000 - FLOOR);
+                view! {
+                    <rect x=(i * slot).to_string() y=(HEIGHT - height).to_string() width=bar.to_string() height=height.to_string()>
+                        <title>{format!("{}: {}.{} %", p.date, p.match_rate_permille / 10, p.match_rate_permille % 10)}</title>
+                    </rect>
+                }
+            }).collect_view()}
+        </svg>
+        <table class="visually-hidden">
+            <caption>"Match rate and exceptions per business date"</caption>
+            <thead><tr><th scope="col">"Date"</th><th scope="col">"Match rate"</th><th scope="col">"Exceptions"</th></tr></thead>
+            <tbody>
+                {points.into_iter().map(|p| view! {
+                    <tr><td>{p.date}</td><td>{format!("{}.{} %", p.match_rate_permille / 10, p.match_rate_permille % 10)}</td><td>{p.exceptions}</td></tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
 }

@@ -304,6 +304,9 @@ pub struct WorkItemView {
     pub notes: Vec<NoteView>,
     pub history: Vec<HistoryView>,
     pub resolved: bool,
+    /// Ledger actions started from this item: (action id, what, status, transaction id).
+    pub actions: Vec<(i64, String, String, Option<i64>)>,
+    pub can_initiate: bool,
 }
 
 #[server(endpoint = "exceptions/item")]
@@ -321,7 +324,15 @@ pub async fn work_item(id: i64) -> Result<WorkItemView, AppError> {
     let history =
         domain::audit::search(&state.pool, &filter, None, 100).await.map_err(|e| AppError::database(&e))?;
     crate::pages::reports::record_view(&state, &user, format!("work_item:{id}")).await?;
+    let actions = domain::ledger::actions::list(&state.pool, None, Some(id), 20)
+        .await
+        .map_err(AppError::internal)?
+        .into_iter()
+        .map(|a| (a.id, format!("{} {}", a.kind, a.request.amount().grouped()), a.status, a.transaction_id))
+        .collect();
     Ok(WorkItemView {
+        actions,
+        can_initiate: user.can(domain::access::Permission::InitiateActions),
         id,
         version: item.version,
         status: item.status.code().to_owned(),
@@ -412,6 +423,17 @@ fn WorkItemPanel(
             })}
         </section>
         {item.detail.clone().map(|detail| view! { <SideBySide detail/> })}
+        <section class="card narrow" aria-labelledby="money-heading">
+            <h2 id="money-heading">"Ledger"</h2>
+            <ul data-test="item-actions">
+                {item.actions.iter().map(|(id, what, status, tx)| view! {
+                    <li>{format!("Action {id}: {what}, {status}")}{tx.map(|t| format!(" (transaction {t})"))}</li>
+                }).collect_view()}
+            </ul>
+            {(item.can_initiate && !item.resolved).then(|| view! {
+                <p><a class="button" href=format!("/ledger?work_item={}", item.id)>"Start a funds transfer for this item"</a></p>
+            })}
+        </section>
         {(!item.resolved).then(|| view! {
             <section class="card narrow" aria-labelledby="resolve-heading">
                 <h2 id="resolve-heading">"Resolve"</h2>

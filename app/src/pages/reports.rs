@@ -278,6 +278,9 @@ pub async fn browse_items(query: ItemQuery) -> Result<ItemsPage, AppError> {
     let order = match query.sort.as_deref() {
         Some("amount") => ItemOrder::AmountAscending,
         Some("-amount") => ItemOrder::AmountDescending,
+        // An amount range is answered from the amount index, in amount order: in report order it
+        // would sort every item in the range for each page.
+        _ if filter.min_minor.is_some() || filter.max_minor.is_some() => ItemOrder::AmountAscending,
         _ => ItemOrder::Seq,
     };
     let after = match text(&query.after) {

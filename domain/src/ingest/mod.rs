@@ -7,11 +7,11 @@ pub mod load;
 use std::io::Read;
 use std::path::Path;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
-use crate::feeds::{FileError, Network};
+use crate::feeds::{FileError, Network, Strictness};
 
 /// Where a file came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -21,12 +21,68 @@ pub enum Source {
 }
 
 impl Source {
+    pub const ALL: [Source; 3] =
+        [Source::Network(Network::Visa), Source::Network(Network::Mastercard), Source::Zelle];
+
     pub fn code(self) -> &'static str {
         match self {
             Source::Network(network) => network.code(),
             Source::Zelle => "zelle",
         }
     }
+
+    pub fn from_code(code: &str) -> Option<Source> {
+        Source::ALL.into_iter().find(|s| s.code() == code)
+    }
+}
+
+/// How each source's files are read: strict sources refuse a whole file for one bad record.
+pub async fn strictness(pool: &PgPool, source: Source) -> Result<Strictness, sqlx::Error> {
+    let strict = sqlx::query_scalar!("SELECT strict FROM source_setting WHERE source = $1", source.code())
+        .fetch_optional(pool)
+        .await?;
+    Ok(if strict == Some(true) { Strictness::Strict } else { Strictness::Lenient })
+}
+
+/// Every source with whether it is strict.
+pub async fn strict_sources(pool: &PgPool) -> Result<Vec<(Source, bool)>, sqlx::Error> {
+    let mut out = Vec::new();
+    for source in Source::ALL {
+        out.push((source, strictness(pool, source).await? == Strictness::Strict));
+    }
+    Ok(out)
+}
+
+/// Sets a source's strictness, recorded in the audit trail with the value before and after.
+pub async fn set_strictness(
+    pool: &PgPool,
+    event: crate::audit::NewAuditEvent,
+    source: Source,
+    strict: bool,
+) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let before =
+        sqlx::query_scalar!("SELECT strict FROM source_setting WHERE source = $1 FOR UPDATE", source.code())
+            .fetch_optional(&mut *tx)
+            .await?
+            .unwrap_or(false);
+    sqlx::query!(
+        "INSERT INTO source_setting (source, strict, updated_by) VALUES ($1, $2, $3)
+         ON CONFLICT (source) DO UPDATE SET strict = $2, updated_by = $3, updated_at = now()",
+        source.code(),
+        strict,
+        event.actor
+    )
+    .execute(&mut *tx)
+    .await?;
+    let event = crate::audit::NewAuditEvent {
+        target: Some(format!("source:{}", source.code())),
+        before: Some(serde_json::json!({ "strict": before })),
+        after: Some(serde_json::json!({ "strict": strict })),
+        ..event
+    };
+    crate::audit::append(&mut tx, event).await?;
+    tx.commit().await
 }
 
 /// A file's size and SHA-256, read as a stream.
@@ -152,6 +208,33 @@ async fn try_register(
 }
 
 /// Records that a file was read in full.
+/// What arrived from one source for a business date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arrival {
+    pub source: String,
+    pub files: i64,
+    pub parsed: i64,
+    pub quarantined: i64,
+    pub first_received_at: Option<DateTime<Utc>>,
+}
+
+/// Files received per source for `date` (every source listed, with zeros when nothing came).
+pub async fn arrivals(pool: &PgPool, date: NaiveDate) -> Result<Vec<Arrival>, sqlx::Error> {
+    sqlx::query_as!(
+        Arrival,
+        r#"SELECT s.source AS "source!", count(f.id) AS "files!",
+                  count(f.id) FILTER (WHERE f.status = 'parsed') AS "parsed!",
+                  count(f.id) FILTER (WHERE f.status = 'quarantined') AS "quarantined!",
+                  min(f.received_at) AS "first_received_at: DateTime<Utc>"
+           FROM unnest(ARRAY['visa', 'mastercard', 'zelle']) AS s (source)
+           LEFT JOIN feed_file f ON f.source = s.source AND f.business_date = $1 AND f.status <> 'duplicate'
+           GROUP BY s.source ORDER BY array_position(ARRAY['visa', 'mastercard', 'zelle'], s.source)"#,
+        date as _
+    )
+    .fetch_all(pool)
+    .await
+}
+
 pub async fn mark_parsed(pool: &PgPool, id: i64, transactions: u64, issues: u64) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE feed_file SET status = 'parsed', transactions = $2, issues = $3, processed_at = now(), error = NULL

@@ -93,6 +93,46 @@ pub async fn latest_completed(pool: &PgPool) -> Result<Option<RunOverview>, sqlx
     }))
 }
 
+/// One business date's latest completed run, for the trend chart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayResult {
+    pub business_date: NaiveDate,
+    pub records: i64,
+    pub counts: BTreeMap<String, u64>,
+}
+
+/// The latest completed run of each of the last `days` reconciled dates, oldest first.
+pub async fn trend(pool: &PgPool, days: i64) -> Result<Vec<DayResult>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT business_date AS "business_date!: NaiveDate", records AS "records!", counts AS "counts!" FROM (
+               SELECT DISTINCT ON (business_date) business_date, records, counts FROM recon_run
+               WHERE status = 'completed' ORDER BY business_date DESC, version DESC LIMIT $1) latest
+           ORDER BY business_date"#,
+        days
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| DayResult {
+            business_date: r.business_date,
+            records: r.records,
+            counts: serde_json::from_value(r.counts).unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// A run in progress: its date, version, stage and start.
+pub async fn running(pool: &PgPool) -> Result<Option<(NaiveDate, i32, String, DateTime<Utc>)>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT business_date AS "business_date: NaiveDate", version, stage, started_at AS "started_at: DateTime<Utc>"
+           FROM recon_run WHERE status = 'running' ORDER BY started_at DESC LIMIT 1"#
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| (r.business_date, r.version, r.stage, r.started_at)))
+}
+
 /// Whether `date` has a completed run.
 pub async fn has_completed_run(pool: &PgPool, date: NaiveDate) -> Result<bool, sqlx::Error> {
     let found = sqlx::query_scalar!(

@@ -1,0 +1,423 @@
+//! The double-entry ledger: accounts, posting, statements, the trial balance and day-end close
+//! ([`posting`]), and manual actions that post only after a second person approves ([`actions`]).
+//! See migration 0010 for what the database itself guarantees.
+
+pub mod actions;
+pub mod posting;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+
+use crate::money::{Currency, Money};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub currency: String,
+    pub balance_minor: i64,
+    pub version: i64,
+}
+
+impl Account {
+    pub fn balance(&self) -> Option<Money> {
+        Currency::from_code(&self.currency).map(|c| Money::from_minor(self.balance_minor, c))
+    }
+}
+
+pub async fn accounts(pool: &PgPool) -> Result<Vec<Account>, sqlx::Error> {
+    sqlx::query_as!(
+        Account,
+        "SELECT id, code, name, kind, currency, balance_minor, version FROM ledger_account ORDER BY code"
+    )
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn account_by_code(pool: &PgPool, code: &str) -> Result<Option<Account>, sqlx::Error> {
+    sqlx::query_as!(
+        Account,
+        "SELECT id, code, name, kind, currency, balance_minor, version FROM ledger_account WHERE code = $1",
+        code
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// Opens an account (admins extend the chart of accounts).
+pub async fn open_account(
+    pool: &PgPool,
+    code: &str,
+    name: &str,
+    kind: &str,
+    currency: Currency,
+    by: &str,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        "INSERT INTO ledger_account (code, name, kind, currency, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        code,
+        name,
+        kind,
+        currency.code(),
+        by
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// One line of an account statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatementLine {
+    pub posting_id: i64,
+    pub transaction_id: i64,
+    pub effective_date: NaiveDate,
+    pub posted_at: DateTime<Utc>,
+    pub description: String,
+    pub amount_minor: i64,
+    pub balance_after: i64,
+}
+
+/// An account's postings, newest first, before posting `before` (keyset).
+pub async fn statement(
+    pool: &PgPool,
+    account: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<StatementLine>, sqlx::Error> {
+    sqlx::query_as!(
+        StatementLine,
+        r#"SELECT p.id AS posting_id, t.id AS transaction_id, t.effective_date AS "effective_date: NaiveDate",
+                  t.posted_at AS "posted_at: DateTime<Utc>", t.description, p.amount_minor, p.balance_after
+           FROM ledger_posting p JOIN ledger_transaction t ON t.id = p.transaction_id
+           WHERE p.account_id = $1 AND p.id < coalesce($2, 9223372036854775807)
+           ORDER BY p.id DESC LIMIT $3"#,
+        account,
+        before,
+        limit
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// A posting with its transaction, for the journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalLine {
+    pub transaction_id: i64,
+    pub effective_date: NaiveDate,
+    pub description: String,
+    pub account_id: i64,
+    pub amount_minor: i64,
+    pub balance_after: i64,
+}
+
+/// The latest postings, newest first.
+pub async fn journal(pool: &PgPool, limit: i64) -> Result<Vec<JournalLine>, sqlx::Error> {
+    sqlx::query_as!(
+        JournalLine,
+        r#"SELECT t.id AS transaction_id, t.effective_date AS "effective_date: NaiveDate", t.description, p.account_id,
+                  p.amount_minor, p.balance_after
+           FROM ledger_posting p JOIN ledger_transaction t ON t.id = p.transaction_id
+           ORDER BY p.id DESC LIMIT $1"#,
+        limit
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Debits and credits per currency of everything dated on or before `as_of`: equal when the books
+/// balance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrialBalanceRow {
+    pub account_code: String,
+    pub currency: String,
+    pub debits_minor: i64,
+    pub credits_minor: i64,
+}
+
+pub async fn trial_balance(pool: &PgPool, as_of: NaiveDate) -> Result<Vec<TrialBalanceRow>, sqlx::Error> {
+    sqlx::query_as!(
+        TrialBalanceRow,
+        r#"SELECT a.code AS account_code, a.currency,
+                  coalesce(sum(p.amount_minor) FILTER (WHERE p.amount_minor > 0), 0)::bigint AS "debits_minor!",
+                  coalesce(-sum(p.amount_minor) FILTER (WHERE p.amount_minor < 0), 0)::bigint AS "credits_minor!"
+           FROM ledger_account a
+           JOIN ledger_posting p ON p.account_id = a.id
+           JOIN ledger_transaction t ON t.id = p.transaction_id AND t.effective_date <= $1
+           GROUP BY a.code, a.currency ORDER BY a.currency, a.code"#,
+        as_of as _
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Closes `date` for posting: nothing may be dated on or before it afterwards; corrections go to
+/// the next open date. Dates close in order, and a closed date stays closed.
+pub async fn close_date(pool: &PgPool, date: NaiveDate, by: &str) -> Result<(), posting::LedgerError> {
+    let mut db = pool.begin().await?;
+    sqlx::query!("LOCK TABLE ledger_closed_date IN EXCLUSIVE MODE").execute(&mut *db).await?;
+    if let Some(first_open) = posting::first_open_date(&mut db).await? {
+        if date < first_open {
+            return Err(posting::LedgerError::DateClosed { date, first_open });
+        }
+    }
+    sqlx::query!("INSERT INTO ledger_closed_date (business_date, closed_by) VALUES ($1, $2)", date as _, by)
+        .execute(&mut *db)
+        .await?;
+    db.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+
+    use super::posting::{post, reversing, LedgerError, Line, NewTransaction};
+    use super::*;
+
+    fn usd(minor: i64) -> Money {
+        Money::from_minor(minor, Currency::from_code("USD").unwrap())
+    }
+
+    fn transfer(key: String, from: i64, to: i64, amount: Money) -> NewTransaction {
+        NewTransaction {
+            idempotency_key: key,
+            effective_date: "2026-11-20".parse().unwrap(),
+            description: "test transfer".into(),
+            work_item: None,
+            initiated_by: "ava".into(),
+            approved_by: "sam".into(),
+            reverses: None,
+            lines: vec![
+                Line { account: from, amount: Money::from_minor(-amount.minor(), amount.currency()) },
+                Line { account: to, amount },
+            ],
+        }
+    }
+
+    async fn ids(pool: &PgPool, codes: &[&str]) -> Vec<i64> {
+        let mut out = Vec::new();
+        for code in codes {
+            out.push(account_by_code(pool, code).await.unwrap().unwrap().id);
+        }
+        out
+    }
+
+    /// The books' invariants, straight from the tables.
+    async fn assert_books_balance(pool: &PgPool) {
+        let unbalanced: i64 = sqlx::query_scalar!(
+            r#"SELECT count(*) AS "n!" FROM (SELECT transaction_id, currency FROM ledger_posting
+                GROUP BY transaction_id, currency HAVING sum(amount_minor) <> 0) bad"#
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert_eq!(unbalanced, 0, "every transaction nets to zero per currency");
+        let totals: Vec<(String, i64)> = sqlx::query!(
+            r#"SELECT currency, sum(balance_minor)::bigint AS "total!" FROM ledger_account GROUP BY currency"#
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.currency, r.total))
+        .collect();
+        assert!(totals.iter().all(|(_, t)| *t == 0), "balances sum to zero per currency: {totals:?}");
+        let drifted: i64 = sqlx::query_scalar!(
+            r#"SELECT count(*) AS "n!" FROM ledger_account a
+               LEFT JOIN (SELECT account_id, sum(amount_minor) AS total, count(*) AS n FROM ledger_posting GROUP BY account_id) p
+                 ON p.account_id = a.id
+               WHERE a.balance_minor <> coalesce(p.total, 0) OR a.version <> coalesce(p.n, 0)"#
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert_eq!(drifted, 0, "each balance is the sum of its postings, each version their count");
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Transfer { from: usize, to: usize, minor: i64 },
+        Reverse { of: usize },
+        Unbalanced { from: usize, to: usize, minor: i64 },
+        WrongCurrency { from: usize, minor: i64 },
+        Retry { of: usize },
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (0..4usize, 0..4usize, 1i64..5_000_000).prop_map(|(from, to, minor)| Op::Transfer { from, to, minor }),
+            2 => (0..40usize).prop_map(|of| Op::Reverse { of }),
+            1 => (0..4usize, 0..4usize, 2i64..1000).prop_map(|(from, to, minor)| Op::Unbalanced { from, to, minor }),
+            1 => (0..4usize, 1i64..1000).prop_map(|(from, minor)| Op::WrongCurrency { from, minor }),
+            1 => (0..40usize).prop_map(|of| Op::Retry { of }),
+        ]
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn any_sequence_of_transfers_reversals_and_refusals_keeps_the_books_balanced(pool: PgPool) {
+        let usd_accounts =
+            ids(&pool, &["visa_settlement", "zelle_clearing", "suspense", "customer_funding"]).await;
+        let eur = ids(&pool, &["visa_settlement_eur"]).await[0];
+        let mut runner = TestRunner::deterministic();
+        let sequences = proptest::collection::vec(op(), 5..30);
+        let mut key = 0u64;
+        for case in 0..20 {
+            let ops = sequences.new_tree(&mut runner).unwrap().current();
+            let mut posted: Vec<(NewTransaction, i64)> = Vec::new();
+            for op in ops {
+                key += 1;
+                let k = format!("case-{case}-op-{key:06}");
+                match op {
+                    Op::Transfer { from, to, minor } => {
+                        let tx = transfer(k, usd_accounts[from], usd_accounts[to], usd(minor));
+                        let p = post(&pool, &tx).await.unwrap();
+                        posted.push((tx, p.transaction_id));
+                    }
+                    Op::Reverse { of } => {
+                        let Some((original, id)) = posted.get(of % posted.len().max(1)).cloned() else {
+                            continue;
+                        };
+                        let undo = NewTransaction {
+                            idempotency_key: k,
+                            reverses: Some(id),
+                            lines: reversing(&original.lines),
+                            ..original
+                        };
+                        match post(&pool, &undo).await {
+                            Ok(p) => posted.push((undo, p.transaction_id)),
+                            // A transaction is reversed at most once.
+                            Err(LedgerError::Database(e)) => {
+                                assert!(e.to_string().contains("reverses"), "{e}")
+                            }
+                            Err(e) => panic!("{e}"),
+                        }
+                    }
+                    Op::Unbalanced { from, to, minor } => {
+                        let mut tx = transfer(k, usd_accounts[from], usd_accounts[to], usd(minor));
+                        tx.lines[1].amount = usd(minor - 1);
+                        assert!(matches!(post(&pool, &tx).await, Err(LedgerError::Unbalanced { .. })));
+                    }
+                    Op::WrongCurrency { from, minor } => {
+                        let tx = transfer(k, usd_accounts[from], eur, usd(minor));
+                        assert!(matches!(post(&pool, &tx).await, Err(LedgerError::WrongCurrency { .. })));
+                    }
+                    Op::Retry { of } => {
+                        let Some((tx, id)) = posted.get(of % posted.len().max(1)).cloned() else { continue };
+                        let again = post(&pool, &tx).await.unwrap();
+                        assert_eq!(
+                            (again.transaction_id, again.replayed),
+                            (id, true),
+                            "a retry posts nothing new"
+                        );
+                    }
+                }
+            }
+            assert_books_balance(&pool).await;
+        }
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn the_database_itself_refuses_unbalanced_or_edited_postings(pool: PgPool) {
+        let a = ids(&pool, &["suspense", "zelle_clearing"]).await;
+        let posted = post(&pool, &transfer("direct-0001".into(), a[0], a[1], usd(100))).await.unwrap();
+        // Around the Rust checks, straight into the tables: refused at commit.
+        let mut db = pool.begin().await.unwrap();
+        let t: i64 = sqlx::query_scalar!(
+            "INSERT INTO ledger_transaction (idempotency_key, effective_date, description, initiated_by, approved_by)
+             VALUES ('direct-0002', '2026-11-20', 'x', 'a', 'b') RETURNING id"
+        )
+        .fetch_one(&mut *db)
+        .await
+        .unwrap();
+        sqlx::query!(
+            "INSERT INTO ledger_posting (transaction_id, account_id, currency, amount_minor, balance_after, account_version)
+             VALUES ($1, $2, 'USD', 5, 5, 100)",
+            t,
+            a[0]
+        )
+        .execute(&mut *db)
+        .await
+        .unwrap();
+        let err = db.commit().await.unwrap_err();
+        assert_eq!(err.as_database_error().and_then(|e| e.constraint()), Some("ledger_transaction_balanced"));
+        let edit = sqlx::query!(
+            "UPDATE ledger_posting SET amount_minor = 1 WHERE transaction_id = $1",
+            posted.transaction_id
+        )
+        .execute(&pool)
+        .await;
+        assert!(edit.is_err(), "postings are append-only");
+        assert_books_balance(&pool).await;
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn many_parallel_transfers_on_a_few_hot_accounts_lose_nothing_and_fail_none(pool: PgPool) {
+        let hot = ids(&pool, &["visa_settlement", "mastercard_settlement", "zelle_clearing"]).await;
+        let mut tasks = Vec::new();
+        for client in 0..16 {
+            let (pool, hot) = (pool.clone(), hot.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut net = vec![0i64; hot.len()];
+                for n in 0..25 {
+                    let (from, to) = ((client + n) % 3, (client + n + 1 + n % 2) % 3);
+                    let minor = 100 + (client * 31 + n * 7) as i64;
+                    let key = format!("hot-{client:02}-{n:03}");
+                    post(&pool, &transfer(key, hot[from], hot[to], usd(minor)))
+                        .await
+                        .expect("no error reaches the caller");
+                    net[from] -= minor;
+                    net[to] += minor;
+                }
+                net
+            }));
+        }
+        let mut expected = vec![0i64; hot.len()];
+        for task in tasks {
+            for (e, n) in expected.iter_mut().zip(task.await.unwrap()) {
+                *e += n;
+            }
+        }
+        for (id, want) in hot.iter().zip(expected) {
+            let balance = sqlx::query_scalar!("SELECT balance_minor FROM ledger_account WHERE id = $1", id)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            assert_eq!(balance, want, "account {id}");
+        }
+        let postings: i64 = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM ledger_posting"#)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(postings, 16 * 25 * 2);
+        assert_books_balance(&pool).await;
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_closed_date_takes_no_postings_and_the_trial_balance_balances(pool: PgPool) {
+        let a = ids(&pool, &["suspense", "zelle_clearing"]).await;
+        post(&pool, &transfer("before-close".into(), a[0], a[1], usd(700))).await.unwrap();
+        close_date(&pool, "2026-11-20".parse().unwrap(), "fin").await.unwrap();
+        let late = transfer("after-close".into(), a[0], a[1], usd(5));
+        match post(&pool, &late).await {
+            Err(LedgerError::DateClosed { first_open, .. }) => {
+                assert_eq!(first_open.to_string(), "2026-11-21")
+            }
+            other => panic!("expected a closed date, got {other:?}"),
+        }
+        let next = NewTransaction { effective_date: "2026-11-21".parse().unwrap(), ..late };
+        post(&pool, &next).await.unwrap();
+        assert!(
+            close_date(&pool, "2026-11-19".parse().unwrap(), "fin").await.is_err(),
+            "dates close in order"
+        );
+        let trial = trial_balance(&pool, "2026-11-20".parse().unwrap()).await.unwrap();
+        let (debits, credits) =
+            trial.iter().fold((0, 0), |(d, c), r| (d + r.debits_minor, c + r.credits_minor));
+        assert_eq!((debits, credits), (700, 700));
+    }
+}

@@ -1,0 +1,55 @@
+import { test, expect } from '@playwright/test';
+import { signIn, USERS } from './helpers';
+
+test('a transfer from a resettlement item posts only after an approver who is not its initiator approves', async ({ browser }) => {
+  // The associate starts a transfer from a chargeback's work item.
+  const associate = await (await browser.newContext()).newPage();
+  await signIn(associate, USERS.associate, '/exceptions?reason=chargeback');
+  await associate.locator('[data-test="work-item"] a').first().click();
+  const itemUrl = associate.url();
+  await associate.getByRole('link', { name: 'Start a funds transfer for this item' }).click();
+  await expect(associate).toHaveURL(/\/ledger\?work_item=\d+/);
+  await associate.getByLabel('From account').selectOption('global_finance_resettlement');
+  await associate.getByLabel('To account').selectOption('visa_settlement');
+  await associate.getByLabel('Amount').fill('125.50');
+  await associate.getByLabel('What it is for').fill('Chargeback resettlement to the Visa settlement account');
+  await associate.getByRole('button', { name: 'Initiate' }).click();
+  await expect(associate.locator('[data-test="action-outcome"]').first()).toContainText('waiting for an approver');
+  const row = associate.locator('[data-test="pending-action"]').filter({ hasText: 'Chargeback resettlement' });
+  await expect(row).toHaveCount(1);
+  await expect(row.getByRole('button', { name: 'Approve' })).toHaveCount(0);
+  const actionId = await row.getAttribute('data-action');
+
+  // Approving it directly is refused: the initiator is no approver.
+  const forged = await associate.request.post('/api/ledger/approve', {
+    headers: { Origin: new URL(associate.url()).origin, Accept: 'application/json' },
+    form: { id: actionId! },
+  });
+  expect(forged.status()).toBe(403);
+  await expect(associate.locator('[data-account="visa_settlement"] [data-test="balance"]')).toHaveText('0.00 USD');
+
+  // An approver approves; it posts.
+  const approver = await (await browser.newContext()).newPage();
+  await signIn(approver, USERS.approver, '/ledger');
+  const pending = approver.locator(`[data-test="pending-action"][data-action="${actionId}"]`);
+  await pending.getByRole('button', { name: 'Approve' }).click();
+  await expect(approver.locator('[data-test="action-outcome"]').first()).toContainText('posted as transaction');
+  await expect(approver.locator('[data-account="visa_settlement"] [data-test="balance"]')).toHaveText('125.50 USD');
+  await expect(approver.locator('[data-account="global_finance_resettlement"] [data-test="balance"]')).toHaveText('-125.50 USD');
+  await expect(approver.locator('[data-test="journal"]')).toContainText('Chargeback resettlement to the Visa settlement account');
+
+  // The work item is resolved with it, and shows the transaction.
+  await associate.goto(itemUrl);
+  await expect(associate.locator('[data-test="work-status"]')).toHaveText('resolved');
+  await expect(associate.locator('[data-test="work-resolution"]')).toHaveText('corrected');
+  await expect(associate.locator('[data-test="item-actions"]')).toContainText(/posted \(transaction \d+\)/);
+
+  // And the audit trail has the initiation, the refusal and the approval.
+  const admin = await (await browser.newContext()).newPage();
+  await signIn(admin, USERS.admin, `/audit?target=ledger_action:${actionId}`);
+  const events = admin.locator('[data-test="audit-events"]');
+  await expect(events).toContainText('ledger.action_initiated');
+  await expect(events).toContainText('ledger.action_approved');
+  await admin.goto(`/audit?actor=${USERS.associate}&action=auth.access_denied`);
+  await expect(admin.locator('[data-test="audit-events"]')).toContainText('/api/ledger/approve');
+});

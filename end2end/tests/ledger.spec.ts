@@ -37,6 +37,10 @@ test('a transfer from a resettlement item posts only after an approver who is no
   await expect(approver.locator('[data-account="visa_settlement"] [data-test="balance"]')).toHaveText('125.50 USD');
   await expect(approver.locator('[data-account="global_finance_resettlement"] [data-test="balance"]')).toHaveText('-125.50 USD');
   await expect(approver.locator('[data-test="journal"]')).toContainText('Chargeback resettlement to the Visa settlement account');
+  await approver.getByRole('link', { name: 'visa_settlement', exact: true }).click();
+  await expect(approver.getByRole('heading', { level: 1, name: 'Account statement' })).toBeVisible();
+  await expect(approver.locator('[data-test="statement-balance"]')).toHaveText('125.50 USD');
+  await expect(approver.locator('[data-test="statement"] tbody tr').first()).toContainText('125.50 USD');
 
   // The work item is resolved with it, and shows the transaction.
   await associate.goto(itemUrl);

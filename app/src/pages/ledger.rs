@@ -85,6 +85,9 @@ fn action_view(
         ActionRequest::Reversal { transaction, description, .. } => {
             format!("reverse transaction {transaction}: {description}")
         }
+        ActionRequest::FxTransfer { from, to, mid_rate, spread_bps, description, .. } => {
+            format!("{} → {} at {mid_rate} less {spread_bps} bp: {description}", code(*from), code(*to))
+        }
     };
     ActionView {
         id: a.id,
@@ -200,15 +203,23 @@ fn action_error(e: domain::ledger::actions::ActionError) -> AppError {
 }
 
 /// Starts a funds transfer (or a write-off to suspense, when `to` is the suspense account).
+/// The transfer form, field by field (a struct: the form has more fields than a function should
+/// have arguments).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferForm {
+    pub key: String,
+    pub from: String,
+    pub to: String,
+    pub amount: String,
+    pub description: String,
+    pub work_item: Option<String>,
+    pub rate: Option<String>,
+    pub spread_bps: Option<String>,
+}
+
 #[server(endpoint = "ledger/initiate")]
-pub async fn initiate_transfer(
-    key: String,
-    from: String,
-    to: String,
-    amount: String,
-    description: String,
-    work_item: Option<String>,
-) -> Result<i64, AppError> {
+pub async fn initiate_transfer(form: TransferForm) -> Result<i64, AppError> {
+    let TransferForm { key, from, to, amount, description, work_item, rate, spread_bps } = form;
     use domain::ledger::actions::{self, ActionRequest, Policy};
     let user = crate::auth::server::require(domain::access::Permission::InitiateActions).await?;
     let state = crate::state::AppState::from_context()?;
@@ -223,9 +234,10 @@ pub async fn initiate_transfer(
         .ok_or_else(|| AppError::Invalid(format!("there is no account '{to}'")))?;
     let currency = domain::money::Currency::from_code(&from.currency)
         .ok_or_else(|| AppError::Invalid(format!("unknown currency {}", from.currency)))?;
-    if to.currency != from.currency {
+    let rate = rate.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    if to.currency != from.currency && rate.is_none() {
         return Err(AppError::Invalid(format!(
-            "{} holds {} and {} holds {}: a transfer stays in one currency",
+            "{} holds {} and {} holds {}: give the rate for a cross-currency transfer",
             from.code, from.currency, to.code, to.currency
         )));
     }
@@ -239,7 +251,51 @@ pub async fn initiate_transfer(
         }
         None => None,
     };
-    let request = if to.code == "suspense" {
+    let request = if to.currency != from.currency {
+        let mid_rate: rust_decimal::Decimal = rate
+            .unwrap_or_default()
+            .parse()
+            .map_err(|_| AppError::Invalid("the rate is not a number".into()))?;
+        let spread_bps: u32 = match spread_bps.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => {
+                s.parse().map_err(|_| AppError::Invalid(format!("'{s}' is not a spread in basis points")))?
+            }
+            None => 0,
+        };
+        let fx = |code: String| {
+            let pool = state.pool.clone();
+            async move {
+                domain::ledger::account_by_code(&pool, &code)
+                    .await
+                    .map_err(|e| AppError::database(&e))?
+                    .ok_or_else(|| {
+                        AppError::Invalid(format!("the chart of accounts has no '{code}' account"))
+                    })
+            }
+        };
+        let position_from = fx(format!("fx_position_{}", from.currency.to_lowercase())).await?;
+        let position_to = fx(format!("fx_position_{}", to.currency.to_lowercase())).await?;
+        let gain = fx("fx_gain_loss".to_owned()).await?;
+        if gain.currency != to.currency {
+            return Err(AppError::Invalid(format!(
+                "the FX gain and loss account holds {}, not {}",
+                gain.currency, to.currency
+            )));
+        }
+        ActionRequest::FxTransfer {
+            from: from.id,
+            to: to.id,
+            amount,
+            to_currency: domain::money::Currency::from_code(&to.currency)
+                .ok_or_else(|| AppError::Invalid(format!("unknown currency {}", to.currency)))?,
+            mid_rate,
+            spread_bps,
+            fx_position_from: position_from.id,
+            fx_position_to: position_to.id,
+            fx_gain: gain.id,
+            description,
+        }
+    } else if to.code == "suspense" {
         ActionRequest::WriteOff { from: from.id, suspense: to.id, amount, description }
     } else {
         ActionRequest::Transfer { from: from.id, to: to.id, amount, description }
@@ -390,17 +446,21 @@ fn LedgerView(
                 <h2 id="transfer-heading">"Start a funds transfer"</h2>
                 <p class="muted">"It posts only after an approver (not you) approves it. To suspense, it is a write-off."</p>
                 <ActionForm action=initiate attr:class="form">
-                    <input type="hidden" name="key" value=o.form_key.clone()/>
+                    <input type="hidden" name="form[key]" value=o.form_key.clone()/>
                     <div class="field"><label for="transfer-from">"From account"</label>
-                        <select id="transfer-from" name="from">{options(codes.clone())}</select></div>
+                        <select id="transfer-from" name="form[from]">{options(codes.clone())}</select></div>
                     <div class="field"><label for="transfer-to">"To account"</label>
-                        <select id="transfer-to" name="to">{options(codes.clone())}</select></div>
+                        <select id="transfer-to" name="form[to]">{options(codes.clone())}</select></div>
                     <div class="field"><label for="transfer-amount">"Amount"</label>
-                        <input id="transfer-amount" name="amount" inputmode="decimal" required/></div>
+                        <input id="transfer-amount" name="form[amount]" inputmode="decimal" required/></div>
                     <div class="field"><label for="transfer-description">"What it is for"</label>
-                        <input id="transfer-description" name="description" required maxlength="500"/></div>
+                        <input id="transfer-description" name="form[description]" required maxlength="500"/></div>
+                    <div class="field"><label for="transfer-rate">"Rate, for another currency (optional)"</label>
+                        <input id="transfer-rate" name="form[rate]" inputmode="decimal" placeholder="1.0850"/></div>
+                    <div class="field"><label for="transfer-spread">"Spread in basis points (optional)"</label>
+                        <input id="transfer-spread" name="form[spread_bps]" inputmode="numeric" placeholder="50"/></div>
                     <div class="field"><label for="transfer-item">"Work item (optional)"</label>
-                        <input id="transfer-item" name="work_item" value=work_item inputmode="numeric"/></div>
+                        <input id="transfer-item" name="form[work_item]" value=work_item inputmode="numeric"/></div>
                     <div class="actions"><button type="submit" class="button primary">"Initiate"</button></div>
                 </ActionForm>
             </section>
@@ -444,7 +504,7 @@ fn LedgerView(
                 <thead><tr><th scope="col">"Account"</th><th scope="col">"Name"</th><th scope="col">"Kind"</th><th scope="col" class="num">"Balance"</th></tr></thead>
                 <tbody>
                     {o.accounts.into_iter().map(|a| view! {
-                        <tr data-account=a.code.clone()><td><code>{a.code.clone()}</code></td><td>{a.name}</td><td>{a.kind}</td>
+                        <tr data-account=a.code.clone()><td><a href=format!("/ledger/accounts/{}", a.code)><code>{a.code.clone()}</code></a></td><td>{a.name}</td><td>{a.kind}</td>
                             <td class="num nowrap" data-test="balance">{a.balance}</td></tr>
                     }).collect_view()}
                 </tbody>
@@ -499,5 +559,90 @@ fn LedgerView(
                 {o.recent.into_iter().map(|a| view! { <li>{format!("#{} {} {} — {}", a.id, a.summary, a.amount, a.status)}</li> }).collect_view()}
             </ul>
         </section>
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatementView {
+    pub account: String,
+    pub name: String,
+    pub balance: String,
+    pub lines: Vec<PostingView>,
+    pub next_before: Option<i64>,
+}
+
+#[server(endpoint = "ledger/statement")]
+pub async fn account_statement(code: String, before: Option<i64>) -> Result<StatementView, AppError> {
+    const PAGE_SIZE: i64 = 50;
+    crate::auth::server::require(domain::access::Permission::ViewLedger).await?;
+    let state = crate::state::AppState::from_context()?;
+    let db = |e: sqlx::Error| AppError::database(&e);
+    let account = domain::ledger::account_by_code(&state.pool, &code)
+        .await
+        .map_err(db)?
+        .ok_or_else(|| AppError::Invalid(format!("there is no account '{code}'")))?;
+    let mut lines =
+        domain::ledger::statement(&state.pool, account.id, before, PAGE_SIZE + 1).await.map_err(db)?;
+    let more = lines.len() as i64 > PAGE_SIZE;
+    lines.truncate(PAGE_SIZE as usize);
+    Ok(StatementView {
+        next_before: if more { lines.last().map(|l| l.posting_id) } else { None },
+        lines: lines
+            .into_iter()
+            .map(|l| PostingView {
+                transaction_id: l.transaction_id,
+                date: l.effective_date.to_string(),
+                description: l.description,
+                account: account.code.clone(),
+                amount: money(l.amount_minor, &account.currency),
+                balance_after: money(l.balance_after, &account.currency),
+            })
+            .collect(),
+        balance: money(account.balance_minor, &account.currency),
+        account: account.code,
+        name: account.name,
+    })
+}
+
+/// An account's statement, newest first, with the running balance after each posting.
+#[component]
+pub fn StatementPage() -> impl IntoView {
+    let path = leptos_router::hooks::use_params_map();
+    let params = use_query_map();
+    let key = move || {
+        (
+            path.with(|p| p.get("code").unwrap_or_default()),
+            params.with(|p| p.get("before").and_then(|b| b.parse::<i64>().ok())),
+        )
+    };
+    let statement = Resource::new(key, |(code, before)| account_statement(code, before));
+    view! {
+        <PageHeader title="Account statement"/>
+        <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    statement.await.map(|s| {
+                        let next = s.next_before.map(|b| format!("/ledger/accounts/{}?before={b}", s.account));
+                        view! {
+                            <section class="card" aria-labelledby="statement-heading">
+                                <h2 id="statement-heading"><code>{s.account.clone()}</code> " " {s.name.clone()}</h2>
+                                <p>"Balance " <strong data-test="statement-balance">{s.balance.clone()}</strong></p>
+                                <table class="data" data-test="statement">
+                                    <thead><tr><th scope="col">"Transaction"</th><th scope="col">"Date"</th><th scope="col">"Description"</th>
+                                        <th scope="col" class="num">"Amount"</th><th scope="col" class="num">"Balance after"</th></tr></thead>
+                                    <tbody>
+                                        {s.lines.into_iter().map(|l| view! {
+                                            <tr><td>{l.transaction_id}</td><td class="nowrap">{l.date}</td><td>{l.description}</td>
+                                                <td class="num nowrap">{l.amount}</td><td class="num nowrap">{l.balance_after}</td></tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                                {next.map(|href| view! { <p><a href=href rel="next">"Older postings"</a></p> })}
+                            </section>
+                        }
+                    })
+                })}
+            </Transition>
+        </ErrorBoundary>
     }
 }

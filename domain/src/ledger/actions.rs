@@ -21,6 +21,78 @@ pub enum ActionRequest {
     WriteOff { from: i64, suspense: i64, amount: Money, description: String },
     /// Undoes a posted transaction.
     Reversal { transaction: i64, amount: Money, description: String },
+    /// Moves `amount` out of `from` and the converted amount into `to` (another currency) through
+    /// the FX position accounts, at the explicit `mid_rate` (units of `to`'s currency per unit of
+    /// `from`'s) less `spread_bps`; the spread is booked to `fx_gain` (in `to`'s currency).
+    FxTransfer {
+        from: i64,
+        to: i64,
+        amount: Money,
+        to_currency: crate::money::Currency,
+        mid_rate: rust_decimal::Decimal,
+        spread_bps: u32,
+        fx_position_from: i64,
+        fx_position_to: i64,
+        fx_gain: i64,
+        description: String,
+    },
+}
+
+/// The postings of a cross-currency transfer of `amount` (currency X) into currency Y. With `c` the
+/// amount at the customer rate (mid less the spread) and `g` the spread (the amount at mid less
+/// `c`), both rounded to Y's scale:
+///
+/// | account | currency | posting |
+/// | --- | --- | --- |
+/// | `from` | X | −amount |
+/// | FX position X | X | +amount |
+/// | `to` | Y | +c |
+/// | FX position Y | Y | −(c − g) |
+/// | FX gain and loss | Y | −g (income) |
+///
+/// Each currency nets to zero; the customer receives `c`; the bank books the spread as income.
+pub fn fx_lines(
+    from: i64,
+    to: i64,
+    amount: Money,
+    to_currency: crate::money::Currency,
+    mid_rate: rust_decimal::Decimal,
+    spread_bps: u32,
+    (fx_position_from, fx_position_to, fx_gain): (i64, i64, i64),
+) -> Result<Vec<Line>, ActionError> {
+    use rust_decimal::Decimal;
+    if mid_rate <= Decimal::ZERO || mid_rate.scale() > 10 {
+        return Err(ActionError::Invalid("the rate must be positive, with at most 10 decimal places".into()));
+    }
+    if spread_bps >= 10_000 {
+        return Err(ActionError::Invalid("the spread must be under 10,000 basis points".into()));
+    }
+    if amount.currency() == to_currency {
+        return Err(ActionError::Invalid("a cross-currency transfer needs two currencies".into()));
+    }
+    let places = u32::from(to_currency.exponent());
+    let customer_rate = mid_rate * (Decimal::ONE - Decimal::new(i64::from(spread_bps), 4));
+    let at = |rate: Decimal| -> Result<Money, ActionError> {
+        let value = (amount.to_decimal() * rate)
+            .round_dp_with_strategy(places, rust_decimal::RoundingStrategy::MidpointNearestEven);
+        Money::from_decimal(value, to_currency).map_err(|e| ActionError::Invalid(e.to_string()))
+    };
+    let (at_mid, converted) = (at(mid_rate)?, at(customer_rate)?);
+    if converted.minor() <= 0 {
+        return Err(ActionError::Invalid("the amount converts to nothing at that rate".into()));
+    }
+    let spread = at_mid.minor() - converted.minor();
+    let m = |minor: i64, currency| Money::from_minor(minor, currency);
+    let mut lines = vec![
+        Line { account: from, amount: m(-amount.minor(), amount.currency()) },
+        Line { account: fx_position_from, amount: m(amount.minor(), amount.currency()) },
+        Line { account: to, amount: converted },
+        Line { account: fx_position_to, amount: m(spread - converted.minor(), to_currency) },
+    ];
+    if spread != 0 {
+        lines.push(Line { account: fx_gain, amount: m(-spread, to_currency) });
+    }
+    Ok(lines)
 }
 
 impl ActionRequest {
@@ -29,6 +101,7 @@ impl ActionRequest {
             ActionRequest::Transfer { .. } => "transfer",
             ActionRequest::WriteOff { .. } => "write_off",
             ActionRequest::Reversal { .. } => "reversal",
+            ActionRequest::FxTransfer { .. } => "fx_transfer",
         }
     }
 
@@ -36,7 +109,8 @@ impl ActionRequest {
         match self {
             ActionRequest::Transfer { amount, .. }
             | ActionRequest::WriteOff { amount, .. }
-            | ActionRequest::Reversal { amount, .. } => *amount,
+            | ActionRequest::Reversal { amount, .. }
+            | ActionRequest::FxTransfer { amount, .. } => *amount,
         }
     }
 
@@ -44,7 +118,8 @@ impl ActionRequest {
         match self {
             ActionRequest::Transfer { description, .. }
             | ActionRequest::WriteOff { description, .. }
-            | ActionRequest::Reversal { description, .. } => description,
+            | ActionRequest::Reversal { description, .. }
+            | ActionRequest::FxTransfer { description, .. } => description,
         }
     }
 }
@@ -311,8 +386,10 @@ async fn approve_in(db: &mut PgConnection, actor: &Actor, id: i64) -> Result<(),
 }
 
 /// Global finance's release: approves, as one database transaction, every pending action that
-/// resolves a resettlement work item of `business_date` (all post, or none). Actions the approver
-/// initiated or already approved are refused, so the batch never bypasses maker-checker.
+/// resolves a resettlement work item of `business_date`: all of them or, if one cannot be
+/// approved, none. An action needing two approvers gets this approval and waits for the other.
+/// Actions the approver initiated or already approved stop the batch, so it never bypasses
+/// maker-checker.
 pub async fn approve_resettlements(
     pool: &PgPool,
     actor: &Actor,
@@ -421,6 +498,26 @@ async fn lines_in(db: &mut PgConnection, request: &ActionRequest) -> Result<Vec<
                 Line { account: *suspense, amount: *amount },
             ]
         }
+        ActionRequest::FxTransfer {
+            from,
+            to,
+            amount,
+            to_currency,
+            mid_rate,
+            spread_bps,
+            fx_position_from,
+            fx_position_to,
+            fx_gain,
+            ..
+        } => fx_lines(
+            *from,
+            *to,
+            *amount,
+            *to_currency,
+            *mid_rate,
+            *spread_bps,
+            (*fx_position_from, *fx_position_to, *fx_gain),
+        )?,
         ActionRequest::Reversal { transaction, .. } => {
             let rows = sqlx::query!(
                 "SELECT account_id, amount_minor, currency FROM ledger_posting WHERE transaction_id = $1 ORDER BY id",
@@ -632,6 +729,62 @@ mod tests {
             reject(&pool, &who("sam"), rejected_one.id, "wrong account").await.unwrap().status,
             "rejected"
         );
+    }
+
+    proptest::proptest! {
+        /// Any amount, rate and spread gives postings that balance in each currency, with the
+        /// customer's amount at the customer rate and the spread never negative.
+        #[test]
+        fn a_cross_currency_transfer_balances_in_both_currencies(
+            minor in 1i64..10_000_000_000,
+            rate_units in 1i64..5_000_000,
+            spread_bps in 0u32..500,
+        ) {
+            let eur = Currency::from_code("EUR").unwrap();
+            let usd = Currency::from_code("USD").unwrap();
+            let rate = rust_decimal::Decimal::new(rate_units, 6);
+            let amount = Money::from_minor(minor, eur);
+            match fx_lines(1, 2, amount, usd, rate, spread_bps, (3, 4, 5)) {
+                Ok(lines) => {
+                    let tx = draft("fx-proptest-key", &ActionRequest::Transfer { from: 1, to: 2, amount, description: "fx".into() }, &lines, "a", "b", None, chrono::NaiveDate::MIN);
+                    proptest::prop_assert!(posting::check(&tx).is_ok(), "{lines:?}");
+                    let spread: i64 = lines.iter().filter(|l| l.account == 5).map(|l| -l.amount.minor()).sum();
+                    proptest::prop_assert!(spread >= 0);
+                }
+                Err(ActionError::Invalid(_)) => {} // converts to nothing: refused, not posted
+                Err(e) => proptest::prop_assert!(false, "{e}"),
+            }
+        }
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_cross_currency_transfer_posts_through_the_fx_accounts_with_the_spread_booked(pool: PgPool) {
+        let eur = Currency::from_code("EUR").unwrap();
+        let request = ActionRequest::FxTransfer {
+            from: account(&pool, "visa_settlement_eur").await,
+            to: account(&pool, "visa_settlement").await,
+            amount: Money::from_minor(100_000, eur),
+            to_currency: Currency::from_code("USD").unwrap(),
+            mid_rate: "1.0850".parse().unwrap(),
+            spread_bps: 50,
+            fx_position_from: account(&pool, "fx_position_eur").await,
+            fx_position_to: account(&pool, "fx_position_usd").await,
+            fx_gain: account(&pool, "fx_gain_loss").await,
+            description: "EUR settlement moved to USD".into(),
+        };
+        let action =
+            initiate(&pool, &who("ava"), &Policy::default(), "form-key-fx01", &request, None).await.unwrap();
+        approve(&pool, &who("sam"), action.id).await.unwrap();
+        let balance = |code: &'static str| {
+            let pool = pool.clone();
+            async move { crate::ledger::account_by_code(&pool, code).await.unwrap().unwrap().balance_minor }
+        };
+        // 1,000.00 EUR at 1.0850 less 0.50 %: 1,079.58 USD to the customer, 5.42 USD of spread.
+        assert_eq!(balance("visa_settlement").await, 107_958);
+        assert_eq!(balance("fx_gain_loss").await, -542);
+        assert_eq!(balance("fx_position_eur").await, 100_000);
+        assert_eq!(balance("visa_settlement_eur").await, -100_000);
+        assert_eq!(balance("fx_position_usd").await, -107_958 + 542);
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]

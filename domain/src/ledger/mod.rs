@@ -246,6 +246,7 @@ mod tests {
         Unbalanced { from: usize, to: usize, minor: i64 },
         WrongCurrency { from: usize, minor: i64 },
         Retry { of: usize },
+        Fx { to: usize, minor: i64, rate_micros: i64, spread_bps: u32 },
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -255,14 +256,19 @@ mod tests {
             1 => (0..4usize, 0..4usize, 2i64..1000).prop_map(|(from, to, minor)| Op::Unbalanced { from, to, minor }),
             1 => (0..4usize, 1i64..1000).prop_map(|(from, minor)| Op::WrongCurrency { from, minor }),
             1 => (0..40usize).prop_map(|of| Op::Retry { of }),
+            2 => (0..4usize, 100i64..5_000_000, 500_000i64..2_000_000, 0u32..300)
+                .prop_map(|(to, minor, rate_micros, spread_bps)| Op::Fx { to, minor, rate_micros, spread_bps }),
         ]
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
-    async fn any_sequence_of_transfers_reversals_and_refusals_keeps_the_books_balanced(pool: PgPool) {
+    async fn any_sequence_of_transfers_reversals_fx_transfers_and_refusals_keeps_the_books_balanced(
+        pool: PgPool,
+    ) {
         let usd_accounts =
             ids(&pool, &["visa_settlement", "zelle_clearing", "suspense", "customer_funding"]).await;
         let eur = ids(&pool, &["visa_settlement_eur"]).await[0];
+        let fx = ids(&pool, &["fx_position_usd", "fx_position_eur", "fx_gain_loss"]).await;
         let mut runner = TestRunner::deterministic();
         let sequences = proptest::collection::vec(op(), 5..30);
         let mut key = 0u64;
@@ -305,6 +311,24 @@ mod tests {
                     Op::WrongCurrency { from, minor } => {
                         let tx = transfer(k, usd_accounts[from], eur, usd(minor));
                         assert!(matches!(post(&pool, &tx).await, Err(LedgerError::WrongCurrency { .. })));
+                    }
+                    Op::Fx { to, minor, rate_micros, spread_bps } => {
+                        // EUR out of the EUR settlement account into a USD account, spread in USD.
+                        let eur_amount = Money::from_minor(minor, Currency::from_code("EUR").unwrap());
+                        let rate = rust_decimal::Decimal::new(rate_micros, 6);
+                        let lines = super::actions::fx_lines(
+                            eur,
+                            usd_accounts[to],
+                            eur_amount,
+                            Currency::from_code("USD").unwrap(),
+                            rate,
+                            spread_bps,
+                            (fx[1], fx[0], fx[2]),
+                        )
+                        .unwrap();
+                        let tx = NewTransaction { lines, ..transfer(k, eur, usd_accounts[to], eur_amount) };
+                        let p = post(&pool, &tx).await.unwrap();
+                        posted.push((tx, p.transaction_id));
                     }
                     Op::Retry { of } => {
                         let Some((tx, id)) = posted.get(of % posted.len().max(1)).cloned() else { continue };

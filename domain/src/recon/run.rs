@@ -298,6 +298,8 @@ async fn run_locked(
     progress(Progress::Stage("indexing items"));
     partition.attach(&mut tx).await?;
     crate::exceptions::open_for_run(&mut tx, run_id, date).await?;
+    // The queue's plans need today's numbers of open items, not last night's.
+    sqlx::query!("ANALYZE work_item").execute(&mut *tx).await?;
     let counts = items.counts;
     let counts_json = serde_json::to_value(&counts).map_err(|e| RunError::Corrupt(e.to_string()))?;
     let manifest_value = serde_json::to_value(&manifest).map_err(|e| RunError::Corrupt(e.to_string()))?;

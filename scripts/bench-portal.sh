@@ -44,7 +44,7 @@ export SETTLEDESK_LOCAL_STORAGE_DIR=$work/objects RUST_LOG=warn
 
 echo "=== a day of $payments payments ==="
 started=$(date +%s.%N)
-"$server" demo-feeds --date "$date" --records "$payments" --seed 7 | head -n 1
+"$server" demo-feeds --date "$date" --records "$payments" --seed 7 >"$work/demo-feeds.txt"; head -n 1 "$work/demo-feeds.txt"
 echo "demo-feeds: $(python3 -c "import time; print(f'{time.time() - $started:.1f}')") s (not part of the run)"
 echo "--- end to end: server recon run (object store -> PostgreSQL items and reports) ---"
 "$server" recon run --date "$date" | grep -v '^  '

@@ -42,7 +42,7 @@ for n in "${sizes[@]}"; do
   export SETTLEDESK_LOCAL_STORAGE_DIR="$work/objects-$n" RUST_LOG=warn
   "$server" migrate
   started=$(date +%s.%N)
-  "$server" demo-feeds --date "$date" --records "$n" --seed 7 | head -n 4
+  "$server" demo-feeds --date "$date" --records "$n" --seed 7 >"$work/demo-feeds.txt"; head -n 4 "$work/demo-feeds.txt"
   echo "demo-feeds: $(python3 -c "import time; print(f'{time.time() - $started:.1f}')") s"
   echo "end to end (server recon run: object store -> PostgreSQL -> reports and items):"
   "$server" recon run --date "$date"

@@ -112,6 +112,27 @@ impl NewAuditEvent {
     }
 }
 
+/// Who is acting, as the audit trail records them: the person, the session (its reference, never
+/// its id) and the address they came from.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub username: String,
+    pub session_ref: Option<String>,
+    pub address: Option<String>,
+}
+
+impl Actor {
+    /// An event by this actor about `target`.
+    pub fn event(&self, action: AuditAction, target: String) -> NewAuditEvent {
+        NewAuditEvent {
+            session_ref: self.session_ref.clone(),
+            address: self.address.clone(),
+            target: Some(target),
+            ..NewAuditEvent::new(self.username.clone(), action)
+        }
+    }
+}
+
 /// A recorded event, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEvent {

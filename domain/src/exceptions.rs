@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
 
-use crate::audit::{self, AuditAction, NewAuditEvent};
+use crate::audit::{self, Actor, AuditAction, NewAuditEvent};
 
 /// Why an item was resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,25 +117,6 @@ pub struct Note {
     pub author: String,
     pub written_at: DateTime<Utc>,
     pub body: String,
-}
-
-/// Who is acting, for the item and the audit trail.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub username: String,
-    pub session_ref: Option<String>,
-    pub address: Option<String>,
-}
-
-impl Actor {
-    fn event(&self, action: AuditAction, item: i64) -> NewAuditEvent {
-        NewAuditEvent {
-            session_ref: self.session_ref.clone(),
-            address: self.address.clone(),
-            target: Some(format!("work_item:{item}")),
-            ..NewAuditEvent::new(self.username.clone(), action)
-        }
-    }
 }
 
 /// Opens an item for every exception of `run_id` whose subject has none, and points existing
@@ -295,7 +276,7 @@ pub async fn assign(
         let event = NewAuditEvent {
             before: Some(state(&before)),
             after: Some(state(&after)),
-            ..actor.event(AuditAction::WorkItemAssigned, id)
+            ..actor.event(AuditAction::WorkItemAssigned, format!("work_item:{id}"))
         };
         audit::append(&mut tx, event).await?;
         changed.push(after);
@@ -338,7 +319,7 @@ pub async fn resolve(
     let event = NewAuditEvent {
         before: Some(state(&before)),
         after: Some(serde_json::json!({ "state": state(&after), "note": note })),
-        ..actor.event(AuditAction::WorkItemResolved, id)
+        ..actor.event(AuditAction::WorkItemResolved, format!("work_item:{id}"))
     };
     audit::append(&mut tx, event).await?;
     tx.commit().await?;
@@ -353,7 +334,7 @@ pub async fn add_note(pool: &PgPool, actor: &Actor, id: i64, body: &str) -> Resu
     insert_note(&mut tx, id, &actor.username, body).await?;
     let event = NewAuditEvent {
         after: Some(serde_json::json!({ "note": body })),
-        ..actor.event(AuditAction::WorkItemNoted, id)
+        ..actor.event(AuditAction::WorkItemNoted, format!("work_item:{id}"))
     };
     audit::append(&mut tx, event).await?;
     tx.commit().await?;

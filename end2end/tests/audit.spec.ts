@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { signIn, USERS } from './helpers';
+import { signIn, USERS, waitForHydration } from './helpers';
 
 test('refusals and sign-ins are in the audit trail, and the chain verifies', async ({ browser }) => {
   // A viewer tries a page and a server function beyond their role.
@@ -28,6 +28,8 @@ test('refusals and sign-ins are in the audit trail, and the chain verifies', asy
   await admin.goto(`/audit?actor=${USERS.viewer}&action=auth.login`);
   await expect(admin.locator('[data-test="audit-events"]')).toContainText('"roles":["viewer"]');
 
+  // The report appears in place: wait until the page is interactive before asking for it.
+  await waitForHydration(admin);
   await admin.getByRole('button', { name: 'Verify the chain' }).click();
   await expect(admin.locator('[data-test="chain-report"]')).toContainText('audit chain intact');
   await adminContext.close();

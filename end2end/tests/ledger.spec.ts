@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { signIn, USERS } from './helpers';
+import { signIn, USERS, waitForHydration } from './helpers';
 
 test('a transfer from a resettlement item posts only after an approver who is not its initiator approves', async ({ browser }) => {
   // The associate starts a transfer from a chargeback's work item.
@@ -13,6 +13,8 @@ test('a transfer from a resettlement item posts only after an approver who is no
   await associate.getByLabel('To account').selectOption('visa_settlement');
   await associate.getByLabel('Amount').fill('125.50');
   await associate.getByLabel('What it is for').fill('Chargeback resettlement to the Visa settlement account');
+  // Outcomes appear in place: act once the page is interactive.
+  await waitForHydration(associate);
   await associate.getByRole('button', { name: 'Initiate' }).click();
   await expect(associate.locator('[data-test="action-outcome"]').first()).toContainText('waiting for an approver');
   const row = associate.locator('[data-test="pending-action"]').filter({ hasText: 'Chargeback resettlement' });
@@ -32,6 +34,7 @@ test('a transfer from a resettlement item posts only after an approver who is no
   const approver = await (await browser.newContext()).newPage();
   await signIn(approver, USERS.approver, '/ledger');
   const pending = approver.locator(`[data-test="pending-action"][data-action="${actionId}"]`);
+  await waitForHydration(approver);
   await pending.getByRole('button', { name: 'Approve' }).click();
   await expect(approver.locator('[data-test="action-outcome"]').first()).toContainText('posted as transaction');
   await expect(approver.locator('[data-account="visa_settlement"] [data-test="balance"]')).toHaveText('125.50 USD');

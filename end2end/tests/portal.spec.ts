@@ -1,6 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
 import * as fs from 'node:fs';
-import { signIn, USERS } from './helpers';
+import { signIn, USERS, waitForHydration } from './helpers';
 
 // ./test reconciles 2026-11-20 from generated feeds before the browser tests start.
 const DATE = '2026-11-20';
@@ -77,6 +77,7 @@ test('two associates on one item: the second gets a conflict and nothing is lost
   await expect(first.locator('[data-test="work-owner"]')).toHaveText(USERS.associate);
   await second.getByLabel('Resolution').selectOption('timing');
   await second.getByLabel('Note').first().fill('Expect the record tomorrow.');
+  await waitForHydration(second);
   await second.getByRole('button', { name: 'Resolve' }).click();
   await expect(second.locator('[data-test="form-error"]').first()).toContainText('changed this item');
   await second.reload();
@@ -136,6 +137,7 @@ test('the Chinese locale renders translated pages, from the browser or by choice
   await signIn(english, USERS.associate, '/preferences');
   await expect(english.getByRole('heading', { level: 1, name: 'Display preferences' })).toBeVisible();
   await english.getByLabel('Show the portal in').selectOption('zh-CN');
+  await waitForHydration(english);
   await english.getByRole('button', { name: 'Use this language' }).click();
   await expect(english.getByRole('status').last()).toBeVisible();
   await english.goto('/exceptions');

@@ -54,8 +54,8 @@ fn work_error(e: domain::exceptions::WorkError) -> AppError {
 }
 
 #[cfg(feature = "ssr")]
-fn actor(user: &crate::auth::server::User) -> domain::exceptions::Actor {
-    domain::exceptions::Actor {
+fn actor(user: &crate::auth::server::User) -> domain::audit::Actor {
+    domain::audit::Actor {
         username: user.username.clone(),
         session_ref: Some(user.session_ref.clone()),
         address: crate::auth::server::client_address(),

@@ -184,8 +184,8 @@ async fn journal_view(
 }
 
 #[cfg(feature = "ssr")]
-fn ledger_actor(user: &crate::auth::server::User) -> domain::ledger::actions::Actor {
-    domain::ledger::actions::Actor {
+fn ledger_actor(user: &crate::auth::server::User) -> domain::audit::Actor {
+    domain::audit::Actor {
         username: user.username.clone(),
         session_ref: Some(user.session_ref.clone()),
         address: crate::auth::server::client_address(),

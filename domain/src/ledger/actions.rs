@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
 
 use super::posting::{self, LedgerError, Line, NewTransaction};
-use crate::audit::{self, AuditAction, NewAuditEvent};
+use crate::audit::{self, Actor, AuditAction, NewAuditEvent};
 use crate::money::Money;
 
 /// What an associate asks for.
@@ -179,25 +179,6 @@ pub enum ActionError {
     Ledger(#[from] LedgerError),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
-}
-
-/// Who acts, for the action and the audit trail.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub username: String,
-    pub session_ref: Option<String>,
-    pub address: Option<String>,
-}
-
-impl Actor {
-    fn event(&self, action: AuditAction, target: String) -> NewAuditEvent {
-        NewAuditEvent {
-            session_ref: self.session_ref.clone(),
-            address: self.address.clone(),
-            target: Some(target),
-            ..NewAuditEvent::new(self.username.clone(), action)
-        }
-    }
 }
 
 /// Records a pending action. The same idempotency key returns the first action (a double click

@@ -481,7 +481,8 @@ impl OpenPayments {
     /// Zelle payments of the last days that no network record of an earlier completed run consumed.
     async fn load(pool: &PgPool, date: NaiveDate) -> Result<OpenPayments, RunError> {
         let since = date - chrono::Duration::days(OPEN_PAYMENT_DAYS);
-        let mut rows = sqlx::query!(
+        let mut rows = sqlx::query_as!(
+            PaymentRow,
             r#"SELECT p.feed_file_id, p.line, p.payment_id, p.business_date AS "business_date: NaiveDate",
                       p.initiated_at AS "initiated_at: DateTime<Utc>", p.status, p.amount_minor, p.currency, p.network,
                       p.network_reference, p.card_last4, p.card_fingerprint, p.approval_code
@@ -498,25 +499,13 @@ impl OpenPayments {
         .fetch(pool);
         let mut open =
             OpenPayments { keys: Vec::new(), ids: String::new(), id_ends: Vec::new(), stored_at: Vec::new() };
-        while let Some(p) = rows.try_next().await? {
-            let status = PaymentStatus::from_code(&p.status)
-                .ok_or_else(|| RunError::Corrupt(format!("unknown payment status '{}'", p.status)))?;
-            let payment = ZellePayment {
-                line: p.line as u64,
-                payment_id: p.payment_id,
-                business_date: p.business_date,
-                initiated_at: p.initiated_at,
-                status,
-                amount: money(p.amount_minor, &p.currency)?,
-                network: network(&p.network)?,
-                network_reference: p.network_reference,
-                card: CardRef { last4: p.card_last4, fingerprint: p.card_fingerprint },
-                approval_code: p.approval_code,
-            };
+        while let Some(row) = rows.try_next().await? {
+            let stored_at = (row.feed_file_id, row.line);
+            let payment = row.into_payment()?;
             open.keys.push(PaymentKeys::of(&payment));
             open.ids.push_str(&payment.payment_id);
             open.id_ends.push(open.ids.len());
-            open.stored_at.push((p.feed_file_id, p.line));
+            open.stored_at.push(stored_at);
         }
         Ok(open)
     }
@@ -536,8 +525,9 @@ impl OpenPayments {
     /// The full rows of the payments at `indexes` (ascending), in the same order.
     async fn details(&self, pool: &PgPool, indexes: &[usize]) -> Result<Vec<ZellePayment>, RunError> {
         let (files, lines): (Vec<i64>, Vec<i64>) = indexes.iter().map(|i| self.stored_at[*i]).unzip();
-        let rows = sqlx::query!(
-            r#"SELECT p.line, p.payment_id, p.business_date AS "business_date: NaiveDate",
+        let rows = sqlx::query_as!(
+            PaymentRow,
+            r#"SELECT p.feed_file_id, p.line, p.payment_id, p.business_date AS "business_date: NaiveDate",
                       p.initiated_at AS "initiated_at: DateTime<Utc>", p.status, p.amount_minor, p.currency, p.network,
                       p.network_reference, p.card_last4, p.card_fingerprint, p.approval_code
                FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS wanted (feed_file_id, line, position)
@@ -551,24 +541,43 @@ impl OpenPayments {
         if rows.len() != indexes.len() {
             return Err(RunError::Corrupt("Zelle payments disappeared while the run read them".into()));
         }
-        rows.into_iter()
-            .map(|p| {
-                let status = PaymentStatus::from_code(&p.status)
-                    .ok_or_else(|| RunError::Corrupt(format!("unknown payment status '{}'", p.status)))?;
-                Ok(ZellePayment {
-                    line: p.line as u64,
-                    payment_id: p.payment_id,
-                    business_date: p.business_date,
-                    initiated_at: p.initiated_at,
-                    status,
-                    amount: money(p.amount_minor, &p.currency)?,
-                    network: network(&p.network)?,
-                    network_reference: p.network_reference,
-                    card: CardRef { last4: p.card_last4, fingerprint: p.card_fingerprint },
-                    approval_code: p.approval_code,
-                })
-            })
-            .collect()
+        rows.into_iter().map(PaymentRow::into_payment).collect()
+    }
+}
+
+/// A stored Zelle payment, as both payment queries read it.
+struct PaymentRow {
+    feed_file_id: i64,
+    line: i64,
+    payment_id: String,
+    business_date: NaiveDate,
+    initiated_at: DateTime<Utc>,
+    status: String,
+    amount_minor: i64,
+    currency: String,
+    network: String,
+    network_reference: Option<String>,
+    card_last4: String,
+    card_fingerprint: String,
+    approval_code: String,
+}
+
+impl PaymentRow {
+    fn into_payment(self) -> Result<ZellePayment, RunError> {
+        let status = PaymentStatus::from_code(&self.status)
+            .ok_or_else(|| RunError::Corrupt(format!("unknown payment status '{}'", self.status)))?;
+        Ok(ZellePayment {
+            line: self.line as u64,
+            payment_id: self.payment_id,
+            business_date: self.business_date,
+            initiated_at: self.initiated_at,
+            status,
+            amount: money(self.amount_minor, &self.currency)?,
+            network: network(&self.network)?,
+            network_reference: self.network_reference,
+            card: CardRef { last4: self.card_last4, fingerprint: self.card_fingerprint },
+            approval_code: self.approval_code,
+        })
     }
 }
 

@@ -2,6 +2,7 @@ import { test, expect } from '@playwright/test';
 import { signIn, USERS, waitForHydration } from './helpers';
 
 test('a transfer from a resettlement item posts only after an approver who is not its initiator approves', async ({ browser }) => {
+  test.setTimeout(90_000); // three people, two approvals and a reversal
   // The associate starts a transfer from a chargeback's work item.
   const associate = await (await browser.newContext()).newPage();
   await signIn(associate, USERS.associate, '/exceptions?reason=chargeback');
@@ -37,6 +38,7 @@ test('a transfer from a resettlement item posts only after an approver who is no
   await waitForHydration(approver);
   await pending.getByRole('button', { name: 'Approve' }).click();
   await expect(approver.locator('[data-test="action-outcome"]').first()).toContainText('posted as transaction');
+  const transactionId = (await approver.locator('[data-test="action-outcome"]').first().textContent())!.match(/transaction (\d+)/)![1];
   await expect(approver.locator('[data-account="visa_settlement"] [data-test="balance"]')).toHaveText('125.50 USD');
   await expect(approver.locator('[data-account="global_finance_resettlement"] [data-test="balance"]')).toHaveText('-125.50 USD');
   await expect(approver.locator('[data-test="journal"]')).toContainText('Chargeback resettlement to the Visa settlement account');
@@ -44,6 +46,17 @@ test('a transfer from a resettlement item posts only after an approver who is no
   await expect(approver.getByRole('heading', { level: 1, name: 'Account statement' })).toBeVisible();
   await expect(approver.locator('[data-test="statement-balance"]')).toHaveText('125.50 USD');
   await expect(approver.locator('[data-test="statement"] tbody tr').first()).toContainText('125.50 USD');
+
+  // A correction is a reversing transaction, through maker-checker too.
+  await associate.goto('/ledger');
+  await waitForHydration(associate);
+  await associate.locator(`[data-test="journal"] tr[data-transaction="${transactionId}"]`).first().getByRole('button', { name: 'Reverse' }).click();
+  await expect(associate.locator('[data-test="action-outcome"]').first()).toContainText('Reversal');
+  await approver.goto('/ledger');
+  await waitForHydration(approver);
+  await approver.locator('[data-test="pending-action"]').filter({ hasText: `reverse transaction ${transactionId}` }).getByRole('button', { name: 'Approve' }).click();
+  await expect(approver.locator('[data-test="action-outcome"]').first()).toContainText('posted as transaction');
+  await expect(approver.locator('[data-account="visa_settlement"] [data-test="balance"]')).toHaveText('0.00 USD');
 
   // The work item is resolved with it, and shows the transaction.
   await associate.goto(itemUrl);
@@ -59,4 +72,18 @@ test('a transfer from a resettlement item posts only after an approver who is no
   await expect(events).toContainText('ledger.action_approved');
   await admin.goto(`/audit?actor=${USERS.associate}&action=auth.access_denied`);
   await expect(admin.locator('[data-test="audit-events"]')).toContainText('/api/ledger/approve');
+});
+
+test('an admin extends the chart of accounts, and the change is audited', async ({ page }) => {
+  await signIn(page, USERS.admin, '/admin');
+  await waitForHydration(page);
+  await page.getByLabel('Code').fill('visa_settlement_gbp');
+  await page.getByLabel('Name').fill('Visa settlement GBP');
+  await page.getByLabel('Currency').fill('GBP');
+  await page.getByRole('button', { name: 'Open account' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Account opened.' })).toBeVisible();
+  await page.getByRole('button', { name: 'Open account' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'already exists' })).toBeVisible();
+  await page.goto(`/audit?actor=${USERS.admin}&action=admin.setting`);
+  await expect(page.locator('[data-test="audit-events"]')).toContainText('visa_settlement_gbp');
 });

@@ -41,6 +41,80 @@ pub async fn set_source_strictness(source: String, strict: String) -> Result<(),
         .map_err(|e| AppError::database(&e))
 }
 
+/// Extends the chart of accounts.
+#[server(endpoint = "admin/accounts")]
+pub async fn open_account(
+    code: String,
+    name: String,
+    kind: String,
+    currency: String,
+) -> Result<(), AppError> {
+    let user = crate::auth::server::require(domain::access::Permission::Administer).await?;
+    let state = crate::state::AppState::from_context()?;
+    let code = code.trim().to_lowercase();
+    if code.is_empty()
+        || code.len() > 64
+        || !code.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.:-".contains(&b))
+    {
+        return Err(AppError::Invalid("an account code has 1 to 64 letters, digits and _ . : -".into()));
+    }
+    if name.trim().is_empty() {
+        return Err(AppError::Invalid("give the account a name".into()));
+    }
+    if !["asset", "liability", "income", "expense"].contains(&kind.as_str()) {
+        return Err(AppError::Invalid(format!("'{kind}' is not an account kind")));
+    }
+    let currency = domain::money::Currency::from_code(&currency.trim().to_uppercase())
+        .ok_or_else(|| AppError::Invalid(format!("'{currency}' is not a currency SettleDesk settles in")))?;
+    if domain::ledger::account_by_code(&state.pool, &code)
+        .await
+        .map_err(|e| AppError::database(&e))?
+        .is_some()
+    {
+        return Err(AppError::Invalid(format!("an account '{code}' already exists")));
+    }
+    let id = domain::ledger::open_account(&state.pool, &code, name.trim(), &kind, currency, &user.username)
+        .await
+        .map_err(|e| AppError::database(&e))?;
+    let event = domain::audit::NewAuditEvent {
+        target: Some(format!("ledger_account:{id}")),
+        after: Some(
+            serde_json::json!({ "code": code, "name": name.trim(), "kind": kind, "currency": currency.code() }),
+        ),
+        ..user.audit_event(domain::audit::AuditAction::SettingChanged, crate::auth::server::client_address())
+    };
+    domain::audit::record(&state.pool, event).await.map_err(|e| AppError::database(&e))?;
+    Ok(())
+}
+
+#[component]
+fn OpenAccountForm() -> impl IntoView {
+    let open = ServerAction::<OpenAccount>::new();
+    view! {
+        <section class="card narrow" aria-labelledby="account-heading">
+            <h2 id="account-heading">"Open a ledger account"</h2>
+            <ActionForm action=open attr:class="form">
+                <div class="field"><label for="account-code">"Code"</label>
+                    <input id="account-code" name="code" required maxlength="64" placeholder="visa_settlement_gbp"/></div>
+                <div class="field"><label for="account-name">"Name"</label>
+                    <input id="account-name" name="name" required/></div>
+                <div class="field"><label for="account-kind">"Kind"</label>
+                    <select id="account-kind" name="kind">
+                        <option value="asset">"Asset"</option><option value="liability">"Liability"</option>
+                        <option value="income">"Income"</option><option value="expense">"Expense"</option>
+                    </select></div>
+                <div class="field"><label for="account-currency">"Currency"</label>
+                    <input id="account-currency" name="currency" required size="4" placeholder="USD"/></div>
+                {move || open.value().get().map(|outcome| match outcome {
+                    Ok(()) => view! { <p class="form-ok" role="status">"Account opened."</p> }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                })}
+                <div class="actions"><button type="submit" class="button primary">"Open account"</button></div>
+            </ActionForm>
+        </section>
+    }
+}
+
 #[component]
 pub fn AdminPage() -> impl IntoView {
     let save = ServerAction::<SetSourceStrictness>::new();
@@ -79,5 +153,6 @@ pub fn AdminPage() -> impl IntoView {
                 </Transition>
             </ErrorBoundary>
         </section>
+        <OpenAccountForm/>
     }
 }

@@ -50,6 +50,7 @@ pub struct LedgerBook {
     pub recent: Vec<ActionView>,
     pub journal: Vec<PostingView>,
     pub trial_balance: Vec<(String, String, String)>,
+    pub trial_as_of: String,
     pub first_open_date: String,
     /// A fresh idempotency key for the transfer form.
     pub form_key: String,
@@ -106,7 +107,7 @@ fn action_view(
 }
 
 #[server(endpoint = "ledger/overview")]
-pub async fn ledger_overview() -> Result<LedgerBook, AppError> {
+pub async fn ledger_overview(as_of: Option<String>) -> Result<LedgerBook, AppError> {
     use domain::access::Permission;
     let user = crate::auth::server::require(Permission::ViewLedger).await?;
     let state = crate::state::AppState::from_context()?;
@@ -128,7 +129,12 @@ pub async fn ledger_overview() -> Result<LedgerBook, AppError> {
         domain::ledger::posting::first_open_date(&mut conn).await.map_err(db)?.unwrap_or(today)
     };
     let journal = journal_view(&state.pool, &accounts).await?;
-    let trial = domain::ledger::trial_balance(&state.pool, today.max(first_open)).await.map_err(db)?;
+    let as_of = match as_of.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map_err(|_| AppError::Invalid(format!("'{d}' is not a date (YYYY-MM-DD)")))?,
+        None => today.max(first_open),
+    };
+    let trial = domain::ledger::trial_balance(&state.pool, as_of).await.map_err(db)?;
     Ok(LedgerBook {
         pending: pending
             .into_iter()
@@ -153,6 +159,7 @@ pub async fn ledger_overview() -> Result<LedgerBook, AppError> {
             })
             .collect(),
         first_open_date: first_open.to_string(),
+        trial_as_of: as_of.to_string(),
         form_key: uuid::Uuid::new_v4().to_string(),
         can_initiate: user.can(Permission::InitiateActions),
         can_approve,
@@ -307,6 +314,24 @@ pub async fn initiate_transfer(form: TransferForm) -> Result<i64, AppError> {
     Ok(action.id)
 }
 
+/// Starts the reversal of a posted transaction (it, too, waits for an approver).
+#[server(endpoint = "ledger/reverse")]
+pub async fn initiate_reversal(key: String, transaction: i64, description: String) -> Result<i64, AppError> {
+    use domain::ledger::actions::{self, ActionRequest, Policy};
+    let user = crate::auth::server::require(domain::access::Permission::InitiateActions).await?;
+    let state = crate::state::AppState::from_context()?;
+    let amount = domain::ledger::transaction_amount(&state.pool, transaction)
+        .await
+        .map_err(|e| AppError::database(&e))?
+        .ok_or_else(|| AppError::Invalid(format!("transaction {transaction} does not exist")))?;
+    let request = ActionRequest::Reversal { transaction, amount, description };
+    let action =
+        actions::initiate(&state.pool, &ledger_actor(&user), &Policy::default(), &key, &request, None)
+            .await
+            .map_err(action_error)?;
+    Ok(action.id)
+}
+
 #[server(endpoint = "ledger/approve")]
 pub async fn approve_action(id: i64) -> Result<String, AppError> {
     let user = crate::auth::server::require(domain::access::Permission::ApproveActions).await?;
@@ -385,11 +410,13 @@ fn said<T: Clone + Send + Sync + 'static>(
 pub fn LedgerPage() -> impl IntoView {
     let params = use_query_map();
     let work_item = move || params.with(|p| p.get("work_item").unwrap_or_default());
+    let as_of = move || params.with(|p| p.get("as_of").filter(|d| !d.is_empty()));
     let initiate = ServerAction::<InitiateTransfer>::new();
     let approve = ServerAction::<ApproveAction>::new();
     let reject = ServerAction::<RejectAction>::new();
     let close = ServerAction::<CloseBusinessDate>::new();
     let batch = ServerAction::<ApproveResettlements>::new();
+    let reverse = ServerAction::<InitiateReversal>::new();
     let overview = Resource::new(
         move || {
             (
@@ -400,7 +427,7 @@ pub fn LedgerPage() -> impl IntoView {
                 batch.version().get(),
             )
         },
-        |_| ledger_overview(),
+        move |_| ledger_overview(as_of()),
     );
     view! {
         <PageHeader title="Ledger" lede="The double-entry books behind every manual action."/>
@@ -409,11 +436,12 @@ pub fn LedgerPage() -> impl IntoView {
         {said(reject.value(), |()| "Rejected.".to_owned())}
         {said(close.value(), |()| "Closed.".to_owned())}
         {said(batch.value(), |n| format!("Approved {n} resettlement action(s) as one batch."))}
+        {said(reverse.value(), |id| format!("Reversal {id} is waiting for an approver."))}
         <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     let work_item = work_item();
-                    overview.await.map(|o| view! { <LedgerView o work_item initiate approve reject close batch/> })
+                    overview.await.map(|o| view! { <LedgerView o work_item initiate approve reject close batch reverse/> })
                 })}
             </Transition>
         </ErrorBoundary>
@@ -429,7 +457,10 @@ fn LedgerView(
     reject: ServerAction<RejectAction>,
     close: ServerAction<CloseBusinessDate>,
     batch: ServerAction<ApproveResettlements>,
+    reverse: ServerAction<InitiateReversal>,
 ) -> impl IntoView {
+    let can_initiate = o.can_initiate;
+    let reverse_key = o.form_key.clone();
     let codes: Vec<String> = o.accounts.iter().map(|a| a.code.clone()).collect();
     let options = move |codes: Vec<String>| {
         codes
@@ -514,17 +545,34 @@ fn LedgerView(
             <h2 id="journal-heading">"Journal (latest postings)"</h2>
             <table class="data" data-test="journal">
                 <thead><tr><th scope="col">"Transaction"</th><th scope="col">"Date"</th><th scope="col">"Description"</th>
-                    <th scope="col">"Account"</th><th scope="col" class="num">"Amount"</th><th scope="col" class="num">"Balance after"</th></tr></thead>
+                    <th scope="col">"Account"</th><th scope="col" class="num">"Amount"</th><th scope="col" class="num">"Balance after"</th>
+                    <th scope="col"><span class="visually-hidden">"Reverse"</span></th></tr></thead>
                 <tbody>
-                    {o.journal.into_iter().map(|p| view! {
-                        <tr><td>{p.transaction_id}</td><td class="nowrap">{p.date}</td><td>{p.description}</td>
-                            <td><code>{p.account}</code></td><td class="num nowrap">{p.amount}</td><td class="num nowrap">{p.balance_after}</td></tr>
+                    {o.journal.into_iter().map(|p| {
+                        let key = format!("reverse-{}-{}", p.transaction_id, reverse_key);
+                        view! {
+                            <tr data-transaction=p.transaction_id><td>{p.transaction_id}</td><td class="nowrap">{p.date}</td><td>{p.description}</td>
+                                <td><code>{p.account}</code></td><td class="num nowrap">{p.amount}</td><td class="num nowrap">{p.balance_after}</td>
+                                <td>{can_initiate.then(|| view! {
+                                    <ActionForm action=reverse attr:class="inline-form">
+                                        <input type="hidden" name="key" value=key/>
+                                        <input type="hidden" name="transaction" value=p.transaction_id/>
+                                        <input type="hidden" name="description" value=format!("Reversal of transaction {}", p.transaction_id)/>
+                                        <button type="submit" class="button small">"Reverse"</button>
+                                    </ActionForm>
+                                })}</td></tr>
+                        }
                     }).collect_view()}
                 </tbody>
             </table>
         </section>
         <section class="card" aria-labelledby="trial-heading">
-            <h2 id="trial-heading">"Trial balance"</h2>
+            <h2 id="trial-heading">"Trial balance as of " {o.trial_as_of.clone()}</h2>
+            <form method="get" action="/ledger" class="filters" aria-label="Trial balance date">
+                <div class="field"><label for="trial-as-of">"As of"</label>
+                    <input id="trial-as-of" name="as_of" type="date" value=o.trial_as_of.clone()/></div>
+                <div class="actions"><button type="submit" class="button">"Show"</button></div>
+            </form>
             <table class="data" data-test="trial-balance">
                 <thead><tr><th scope="col">"Account"</th><th scope="col" class="num">"Debits"</th><th scope="col" class="num">"Credits"</th></tr></thead>
                 <tbody>

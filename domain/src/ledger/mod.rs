@@ -127,6 +127,25 @@ pub async fn journal(pool: &PgPool, limit: i64) -> Result<Vec<JournalLine>, sqlx
     .await
 }
 
+/// What a transaction moved: the sum of its debits, in the currency of its first posting (for a
+/// reversal's amount).
+pub async fn transaction_amount(pool: &PgPool, id: i64) -> Result<Option<Money>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT (array_agg(currency ORDER BY id))[1] AS "currency?",
+                  sum(amount_minor) FILTER (WHERE amount_minor > 0 AND currency = (SELECT currency FROM ledger_posting WHERE transaction_id = $1 ORDER BY id LIMIT 1))::bigint AS "debits?"
+           FROM ledger_posting WHERE transaction_id = $1"#,
+        id
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(match (row.currency, row.debits) {
+        (Some(currency), Some(debits)) => {
+            Currency::from_code(&currency).map(|c| Money::from_minor(debits, c))
+        }
+        _ => None,
+    })
+}
+
 /// Debits and credits per currency of everything dated on or before `as_of`: equal when the books
 /// balance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

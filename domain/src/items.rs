@@ -119,10 +119,6 @@ pub struct ItemRow {
 }
 
 impl ItemRow {
-    pub fn amount(&self) -> Option<Money> {
-        Currency::from_code(&self.currency).map(|c| Money::from_minor(self.amount_minor, c))
-    }
-
     pub fn cursor(&self) -> Cursor {
         Cursor { amount_minor: self.amount_minor, seq: self.seq }
     }
@@ -330,33 +326,35 @@ pub async fn lookup(pool: &PgPool, question: &Lookup) -> Result<Vec<Found>, sqlx
             payments_where(pool, None, None, Some((last4, *amount, *date))).await?
         }
     };
-    let mut found = Vec::with_capacity(payments.len());
-    for payment in payments.into_iter().take(50) {
-        let latest = sqlx::query!(
-            r#"SELECT i.run_id, i.seq, i.class, i.reason FROM recon_item i JOIN recon_run r ON r.id = i.run_id
-               WHERE i.payment_id = $1 AND r.status = 'completed'
-               ORDER BY r.business_date DESC, r.version DESC LIMIT 1"#,
-            payment.payment_id
-        )
-        .fetch_optional(pool)
-        .await?;
-        let work = match &latest {
-            Some(l) => sqlx::query!(
-                "SELECT id, status FROM work_item WHERE run_id = $1 AND seq = $2",
-                l.run_id,
-                l.seq
-            )
-            .fetch_optional(pool)
-            .await?
-            .map(|w| (w.id, w.status)),
-            None => None,
-        };
-        found.push(Found {
-            payment,
-            latest_item: latest.map(|l| (l.run_id, l.seq, l.class, l.reason)),
-            work_item: work,
-        });
-    }
+    let payments: Vec<StoredPayment> = payments.into_iter().take(50).collect();
+    // Each payment's newest item and its work item, in one query for all of them.
+    let ids: Vec<String> = payments.iter().map(|p| p.payment_id.clone()).collect();
+    let mut latest: std::collections::HashMap<String, _> = sqlx::query!(
+        r#"SELECT DISTINCT ON (i.payment_id) i.payment_id AS "payment_id!", i.run_id, i.seq, i.class, i.reason,
+                  w.id AS "work_id?", w.status AS "work_status?"
+           FROM recon_item i
+           JOIN recon_run r ON r.id = i.run_id AND r.status = 'completed'
+           LEFT JOIN work_item w ON w.run_id = i.run_id AND w.seq = i.seq
+           WHERE i.payment_id = ANY($1)
+           ORDER BY i.payment_id, r.business_date DESC, r.version DESC, i.seq"#,
+        &ids
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|l| (l.payment_id.clone(), l))
+    .collect();
+    let found = payments
+        .into_iter()
+        .map(|payment| {
+            let l = latest.remove(&payment.payment_id);
+            Found {
+                work_item: l.as_ref().and_then(|l| Some((l.work_id?, l.work_status.clone()?))),
+                latest_item: l.map(|l| (l.run_id, l.seq, l.class, l.reason)),
+                payment,
+            }
+        })
+        .collect();
     Ok(found)
 }
 

@@ -169,6 +169,14 @@ impl Money {
     }
 }
 
+/// A stored amount (minor units and a currency code) as people read it: [`Money::grouped`], or the
+/// raw figures when the code is not a currency SettleDesk knows.
+pub fn grouped_minor(minor: i64, currency: &str) -> String {
+    Currency::from_code(currency)
+        .map(|c| Money::from_minor(minor, c).grouped())
+        .unwrap_or_else(|| format!("{minor} {currency}"))
+}
+
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.to_decimal(), self.currency)

@@ -134,13 +134,7 @@ impl ObjectStore {
                 Ok((size, Box::pin(file)))
             }
             ObjectStore::S3 { client, bucket } => {
-                let object = client.get_object().bucket(bucket).key(key).send().await.map_err(|e| {
-                    if e.as_service_error().is_some_and(|s| s.is_no_such_key()) {
-                        StorageError::NotFound(key.to_owned())
-                    } else {
-                        s3_error(key, e)
-                    }
-                })?;
+                let object = get_object(client, bucket, key).await?;
                 let size = object.content_length.unwrap_or(0).max(0) as u64;
                 Ok((size, Box::pin(object.body.into_async_read())))
             }
@@ -159,13 +153,7 @@ impl ObjectStore {
                 other => other.map_err(local),
             },
             ObjectStore::S3 { client, bucket } => {
-                let object = client.get_object().bucket(bucket).key(key).send().await.map_err(|e| {
-                    if e.as_service_error().is_some_and(|s| s.is_no_such_key()) {
-                        StorageError::NotFound(key.to_owned())
-                    } else {
-                        s3_error(key, e)
-                    }
-                })?;
+                let object = get_object(client, bucket, key).await?;
                 let mut body = object.body;
                 let mut file = tokio::fs::File::create(path).await.map_err(local)?;
                 let mut size = 0u64;
@@ -252,6 +240,21 @@ fn s3_error(key: &str, e: impl std::error::Error) -> StorageError {
         source = cause.source();
     }
     StorageError::S3 { key: key.to_owned(), message }
+}
+
+/// Starts reading an S3 object; a missing key is [`StorageError::NotFound`].
+async fn get_object(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+) -> Result<aws_sdk_s3::operation::get_object::GetObjectOutput, StorageError> {
+    client.get_object().bucket(bucket).key(key).send().await.map_err(|e| {
+        if e.as_service_error().is_some_and(|s| s.is_no_such_key()) {
+            StorageError::NotFound(key.to_owned())
+        } else {
+            s3_error(key, e)
+        }
+    })
 }
 
 /// A name unique enough for a temporary file beside its target.

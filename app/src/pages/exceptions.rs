@@ -110,7 +110,7 @@ pub async fn work_queue(query: QueueQuery) -> Result<QueuePage, AppError> {
                 business_date: item.business_date.to_string(),
                 class: item.class.clone(),
                 reason: item.reason.clone(),
-                amount: money(item.amount_minor, &item.currency),
+                amount: domain::money::grouped_minor(item.amount_minor, &item.currency),
                 status: item.status.code().to_owned(),
                 owner: item.owner.clone().unwrap_or_default(),
                 age,
@@ -119,13 +119,6 @@ pub async fn work_queue(query: QueueQuery) -> Result<QueuePage, AppError> {
         })
         .collect();
     Ok(QueuePage { rows, next_after: if more { items.last().map(|i| i.id) } else { None } })
-}
-
-#[cfg(feature = "ssr")]
-fn money(minor: i64, currency: &str) -> String {
-    domain::money::Currency::from_code(currency)
-        .map(|c| domain::money::Money::from_minor(minor, c).grouped())
-        .unwrap_or_else(|| format!("{minor} {currency}"))
 }
 
 /// Assigns the chosen items (`items` holds `id:version` pairs) to the signed-in person.

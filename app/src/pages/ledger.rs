@@ -59,13 +59,6 @@ pub struct LedgerBook {
 }
 
 #[cfg(feature = "ssr")]
-fn money(minor: i64, currency: &str) -> String {
-    domain::money::Currency::from_code(currency)
-        .map(|c| domain::money::Money::from_minor(minor, c).grouped())
-        .unwrap_or_else(|| format!("{minor} {currency}"))
-}
-
-#[cfg(feature = "ssr")]
 fn action_view(
     a: domain::ledger::actions::Action,
     accounts: &[domain::ledger::Account],
@@ -145,13 +138,17 @@ pub async fn ledger_overview(as_of: Option<String>) -> Result<LedgerBook, AppErr
         trial_balance: trial
             .into_iter()
             .map(|r| {
-                (r.account_code, money(r.debits_minor, &r.currency), money(r.credits_minor, &r.currency))
+                (
+                    r.account_code,
+                    domain::money::grouped_minor(r.debits_minor, &r.currency),
+                    domain::money::grouped_minor(r.credits_minor, &r.currency),
+                )
             })
             .collect(),
         accounts: accounts
             .into_iter()
             .map(|a| AccountView {
-                balance: money(a.balance_minor, &a.currency),
+                balance: domain::money::grouped_minor(a.balance_minor, &a.currency),
                 code: a.code,
                 name: a.name,
                 kind: a.kind,
@@ -183,8 +180,8 @@ async fn journal_view(
                 date: l.effective_date.to_string(),
                 description: l.description,
                 account: account.map(|a| a.code.clone()).unwrap_or_default(),
-                amount: money(l.amount_minor, &currency),
-                balance_after: money(l.balance_after, &currency),
+                amount: domain::money::grouped_minor(l.amount_minor, &currency),
+                balance_after: domain::money::grouped_minor(l.balance_after, &currency),
             }
         })
         .collect())
@@ -642,11 +639,11 @@ pub async fn account_statement(code: String, before: Option<i64>) -> Result<Stat
                 date: l.effective_date.to_string(),
                 description: l.description,
                 account: account.code.clone(),
-                amount: money(l.amount_minor, &account.currency),
-                balance_after: money(l.balance_after, &account.currency),
+                amount: domain::money::grouped_minor(l.amount_minor, &account.currency),
+                balance_after: domain::money::grouped_minor(l.balance_after, &account.currency),
             })
             .collect(),
-        balance: money(account.balance_minor, &account.currency),
+        balance: domain::money::grouped_minor(account.balance_minor, &account.currency),
         account: account.code,
         name: account.name,
     })

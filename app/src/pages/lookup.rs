@@ -87,9 +87,7 @@ pub async fn look_up(query: LookupQuery) -> Result<Vec<FoundView>, AppError> {
         .map(|f| {
             let p = f.payment;
             FoundView {
-                amount: Currency::from_code(&p.currency)
-                    .map(|c| Money::from_minor(p.amount_minor, c).grouped())
-                    .unwrap_or_default(),
+                amount: domain::money::grouped_minor(p.amount_minor, &p.currency),
                 business_date: p.business_date.to_string(),
                 initiated: crate::preferences::viewer::format_instant(p.initiated_at, zone),
                 status: p.status,

@@ -307,10 +307,7 @@ pub async fn browse_items(query: ItemQuery) -> Result<ItemsPage, AppError> {
         .into_iter()
         .map(|r| ItemView {
             href: format!("/reports/{date}/items/{}?version={version}", r.seq),
-            amount: r
-                .amount()
-                .map(|m| m.grouped())
-                .unwrap_or_else(|| format!("{} {}", r.amount_minor, r.currency)),
+            amount: domain::money::grouped_minor(r.amount_minor, &r.currency),
             seq: r.seq,
             class: r.class,
             reason: r.reason.unwrap_or_default(),
@@ -515,12 +512,7 @@ pub async fn record_view(
 /// The network record and the payment field by field, with the fields that disagree marked.
 #[cfg(feature = "ssr")]
 pub fn compare(detail: domain::items::ItemDetail) -> DetailView {
-    use domain::money::{Currency, Money};
-    let money = |minor: i64, currency: &str| {
-        Currency::from_code(currency)
-            .map(|c| Money::from_minor(minor, c).grouped())
-            .unwrap_or_else(|| format!("{minor} {currency}"))
-    };
+    let money = domain::money::grouped_minor;
     let r = detail.record.as_ref();
     let p = detail.payment.as_ref();
     let pair = |label: &str, record: Option<String>, payment: Option<String>| {

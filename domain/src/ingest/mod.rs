@@ -46,11 +46,9 @@ pub async fn strictness(pool: &PgPool, source: Source) -> Result<Strictness, sql
 
 /// Every source with whether it is strict.
 pub async fn strict_sources(pool: &PgPool) -> Result<Vec<(Source, bool)>, sqlx::Error> {
-    let mut out = Vec::new();
-    for source in Source::ALL {
-        out.push((source, strictness(pool, source).await? == Strictness::Strict));
-    }
-    Ok(out)
+    let strict: Vec<String> =
+        sqlx::query_scalar!("SELECT source FROM source_setting WHERE strict").fetch_all(pool).await?;
+    Ok(Source::ALL.into_iter().map(|s| (s, strict.iter().any(|code| code == s.code()))).collect())
 }
 
 /// Sets a source's strictness, recorded in the audit trail with the value before and after.

@@ -22,12 +22,6 @@ pub struct Account {
     pub version: i64,
 }
 
-impl Account {
-    pub fn balance(&self) -> Option<Money> {
-        Currency::from_code(&self.currency).map(|c| Money::from_minor(self.balance_minor, c))
-    }
-}
-
 pub async fn accounts(pool: &PgPool) -> Result<Vec<Account>, sqlx::Error> {
     sqlx::query_as!(
         Account,

@@ -1,54 +1,69 @@
 #!/usr/bin/env bash
 # Portal benchmark on a heavy day: prints figures, asserts nothing.
 #
-#   scripts/bench-portal.sh [PAYMENTS] [USERS] [REQUESTS]     (default: 10000000 50 3000)
+#   scripts/bench-portal.sh [PAYMENTS] [USERS] [SECONDS]     (default: 10000000 50 30)
 #
 # 1. A throwaway PostgreSQL cluster and local object store; `server demo-feeds` writes a day of
 #    PAYMENTS payments; `server recon run` reconciles it end to end (files in the store -> items in
 #    PostgreSQL and reports written), printing its wall time and peak RSS.
 # 2. The release server and the local identity provider start on 127.0.0.1; one associate signs in
-#    through the provider in chromium; scripts/load.py sends REQUESTS page requests from USERS
-#    concurrent clients (bounded by count and by 120 s) and prints latency percentiles.
+#    through the provider in chromium; wrk with scripts/load.lua sends page requests from USERS concurrent
+#    clients for SECONDS and prints latency percentiles, at the
+#    client and the server's own time (Server-Timing).
 # 3. The day's full matches file is downloaded while the server's resident memory is sampled.
 # Everything it starts is stopped at the end.
+#
+# SETTLEDESK_BENCH_DATA=DIR keeps the loaded cluster and store in DIR and reuses them on the next
+# run (the day takes minutes to load; the page figures take seconds), for repeated measurements.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 source scripts/pg.sh
 payments=${1:-10000000}
 users=${2:-50}
-requests=${3:-3000}
+seconds=${3:-30}
 date=2026-11-20
 
 scripts/setup.sh test >/dev/null
+command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null
 cargo build --release --quiet -p server --bin server
 server=$CARGO_TARGET_DIR/release/server
 
 work=$(mktemp -d /tmp/settledesk-portal-bench.XXXXXX)
 chmod 755 "$work"
+data=${SETTLEDESK_BENCH_DATA:-$work}
+mkdir -p "$data"
+chmod 755 "$data"
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  pg_stop "$work/pg"
+  pg_stop "$data/pg"
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 pg_port=$(free_port)
-pg_start "$work/pg" "$pg_port" "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_wal_size=4GB -c shared_buffers=1GB -c max_connections=200" >/dev/null
+loaded=false
+[ -f "$data/loaded" ] && loaded=true
+pg_start "$data/pg" "$pg_port" "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_wal_size=4GB -c shared_buffers=1GB -c max_connections=200" >/dev/null
 pg_ensure_database "$pg_port" settledesk
 export DATABASE_URL=postgres://postgres@127.0.0.1:$pg_port/settledesk
-export SETTLEDESK_LOCAL_STORAGE_DIR=$work/objects RUST_LOG=warn
+export SETTLEDESK_LOCAL_STORAGE_DIR=$data/objects RUST_LOG=warn
 "$server" migrate
 
+if $loaded; then
+  echo "=== reusing the day loaded in $data ==="
+else
 echo "=== a day of $payments payments ==="
 started=$(date +%s.%N)
 "$server" demo-feeds --date "$date" --records "$payments" --seed 7 >"$work/demo-feeds.txt"; head -n 1 "$work/demo-feeds.txt"
 echo "demo-feeds: $(python3 -c "import time; print(f'{time.time() - $started:.1f}')") s (not part of the run)"
 echo "--- end to end: server recon run (object store -> PostgreSQL items and reports) ---"
 "$server" recon run --date "$date" | grep -v '^  '
-du -sh "$work/pg" | sed 's/^/database size: /'
+du -sh "$data/pg" | sed 's/^/database size: /'
+touch "$data/loaded"
+fi
 
 echo "=== $users concurrent users ==="
 app_port=$(free_port)
@@ -62,7 +77,13 @@ server_pid=$!
 pids+=("$server_pid")
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$app_port/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 cookie=$(cd end2end && node bench/sign-in.mjs "http://127.0.0.1:$app_port" ava)
-python3 scripts/load.py "http://127.0.0.1:$app_port" "$cookie" "$date" --users "$users" --requests "$requests" --seconds 120
+# Real references to search for, from the first page of matches.
+references=$(curl -fsS -H "Cookie: $cookie" "http://127.0.0.1:$app_port/reports/$date/items?class=match" \
+  | grep -oE '>[0-9]{23}<' | tr -d '<>' | sort -u | head -n 20 | tr '\n' ' ')
+echo "searching for $(echo $references | wc -w) sampled references"
+# One wrk thread drives all connections: the client takes as little of the 2 cores as it can.
+wrk -t1 -c"$users" -d"${seconds}s" --timeout 30s -s scripts/load.lua "http://127.0.0.1:$app_port" -- \
+  "$cookie" "$date" $references
 
 echo "=== full download of the matches file ==="
 rss() { awk '/VmRSS/ {print $2}' "/proc/$server_pid/status"; }

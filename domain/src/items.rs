@@ -48,22 +48,31 @@ pub async fn runs(
     .await
 }
 
+/// A completed run as the item pages and downloads address it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompletedRun {
+    pub id: i64,
+    pub version: i32,
+    /// How many items fall in each class and reason (kept on the run record, not counted).
+    pub counts: serde_json::Value,
+}
+
 /// The run a page means: the given version of the date, or its latest completed one.
 pub async fn run_of(
     pool: &PgPool,
     date: NaiveDate,
     version: Option<i32>,
-) -> Result<Option<(i64, i32)>, sqlx::Error> {
-    let row = sqlx::query!(
-        r#"SELECT id, version FROM recon_run
+) -> Result<Option<CompletedRun>, sqlx::Error> {
+    sqlx::query_as!(
+        CompletedRun,
+        r#"SELECT id, version, counts AS "counts!" FROM recon_run
            WHERE business_date = $1 AND status = 'completed' AND ($2::int IS NULL OR version = $2)
            ORDER BY version DESC LIMIT 1"#,
         date as _,
         version
     )
     .fetch_optional(pool)
-    .await?;
-    Ok(row.map(|r| (r.id, r.version)))
+    .await
 }
 
 /// Which items a page shows. Text filters match exactly (references and payment ids are keys, not
@@ -145,7 +154,12 @@ pub async fn browse(
             q.push(format!(" AND {column} = ")).push_bind(value.clone());
         }
     };
-    equal("class", &filter.class);
+    // A reason names its class: saying so lets PostgreSQL use the per-class indexes instead of
+    // walking the whole run in report order.
+    let class = filter.class.clone().or_else(|| {
+        filter.reason.as_deref().and_then(crate::recon::report::class_of_reason).map(str::to_owned)
+    });
+    equal("class", &class);
     equal("reason", &filter.reason);
     equal("network", &filter.network);
     equal("reference", &filter.reference);
@@ -198,14 +212,6 @@ pub async fn manifest(pool: &PgPool, run_id: i64) -> Result<serde_json::Value, s
     .fetch_one(pool)
     .await?;
     Ok(manifest)
-}
-
-/// How many items of a run fall in each class and reason (from the run record, not a count).
-pub async fn class_counts(pool: &PgPool, run_id: i64) -> Result<serde_json::Value, sqlx::Error> {
-    let counts = sqlx::query_scalar!(r#"SELECT counts AS "counts!" FROM recon_run WHERE id = $1"#, run_id)
-        .fetch_one(pool)
-        .await?;
-    Ok(counts)
 }
 
 /// A network record as stored.

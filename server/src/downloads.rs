@@ -29,7 +29,7 @@ pub async fn report(
         return not_found();
     };
     let manifest = match domain::items::run_of(&state.app.pool, date, Some(version)).await {
-        Ok(Some((run_id, _))) => match manifest_files(&state, run_id).await {
+        Ok(Some(run)) => match manifest_files(&state, run.id).await {
             Ok(files) => files,
             Err(e) => return failed(&e.to_string()),
         },

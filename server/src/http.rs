@@ -96,11 +96,29 @@ pub fn router(state: ServerState) -> Router {
                         .on_response(DefaultOnResponse::new().level(Level::INFO)),
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
+                .layer(axum::middleware::from_fn(server_timing))
                 .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
                 .layer(from_fn_with_state(default_policy, crate::security_headers::add))
                 .layer(from_fn_with_state(origin, auth::csrf::refuse_cross_site)),
         )
         .with_state(state)
+}
+
+/// Stamps each response with the time the server took to produce it (`Server-Timing: app;dur=ms`),
+/// for the browser's developer tools and the portal benchmark. Pages render completely before their
+/// headers are sent, so for a page this is its whole server time; for a download, the time to its
+/// first byte.
+async fn server_timing(
+    request: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let started = std::time::Instant::now();
+    let mut response = next.run(request).await;
+    let value = format!("app;dur={:.1}", started.elapsed().as_secs_f64() * 1000.0);
+    if let Ok(value) = axum::http::HeaderValue::from_str(&value) {
+        response.headers_mut().insert(HeaderName::from_static("server-timing"), value);
+    }
+    response
 }
 
 /// Every log line of a request carries its id, method and path (never the query, which may hold

@@ -234,10 +234,11 @@ pub async fn browse_items(query: ItemQuery) -> Result<ItemsPage, AppError> {
     crate::auth::server::require(domain::access::Permission::ViewReports).await?;
     let state = crate::state::AppState::from_context()?;
     let date = parse_date(&query.date)?;
-    let (run_id, version) = domain::items::run_of(&state.pool, date, query.version)
+    let run = domain::items::run_of(&state.pool, date, query.version)
         .await
         .map_err(|e| AppError::database(&e))?
         .ok_or_else(|| AppError::Invalid(format!("{date} has no completed run of that version")))?;
+    let (run_id, version) = (run.id, run.version);
     let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
     let currency = match text(&query.currency) {
         Some(code) => {
@@ -299,10 +300,8 @@ pub async fn browse_items(query: ItemQuery) -> Result<ItemsPage, AppError> {
     let more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
     let next_after = more.then(|| rows.last().map(|r| format!("{}:{}", r.amount_minor, r.seq))).flatten();
-    let counts: std::collections::BTreeMap<String, u64> = serde_json::from_value(
-        domain::items::class_counts(&state.pool, run_id).await.map_err(|e| AppError::database(&e))?,
-    )
-    .unwrap_or_default();
+    let counts: std::collections::BTreeMap<String, u64> =
+        serde_json::from_value(run.counts).unwrap_or_default();
     let rows = rows
         .into_iter()
         .map(|r| ItemView {
@@ -479,10 +478,11 @@ pub async fn item_detail(date: String, version: Option<i32>, seq: i64) -> Result
     let user = crate::auth::server::require(domain::access::Permission::ViewReports).await?;
     let state = crate::state::AppState::from_context()?;
     let date = parse_date(&date)?;
-    let (run_id, _) = domain::items::run_of(&state.pool, date, version)
+    let run_id = domain::items::run_of(&state.pool, date, version)
         .await
         .map_err(|e| AppError::database(&e))?
-        .ok_or_else(|| AppError::Invalid(format!("{date} has no completed run of that version")))?;
+        .ok_or_else(|| AppError::Invalid(format!("{date} has no completed run of that version")))?
+        .id;
     let detail = domain::items::detail(&state.pool, run_id, seq)
         .await
         .map_err(|e| AppError::database(&e))?

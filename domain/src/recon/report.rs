@@ -198,7 +198,7 @@ impl<W: Write> ReportWriter<W> {
         self.mismatches.row(
             [
                 "mismatch".into(),
-                "zelle_only".into(),
+                ZELLE_ONLY_CODE.into(),
                 payment.network.code().into(),
                 payment.network_reference.clone().unwrap_or_default(),
                 String::new(),
@@ -265,6 +265,26 @@ pub fn mismatch_code(reason: MismatchReason) -> &'static str {
     }
 }
 
+/// The reason a Zelle payment past its grace period with no network record is a mismatch.
+pub const ZELLE_ONLY_CODE: &str = "zelle_only";
+
+/// The class an item's reason code belongs to: every reason is of exactly one class, so a filter
+/// by reason alone can be answered from the per-class indexes.
+pub fn class_of_reason(code: &str) -> Option<&'static str> {
+    use MismatchReason as M;
+    use ResettlementReason as R;
+    let mismatch =
+        [M::AmountDiffers, M::CurrencyDiffers, M::NetworkOnly, M::DuplicatePresentment, M::StatusConflict];
+    let resettlement = [R::Chargeback, R::Reversal, R::Fee, R::CrossCurrency];
+    if code == ZELLE_ONLY_CODE || mismatch.into_iter().any(|r| mismatch_code(r) == code) {
+        Some("mismatch")
+    } else if resettlement.into_iter().any(|r| resettlement_code(r) == code) {
+        Some("resettlement")
+    } else {
+        None
+    }
+}
+
 pub fn resettlement_code(reason: ResettlementReason) -> &'static str {
     match reason {
         ResettlementReason::Chargeback => "chargeback",
@@ -277,6 +297,20 @@ pub fn resettlement_code(reason: ResettlementReason) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_reason_names_its_class() {
+        assert_eq!(class_of_reason("amount_differs"), Some("mismatch"));
+        assert_eq!(class_of_reason(ZELLE_ONLY_CODE), Some("mismatch"));
+        assert_eq!(class_of_reason(mismatch_code(MismatchReason::StatusConflict)), Some("mismatch"));
+        assert_eq!(class_of_reason("chargeback"), Some("resettlement"));
+        assert_eq!(
+            class_of_reason(resettlement_code(ResettlementReason::CrossCurrency)),
+            Some("resettlement")
+        );
+        assert_eq!(class_of_reason("no_such_reason"), None);
+        assert_eq!(class_of_reason(""), None);
+    }
     use crate::feeds::generator::{self, DayPlan, Outputs};
     use crate::feeds::testing::{cards, date};
     use crate::feeds::{mastercard, visa, zelle, Parsed, Strictness};

@@ -365,7 +365,7 @@ impl ItemRows {
     fn zelle_only(&mut self, p: &ZellePayment) {
         self.row(
             "mismatch",
-            "zelle_only",
+            super::report::ZELLE_ONLY_CODE,
             [p.network.code(), p.network_reference.as_deref().unwrap_or(""), &p.card.last4],
             p.business_date,
             p.amount,

@@ -3,7 +3,7 @@
 --   wrk -t1 -cUSERS -dSECONDS -s scripts/load.lua URL -- COOKIE DATE REFERENCE...
 --
 -- Each connection is one associate asking for pages from a fixed mix (the report list, item pages
--- with filters, deep keyset pages, reference searches, the exception queue) with no think time,
+-- with filters, deep keyset pages, reference searches, single items, the exception queue) with no think time,
 -- for SECONDS. wrk measures latency at the client; this
 -- script also reads the server's own time from each answer's `Server-Timing: app;dur=ms` header and
 -- counts answers other than 200. It prints figures and asserts nothing.
@@ -37,6 +37,9 @@ local function path()
   elseif r < 0.35 then
     -- A deep page: keyset positions far into the day.
     return "/reports/" .. date .. "/items?after=0%3A" .. math.random(1, 9000000)
+  elseif r < 0.45 then
+    -- One item beside its record and payment (each view is written to the audit trail).
+    return "/reports/" .. date .. "/items/" .. math.random(1, 9900000)
   end
   return fixed[math.random(#fixed)]
 end

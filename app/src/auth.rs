@@ -132,7 +132,7 @@ pub mod server {
             after: Some(serde_json::json!({ "needed": format!("{permission:?}") })),
             ..user.audit_event(AuditAction::AccessDenied, client_address())
         };
-        domain::audit::record(&state.pool, event).await.map_err(|e| AppError::database(&e))?;
+        state.audit.record(event).await.map_err(|e| AppError::database(&e))?;
         if let Some(r) = &response {
             r.set_status(http::StatusCode::FORBIDDEN);
         }

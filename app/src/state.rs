@@ -10,6 +10,8 @@ use sqlx::PgPool;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
+    /// Standalone audit events (views, downloads, sign-ins, refusals) go through here.
+    pub audit: domain::audit::AuditLog,
     /// The identity provider's origin (`scheme://host:port`): signing out redirects there.
     pub sign_in_origin: std::sync::Arc<str>,
 }

@@ -55,7 +55,7 @@ pub async fn report(
         ..user.audit_event(AuditAction::ReportDownloaded, client_address(request.extensions()))
     };
     // No record, no file: a download the trail does not show must not happen.
-    if let Err(e) = domain::audit::record(&state.app.pool, event).await {
+    if let Err(e) = state.app.audit.record(event).await {
         return failed(&e.to_string());
     }
     let content_type = if name.ends_with(".json") { "application/json" } else { "text/csv; charset=utf-8" };

@@ -27,7 +27,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let auth = Auth::new(config.auth.clone()).context("setting up sign-in")?;
     let sign_in_origin = crate::auth::csrf::origin_of(&config.auth.issuer_url).into();
     let state = ServerState {
-        app: AppState { leptos_options, pool: pool.clone(), sign_in_origin },
+        app: AppState {
+            leptos_options,
+            pool: pool.clone(),
+            audit: domain::audit::AuditLog::start(pool.clone()),
+            sign_in_origin,
+        },
         auth: std::sync::Arc::new(auth),
         store: config.object_store(),
     };

@@ -83,7 +83,7 @@ pub async fn open_account(
         ),
         ..user.audit_event(domain::audit::AuditAction::SettingChanged, crate::auth::server::client_address())
     };
-    domain::audit::record(&state.pool, event).await.map_err(|e| AppError::database(&e))?;
+    state.audit.record(event).await.map_err(|e| AppError::database(&e))?;
     Ok(())
 }
 

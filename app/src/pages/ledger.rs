@@ -382,7 +382,7 @@ pub async fn close_business_date(date: String) -> Result<(), AppError> {
         ..user
             .audit_event(domain::audit::AuditAction::LedgerDateClosed, crate::auth::server::client_address())
     };
-    domain::audit::record(&state.pool, event).await.map_err(|e| AppError::database(&e))?;
+    state.audit.record(event).await.map_err(|e| AppError::database(&e))?;
     Ok(())
 }
 

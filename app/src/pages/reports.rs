@@ -505,7 +505,7 @@ pub async fn record_view(
             crate::auth::server::client_address(),
         )
     };
-    domain::audit::record(&state.pool, event).await.map_err(|e| AppError::database(&e))?;
+    state.audit.record(event).await.map_err(|e| AppError::database(&e))?;
     Ok(())
 }
 

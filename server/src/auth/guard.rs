@@ -63,7 +63,7 @@ pub async fn require_sign_in(
                 after: Some(serde_json::json!({ "needed": format!("{needed:?}") })),
                 ..user.audit_event(AuditAction::AccessDenied, client_address(request.extensions()))
             };
-            if let Err(e) = domain::audit::record(&state.app.pool, event).await {
+            if let Err(e) = state.app.audit.record(event).await {
                 tracing::error!(error = %e, "could not record a refusal");
             }
             return pages::forbidden();

@@ -134,7 +134,7 @@ pub async fn callback(
                 after: Some(serde_json::json!({ "reason": failure.reason })),
                 ..NewAuditEvent::new(failure.actor, AuditAction::LoginFailed)
             };
-            if let Err(e) = domain::audit::record(&state.app.pool, event).await {
+            if let Err(e) = state.app.audit.record(event).await {
                 tracing::error!(error = %e, "could not record a failed sign-in");
             }
             return pages::message(failure.status, failure.title, failure.text, ("/auth/login", "Sign in"));
@@ -160,7 +160,7 @@ pub async fn callback(
         })),
         ..user.audit_event(AuditAction::Login, address)
     };
-    if let Err(e) = domain::audit::record(&state.app.pool, event).await {
+    if let Err(e) = state.app.audit.record(event).await {
         // No sign-in without its audit record.
         tracing::error!(error = %e, "could not record a sign-in; refusing it");
         let _ = session.flush().await;
@@ -223,7 +223,7 @@ pub async fn logout(State(state): State<ServerState>, session: Session, extensio
                 target: Some("session".into()),
                 ..user.audit_event(AuditAction::Logout, client_address(&extensions))
             };
-            if let Err(e) = domain::audit::record(&state.app.pool, event).await {
+            if let Err(e) = state.app.audit.record(event).await {
                 tracing::error!(error = %e, "could not record a sign-out");
             }
         }

@@ -1,5 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
 import * as fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { signIn, USERS, waitForHydration } from './helpers';
 
 // ./test reconciles 2026-11-20 from generated feeds before the browser tests start.
@@ -142,4 +143,31 @@ test('the Chinese locale renders translated pages, from the browser or by choice
   await expect(english.getByRole('status').last()).toBeVisible();
   await english.goto('/exceptions');
   await expect(english.getByRole('heading', { level: 1, name: '异常' })).toBeVisible();
+});
+
+/** Runs one statement against the portal's database (./test exports DATABASE_URL). */
+function sql(statement: string): string {
+  return execFileSync('psql', [process.env.DATABASE_URL ?? '', '-tAqc', statement], { encoding: 'utf8' }).trim();
+}
+
+test('the dashboard follows a run in progress without a reload', async ({ page }) => {
+  // A run part-way through writing its items, of a date with no feeds (the scheduler leaves it be).
+  const id = sql(`INSERT INTO recon_run (business_date, version, rule_set_version, status, stage, items_done, items_total)
+                  VALUES ('2025-01-02', 1, 1, 'running', 'writing reports and items', 250000, 1000000) RETURNING id`);
+  try {
+    await signIn(page, USERS.associate, '/');
+    await waitForHydration(page);
+    const running = page.locator('[data-test="running"]');
+    await expect(running).toContainText('2025-01-02, version 1: writing reports and items');
+    const progress = page.locator('[data-test="run-progress"]');
+    await expect(progress).toHaveText('250000 of 1000000 records (25 %)');
+    sql(`UPDATE recon_run SET items_done = 750000 WHERE id = ${id}`);
+    await expect(progress).toHaveText('750000 of 1000000 records (75 %)', { timeout: 10_000 });
+    // The run ends: the status goes and the overview is read again.
+    sql(`UPDATE recon_run SET status = 'abandoned', finished_at = now() WHERE id = ${id}`);
+    await expect(running).toHaveCount(0, { timeout: 10_000 });
+    await expect(page.locator('[data-test="latest-run"]')).toBeVisible();
+  } finally {
+    sql(`UPDATE recon_run SET status = 'abandoned', finished_at = coalesce(finished_at, now()) WHERE id = ${id}`);
+  }
 });

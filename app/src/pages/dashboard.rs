@@ -18,13 +18,21 @@ pub struct DashboardOverview {
     pub as_of: String,
     pub schema_version: i64,
     pub latest_run: Option<LatestRun>,
-    /// A run in progress, in words (date, version, stage, since when).
-    pub running: Option<String>,
+    pub running: Option<RunningView>,
     /// The business date whose feeds are shown, and what arrived per source.
     pub feeds_date: String,
     pub arrivals: Vec<ArrivalView>,
     /// Match rate per business date, oldest first, for the last 30 reconciled dates.
     pub trend: Vec<TrendPoint>,
+}
+
+/// A run in progress: in words (date, version, stage, since when) and how far it has got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunningView {
+    pub summary: String,
+    /// Records written to the reports and items, of how many, once that stage has begun.
+    pub done: Option<i64>,
+    pub total: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,14 +107,7 @@ pub async fn fetch_dashboard_overview() -> Result<DashboardOverview, AppError> {
         });
     let now = chrono::Utc::now();
     let open = schedule.open_business_date(now);
-    let running = domain::recon::run::running(&state.pool).await.map_err(|e| AppError::database(&e))?.map(
-        |(date, version, stage, started)| {
-            format!(
-                "{date}, version {version}: {stage} (started {})",
-                viewer::format_instant(started, viewer_zone)
-            )
-        },
-    );
+    let running = running_view(&state.pool, viewer_zone).await?;
     // The feeds of the date most recently closed: the one whose files should all be in.
     let feeds_date = schedule.closed_dates(now, 1).into_iter().next().unwrap_or(open);
     let cutoff = schedule.cutoff_instant(feeds_date);
@@ -167,9 +168,41 @@ pub async fn fetch_dashboard_overview() -> Result<DashboardOverview, AppError> {
     })
 }
 
+#[cfg(feature = "ssr")]
+async fn running_view(
+    pool: &sqlx::PgPool,
+    zone: domain::calendar::Tz,
+) -> Result<Option<RunningView>, AppError> {
+    let run = domain::recon::run::running(pool).await.map_err(|e| AppError::database(&e))?;
+    Ok(run.map(|run| RunningView {
+        summary: format!(
+            "{}, version {}: {} (started {})",
+            run.business_date,
+            run.version,
+            run.stage,
+            crate::preferences::viewer::format_instant(run.started_at, zone)
+        ),
+        done: run.items_done,
+        total: run.items_total,
+    }))
+}
+
+/// The run in progress, for the dashboard to follow while it is open.
+#[server(endpoint = "dashboard/running")]
+pub async fn fetch_running_run() -> Result<Option<RunningView>, AppError> {
+    crate::auth::server::require(domain::access::Permission::ViewDashboard).await?;
+    let state = crate::state::AppState::from_context()?;
+    let (zone, _) = crate::preferences::viewer::time_zone(&state.pool).await?;
+    running_view(&state.pool, zone).await
+}
+
+/// How often an open dashboard asks whether a run is in progress and how far it has got.
+const RUN_POLL: std::time::Duration = std::time::Duration::from_secs(3);
+
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let overview = Resource::new(|| (), |_| fetch_dashboard_overview());
+    provide_context(OverviewRefresh(Callback::new(move |()| overview.refetch())));
     view! {
         <PageHeader title="Dashboard" lede="Where today's settlement reconciliation stands."/>
         <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
@@ -221,7 +254,7 @@ fn OverviewCards(overview: DashboardOverview) -> impl IntoView {
             </section>
             <section class="card" aria-labelledby="feeds-heading" data-test="feeds">
                 <h2 id="feeds-heading">"Feeds for " {overview.feeds_date.clone()}</h2>
-                {overview.running.clone().map(|r| view! { <p class="status status-running" role="status" data-test="running">"Running: " {r}</p> })}
+                <RunningStatus initial=overview.running.clone()/>
                 <table class="data">
                     <thead><tr><th scope="col">"Source"</th><th scope="col">"State"</th><th scope="col" class="num">"Files"</th><th scope="col">"First arrived"</th></tr></thead>
                     <tbody>
@@ -258,6 +291,58 @@ fn OverviewCards(overview: DashboardOverview) -> impl IntoView {
         </div>
     }
 }
+
+/// The run in progress. Without JavaScript it is as of the page load; in the browser it is asked
+/// for again every few seconds, and when a run ends the whole overview is read again (its figures
+/// are then the new latest run's).
+#[component]
+fn RunningStatus(initial: Option<RunningView>) -> impl IntoView {
+    let running = RwSignal::new(initial);
+    Effect::new(move |_| {
+        let handle = set_interval_with_handle(
+            move || {
+                leptos::task::spawn_local(async move {
+                    if let Ok(now) = fetch_running_run().await {
+                        let ended = running.with_untracked(|before| before.is_some()) && now.is_none();
+                        running.set(now);
+                        if ended {
+                            if let Some(overview) = use_context::<OverviewRefresh>() {
+                                overview.0.run(());
+                            }
+                        }
+                    }
+                });
+            },
+            RUN_POLL,
+        );
+        if let Ok(handle) = handle {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    move || {
+        running.get().map(|r| {
+            let share = match (r.done, r.total) {
+                (Some(done), Some(total)) if total > 0 => Some((done, total)),
+                _ => None,
+            };
+            view! {
+                <div class="status status-running" role="status" data-test="running">
+                    <p>"Running: " {r.summary}</p>
+                    {share.map(|(done, total)| view! {
+                        <p>
+                            <progress max=total value=done aria-label="Records written"></progress>
+                            " " <span data-test="run-progress">{format!("{done} of {total} records ({} %)", done * 100 / total)}</span>
+                        </p>
+                    })}
+                </div>
+            }
+        })
+    }
+}
+
+/// Reads the dashboard's overview again (provided by the page to its parts).
+#[derive(Clone, Copy)]
+struct OverviewRefresh(Callback<()>);
 
 /// Match rate per date as bars, drawn on the server: readable without JavaScript, and described
 /// for screen readers by a table of the same figures.

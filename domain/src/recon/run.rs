@@ -122,15 +122,28 @@ pub async fn trend(pool: &PgPool, days: i64) -> Result<Vec<DayResult>, sqlx::Err
         .collect())
 }
 
-/// A run in progress: its date, version, stage and start.
-pub async fn running(pool: &PgPool) -> Result<Option<(NaiveDate, i32, String, DateTime<Utc>)>, sqlx::Error> {
-    let row = sqlx::query!(
-        r#"SELECT business_date AS "business_date: NaiveDate", version, stage, started_at AS "started_at: DateTime<Utc>"
+/// A run in progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunningRun {
+    pub business_date: NaiveDate,
+    pub version: i32,
+    pub stage: String,
+    pub started_at: DateTime<Utc>,
+    /// Records written to the reports and items so far, of how many (during that stage).
+    pub items_done: Option<i64>,
+    pub items_total: Option<i64>,
+}
+
+/// The newest run in progress, if any.
+pub async fn running(pool: &PgPool) -> Result<Option<RunningRun>, sqlx::Error> {
+    sqlx::query_as!(
+        RunningRun,
+        r#"SELECT business_date AS "business_date: NaiveDate", version, stage, started_at AS "started_at: DateTime<Utc>",
+                  items_done, items_total
            FROM recon_run WHERE status = 'running' ORDER BY started_at DESC LIMIT 1"#
     )
     .fetch_optional(pool)
-    .await?;
-    Ok(row.map(|r| (r.business_date, r.version, r.stage, r.started_at)))
+    .await
 }
 
 /// Whether `date` has a completed run.
@@ -251,11 +264,26 @@ async fn run_locked(
     let mut stream = record_rows(pool, date);
     let mut outcomes = result.records.iter();
     let mut written = 0u64;
+    let total = result.records.len() as u64;
+    let record_progress = |done: u64| {
+        sqlx::query!(
+            "UPDATE recon_run SET items_done = $2, items_total = $3 WHERE id = $1",
+            run_id,
+            done as i64,
+            total as i64
+        )
+        .execute(pool)
+    };
+    record_progress(0).await?;
     while let Some((file_id, record)) = stream.try_next().await? {
         let outcome = outcomes.next().ok_or_else(|| changed_underneath(date))?;
         written += 1;
         if written % 20_000 == 0 {
-            progress(Progress::Done { done: written, total: result.records.len() as u64 });
+            progress(Progress::Done { done: written, total });
+        }
+        // For the dashboard (on its own connection: this one is busy with the COPY).
+        if written % 250_000 == 0 {
+            record_progress(written).await?;
         }
         let Outcome::Classified { class, payment, .. } = *outcome else { continue };
         let payment = payment.map(|p| payments.view(p)).transpose()?;
@@ -295,7 +323,8 @@ async fn run_locked(
     store.put_file(&format!("{prefix}/manifest.json"), &manifest_path).await?;
     let _ = std::fs::remove_file(&manifest_path);
 
-    progress(Progress::Stage("indexing items"));
+    record_progress(written).await?;
+    stage("indexing items").await?;
     partition.attach(&mut tx).await?;
     crate::exceptions::open_for_run(&mut tx, run_id, date).await?;
     // The queue's plans need today's numbers of open items, not last night's.

@@ -177,6 +177,15 @@ pub fn grouped_minor(minor: i64, currency: &str) -> String {
         .unwrap_or_else(|| format!("{minor} {currency}"))
 }
 
+/// A decimal total (as a report manifest keeps it) as people read it: [`Money::grouped`], or the
+/// raw figures when the code is not a known currency or the total has more decimals than it.
+pub fn grouped_decimal(amount: Decimal, currency: &str) -> String {
+    Currency::from_code(currency)
+        .and_then(|c| Money::from_decimal(amount, c).ok())
+        .map(Money::grouped)
+        .unwrap_or_else(|| format!("{amount} {currency}"))
+}
+
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.to_decimal(), self.currency)

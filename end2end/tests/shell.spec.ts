@@ -31,6 +31,10 @@ test('the dashboard shows the latest completed reconciliation', async ({ page })
   const mismatches = Number(await page.locator('[data-test="mismatches"]').textContent());
   expect(matches).toBeGreaterThan(1_500);
   expect(mismatches).toBeGreaterThan(0);
+  // Amounts per report and currency, grouped in thousands with the currency's decimals.
+  const amounts = page.locator('[data-test="amounts"]');
+  await expect(amounts.getByRole('row', { name: /^matches/ })).toContainText(/\d{1,3}(,\d{3})+\.\d{2} USD/);
+  await expect(amounts.getByRole('row')).toHaveCount(3);
 });
 
 test('the navigation toggle works once the page has hydrated', async ({ page }) => {

@@ -66,6 +66,8 @@ pub struct LatestRun {
     pub resettlements: u64,
     /// Matches as a share of the network records, e.g. `97.7 %`.
     pub match_rate: String,
+    /// Per report (matches, mismatches, resettlements): its rows' total in each currency.
+    pub amounts: Vec<(String, String)>,
 }
 
 #[server(endpoint = "dashboard/overview")]
@@ -90,7 +92,22 @@ pub async fn fetch_dashboard_overview() -> Result<DashboardOverview, AppError> {
                 run.counts.iter().filter(|(k, _)| k.starts_with(prefix)).map(|(_, n)| *n).sum::<u64>()
             };
             let matches = sum("match");
+            let amounts = run
+                .manifest
+                .files
+                .iter()
+                .map(|f| {
+                    let report = f.name.split('-').next().unwrap_or(&f.name).to_owned();
+                    let totals: Vec<String> = f
+                        .totals
+                        .iter()
+                        .map(|(currency, total)| domain::money::grouped_decimal(*total, currency))
+                        .collect();
+                    (report, if totals.is_empty() { "–".to_owned() } else { totals.join(", ") })
+                })
+                .collect();
             LatestRun {
+                amounts,
                 business_date: run.business_date.format("%A %-d %B %Y").to_string(),
                 version: run.version,
                 finished_at: viewer::format_instant(run.finished_at, viewer_zone),
@@ -243,6 +260,14 @@ fn OverviewCards(overview: DashboardOverview) -> impl IntoView {
                             <dt>"Version"</dt><dd>{run.version}</dd>
                             <dt>"Completed"</dt><dd>{run.finished_at}</dd>
                         </dl>
+                        <table class="data" data-test="amounts">
+                            <caption>"Amounts per report and currency"</caption>
+                            <tbody>
+                                {run.amounts.into_iter().map(|(report, totals)| view! {
+                                    <tr><th scope="row">{report}</th><td class="num">{totals}</td></tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
                     }.into_any(),
                     None => view! {
                         <p class="muted">

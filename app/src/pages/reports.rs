@@ -67,7 +67,11 @@ pub async fn list_runs(before: Option<String>) -> Result<RunsPage, AppError> {
                 .map(|f| FileView {
                     name: f.name.clone(),
                     rows: f.rows,
-                    totals: f.totals.iter().map(|(currency, total)| format!("{total} {currency}")).collect(),
+                    totals: f
+                        .totals
+                        .iter()
+                        .map(|(currency, total)| domain::money::grouped_decimal(*total, currency))
+                        .collect(),
                     sha256: f.sha256.clone(),
                     href: download(&f.name),
                 })

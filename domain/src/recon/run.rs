@@ -72,24 +72,31 @@ pub struct RunOverview {
     pub payments: i64,
     /// Items per `class` or `class/reason`.
     pub counts: BTreeMap<String, u64>,
+    /// The report files it wrote, with their totals per currency.
+    pub manifest: Manifest,
 }
 
 pub async fn latest_completed(pool: &PgPool) -> Result<Option<RunOverview>, sqlx::Error> {
     let row = sqlx::query!(
         r#"SELECT business_date AS "business_date: NaiveDate", version, finished_at AS "finished_at!: DateTime<Utc>",
-                  records AS "records!", payments AS "payments!", counts AS "counts!"
+                  records AS "records!", payments AS "payments!", counts AS "counts!", manifest AS "manifest!"
            FROM recon_run WHERE status = 'completed'
            ORDER BY business_date DESC, version DESC LIMIT 1"#
     )
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|r| RunOverview {
+    let Some(r) = row else { return Ok(None) };
+    let manifest = serde_json::from_value(r.manifest).map_err(|e| {
+        sqlx::Error::Decode(format!("run of {} has an unreadable manifest: {e}", r.business_date).into())
+    })?;
+    Ok(Some(RunOverview {
         business_date: r.business_date,
         version: r.version,
         finished_at: r.finished_at,
         records: r.records,
         payments: r.payments,
         counts: serde_json::from_value(r.counts).unwrap_or_default(),
+        manifest,
     }))
 }
 

@@ -139,7 +139,8 @@ impl Job {
         date: NaiveDate,
         say: impl Fn(Progress),
     ) -> anyhow::Result<domain::recon::run::RunSummary> {
-        let work = std::env::temp_dir().join(format!("settledesk-work-{}-{date}", std::process::id()));
+        sweep_abandoned_work_dirs(&std::env::temp_dir());
+        let work = std::env::temp_dir().join(format!("{WORK_DIR_PREFIX}{}-{date}", std::process::id()));
         std::fs::create_dir_all(&work).context("creating a work directory")?;
         let result = self.reconcile_in(pool, date, &work, &say).await;
         let _ = std::fs::remove_dir_all(&work);
@@ -198,5 +199,58 @@ impl Job {
         let summary =
             run_day(pool, store, date, &RuleSet::default(), work, say).await.context("reconciling")?;
         Ok(summary)
+    }
+}
+
+/// Work directories are named `settledesk-work-<pid>-<date>`: the process that owns one is known.
+const WORK_DIR_PREFIX: &str = "settledesk-work-";
+
+/// Removes the work directories of runs whose process is gone (killed mid-run: a crash leaves its
+/// report files behind, up to gigabytes on a heavy day). A directory of a live process is left be.
+fn sweep_abandoned_work_dirs(parent: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(WORK_DIR_PREFIX))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let alive = std::path::Path::new(&format!("/proc/{pid}")).exists();
+        if !alive && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            match std::fs::remove_dir_all(entry.path()) {
+                Ok(()) => {
+                    tracing::info!(directory = %entry.path().display(), "removed the work directory of an ended run")
+                }
+                Err(e) => {
+                    tracing::warn!(directory = %entry.path().display(), error = %e, "could not remove an old work directory")
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_work_directories_of_ended_processes_are_swept() {
+        let parent = tempfile::tempdir().unwrap();
+        // Above Linux's largest process id: no such process.
+        let ended = parent.path().join(format!("{WORK_DIR_PREFIX}4294967295-2026-11-20"));
+        let ours = parent.path().join(format!("{WORK_DIR_PREFIX}{}-2026-11-20", std::process::id()));
+        let other = parent.path().join("someone-elses-4294967295");
+        for dir in [&ended, &ours, &other] {
+            std::fs::create_dir_all(dir).unwrap();
+            std::fs::write(dir.join("run-1-matches.csv"), "x").unwrap();
+        }
+        sweep_abandoned_work_dirs(parent.path());
+        assert!(!ended.exists(), "an ended run's directory stays");
+        assert!(ours.exists(), "a live run's directory was removed");
+        assert!(other.exists(), "a directory not ours was removed");
     }
 }

@@ -19,11 +19,6 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Config;
 
-/// Pages allocate many small strings from many threads: glibc's allocator spent a third of the
-/// server's CPU under 50 concurrent users (arena locks and consolidation), mimalloc far less.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(name = "server", version, about = "SettleDesk: card settlement reconciliation portal")]
 struct Cli {

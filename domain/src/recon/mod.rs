@@ -7,6 +7,7 @@ pub mod keys;
 pub mod report;
 pub mod rules;
 pub mod run;
+pub mod spill;
 
 pub use engine::{
     reconcile, reconcile_keys, Class, MatchKey, MismatchReason, Outcome, PaymentState, Reconciliation,

@@ -18,6 +18,7 @@ use super::engine::{reconcile_keys, Class, Outcome, PaymentState};
 use super::keys::{PaymentKeys, RecordKeys};
 use super::report::{mismatch_code, resettlement_code, Manifest, PaymentView, ReportOutputs, ReportWriter};
 use super::rules::RuleSet;
+use super::spill::{SpillReader, SpillWriter};
 use crate::db::BulkPartition;
 use crate::feeds::zelle::{PaymentStatus, ZellePayment};
 use crate::feeds::{CardRef, Network, NetworkRecord, RecordKind};
@@ -227,8 +228,11 @@ async fn run_locked(
     };
 
     stage("loading").await?;
-    // Two connections, two queries at once: PostgreSQL reads one while we decode the other.
-    let (records, payments) = tokio::try_join!(load_record_keys(pool, date), OpenPayments::load(pool, date))?;
+    // Two connections, two queries at once: PostgreSQL reads one while we decode the other. The
+    // records also go to a spill file, which the reports and items are written from.
+    let spill_path = work_dir.join(format!("run-{run_id}-records.spill"));
+    let (records, payments) =
+        tokio::try_join!(load_record_keys(pool, date, &spill_path), OpenPayments::load(pool, date))?;
     progress(Progress::Note(&format!(
         "{} network records, {} open Zelle payments",
         records.len(),
@@ -244,8 +248,9 @@ async fn run_locked(
     .await
     .map_err(|e| RunError::Corrupt(e.to_string()))?;
 
-    // The records are read again in the same order, one at a time, and each goes to its report
-    // and, as an item, into this run's partition: nothing of the day is held in memory twice.
+    // The records are read back from the spill in the same order, one at a time, and each goes to
+    // its report and, as an item, into this run's partition: nothing of the day is held in memory
+    // twice.
     stage("writing reports and items").await?;
     let paths =
         ["matches", "mismatches", "resettlements"].map(|k| work_dir.join(format!("run-{run_id}-{k}.csv")));
@@ -268,7 +273,7 @@ async fn run_locked(
         .await?;
     let mut items =
         ItemRows { run_id, seq: 0, rows: Vec::with_capacity(CHUNK + 4096), counts: BTreeMap::new() };
-    let mut stream = record_rows(pool, date);
+    let mut spilled = SpillReader::open(&spill_path)?;
     let mut outcomes = result.records.iter();
     let mut written = 0u64;
     let total = result.records.len() as u64;
@@ -282,7 +287,7 @@ async fn run_locked(
         .execute(pool)
     };
     record_progress(0).await?;
-    while let Some((file_id, record)) = stream.try_next().await? {
+    while let Some((file_id, record)) = spilled.next_record()? {
         let outcome = outcomes.next().ok_or_else(|| changed_underneath(date))?;
         written += 1;
         if written % 20_000 == 0 {
@@ -300,7 +305,8 @@ async fn run_locked(
             copy.send(items.take()).await?;
         }
     }
-    drop(stream);
+    drop(spilled);
+    let _ = std::fs::remove_file(&spill_path);
     if outcomes.next().is_some() {
         return Err(changed_underneath(date));
     }
@@ -359,8 +365,9 @@ async fn run_locked(
 /// Item rows are sent to `COPY` in chunks of about this many bytes.
 const CHUNK: usize = 1 << 20;
 
+/// The spill file and the matching's outcomes disagree on how many records the day has.
 fn changed_underneath(date: NaiveDate) -> RunError {
-    RunError::Corrupt(format!("the network records of {date} changed while the run read them"))
+    RunError::Corrupt(format!("the spilled network records of {date} do not match what was reconciled"))
 }
 
 fn class_names(class: &Class) -> (&'static str, &'static str) {
@@ -508,12 +515,16 @@ fn record_rows(
     .boxed()
 }
 
-async fn load_record_keys(pool: &PgPool, date: NaiveDate) -> Result<Vec<RecordKeys>, RunError> {
+/// The compact keys of the date's records; the records themselves go to a spill file at `spill`.
+async fn load_record_keys(pool: &PgPool, date: NaiveDate, spill: &Path) -> Result<Vec<RecordKeys>, RunError> {
     let mut keys = Vec::new();
+    let mut writer = SpillWriter::create(spill)?;
     let mut rows = record_rows(pool, date);
-    while let Some((_, record)) = rows.try_next().await? {
+    while let Some((file_id, record)) = rows.try_next().await? {
         keys.push(RecordKeys::of(&record));
+        writer.write(file_id, &record)?;
     }
+    writer.finish()?;
     Ok(keys)
 }
 

@@ -1,5 +1,6 @@
 //! The SettleDesk server: one binary for the web portal and the operational commands.
 
+mod allocator;
 mod auth;
 mod config;
 mod demo_feeds;
@@ -74,6 +75,7 @@ async fn main() -> anyhow::Result<ExitCode> {
         Command::Audit { command: AuditCommand::Verify } => verify_audit_trail(&config).await,
         Command::DemoFeeds(args) => demo_feeds::run(&config, &args).await.map(|()| ExitCode::SUCCESS),
         Command::Recon { command: ReconCommand::Run(args) } => {
+            let _prompt = allocator::PromptRelease::start();
             recon_job::run(&config, &args).await.map(|()| ExitCode::SUCCESS)
         }
     }

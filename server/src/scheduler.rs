@@ -44,6 +44,7 @@ async fn tick(pool: &PgPool, job: &Job) -> anyhow::Result<Duration> {
             continue;
         }
         tracing::info!(run.business_date = %date, "scheduled reconciliation starting");
+        let _prompt = crate::allocator::PromptRelease::start();
         match job
             .reconcile(pool, date, |progress| match progress {
                 Progress::Stage(text) | Progress::Note(text) => {

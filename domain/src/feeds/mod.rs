@@ -197,4 +197,33 @@ pub(crate) mod testing {
     pub fn date(s: &str) -> chrono::NaiveDate {
         s.parse().unwrap()
     }
+
+    /// A generated day of `payments` payments on `business_date`, read back with the strict
+    /// readers: what the generator says it made, the network records and the Zelle payments.
+    pub fn parsed_day(
+        business_date: &str,
+        payments: u64,
+        seed: u64,
+    ) -> (super::generator::GeneratedDay, Vec<super::NetworkRecord>, Vec<super::zelle::ZellePayment>) {
+        use super::generator::{self, DayPlan, Outputs};
+        use super::{mastercard, visa, zelle, Parsed, Strictness};
+        let plan = DayPlan::new(date(business_date), payments, seed);
+        let (day, out) = generator::generate(
+            &plan,
+            &cards(),
+            Outputs { visa: Vec::new(), mastercard: Vec::new(), zelle: Vec::new() },
+        )
+        .unwrap();
+        let mut records = Vec::new();
+        let mut keep = |p: Parsed| {
+            if let Parsed::Record(r) = p {
+                records.push(r);
+            }
+        };
+        visa::read(&out.visa[..], &cards(), Strictness::Strict, &mut keep).unwrap();
+        mastercard::read(&out.mastercard[..], &cards(), Strictness::Strict, &mut keep).unwrap();
+        let mut payments = Vec::new();
+        zelle::read(&out.zelle[..], Strictness::Strict, |p| payments.push(p.unwrap())).unwrap();
+        (day, records, payments)
+    }
 }

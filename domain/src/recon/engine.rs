@@ -414,9 +414,9 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::feeds::generator::{self, DayPlan, Outputs, Situation};
-    use crate::feeds::testing::{cards, date};
-    use crate::feeds::{mastercard, visa, zelle, CardRef, Network, Parsed, Strictness};
+    use crate::feeds::generator::Situation;
+    use crate::feeds::testing::{date, parsed_day};
+    use crate::feeds::{CardRef, Network};
     use crate::money::{Currency, Money};
 
     fn card(n: u32) -> CardRef {
@@ -624,26 +624,9 @@ mod tests {
     /// A generated day reconciles to exactly the situations it was generated with.
     #[test]
     fn a_generated_day_reconciles_to_what_was_generated() {
-        let plan = DayPlan::new(date("2026-11-20"), 20_000, 5);
-        let cards = cards();
-        let (day, out) = generator::generate(
-            &plan,
-            &cards,
-            Outputs { visa: Vec::new(), mastercard: Vec::new(), zelle: Vec::new() },
-        )
-        .unwrap();
-        let mut records = Vec::new();
-        let mut keep = |p: Parsed| {
-            if let Parsed::Record(r) = p {
-                records.push(r);
-            }
-        };
-        visa::read(&out.visa[..], &cards, Strictness::Strict, &mut keep).unwrap();
-        mastercard::read(&out.mastercard[..], &cards, Strictness::Strict, &mut keep).unwrap();
-        let mut payments = Vec::new();
-        zelle::read(&out.zelle[..], Strictness::Strict, |p| payments.push(p.unwrap())).unwrap();
+        let (day, records, payments) = parsed_day("2026-11-20", 20_000, 5);
 
-        let result = reconcile(&records, &payments, plan.business_date, &RuleSet::default());
+        let result = reconcile(&records, &payments, date("2026-11-20"), &RuleSet::default());
         let counts = result.class_counts();
         let generated = |s: Situation| *day.situations.get(&s).unwrap_or(&0);
         let found = |c: Class| *counts.get(&c).unwrap_or(&0);

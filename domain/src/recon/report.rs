@@ -311,29 +311,11 @@ mod tests {
         assert_eq!(class_of_reason("no_such_reason"), None);
         assert_eq!(class_of_reason(""), None);
     }
-    use crate::feeds::generator::{self, DayPlan, Outputs};
-    use crate::feeds::testing::{cards, date};
-    use crate::feeds::{mastercard, visa, zelle, Parsed, Strictness};
+    use crate::feeds::testing::{date, parsed_day};
     use crate::recon::{reconcile, RuleSet};
 
     fn reconciled_day(run: &str) -> (Vec<NetworkRecord>, Vec<ZellePayment>, Reconciliation) {
-        let plan = DayPlan::new(date("2026-11-20"), 3_000, 9);
-        let (_, out) = generator::generate(
-            &plan,
-            &cards(),
-            Outputs { visa: Vec::new(), mastercard: Vec::new(), zelle: Vec::new() },
-        )
-        .unwrap();
-        let mut records = Vec::new();
-        let mut keep = |p: Parsed| {
-            if let Parsed::Record(r) = p {
-                records.push(r)
-            }
-        };
-        visa::read(&out.visa[..], &cards(), Strictness::Strict, &mut keep).unwrap();
-        mastercard::read(&out.mastercard[..], &cards(), Strictness::Strict, &mut keep).unwrap();
-        let mut payments = Vec::new();
-        zelle::read(&out.zelle[..], Strictness::Strict, |p| payments.push(p.unwrap())).unwrap();
+        let (_, records, payments) = parsed_day("2026-11-20", 3_000, 9);
         let result = reconcile(&records, &payments, date(run), &RuleSet::default());
         (records, payments, result)
     }

@@ -164,27 +164,11 @@ fn text(input: &mut impl Read) -> io::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::feeds::generator::{self, DayPlan, Outputs};
-    use crate::feeds::testing::{cards, date};
-    use crate::feeds::{mastercard, visa, Parsed, Strictness};
+    use crate::feeds::testing::{date, parsed_day};
 
     #[test]
     fn records_read_back_exactly_as_written() {
-        let plan = DayPlan::new(date("2026-11-20"), 2_000, 5);
-        let (_, out) = generator::generate(
-            &plan,
-            &cards(),
-            Outputs { visa: Vec::new(), mastercard: Vec::new(), zelle: Vec::new() },
-        )
-        .unwrap();
-        let mut records = Vec::new();
-        let mut keep = |p: Parsed| {
-            if let Parsed::Record(r) = p {
-                records.push(r)
-            }
-        };
-        visa::read(&out.visa[..], &cards(), Strictness::Strict, &mut keep).unwrap();
-        mastercard::read(&out.mastercard[..], &cards(), Strictness::Strict, &mut keep).unwrap();
+        let (_, records, _) = parsed_day("2026-11-20", 2_000, 5);
         assert!(
             records.iter().any(|r| r.reason_code.is_some())
                 && records.iter().any(|r| r.reason_code.is_none())

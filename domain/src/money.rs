@@ -56,6 +56,11 @@ impl Currency {
         self.numeric
     }
 
+    /// A sum of minor units of this currency as a decimal (sums of many amounts can exceed i64).
+    pub fn decimal(self, minor: i128) -> Decimal {
+        Decimal::from_i128_with_scale(minor, u32::from(self.exponent))
+    }
+
     /// Digits after the decimal point (2 for USD, 0 for JPY, 3 for KWD).
     pub fn exponent(self) -> u8 {
         self.exponent

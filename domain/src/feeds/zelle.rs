@@ -24,6 +24,7 @@
 //! `TRAILER,<number of payment rows>` line, so a truncated extract is caught. A row with a bad value
 //! becomes a [`RecordIssue`] (and still counts); a bad header or trailer is a [`FileError`].
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::str::FromStr;
@@ -113,7 +114,8 @@ pub fn read<R: Read>(
     }
 
     let (mut payments, mut issues, mut line) = (0u64, 0u64, 1u64);
-    let mut totals: BTreeMap<&'static str, Decimal> = BTreeMap::new();
+    // Sums in minor units per currency (a decimal addition per row cost more than the row).
+    let mut totals: BTreeMap<&'static str, (i128, Currency)> = BTreeMap::new();
     let mut amounts_readable = true;
     let mut trailer_totals: BTreeMap<String, Decimal> = BTreeMap::new();
     loop {
@@ -141,7 +143,7 @@ pub fn read<R: Read>(
             }
             if amounts_readable {
                 let ours: BTreeMap<String, Decimal> =
-                    totals.iter().map(|(c, a)| (c.to_string(), *a)).collect();
+                    totals.iter().map(|(c, (sum, cur))| (c.to_string(), cur.decimal(*sum))).collect();
                 if ours != trailer_totals {
                     return Err(FileError::new(
                         line,
@@ -165,12 +167,19 @@ pub fn read<R: Read>(
             ));
         }
         payments += 1;
+        let parsed = payment(&row, line);
         // The amount counts towards the totals whenever it can be read, even if another field is bad.
-        match readable_amount(&row) {
-            Some(amount) => *totals.entry(amount.currency().code()).or_default() += amount.to_decimal(),
+        let amount = match &parsed {
+            Ok(p) => Some(p.amount),
+            Err(_) => readable_amount(&row),
+        };
+        match amount {
+            Some(amount) => {
+                totals.entry(amount.currency().code()).or_insert((0, amount.currency())).0 +=
+                    i128::from(amount.minor())
+            }
             None => amounts_readable = false,
         }
-        let parsed = payment(&row, line);
         match &parsed {
             Ok(_) => {}
             Err(issue) => {
@@ -190,41 +199,62 @@ pub fn read<R: Read>(
 }
 
 fn readable_amount(row: &csv::ByteRecord) -> Option<Money> {
-    let currency = Currency::from_code(&field(row, 5))?;
-    Money::from_decimal(Decimal::from_str(&field(row, 4)).ok()?, currency).ok()
+    let currency = Currency::from_code(&text(row, 5))?;
+    Money::from_decimal(Decimal::from_str(&text(row, 4)).ok()?, currency).ok()
 }
 
 fn field(row: &csv::ByteRecord, i: usize) -> String {
-    String::from_utf8_lossy(row.get(i).unwrap_or_default()).into_owned()
+    text(row, i).into_owned()
+}
+
+/// A field as text, borrowed from the row unless it is not UTF-8 (then repaired, for messages).
+fn text(row: &csv::ByteRecord, i: usize) -> Cow<'_, str> {
+    String::from_utf8_lossy(row.get(i).unwrap_or_default())
+}
+
+/// `YYYY-MM-DD`, exactly.
+fn iso_date(t: &str) -> Option<NaiveDate> {
+    let b = t.as_bytes();
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
+    };
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(digits(0..4)? as i32, digits(5..7)?, digits(8..10)?)
+}
+
+/// The row as it came (fields joined by commas), kept with an issue.
+fn raw_line(row: &csv::ByteRecord) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, f) in row.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(f);
+    }
+    out
 }
 
 fn payment(row: &csv::ByteRecord, line: u64) -> Result<ZellePayment, RecordIssue> {
-    let raw = {
-        let mut out = Vec::new();
-        for (i, f) in row.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            out.extend_from_slice(f);
-        }
-        out
-    };
+    // Fields are read borrowed from the row; only a payment's own strings are allocated (this runs
+    // for each of millions of rows).
     let issue = |field: &str, problem: String| RecordIssue {
         record: line,
         field: field.to_owned(),
         problem,
-        raw: raw.clone(),
+        raw: raw_line(row),
     };
     if row.len() != HEADER.len() {
         return Err(issue("columns", format!("expected {} columns, found {}", HEADER.len(), row.len())));
     }
-    let get = |i: usize| field(row, i);
+    let get = |i: usize| text(row, i);
     let payment_id = get(0);
     if payment_id.is_empty() || payment_id.len() > 40 {
         return Err(issue("payment_id", format!("expected 1-40 characters, found '{payment_id}'")));
     }
-    let business_date = NaiveDate::parse_from_str(&get(1), "%Y-%m-%d")
-        .map_err(|_| issue("business_date", format!("expected YYYY-MM-DD, found '{}'", get(1))))?;
+    let business_date = iso_date(&get(1))
+        .ok_or_else(|| issue("business_date", format!("expected YYYY-MM-DD, found '{}'", get(1))))?;
     let initiated_at = DateTime::parse_from_rfc3339(&get(2))
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| issue("initiated_at", format!("expected an RFC 3339 time, found '{}'", get(2))))?;
@@ -242,7 +272,7 @@ fn payment(row: &csv::ByteRecord, line: u64) -> Result<ZellePayment, RecordIssue
         issue("funding_network", format!("expected visa or mastercard, found '{}'", get(6)))
     })?;
     let reference = get(7);
-    let network_reference = match reference.as_str() {
+    let network_reference = match &*reference {
         "" => None,
         r if r.len() == 23 && r.bytes().all(|b| b.is_ascii_digit()) => Some(r.to_owned()),
         r => return Err(issue("network_reference", format!("expected 23 digits or nothing, found '{r}'"))),
@@ -261,15 +291,15 @@ fn payment(row: &csv::ByteRecord, line: u64) -> Result<ZellePayment, RecordIssue
     }
     Ok(ZellePayment {
         line,
-        payment_id,
+        payment_id: payment_id.into_owned(),
         business_date,
         initiated_at,
         status,
         amount,
         network,
         network_reference,
-        card: CardRef { last4, fingerprint: token.to_ascii_lowercase() },
-        approval_code,
+        card: CardRef { last4: last4.into_owned(), fingerprint: token.to_ascii_lowercase() },
+        approval_code: approval_code.into_owned(),
     })
 }
 
@@ -322,6 +352,15 @@ impl<W: Write> ZelleWriter<W> {
 mod tests {
     use super::*;
     use crate::feeds::CardTokenizer;
+
+    #[test]
+    fn business_dates_are_exactly_iso() {
+        assert_eq!(iso_date("2026-11-20"), NaiveDate::from_ymd_opt(2026, 11, 20));
+        assert_eq!(iso_date("2024-02-29"), NaiveDate::from_ymd_opt(2024, 2, 29));
+        for bad in ["2026-02-29", "2026-13-01", "2026-1-20", "2026/11/20", "+026-11-20", "2026-11-2x", ""] {
+            assert_eq!(iso_date(bad), None, "{bad}");
+        }
+    }
 
     fn payment(i: u64, currency: &str, minor: i64) -> ZellePayment {
         ZellePayment {

@@ -4,7 +4,7 @@
 //!
 //! Private data subelements (PDS) live inside DE 48, 62 and 123-125 as `tag (4) length (3) data`.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
 use super::ebcdic;
 
@@ -19,6 +19,13 @@ impl Encoding {
         match self {
             Encoding::Ascii => bytes.to_vec(),
             Encoding::Ebcdic => ebcdic::to_ascii(bytes),
+        }
+    }
+
+    fn decode_into(self, bytes: &[u8], out: &mut Vec<u8>) {
+        match self {
+            Encoding::Ascii => out.extend_from_slice(bytes),
+            Encoding::Ebcdic => out.extend(bytes.iter().map(|b| ebcdic::TO_ASCII[*b as usize])),
         }
     }
 
@@ -93,30 +100,61 @@ fn format(de: u8) -> Option<(Format, bool)> {
 const PDS_FIELDS: [u8; 5] = [48, 62, 123, 124, 125];
 
 /// A parsed message. Text elements are held as ASCII.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Every value lives in one buffer (a message is parsed for each of millions of records: one
+/// allocation per element was most of the reader's time).
+#[derive(Debug, Clone, Default)]
 pub struct Message {
     pub mti: String,
-    elements: BTreeMap<u8, Vec<u8>>,
+    /// The element values, one after the other.
+    data: Vec<u8>,
+    /// Each element present and where its value lies in `data`, in ascending element order.
+    elements: Vec<(u8, std::ops::Range<usize>)>,
 }
+
+impl PartialEq for Message {
+    fn eq(&self, other: &Self) -> bool {
+        self.mti == other.mti && self.values().eq(other.values())
+    }
+}
+
+impl Eq for Message {}
 
 impl Message {
     pub fn new(mti: &str) -> Self {
-        Message { mti: mti.to_owned(), elements: BTreeMap::new() }
+        Message { mti: mti.to_owned(), data: Vec::new(), elements: Vec::new() }
     }
 
     pub fn set(&mut self, de: u8, value: impl Into<Vec<u8>>) -> &mut Self {
-        self.elements.insert(de, value.into());
+        let start = self.data.len();
+        self.data.extend_from_slice(&value.into());
+        let range = start..self.data.len();
+        match self.elements.binary_search_by_key(&de, |(d, _)| *d) {
+            Ok(i) => self.elements[i].1 = range,
+            Err(i) => self.elements.insert(i, (de, range)),
+        }
         self
     }
 
-    /// A text element, as a string.
-    pub fn text(&self, de: u8) -> Option<String> {
-        self.elements.get(&de).map(|v| String::from_utf8_lossy(v).into_owned())
+    /// The elements present with their values, in ascending element order.
+    fn values(&self) -> impl Iterator<Item = (u8, &[u8])> {
+        self.elements.iter().map(|(de, range)| (*de, &self.data[range.clone()]))
+    }
+
+    /// An element's value as it is held (text as ASCII).
+    pub fn value(&self, de: u8) -> Option<&[u8]> {
+        let i = self.elements.binary_search_by_key(&de, |(d, _)| *d).ok()?;
+        Some(&self.data[self.elements[i].1.clone()])
+    }
+
+    /// A text element, as a string (borrowed unless it had to be repaired).
+    pub fn text(&self, de: u8) -> Option<Cow<'_, str>> {
+        self.value(de).map(String::from_utf8_lossy)
     }
 
     /// A private data subelement, searched in DE 48, 62 and 123-125.
-    pub fn pds(&self, tag: u16) -> Option<String> {
-        PDS_FIELDS.iter().filter_map(|de| self.elements.get(de)).find_map(|data| pds_in(data, tag))
+    pub fn pds(&self, tag: u16) -> Option<Cow<'_, str>> {
+        PDS_FIELDS.iter().filter_map(|de| self.value(*de)).find_map(|data| pds_in(data, tag))
     }
 
     /// Parses a message. The error names the element and what is wrong.
@@ -132,32 +170,40 @@ impl Message {
                 format!("expected 4 digits, found '{}'", String::from_utf8_lossy(&mti)),
             );
         }
-        let mut bitmap = bytes[4..12].to_vec();
-        let mut at = 12;
-        if bitmap[0] & 0x80 != 0 {
+        let mut bitmap = [0u8; 16];
+        bitmap[..8].copy_from_slice(&bytes[4..12]);
+        let (mut at, bits) = (12, if bitmap[0] & 0x80 != 0 { 128 } else { 64 });
+        if bits == 128 {
             if bytes.len() < 20 {
                 return fail("secondary bitmap", "missing".into());
             }
-            bitmap.extend_from_slice(&bytes[12..20]);
+            bitmap[8..].copy_from_slice(&bytes[12..20]);
             at = 20;
         }
-        let mut message = Message::new(&String::from_utf8_lossy(&mti));
-        for de in 2..=(bitmap.len() * 8) as u16 {
+        let mut message = Message {
+            mti: String::from_utf8_lossy(&mti).into_owned(),
+            data: Vec::with_capacity(bytes.len()),
+            elements: Vec::with_capacity(24),
+        };
+        for de in 2..=bits as u16 {
             let bit = (de - 1) as usize;
             if bitmap[bit / 8] & (0x80 >> (bit % 8)) == 0 {
                 continue;
             }
             let de = de as u8;
-            let name = format!("DE{de}");
+            let name = || format!("DE{de}");
             let Some((format, binary)) = self::format(de) else {
-                return fail(&name, "is not an element this reader knows (its length cannot be told)".into());
+                return fail(
+                    &name(),
+                    "is not an element this reader knows (its length cannot be told)".into(),
+                );
             };
             let (length, prefix) = match format {
                 Format::Fixed(n) => (n, 0),
                 Format::LlVar(max) | Format::LllVar(max) => {
                     let digits = if matches!(format, Format::LlVar(_)) { 2 } else { 3 };
                     let Some(raw) = bytes.get(at..at + digits) else {
-                        return fail(&name, "the message ends inside its length".into());
+                        return fail(&name(), "the message ends inside its length".into());
                     };
                     let text = encoding.decode(raw);
                     let Some(n) = std::str::from_utf8(&text)
@@ -166,21 +212,27 @@ impl Message {
                         .and_then(|t| t.parse::<usize>().ok())
                     else {
                         return fail(
-                            &name,
+                            &name(),
                             format!("length prefix '{}' is not digits", String::from_utf8_lossy(&text)),
                         );
                     };
                     if n > max {
-                        return fail(&name, format!("length {n} exceeds its maximum {max}"));
+                        return fail(&name(), format!("length {n} exceeds its maximum {max}"));
                     }
                     (n, digits)
                 }
             };
             let start = at + prefix;
             let Some(raw) = bytes.get(start..start + length) else {
-                return fail(&name, format!("needs {length} bytes but the message ends first"));
+                return fail(&name(), format!("needs {length} bytes but the message ends first"));
             };
-            message.elements.insert(de, if binary { raw.to_vec() } else { encoding.decode(raw) });
+            let from = message.data.len();
+            if binary {
+                message.data.extend_from_slice(raw);
+            } else {
+                encoding.decode_into(raw, &mut message.data);
+            }
+            message.elements.push((de, from..message.data.len()));
             at = start + length;
         }
         if at != bytes.len() {
@@ -190,25 +242,25 @@ impl Message {
     }
 
     pub fn to_bytes(&self, encoding: Encoding) -> Vec<u8> {
-        let secondary = self.elements.keys().any(|de| *de > 64);
+        let secondary = self.elements.iter().any(|(de, _)| *de > 64);
         let mut bitmap = vec![0u8; if secondary { 16 } else { 8 }];
         if secondary {
             bitmap[0] |= 0x80;
         }
-        for de in self.elements.keys() {
+        for (de, _) in &self.elements {
             let bit = (*de - 1) as usize;
             bitmap[bit / 8] |= 0x80 >> (bit % 8);
         }
         let mut out = encoding.encode(self.mti.as_bytes());
         out.extend_from_slice(&bitmap);
-        for (de, value) in &self.elements {
-            let (format, binary) = format(*de).expect("only known elements are set");
+        for (de, value) in self.values() {
+            let (format, binary) = format(de).expect("only known elements are set");
             match format {
                 Format::Fixed(_) => {}
                 Format::LlVar(_) => out.extend(encoding.encode(format!("{:02}", value.len()).as_bytes())),
                 Format::LllVar(_) => out.extend(encoding.encode(format!("{:03}", value.len()).as_bytes())),
             }
-            out.extend(if binary { value.clone() } else { encoding.encode(value) });
+            out.extend(if binary { value.to_vec() } else { encoding.encode(value) });
         }
         out
     }
@@ -219,14 +271,14 @@ pub fn pds_data(subelements: &[(u16, &str)]) -> String {
     subelements.iter().map(|(tag, value)| format!("{tag:04}{:03}{value}", value.len())).collect()
 }
 
-fn pds_in(data: &[u8], wanted: u16) -> Option<String> {
+fn pds_in(data: &[u8], wanted: u16) -> Option<Cow<'_, str>> {
     let mut at = 0;
     while at + 7 <= data.len() {
         let tag: u16 = std::str::from_utf8(&data[at..at + 4]).ok()?.parse().ok()?;
         let len: usize = std::str::from_utf8(&data[at + 4..at + 7]).ok()?.parse().ok()?;
         let value = data.get(at + 7..at + 7 + len)?;
         if tag == wanted {
-            return Some(String::from_utf8_lossy(value).into_owned());
+            return Some(String::from_utf8_lossy(value));
         }
         at += 7 + len;
     }

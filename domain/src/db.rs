@@ -69,7 +69,9 @@ impl BulkPartition {
     /// Joins the partition to its parent. The check constraint spares PostgreSQL a scan to prove
     /// that every row belongs; the parent's indexes are built on the filled table.
     pub async fn attach(self, tx: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
-        sqlx::query("SET LOCAL maintenance_work_mem = '256MB'").execute(&mut *tx).await?;
+        // Each index of a ten-million-row partition sorts a few hundred megabytes: with less memory
+        // than that the sorts spill to disk and merge.
+        sqlx::query("SET LOCAL maintenance_work_mem = '1GB'").execute(&mut *tx).await?;
         sqlx::query(&format!(
             "ALTER TABLE {} ATTACH PARTITION {} FOR VALUES IN ({})",
             self.parent, self.name, self.key
@@ -81,6 +83,103 @@ impl BulkPartition {
         // instead of 0.1 ms on a million items, seconds under load on ten million).
         sqlx::query(&format!("ANALYZE {}", self.name)).execute(&mut *tx).await?;
         Ok(())
+    }
+}
+
+/// Rows for `COPY ... FROM STDIN (FORMAT binary)`, encoded as PostgreSQL's binary copy format
+/// documents: a signature header, then per row a field count and each field as a length and its
+/// value in the type's binary form (NULL as length -1), then a -1 trailer. PostgreSQL takes
+/// numbers, dates and times as they are instead of parsing text: measured on ten million Zelle
+/// payments, text `COPY` spent most of its 42 s parsing.
+///
+/// Fields must be written in the table's column order with the column's exact type.
+pub struct BinaryRows {
+    buf: Vec<u8>,
+}
+
+/// Days from 0001-01-01 to PostgreSQL's epoch, 2000-01-01.
+const PG_EPOCH_DAYS_FROM_CE: i32 = 730_120;
+/// Microseconds from the Unix epoch to PostgreSQL's.
+const PG_EPOCH_UNIX_MICROS: i64 = 946_684_800_000_000;
+
+impl BinaryRows {
+    /// An empty buffer; the first one of a `COPY` starts with [`BinaryRows::header`].
+    pub fn new(capacity: usize) -> Self {
+        BinaryRows { buf: Vec::with_capacity(capacity) }
+    }
+
+    /// The stream's header: signature, flags, header extension length.
+    pub fn header(&mut self) -> &mut Self {
+        self.buf.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
+        self.buf.extend_from_slice(&0i32.to_be_bytes());
+        self.buf.extend_from_slice(&0i32.to_be_bytes());
+        self
+    }
+
+    /// Ends the stream.
+    pub fn trailer(&mut self) {
+        self.buf.extend_from_slice(&(-1i16).to_be_bytes());
+    }
+
+    /// Starts a row of `fields` fields.
+    pub fn row(&mut self, fields: i16) -> &mut Self {
+        self.buf.extend_from_slice(&fields.to_be_bytes());
+        self
+    }
+
+    fn field(&mut self, bytes: &[u8]) -> &mut Self {
+        self.buf.extend_from_slice(&(bytes.len() as i32).to_be_bytes());
+        self.buf.extend_from_slice(bytes);
+        self
+    }
+
+    pub fn null(&mut self) -> &mut Self {
+        self.buf.extend_from_slice(&(-1i32).to_be_bytes());
+        self
+    }
+
+    pub fn int8(&mut self, v: i64) -> &mut Self {
+        self.field(&v.to_be_bytes())
+    }
+
+    pub fn int4(&mut self, v: i32) -> &mut Self {
+        self.field(&v.to_be_bytes())
+    }
+
+    pub fn text(&mut self, v: &str) -> &mut Self {
+        self.field(v.as_bytes())
+    }
+
+    /// Text, or NULL when empty (absent values arrive as empty fields).
+    pub fn text_or_null(&mut self, v: &str) -> &mut Self {
+        if v.is_empty() {
+            self.null()
+        } else {
+            self.text(v)
+        }
+    }
+
+    pub fn date(&mut self, d: chrono::NaiveDate) -> &mut Self {
+        use chrono::Datelike;
+        self.field(&(d.num_days_from_ce() - PG_EPOCH_DAYS_FROM_CE).to_be_bytes())
+    }
+
+    pub fn timestamptz(&mut self, t: chrono::DateTime<chrono::Utc>) -> &mut Self {
+        self.field(&(t.timestamp_micros() - PG_EPOCH_UNIX_MICROS).to_be_bytes())
+    }
+
+    pub fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// The bytes so far, leaving an empty buffer of the same capacity.
+    pub fn take(&mut self) -> Vec<u8> {
+        let capacity = self.buf.capacity();
+        std::mem::replace(&mut self.buf, Vec::with_capacity(capacity))
     }
 }
 

@@ -149,17 +149,29 @@ pub async fn browse(
     let mut q: QueryBuilder<Postgres> =
         QueryBuilder::new(format!("SELECT {ITEM_COLUMNS} FROM recon_item WHERE run_id = "));
     q.push_bind(run_id);
-    let mut equal = |column: &str, value: &Option<String>| {
-        if let Some(value) = value {
-            q.push(format!(" AND {column} = ")).push_bind(value.clone());
-        }
-    };
     // A reason names its class: saying so lets PostgreSQL use the per-class indexes instead of
     // walking the whole run in report order.
     let class = filter.class.clone().or_else(|| {
         filter.reason.as_deref().and_then(crate::recon::report::class_of_reason).map(str::to_owned)
     });
-    equal("class", &class);
+    // A known class is written into the statement, not bound: PostgreSQL may settle on one plan for
+    // a prepared statement whatever its parameters, and only a plan that knows the class can use
+    // the exceptions-only indexes (matches are read from the primary key).
+    let known_class = match class.as_deref() {
+        Some(known @ ("match" | "mismatch" | "resettlement")) => Some(known),
+        _ => None,
+    };
+    if let Some(known) = known_class {
+        q.push(format!(" AND class = '{known}'"));
+    }
+    let mut equal = |column: &str, value: &Option<String>| {
+        if let Some(value) = value {
+            q.push(format!(" AND {column} = ")).push_bind(value.clone());
+        }
+    };
+    if known_class.is_none() {
+        equal("class", &class);
+    }
     equal("reason", &filter.reason);
     equal("network", &filter.network);
     equal("reference", &filter.reference);
@@ -267,12 +279,8 @@ pub async fn detail(pool: &PgPool, run_id: i64, seq: i64) -> Result<Option<ItemD
                   i.transaction_date AS "transaction_date: NaiveDate", i.amount_minor, i.currency,
                   i.settlement_minor, i.settlement_currency, i.approval_code, i.payment_id, i.feed_file_id,
                   i.record_number, run.business_date AS "business_date: NaiveDate", run.version,
-                  f.object_key AS "r_file_key?", nr.record_number AS "r_record_number?", nr.network AS "r_network?",
-                  nr.kind AS "r_kind?", nr.reference AS "r_reference?", nr.card_last4 AS "r_card_last4?",
-                  nr.amount_minor AS "r_amount_minor?", nr.currency AS "r_currency?",
-                  nr.settlement_minor AS "r_settlement_minor?", nr.settlement_currency AS "r_settlement_currency?",
-                  nr.approval_code AS "r_approval_code?", nr.transaction_date AS "r_transaction_date?: NaiveDate",
-                  nr.merchant_category AS "r_merchant_category?", nr.reason_code AS "r_reason_code?",
+                  f.object_key AS "r_file_key?", i.kind AS "r_kind?", i.merchant_category AS "r_merchant_category?",
+                  i.reason_code AS "r_reason_code?",
                   p.payment_id AS "p_payment_id?", p.business_date AS "p_business_date?: NaiveDate",
                   p.initiated_at AS "p_initiated_at?: DateTime<Utc>", p.status AS "p_status?",
                   p.amount_minor AS "p_amount_minor?", p.currency AS "p_currency?", p.network AS "p_network?",
@@ -280,8 +288,7 @@ pub async fn detail(pool: &PgPool, run_id: i64, seq: i64) -> Result<Option<ItemD
                   p.approval_code AS "p_approval_code?", w.id AS "work_item_id?"
            FROM recon_item i
            JOIN recon_run run ON run.id = i.run_id
-           LEFT JOIN network_record nr ON nr.feed_file_id = i.feed_file_id AND nr.record_number = i.record_number
-           LEFT JOIN feed_file f ON f.id = nr.feed_file_id
+           LEFT JOIN feed_file f ON f.id = i.feed_file_id
            LEFT JOIN LATERAL (
                SELECT zp.* FROM zelle_payment zp JOIN feed_file zf ON zf.id = zp.feed_file_id AND zf.status = 'parsed'
                WHERE zp.payment_id = i.payment_id
@@ -294,20 +301,22 @@ pub async fn detail(pool: &PgPool, run_id: i64, seq: i64) -> Result<Option<ItemD
     .fetch_optional(pool)
     .await?;
     let Some(r) = row else { return Ok(None) };
+    // A network record's fields are the item's own (runs read the files; the item keeps what the
+    // record said).
     let record = (|| {
         Some(StoredRecord {
             file_key: r.r_file_key.clone()?,
-            record_number: r.r_record_number?,
-            network: r.r_network.clone()?,
+            record_number: r.record_number?,
+            network: r.network.clone(),
             kind: r.r_kind.clone()?,
-            reference: r.r_reference.clone()?,
-            card_last4: r.r_card_last4.clone()?,
-            amount_minor: r.r_amount_minor?,
-            currency: r.r_currency.clone()?,
-            settlement_minor: r.r_settlement_minor?,
-            settlement_currency: r.r_settlement_currency.clone()?,
-            approval_code: r.r_approval_code.clone()?,
-            transaction_date: r.r_transaction_date?,
+            reference: r.reference.clone()?,
+            card_last4: r.card_last4.clone(),
+            amount_minor: r.amount_minor,
+            currency: r.currency.clone(),
+            settlement_minor: r.settlement_minor?,
+            settlement_currency: r.settlement_currency.clone()?,
+            approval_code: r.approval_code.clone().unwrap_or_default(),
+            transaction_date: r.transaction_date,
             merchant_category: r.r_merchant_category?,
             reason_code: r.r_reason_code.clone(),
         })

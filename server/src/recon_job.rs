@@ -197,7 +197,7 @@ impl Job {
             say(Progress::Done { done, total: objects.len() as u64 });
         }
         let summary =
-            run_day(pool, store, date, &RuleSet::default(), work, say).await.context("reconciling")?;
+            run_day(pool, store, date, &RuleSet::default(), cards, work, say).await.context("reconciling")?;
         Ok(summary)
     }
 }

@@ -10,11 +10,9 @@ use sqlx::PgPool;
 use tokio::sync::mpsc;
 
 use super::{fingerprint, mark_quarantined, register, Registration, Source};
-use crate::db::BulkPartition;
+use crate::db::{BinaryRows, BulkPartition};
 use crate::feeds::zelle::{self, ZellePayment};
-use crate::feeds::{
-    mastercard, visa, CardTokenizer, FileError, NetworkRecord, Parsed, RecordIssue, Strictness,
-};
+use crate::feeds::{mastercard, visa, CardTokenizer, FileError, Parsed, RecordIssue, Strictness};
 use crate::storage::{ObjectStore, StorageError};
 
 /// What became of one inbound object.
@@ -106,63 +104,80 @@ async fn load(
     cards: CardTokenizer,
     strictness: Strictness,
 ) -> Result<FileOutcome, IngestError> {
-    // One partition per file (see migration 0007), filled and attached in this transaction.
-    let (parent, columns, parse): (&str, &str, Parser) = match source {
-        Source::Zelle => (
-            "zelle_payment",
-            "feed_file_id, line, payment_id, business_date, initiated_at, status, amount_minor, currency, network, \
-             network_reference, card_last4, card_fingerprint, approval_code",
-            parse_zelle,
-        ),
-        Source::Network(network) => (
-            "network_record",
-            "feed_file_id, record_number, network, kind, credit, reference, card_last4, card_fingerprint, \
-             amount_minor, currency, settlement_minor, settlement_currency, approval_code, transaction_date, \
-             merchant_category, reason_code",
-            match network {
-                crate::feeds::Network::Visa => parse_visa,
-                crate::feeds::Network::Mastercard => parse_mastercard,
-            },
-        ),
+    // Zelle payments go into one partition per file (see migration 0007), filled and attached in
+    // this transaction. A network file is read in full to check it (and to keep its bad records),
+    // but its records are not copied: runs read the file itself (migration 0014).
+    let parse: Parser = match source {
+        Source::Zelle => parse_zelle,
+        Source::Network(crate::feeds::Network::Visa) => parse_visa,
+        Source::Network(crate::feeds::Network::Mastercard) => parse_mastercard,
     };
     let mut tx = pool.begin().await?;
-    let partition = BulkPartition::create(&mut tx, parent, "feed_file_id", "f", id).await?;
-    let mut copy =
-        tx.copy_in_raw(&format!("COPY {} ({columns}) FROM STDIN (FORMAT csv)", partition.table())).await?;
+    let partition = match source {
+        Source::Zelle => {
+            Some(BulkPartition::create(&mut tx, "zelle_payment", "feed_file_id", "f", id).await?)
+        }
+        Source::Network(_) => None,
+    };
     let (sender, mut receiver) = mpsc::channel::<Chunk>(4);
     let path = path.to_path_buf();
     let parser = tokio::task::spawn_blocking(move || parse(path, id, cards, strictness, sender));
     let mut issues = Vec::new();
-    let mut send_error = None;
-    while let Some(chunk) = receiver.recv().await {
-        match chunk {
-            Chunk::Rows(rows) => {
-                if let Err(e) = copy.send(rows).await {
-                    send_error = Some(e);
-                    break;
+    let parsed = {
+        let mut copy = match &partition {
+            Some(p) => Some(
+                tx.copy_in_raw(&format!(
+                    "COPY {} (feed_file_id, line, payment_id, business_date, initiated_at, status, amount_minor, \
+                     currency, network, network_reference, card_last4, card_fingerprint, approval_code) \
+                     FROM STDIN (FORMAT binary)",
+                    p.table()
+                ))
+                .await?,
+            ),
+            None => None,
+        };
+        let mut send_error = None;
+        while let Some(chunk) = receiver.recv().await {
+            match chunk {
+                Chunk::Rows(rows) => {
+                    let Some(copy) = copy.as_mut() else { continue };
+                    if let Err(e) = copy.send(rows).await {
+                        send_error = Some(e);
+                        break;
+                    }
                 }
+                Chunk::Issue(issue) => issues.push(issue),
             }
-            Chunk::Issue(issue) => issues.push(issue),
         }
-    }
-    drop(receiver); // stops the parser if we stopped early
-    let parsed = parser.await.map_err(|e| std::io::Error::other(e.to_string()))?;
-    if let Some(e) = send_error {
-        copy.abort("loading failed").await.ok();
-        return Err(e.into());
-    }
+        drop(receiver); // stops the parser if we stopped early
+        let parsed = parser.await.map_err(|e| std::io::Error::other(e.to_string()))?;
+        if let Some(e) = send_error {
+            if let Some(copy) = copy {
+                copy.abort("loading failed").await.ok();
+            }
+            return Err(e.into());
+        }
+        match (parsed, copy) {
+            (Ok(counts), Some(copy)) => copy.finish().await.map(|_| Ok(counts))?,
+            (Err(error), Some(copy)) => {
+                copy.abort("the file is structurally broken").await.ok();
+                Err(error)
+            }
+            (parsed, None) => parsed,
+        }
+    };
     let (transactions, issue_count) = match parsed {
         Ok(counts) => counts,
         Err(error) => {
             // Nothing of a broken file is kept.
-            copy.abort("the file is structurally broken").await.ok();
             tx.rollback().await?;
             mark_quarantined(pool, id, &error).await?;
             return Ok(FileOutcome::Quarantined { id, error });
         }
     };
-    copy.finish().await?;
-    partition.attach(&mut tx).await?;
+    if let Some(partition) = partition {
+        partition.attach(&mut tx).await?;
+    }
     if !issues.is_empty() {
         let records: Vec<i64> = issues.iter().map(|i| i.record as i64).collect();
         let fields: Vec<String> = issues.iter().map(|i| i.field.clone()).collect();
@@ -192,26 +207,20 @@ async fn load(
     Ok(FileOutcome::Loaded { id, transactions, issues: issue_count })
 }
 
-/// Collects CSV rows into chunks for `COPY` and hands them to the loader.
+/// Collects binary `COPY` rows into chunks and hands them to the loader; issues go as they come.
 struct Rows {
-    buffer: Vec<u8>,
+    rows: BinaryRows,
     sender: mpsc::Sender<Chunk>,
 }
 
 impl Rows {
     fn new(sender: mpsc::Sender<Chunk>) -> Self {
-        Rows { buffer: Vec::with_capacity(CHUNK + 4096), sender }
+        Rows { rows: BinaryRows::new(CHUNK + 4096), sender }
     }
 
-    fn push(&mut self, fields: &[&str]) {
-        for (i, field) in fields.iter().enumerate() {
-            if i > 0 {
-                self.buffer.push(b',');
-            }
-            csv_field(&mut self.buffer, field);
-        }
-        self.buffer.push(b'\n');
-        if self.buffer.len() >= CHUNK {
+    /// After each row: a full chunk goes to the loader.
+    fn row_written(&mut self) {
+        if self.rows.len() >= CHUNK {
             self.flush();
         }
     }
@@ -221,52 +230,10 @@ impl Rows {
     }
 
     fn flush(&mut self) {
-        if !self.buffer.is_empty() {
-            let rows = std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK + 4096));
-            let _ = self.sender.blocking_send(Chunk::Rows(rows));
+        if !self.rows.is_empty() {
+            let _ = self.sender.blocking_send(Chunk::Rows(self.rows.take()));
         }
     }
-}
-
-/// A CSV field for `COPY`: quoted when needed; an empty unquoted field is NULL.
-fn csv_field(out: &mut Vec<u8>, field: &str) {
-    if field.is_empty() {
-        return;
-    }
-    if field.contains([',', '"', '\n', '\r']) {
-        out.push(b'"');
-        for b in field.bytes() {
-            if b == b'"' {
-                out.push(b'"');
-            }
-            out.push(b);
-        }
-        out.push(b'"');
-    } else {
-        out.extend_from_slice(field.as_bytes());
-    }
-}
-
-fn network_row(rows: &mut Rows, id: i64, r: &NetworkRecord) {
-    let network = r.network.code();
-    rows.push(&[
-        &id.to_string(),
-        &r.record_number.to_string(),
-        network,
-        r.kind.code(),
-        if r.credit { "t" } else { "f" },
-        &r.reference,
-        &r.card.last4,
-        &r.card.fingerprint,
-        &r.amount.minor().to_string(),
-        r.amount.currency().code(),
-        &r.settlement.minor().to_string(),
-        r.settlement.currency().code(),
-        &r.approval_code,
-        &r.transaction_date.to_string(),
-        &r.merchant_category.to_string(),
-        r.reason_code.as_deref().unwrap_or(""),
-    ]);
 }
 
 fn parse_network(
@@ -277,7 +244,6 @@ fn parse_network(
         &mut dyn FnMut(Parsed),
     ) -> Result<crate::feeds::FileSummary, FileError>,
     path: PathBuf,
-    id: i64,
     cards: CardTokenizer,
     strictness: Strictness,
     sender: mpsc::Sender<Chunk>,
@@ -286,7 +252,7 @@ fn parse_network(
         std::fs::File::open(&path).map_err(|e| FileError::new(0, "file", "readable data", e.to_string()))?;
     let mut rows = Rows::new(sender);
     let summary = read(file, &cards, strictness, &mut |parsed| match parsed {
-        Parsed::Record(r) => network_row(&mut rows, id, &r),
+        Parsed::Record(_) => {}
         Parsed::Issue(issue) => rows.issue(issue),
     })?;
     rows.flush();
@@ -295,22 +261,22 @@ fn parse_network(
 
 fn parse_visa(
     path: PathBuf,
-    id: i64,
+    _id: i64,
     cards: CardTokenizer,
     strictness: Strictness,
     sender: mpsc::Sender<Chunk>,
 ) -> Result<(u64, u64), FileError> {
-    parse_network(|f, c, s, emit| visa::read(f, c, s, emit), path, id, cards, strictness, sender)
+    parse_network(|f, c, s, emit| visa::read(f, c, s, emit), path, cards, strictness, sender)
 }
 
 fn parse_mastercard(
     path: PathBuf,
-    id: i64,
+    _id: i64,
     cards: CardTokenizer,
     strictness: Strictness,
     sender: mpsc::Sender<Chunk>,
 ) -> Result<(u64, u64), FileError> {
-    parse_network(|f, c, s, emit| mastercard::read(f, c, s, emit), path, id, cards, strictness, sender)
+    parse_network(|f, c, s, emit| mastercard::read(f, c, s, emit), path, cards, strictness, sender)
 }
 
 fn parse_zelle(
@@ -323,31 +289,36 @@ fn parse_zelle(
     let file =
         std::fs::File::open(&path).map_err(|e| FileError::new(0, "file", "readable data", e.to_string()))?;
     let mut rows = Rows::new(sender);
+    rows.rows.header();
     let summary = zelle::read(file, strictness, |parsed| match parsed {
-        Ok(p) => zelle_row(&mut rows, id, &p),
+        Ok(p) => {
+            zelle_row(&mut rows.rows, id, &p);
+            rows.row_written();
+        }
         Err(issue) => rows.issue(issue),
     })?;
+    rows.rows.trailer();
     rows.flush();
     Ok((summary.payments, summary.issues))
 }
 
-fn zelle_row(rows: &mut Rows, id: i64, p: &ZellePayment) {
-    let network = p.network.code();
-    rows.push(&[
-        &id.to_string(),
-        &p.line.to_string(),
-        &p.payment_id,
-        &p.business_date.to_string(),
-        &p.initiated_at.to_rfc3339(),
-        p.status.code(),
-        &p.amount.minor().to_string(),
-        p.amount.currency().code(),
-        network,
-        p.network_reference.as_deref().unwrap_or(""),
-        &p.card.last4,
-        &p.card.fingerprint,
-        &p.approval_code,
-    ]);
+/// One payment in `zelle_payment`'s column order.
+fn zelle_row(rows: &mut BinaryRows, id: i64, p: &ZellePayment) {
+    rows.row(13)
+        .int8(id)
+        .int8(p.line as i64)
+        .text(&p.payment_id)
+        .date(p.business_date)
+        .timestamptz(p.initiated_at)
+        .text(p.status.code())
+        .int8(p.amount.minor())
+        .text(p.amount.currency().code())
+        .text(p.network.code());
+    match &p.network_reference {
+        Some(reference) => rows.text(reference),
+        None => rows.null(),
+    };
+    rows.text(&p.card.last4).text(&p.card.fingerprint).text(&p.approval_code);
 }
 
 #[cfg(test)]
@@ -362,6 +333,7 @@ mod tests {
         _root: tempfile::TempDir,
         work: tempfile::TempDir,
         visa: Vec<u8>,
+        zelle: Vec<u8>,
     }
 
     /// A generated day put into a local object store.
@@ -384,7 +356,7 @@ mod tests {
             std::fs::write(&file, bytes).unwrap();
             store.put_file(key, &file).await.unwrap();
         }
-        Day { store, _root: root, work, visa: out.visa }
+        Day { store, _root: root, work, visa: out.visa, zelle: out.zelle }
     }
 
     async fn ingest(pool: &PgPool, d: &Day, key: &str, source: Source) -> FileOutcome {
@@ -418,20 +390,62 @@ mod tests {
             FileOutcome::Loaded { transactions, issues: 0, .. } => *transactions as i64,
             other => panic!("{other:?}"),
         };
-        assert_eq!(count(&pool, "network_record").await, loaded(&visa) + loaded(&mc));
+        // Network files are checked and registered (runs read them); Zelle payments are loaded.
+        assert_eq!(registered_records(&pool).await, loaded(&visa) + loaded(&mc));
         assert_eq!(count(&pool, "zelle_payment").await, loaded(&zelle));
+        // Every field arrives as the file had it (binary COPY: dates and times are encoded by us).
+        let mut file = Vec::new();
+        zelle::read(&d.zelle[..], Strictness::Lenient, |p| file.push(p.unwrap())).unwrap();
+        let stored = sqlx::query!(
+            r#"SELECT line, payment_id, business_date AS "business_date: chrono::NaiveDate",
+                      initiated_at AS "initiated_at: chrono::DateTime<chrono::Utc>", status, amount_minor, currency,
+                      network, network_reference, card_last4, card_fingerprint, approval_code
+               FROM zelle_payment ORDER BY line"#
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(stored.len(), file.len());
+        for (row, p) in stored.iter().zip(&file) {
+            assert_eq!(row.line as u64, p.line);
+            assert_eq!(row.payment_id, p.payment_id);
+            assert_eq!(row.business_date, p.business_date);
+            assert_eq!(row.initiated_at, p.initiated_at);
+            assert_eq!(row.status, p.status.code());
+            assert_eq!(
+                (row.amount_minor, row.currency.as_str()),
+                (p.amount.minor(), p.amount.currency().code())
+            );
+            assert_eq!(row.network, p.network.code());
+            assert_eq!(row.network_reference, p.network_reference);
+            assert_eq!((&row.card_last4, &row.card_fingerprint), (&p.card.last4, &p.card.fingerprint));
+            assert_eq!(row.approval_code, p.approval_code);
+        }
         // Again: nothing changes.
         assert!(matches!(
             ingest(&pool, &d, "inbound/visa/2026-11-20/v.ctf", Source::Network(Network::Visa)).await,
             FileOutcome::Skipped { .. }
         ));
-        assert_eq!(count(&pool, "network_record").await, loaded(&visa) + loaded(&mc));
+        assert!(matches!(
+            ingest(&pool, &d, "inbound/zelle/2026-11-20/z.csv", Source::Zelle).await,
+            FileOutcome::Skipped { .. }
+        ));
+        assert_eq!(count(&pool, "feed_file").await, 3);
+        assert_eq!(count(&pool, "zelle_payment").await, loaded(&zelle));
         // The card numbers are nowhere in the database.
-        let pans: i64 = sqlx::query_scalar("SELECT count(*) FROM network_record WHERE card_fingerprint ~ '^[0-9]{16}$' OR length(card_last4) <> 4")
+        let pans: i64 = sqlx::query_scalar("SELECT count(*) FROM zelle_payment WHERE card_fingerprint ~ '^[0-9]{16}$' OR length(card_last4) <> 4")
             .fetch_one(&pool)
             .await
             .unwrap();
         assert_eq!(pans, 0);
+    }
+
+    /// Records of the network files registered as parsed.
+    async fn registered_records(pool: &PgPool) -> i64 {
+        sqlx::query_scalar("SELECT coalesce(sum(transactions), 0)::bigint FROM feed_file WHERE status = 'parsed' AND source <> 'zelle'")
+            .fetch_one(pool)
+            .await
+            .unwrap()
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
@@ -444,13 +458,26 @@ mod tests {
             ingest(&pool, &d, "inbound/visa/2026-11-20/broken.ctf", Source::Network(Network::Visa)).await;
         let FileOutcome::Quarantined { id, error } = outcome else { panic!("{outcome:?}") };
         assert_eq!(error.field, "record length");
-        assert_eq!(count(&pool, "network_record").await, 0, "not half-loaded");
+        assert_eq!(count(&pool, "feed_issue").await, 0, "nothing of it kept");
+        assert_eq!(registered_records(&pool).await, 0);
         let row = sqlx::query!("SELECT status, error FROM feed_file WHERE id = $1", id)
             .fetch_one(&pool)
             .await
             .unwrap();
         assert_eq!(row.status, "quarantined");
         assert!(row.error.unwrap().contains("the file is truncated"));
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_zelle_extract_without_its_trailer_loads_no_payment(pool: PgPool) {
+        let d = day().await;
+        let cut = d.zelle.len() - 200; // inside the last payments, before the totals and trailer
+        let file = d.work.path().join("truncated");
+        std::fs::write(&file, &d.zelle[..cut]).unwrap();
+        d.store.put_file("inbound/zelle/2026-11-20/cut.csv", &file).await.unwrap();
+        let outcome = ingest(&pool, &d, "inbound/zelle/2026-11-20/cut.csv", Source::Zelle).await;
+        assert!(matches!(outcome, FileOutcome::Quarantined { .. }), "{outcome:?}");
+        assert_eq!(count(&pool, "zelle_payment").await, 0, "not half-loaded");
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
@@ -473,7 +500,8 @@ mod tests {
         let outcome =
             ingest(&pool, &d, "inbound/visa/2026-11-20/v.ctf", Source::Network(Network::Visa)).await;
         let FileOutcome::Loaded { transactions, .. } = outcome else { panic!("{outcome:?}") };
-        assert_eq!(count(&pool, "network_record").await, transactions as i64);
+        assert!(transactions > 0);
+        assert_eq!(registered_records(&pool).await, transactions as i64);
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]

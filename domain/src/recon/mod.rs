@@ -2,6 +2,7 @@
 //! payments, by rules that are data ([`rules`]), in a pure, deterministic engine ([`engine`]),
 //! written out as the three daily reports and their manifest ([`report`]).
 
+pub mod day_files;
 pub mod engine;
 pub mod keys;
 pub mod report;

@@ -12,16 +12,17 @@ use std::path::Path;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::TryStreamExt;
 
+use super::day_files::load_record_keys;
 use super::engine::{reconcile_keys, Class, Outcome, PaymentState};
-use super::keys::{PaymentKeys, RecordKeys};
+use super::keys::PaymentKeys;
 use super::report::{mismatch_code, resettlement_code, Manifest, PaymentView, ReportOutputs, ReportWriter};
 use super::rules::RuleSet;
-use super::spill::{SpillReader, SpillWriter};
-use crate::db::BulkPartition;
+use super::spill::SpillReader;
+use crate::db::{BinaryRows, BulkPartition};
 use crate::feeds::zelle::{PaymentStatus, ZellePayment};
-use crate::feeds::{CardRef, Network, NetworkRecord, RecordKind};
+use crate::feeds::{CardRef, CardTokenizer, Network, NetworkRecord};
 use crate::money::{Currency, Money};
 use crate::storage::{ObjectStore, StorageError};
 
@@ -170,6 +171,7 @@ pub async fn run_day(
     store: &ObjectStore,
     date: NaiveDate,
     rules: &RuleSet,
+    cards: &CardTokenizer,
     work_dir: &Path,
     progress: impl Fn(Progress),
 ) -> Result<RunSummary, RunError> {
@@ -183,7 +185,7 @@ pub async fn run_day(
     if !locked {
         return Err(RunError::AlreadyRunning(date));
     }
-    let result = run_locked(pool, store, date, rules, work_dir, &progress).await;
+    let result = run_locked(pool, store, date, rules, cards, work_dir, &progress).await;
     let _ = sqlx::query!("SELECT pg_advisory_unlock(hashtext($1))", lock_key).fetch_one(&mut *lock).await;
     result
 }
@@ -193,6 +195,7 @@ async fn run_locked(
     store: &ObjectStore,
     date: NaiveDate,
     rules: &RuleSet,
+    cards: &CardTokenizer,
     work_dir: &Path,
     progress: &impl Fn(Progress),
 ) -> Result<RunSummary, RunError> {
@@ -228,11 +231,13 @@ async fn run_locked(
     };
 
     stage("loading").await?;
-    // Two connections, two queries at once: PostgreSQL reads one while we decode the other. The
-    // records also go to a spill file, which the reports and items are written from.
+    // The network files are read here while PostgreSQL reads the open payments. The records also
+    // go to a spill file, which the reports and items are written from.
     let spill_path = work_dir.join(format!("run-{run_id}-records.spill"));
-    let (records, payments) =
-        tokio::try_join!(load_record_keys(pool, date, &spill_path), OpenPayments::load(pool, date))?;
+    let (records, payments) = tokio::try_join!(
+        load_record_keys(pool, store, date, cards, work_dir, &spill_path),
+        OpenPayments::load(pool, date)
+    )?;
     progress(Progress::Note(&format!(
         "{} network records, {} open Zelle payments",
         records.len(),
@@ -266,13 +271,12 @@ async fn run_locked(
     let mut copy = tx
         .copy_in_raw(&format!(
             "COPY {} (run_id, seq, class, reason, network, reference, card_last4, transaction_date, amount_minor, \
-             currency, settlement_minor, settlement_currency, approval_code, payment_id, feed_file_id, record_number) \
-             FROM STDIN (FORMAT csv)",
+             currency, settlement_minor, settlement_currency, approval_code, payment_id, feed_file_id, record_number, \
+             kind, merchant_category, reason_code) FROM STDIN (FORMAT binary)",
             partition.table()
         ))
         .await?;
-    let mut items =
-        ItemRows { run_id, seq: 0, rows: Vec::with_capacity(CHUNK + 4096), counts: BTreeMap::new() };
+    let mut items = ItemRows::new(run_id);
     let mut spilled = SpillReader::open(&spill_path)?;
     let mut outcomes = result.records.iter();
     let mut written = 0u64;
@@ -318,6 +322,7 @@ async fn run_locked(
         reports.zelle_only(&payment)?;
         items.zelle_only(&payment);
     }
+    items.rows.trailer();
     copy.send(items.take()).await?;
     copy.finish().await?;
 
@@ -342,7 +347,7 @@ async fn run_locked(
     crate::exceptions::open_for_run(&mut tx, run_id, date).await?;
     // The queue's plans need today's numbers of open items, not last night's.
     sqlx::query!("ANALYZE work_item").execute(&mut *tx).await?;
-    let counts = items.counts;
+    let counts = items.counts();
     let counts_json = serde_json::to_value(&counts).map_err(|e| RunError::Corrupt(e.to_string()))?;
     let manifest_value = serde_json::to_value(&manifest).map_err(|e| RunError::Corrupt(e.to_string()))?;
     let (record_count, payment_count) = (result.records.len() as u64, result.payments.len() as u64);
@@ -378,17 +383,24 @@ fn class_names(class: &Class) -> (&'static str, &'static str) {
     }
 }
 
-/// The run's items as `COPY` CSV, numbered in the order they are written, with counts per class.
+/// The run's items as binary `COPY` rows, numbered in the order they are written, with counts per
+/// class and reason.
 struct ItemRows {
     run_id: i64,
     seq: u64,
-    rows: Vec<u8>,
-    counts: BTreeMap<String, u64>,
+    rows: BinaryRows,
+    counts: BTreeMap<(&'static str, &'static str), u64>,
 }
 
 impl ItemRows {
+    fn new(run_id: i64) -> ItemRows {
+        let mut rows = BinaryRows::new(CHUNK + 4096);
+        rows.header();
+        ItemRows { run_id, seq: 0, rows, counts: BTreeMap::new() }
+    }
+
     fn take(&mut self) -> Vec<u8> {
-        std::mem::replace(&mut self.rows, Vec::with_capacity(CHUNK + 4096))
+        self.rows.take()
     }
 
     fn record(&mut self, r: &NetworkRecord, class: Class, payment_id: Option<&str>, file_id: i64) {
@@ -399,9 +411,8 @@ impl ItemRows {
             [r.network.code(), &r.reference, &r.card.last4],
             r.transaction_date,
             r.amount,
-            Some(r.settlement),
             [&r.approval_code, payment_id.unwrap_or("")],
-            Some((file_id, r.record_number)),
+            Some(RecordFields { file_id, record: r }),
         );
     }
 
@@ -412,43 +423,68 @@ impl ItemRows {
             [p.network.code(), p.network_reference.as_deref().unwrap_or(""), &p.card.last4],
             p.business_date,
             p.amount,
-            None,
             [&p.approval_code, &p.payment_id],
             None,
         );
     }
 
-    #[expect(clippy::too_many_arguments, reason = "one CSV row, grouped as the columns are")]
+    #[expect(clippy::too_many_arguments, reason = "one row, grouped as the columns are")]
     fn row(
         &mut self,
-        class: &str,
-        reason: &str,
+        class: &'static str,
+        reason: &'static str,
         [network, reference, last4]: [&str; 3],
         date: NaiveDate,
         amount: Money,
-        settlement: Option<Money>,
         [approval, payment_id]: [&str; 2],
-        source: Option<(i64, u64)>,
+        record: Option<RecordFields>,
     ) {
-        use std::io::Write;
-        *self
-            .counts
-            .entry(if reason.is_empty() { class.to_owned() } else { format!("{class}/{reason}") })
-            .or_default() += 1;
+        *self.counts.entry((class, reason)).or_default() += 1;
         self.seq += 1;
-        let (settlement_minor, settlement_currency) =
-            settlement.map(|s| (s.minor().to_string(), s.currency().code())).unwrap_or_default();
-        let (file, number) = source.map(|(f, n)| (f.to_string(), n.to_string())).unwrap_or_default();
-        // Every field is digits, codes or letters and digits from our own readers: no quoting needed.
-        let _ = writeln!(
-            self.rows,
-            "{},{},{class},{reason},{network},{reference},{last4},{date},{},{},{settlement_minor},{settlement_currency},{approval},{payment_id},{file},{number}",
-            self.run_id,
-            self.seq,
-            amount.minor(),
-            amount.currency().code()
-        );
+        let out = &mut self.rows;
+        out.row(19)
+            .int8(self.run_id)
+            .int8(self.seq as i64)
+            .text(class)
+            .text_or_null(reason)
+            .text(network)
+            .text_or_null(reference)
+            .text(last4)
+            .date(date)
+            .int8(amount.minor())
+            .text(amount.currency().code());
+        match &record {
+            Some(f) => out.int8(f.record.settlement.minor()).text(f.record.settlement.currency().code()),
+            None => out.null().null(),
+        };
+        out.text_or_null(approval).text_or_null(payment_id);
+        match &record {
+            Some(f) => {
+                let r = f.record;
+                out.int8(f.file_id)
+                    .int8(r.record_number as i64)
+                    .text(r.kind.code())
+                    .int4(i32::from(r.merchant_category))
+                    .text_or_null(r.reason_code.as_deref().unwrap_or(""))
+            }
+            None => out.null().null().null().null().null(),
+        };
     }
+
+    /// Items per `class` or `class/reason`.
+    fn counts(&self) -> BTreeMap<String, u64> {
+        (self.counts.iter())
+            .map(|((class, reason), n)| {
+                (if reason.is_empty() { (*class).to_owned() } else { format!("{class}/{reason}") }, *n)
+            })
+            .collect()
+    }
+}
+
+/// The fields of an item that only a network record has.
+struct RecordFields<'a> {
+    file_id: i64,
+    record: &'a NetworkRecord,
 }
 
 fn money(minor: i64, currency: &str) -> Result<Money, RunError> {
@@ -459,73 +495,6 @@ fn money(minor: i64, currency: &str) -> Result<Money, RunError> {
 
 fn network(code: &str) -> Result<Network, RunError> {
     Network::from_code(code).ok_or_else(|| RunError::Corrupt(format!("unknown network '{code}'")))
-}
-
-/// The date's network records from files read in full, in a fixed order, each with its file.
-fn record_rows(
-    pool: &PgPool,
-    date: NaiveDate,
-) -> futures_util::stream::BoxStream<'_, Result<(i64, NetworkRecord), RunError>> {
-    // The date's files first, then their partitions by file id: PostgreSQL then reads each
-    // partition in its key order, one after the other. Joined to feed_file in one query, the planner
-    // misjudged the row count and sorted the whole day on disk (10M records through COPY to
-    // /dev/null: 23.6 s vs 20.4 s).
-    let files = sqlx::query_scalar!(
-        "SELECT id FROM feed_file WHERE business_date = $1 AND status = 'parsed' ORDER BY id",
-        date as _
-    )
-    .fetch_all(pool);
-    futures_util::stream::once(files)
-        .map_ok(move |files| {
-            sqlx::query!(
-                r#"SELECT r.feed_file_id, r.record_number, r.network, r.kind, r.credit, r.reference, r.card_last4,
-                          r.card_fingerprint, r.amount_minor, r.currency, r.settlement_minor, r.settlement_currency,
-                          r.approval_code, r.transaction_date AS "transaction_date: NaiveDate", r.merchant_category,
-                          r.reason_code
-                   FROM network_record r
-                   WHERE r.feed_file_id = ANY($1)
-                   ORDER BY r.feed_file_id, r.record_number"#,
-                &files
-            )
-            .fetch(pool)
-        })
-        .try_flatten()
-        .map(|row| {
-        let r = row?;
-        let kind = RecordKind::from_code(&r.kind)
-            .ok_or_else(|| RunError::Corrupt(format!("unknown record kind '{}'", r.kind)))?;
-        Ok((
-            r.feed_file_id,
-            NetworkRecord {
-                network: network(&r.network)?,
-                record_number: r.record_number as u64,
-                kind,
-                credit: r.credit,
-                reference: r.reference,
-                card: CardRef { last4: r.card_last4, fingerprint: r.card_fingerprint },
-                amount: money(r.amount_minor, &r.currency)?,
-                settlement: money(r.settlement_minor, &r.settlement_currency)?,
-                approval_code: r.approval_code,
-                transaction_date: r.transaction_date,
-                merchant_category: r.merchant_category as u16,
-                reason_code: r.reason_code,
-            },
-        ))
-    })
-    .boxed()
-}
-
-/// The compact keys of the date's records; the records themselves go to a spill file at `spill`.
-async fn load_record_keys(pool: &PgPool, date: NaiveDate, spill: &Path) -> Result<Vec<RecordKeys>, RunError> {
-    let mut keys = Vec::new();
-    let mut writer = SpillWriter::create(spill)?;
-    let mut rows = record_rows(pool, date);
-    while let Some((file_id, record)) = rows.try_next().await? {
-        keys.push(RecordKeys::of(&record));
-        writer.write(file_id, &record)?;
-    }
-    writer.finish()?;
-    Ok(keys)
 }
 
 /// The Zelle payments a run matches against, in ascending payment id: their compact keys, and
@@ -543,6 +512,8 @@ impl OpenPayments {
     /// Zelle payments of the last days that no network record of an earlier completed run consumed.
     async fn load(pool: &PgPool, date: NaiveDate) -> Result<OpenPayments, RunError> {
         let since = date - chrono::Duration::days(OPEN_PAYMENT_DAYS);
+        // Read in storage order and sorted here: sorting ten million rows by payment id cost
+        // PostgreSQL a sort on disk and most of this query's 39 s.
         let mut rows = sqlx::query_as!(
             PaymentRow,
             r#"SELECT p.feed_file_id, p.line, p.payment_id, p.business_date AS "business_date: NaiveDate",
@@ -553,8 +524,7 @@ impl OpenPayments {
                  AND NOT EXISTS (
                      SELECT 1 FROM recon_item i JOIN recon_run r ON r.id = i.run_id
                      WHERE i.payment_id = p.payment_id AND i.feed_file_id IS NOT NULL
-                       AND r.status = 'completed' AND r.business_date < $2)
-               ORDER BY p.payment_id"#,
+                       AND r.status = 'completed' AND r.business_date < $2)"#,
             since as _,
             date as _
         )
@@ -569,7 +539,29 @@ impl OpenPayments {
             open.id_ends.push(open.ids.len());
             open.stored_at.push(stored_at);
         }
-        Ok(open)
+        drop(rows);
+        tokio::task::spawn_blocking(move || open.sorted()).await.map_err(|e| RunError::Corrupt(e.to_string()))
+    }
+
+    /// The same payments in ascending payment id (then where they are stored, so that the order
+    /// never depends on how PostgreSQL happened to return them). Rearranged in place: the keys of
+    /// a heavy day are hundreds of megabytes.
+    fn sorted(mut self) -> OpenPayments {
+        let id = |i: usize| &self.ids[if i == 0 { 0 } else { self.id_ends[i - 1] }..self.id_ends[i]];
+        let mut order: Vec<u32> = (0..self.keys.len() as u32).collect();
+        order.sort_unstable_by(|a, b| {
+            let (a, b) = (*a as usize, *b as usize);
+            id(a).cmp(id(b)).then(self.stored_at[a].cmp(&self.stored_at[b]))
+        });
+        let mut ids = String::with_capacity(self.ids.len());
+        let mut id_ends = Vec::with_capacity(self.id_ends.len());
+        for &i in &order {
+            ids.push_str(id(i as usize));
+            id_ends.push(ids.len());
+        }
+        permute(&mut self.keys, &order);
+        permute(&mut self.stored_at, &order);
+        OpenPayments { keys: self.keys, ids, id_ends, stored_at: self.stored_at }
     }
 
     fn view(&self, i: usize) -> Result<PaymentView<'_>, RunError> {
@@ -604,6 +596,24 @@ impl OpenPayments {
             return Err(RunError::Corrupt("Zelle payments disappeared while the run read them".into()));
         }
         rows.into_iter().map(PaymentRow::into_payment).collect()
+    }
+}
+
+/// Rearranges `items` so that position `k` holds what was at `order[k]` (`order` a permutation),
+/// following each cycle of the permutation with swaps.
+fn permute<T>(items: &mut [T], order: &[u32]) {
+    let mut placed = vec![false; items.len()];
+    for start in 0..items.len() {
+        let mut k = start;
+        while !placed[k] {
+            placed[k] = true;
+            let from = order[k] as usize;
+            if from == start {
+                break;
+            }
+            items.swap(k, from);
+            k = from;
+        }
     }
 }
 
@@ -648,7 +658,7 @@ mod tests {
     use super::*;
     use crate::feeds::generator::{self, DayPlan, Outputs};
     use crate::feeds::testing::{cards, date};
-    use crate::feeds::Strictness;
+    use crate::feeds::{RecordKind, Strictness};
     use crate::ingest::load::{ingest_object, FileOutcome};
     use crate::ingest::Source;
 
@@ -696,7 +706,18 @@ mod tests {
     }
 
     async fn run(pool: &PgPool, s: &Setup, on: &str) -> RunSummary {
-        run_day(pool, &s.store, date(on), &RuleSet::default(), s.work.path(), |_| {}).await.unwrap()
+        run_day(pool, &s.store, date(on), &RuleSet::default(), &cards(), s.work.path(), |_| {}).await.unwrap()
+    }
+
+    #[test]
+    fn a_permutation_rearranges_every_cycle() {
+        let mut items = vec!['a', 'b', 'c', 'd', 'e', 'f'];
+        let order = [3u32, 0, 1, 2, 5, 4]; // a 4-cycle, a 2-cycle
+        permute(&mut items, &order);
+        assert_eq!(items, vec!['d', 'a', 'b', 'c', 'f', 'e']);
+        let mut same = vec![1, 2, 3];
+        permute(&mut same, &[0, 1, 2]);
+        assert_eq!(same, vec![1, 2, 3]);
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
@@ -725,6 +746,13 @@ mod tests {
             ]
         );
         let v1_before = s.store.list("reports/2026-11-20/v1/").await.unwrap();
+        // An item shows its network record as the file had it.
+        let detail = crate::items::detail(&pool, first.run_id, 1).await.unwrap().unwrap();
+        let record = detail.record.expect("the first item is a network record");
+        assert!(record.file_key.starts_with("inbound/"), "{}", record.file_key);
+        assert!(RecordKind::from_code(&record.kind).is_some(), "{}", record.kind);
+        assert_eq!(record.reference.len(), 23);
+        assert!(record.merchant_category > 0);
 
         let second = run(&pool, &s, "2026-11-20").await;
         assert_eq!(second.version, 2);
@@ -772,6 +800,35 @@ mod tests {
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_network_file_changed_after_ingestion_fails_the_run_naming_it(pool: PgPool) {
+        let s = ingested_day(&pool).await;
+        let key = "inbound/visa/2026-11-20/v.ctf";
+        let local = s.work.path().join("v");
+        s.store.download_to(key, &local).await.unwrap();
+        let mut bytes = std::fs::read(&local).unwrap();
+        let at = bytes.len() / 2;
+        bytes[at] = if bytes[at] == b'1' { b'2' } else { b'1' };
+        std::fs::write(&local, &bytes).unwrap();
+        s.store.put_file(key, &local).await.unwrap();
+        let err = run_day(
+            &pool,
+            &s.store,
+            date("2026-11-20"),
+            &RuleSet::default(),
+            &cards(),
+            s.work.path(),
+            |_| {},
+        )
+        .await
+        .unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains(key) && message.contains("not the file that was ingested"), "{message}");
+        let items: i64 =
+            sqlx::query_scalar!("SELECT count(*) FROM recon_item").fetch_one(&pool).await.unwrap().unwrap();
+        assert_eq!(items, 0, "a failed run stores no items");
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
     async fn only_one_run_of_a_date_at_a_time(pool: PgPool) {
         let s = ingested_day(&pool).await;
         let mut other = pool.acquire().await.unwrap();
@@ -779,9 +836,17 @@ mod tests {
             .execute(&mut *other)
             .await
             .unwrap();
-        let err = run_day(&pool, &s.store, date("2026-11-20"), &RuleSet::default(), s.work.path(), |_| {})
-            .await
-            .unwrap_err();
+        let err = run_day(
+            &pool,
+            &s.store,
+            date("2026-11-20"),
+            &RuleSet::default(),
+            &cards(),
+            s.work.path(),
+            |_| {},
+        )
+        .await
+        .unwrap_err();
         assert!(matches!(err, RunError::AlreadyRunning(_)), "{err}");
         sqlx::query("SELECT pg_advisory_unlock(hashtext('settledesk:recon:2026-11-20'))")
             .execute(&mut *other)

@@ -1,7 +1,6 @@
 //! The day's network records, written to a file in the run's work directory while their keys are
-//! loaded, and read back in the same order for the reports and items. PostgreSQL is then read once
-//! per run instead of twice (10M records: a second read took ~42 s; the file is written while the
-//! Zelle payments, the longer of the two loads, are still arriving).
+//! loaded from the network files, and read back in the same order for the reports and items: the
+//! files are read and checked once per run, and only the keys are held in memory while matching.
 //!
 //! Layout, little-endian, one record after the other:
 //!

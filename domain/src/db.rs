@@ -28,7 +28,8 @@ pub fn lazy_pool(options: PgConnectOptions, max_connections: u32) -> PgPool {
 
 /// Applies every pending migration. Safe to run while an older binary still serves: our
 /// migrations only add (except 0007, which moved the bulk tables into partitions: an older binary
-/// can no longer load files or store items after it).
+/// can no longer load files or store items after it; and 0014, which dropped the copy of network
+/// records: an older binary can no longer ingest network files, run a date or show an item).
 pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
     MIGRATOR.run(pool).await
 }
@@ -183,6 +184,122 @@ impl BinaryRows {
     }
 }
 
+/// Reads the rows of a `COPY ... TO STDOUT (FORMAT binary)` stream as its chunks arrive (a chunk
+/// may end anywhere, even inside a field). The counterpart of [`BinaryRows`]; a query's ten million
+/// rows arrive this way in a fraction of the time the row-by-row protocol takes.
+#[derive(Default)]
+pub struct BinaryRowReader {
+    buf: Vec<u8>,
+    /// Where the next unread row starts.
+    at: usize,
+    header_read: bool,
+    /// The current row's fields, as ranges of `buf` (`None` for NULL).
+    fields: Vec<Option<std::ops::Range<usize>>>,
+}
+
+/// What [`BinaryRowReader::next_row`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum NextRow {
+    /// A row: read its fields with the accessors.
+    Row,
+    /// The rest of the row has not arrived yet.
+    NeedMore,
+    /// The stream's trailer.
+    End,
+}
+
+impl BinaryRowReader {
+    /// Appends a chunk (dropping what was read already).
+    pub fn extend(&mut self, chunk: &[u8]) {
+        self.buf.drain(..self.at);
+        self.at = 0;
+        self.fields.clear();
+        self.buf.extend_from_slice(chunk);
+    }
+
+    pub fn next_row(&mut self) -> Result<NextRow, String> {
+        let mut at = self.at;
+        let take = |at: &mut usize, n: usize, buf: &[u8]| -> Option<std::ops::Range<usize>> {
+            let range = *at..*at + n;
+            (range.end <= buf.len()).then(|| {
+                *at = range.end;
+                range
+            })
+        };
+        if !self.header_read {
+            let Some(fixed) = take(&mut at, 19, &self.buf) else { return Ok(NextRow::NeedMore) };
+            if &self.buf[fixed.start..fixed.start + 11] != b"PGCOPY\n\xff\r\n\0" {
+                return Err("not a binary COPY stream".into());
+            }
+            let extension = i32::from_be_bytes(self.buf[fixed.start + 15..fixed.end].try_into().unwrap());
+            if take(&mut at, extension.max(0) as usize, &self.buf).is_none() {
+                return Ok(NextRow::NeedMore);
+            }
+            self.header_read = true;
+            self.at = at;
+        }
+        let Some(count) = take(&mut at, 2, &self.buf) else { return Ok(NextRow::NeedMore) };
+        let count = i16::from_be_bytes(self.buf[count].try_into().unwrap());
+        if count == -1 {
+            self.at = at;
+            return Ok(NextRow::End);
+        }
+        self.fields.clear();
+        for _ in 0..count.max(0) {
+            let Some(length) = take(&mut at, 4, &self.buf) else { return Ok(NextRow::NeedMore) };
+            let length = i32::from_be_bytes(self.buf[length].try_into().unwrap());
+            if length < 0 {
+                self.fields.push(None);
+                continue;
+            }
+            let Some(value) = take(&mut at, length as usize, &self.buf) else { return Ok(NextRow::NeedMore) };
+            self.fields.push(Some(value));
+        }
+        self.at = at;
+        Ok(NextRow::Row)
+    }
+
+    fn value(&self, i: usize) -> Result<Option<&[u8]>, String> {
+        match self.fields.get(i) {
+            Some(Some(range)) => Ok(Some(&self.buf[range.clone()])),
+            Some(None) => Ok(None),
+            None => Err(format!("the row has no field {i}")),
+        }
+    }
+
+    fn required(&self, i: usize) -> Result<&[u8], String> {
+        self.value(i)?.ok_or_else(|| format!("field {i} is NULL"))
+    }
+
+    fn fixed<const N: usize>(&self, i: usize) -> Result<[u8; N], String> {
+        self.required(i)?.try_into().map_err(|_| format!("field {i} is not {N} bytes"))
+    }
+
+    pub fn int8(&self, i: usize) -> Result<i64, String> {
+        self.fixed(i).map(i64::from_be_bytes)
+    }
+
+    pub fn text(&self, i: usize) -> Result<&str, String> {
+        std::str::from_utf8(self.required(i)?).map_err(|e| format!("field {i}: {e}"))
+    }
+
+    pub fn optional_text(&self, i: usize) -> Result<Option<&str>, String> {
+        self.value(i)?.map(|v| std::str::from_utf8(v).map_err(|e| format!("field {i}: {e}"))).transpose()
+    }
+
+    pub fn date(&self, i: usize) -> Result<chrono::NaiveDate, String> {
+        let days = i32::from_be_bytes(self.fixed(i)?);
+        chrono::NaiveDate::from_num_days_from_ce_opt(days + PG_EPOCH_DAYS_FROM_CE)
+            .ok_or_else(|| format!("field {i}: a date out of range"))
+    }
+
+    pub fn timestamptz(&self, i: usize) -> Result<chrono::DateTime<chrono::Utc>, String> {
+        let micros = i64::from_be_bytes(self.fixed(i)?);
+        chrono::DateTime::from_timestamp_micros(micros + PG_EPOCH_UNIX_MICROS)
+            .ok_or_else(|| format!("field {i}: a time out of range"))
+    }
+}
+
 /// How the database schema compares with the migrations this binary was built with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SchemaStatus {
@@ -262,6 +379,55 @@ fn compare<'a>(known: impl Iterator<Item = (i64, &'a [u8])>, applied: &[AppliedM
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn binary_copy_rows_read_back_whatever_the_chunking() {
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        let before_epoch = chrono::NaiveDate::from_ymd_opt(1999, 12, 31).unwrap();
+        let time = chrono::DateTime::parse_from_rfc3339("2026-11-20T14:03:11.250Z").unwrap().to_utc();
+        let mut rows = BinaryRows::new(64);
+        rows.header();
+        rows.row(5).int8(-7).text("ZP,\"1").null().date(date).timestamptz(time);
+        rows.row(5).int8(i64::MAX).text("").text_or_null("").date(before_epoch).timestamptz(time);
+        rows.trailer();
+        let bytes = rows.take();
+        for chunk in [1, 3, 7, bytes.len()] {
+            let mut reader = BinaryRowReader::default();
+            let mut seen = Vec::new();
+            let mut ended = false;
+            for piece in bytes.chunks(chunk) {
+                reader.extend(piece);
+                loop {
+                    match reader.next_row().unwrap() {
+                        NextRow::Row => seen.push((
+                            reader.int8(0).unwrap(),
+                            reader.text(1).unwrap().to_owned(),
+                            reader.optional_text(2).unwrap().map(str::to_owned),
+                            reader.date(3).unwrap(),
+                            reader.timestamptz(4).unwrap(),
+                        )),
+                        NextRow::NeedMore => break,
+                        NextRow::End => {
+                            ended = true;
+                            break;
+                        }
+                    }
+                }
+            }
+            assert!(ended, "chunks of {chunk}");
+            assert_eq!(
+                seen,
+                vec![
+                    (-7, "ZP,\"1".to_owned(), None, date, time),
+                    (i64::MAX, String::new(), None, before_epoch, time)
+                ],
+                "chunks of {chunk}"
+            );
+        }
+        let mut reader = BinaryRowReader::default();
+        reader.extend(b"COPY is not binary at all");
+        assert!(reader.next_row().is_err());
+    }
 
     fn applied(version: i64, checksum: &[u8], success: bool) -> AppliedMigration {
         AppliedMigration { version, checksum: checksum.to_vec(), success }

@@ -4,7 +4,9 @@
 //! and keeps its bad records; it does not copy the records into PostgreSQL. A run takes the date's
 //! parsed files from the registry in registry order, fetches each from object storage, and reads it
 //! again with the same reader while hashing it: a file whose bytes or record count are no longer
-//! what was registered fails the run, naming the file. Each record's compact keys are kept for
+//! what was registered fails the run, naming the file. Files are taken in order of source and
+//! object key, not of registration (files of a day are ingested concurrently, so which one was
+//! registered first is a race; the reports' row order must not be). Each record's compact keys are kept for
 //! matching and the record itself goes to the run's spill file, for the reports and items.
 
 use std::io::{self, BufReader, Read};
@@ -44,7 +46,7 @@ pub async fn load_record_keys(
         r#"SELECT id, object_key, source, size_bytes, sha256, transactions AS "transactions!"
            FROM feed_file
            WHERE business_date = $1 AND status = 'parsed' AND source IN ('visa', 'mastercard')
-           ORDER BY id"#,
+           ORDER BY source, object_key, id"#,
         date as _
     )
     .fetch_all(pool)

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::postgres::PgPoolCopyExt;
 use sqlx::PgPool;
 
 use futures_util::TryStreamExt;
@@ -20,7 +21,7 @@ use super::keys::PaymentKeys;
 use super::report::{mismatch_code, resettlement_code, Manifest, PaymentView, ReportOutputs, ReportWriter};
 use super::rules::RuleSet;
 use super::spill::SpillReader;
-use crate::db::{BinaryRows, BulkPartition};
+use crate::db::{BinaryRowReader, BinaryRows, BulkPartition, NextRow};
 use crate::feeds::zelle::{PaymentStatus, ZellePayment};
 use crate::feeds::{CardRef, CardTokenizer, Network, NetworkRecord};
 use crate::money::{Currency, Money};
@@ -234,12 +235,19 @@ async fn run_locked(
     // The network files are read here while PostgreSQL reads the open payments. The records also
     // go to a spill file, which the reports and items are written from.
     let spill_path = work_dir.join(format!("run-{run_id}-records.spill"));
+    let timed = |started: std::time::Instant| started.elapsed().as_secs_f64();
+    let loading = std::time::Instant::now();
     let (records, payments) = tokio::try_join!(
-        load_record_keys(pool, store, date, cards, work_dir, &spill_path),
-        OpenPayments::load(pool, date)
+        async {
+            load_record_keys(pool, store, date, cards, work_dir, &spill_path)
+                .await
+                .map(|r| (r, timed(loading)))
+        },
+        async { OpenPayments::load(pool, date).await.map(|p| (p, timed(loading))) },
     )?;
+    let ((records, records_took), (payments, payments_took)) = (records, payments);
     progress(Progress::Note(&format!(
-        "{} network records, {} open Zelle payments",
+        "{} network records (files read in {records_took:.1} s), {} open Zelle payments (read in {payments_took:.1} s)",
         records.len(),
         payments.keys.len()
     )));
@@ -512,34 +520,50 @@ impl OpenPayments {
     /// Zelle payments of the last days that no network record of an earlier completed run consumed.
     async fn load(pool: &PgPool, date: NaiveDate) -> Result<OpenPayments, RunError> {
         let since = date - chrono::Duration::days(OPEN_PAYMENT_DAYS);
-        // Read in storage order and sorted here: sorting ten million rows by payment id cost
-        // PostgreSQL a sort on disk and most of this query's 39 s.
-        let mut rows = sqlx::query_as!(
-            PaymentRow,
-            r#"SELECT p.feed_file_id, p.line, p.payment_id, p.business_date AS "business_date: NaiveDate",
-                      p.initiated_at AS "initiated_at: DateTime<Utc>", p.status, p.amount_minor, p.currency, p.network,
-                      p.network_reference, p.card_last4, p.card_fingerprint, p.approval_code
-               FROM zelle_payment p JOIN feed_file f ON f.id = p.feed_file_id
-               WHERE f.status = 'parsed' AND p.business_date BETWEEN $1 AND $2
-                 AND NOT EXISTS (
-                     SELECT 1 FROM recon_item i JOIN recon_run r ON r.id = i.run_id
-                     WHERE i.payment_id = p.payment_id AND i.feed_file_id IS NOT NULL
-                       AND r.status = 'completed' AND r.business_date < $2)"#,
-            since as _,
-            date as _
-        )
-        .fetch(pool);
+        // Read in storage order and sorted here (sorting ten million rows by payment id cost
+        // PostgreSQL a sort on disk), and through a binary COPY (the row-by-row protocol took
+        // 27 s for ten million rows). COPY takes no parameters: the two dates are written in.
+        let statement = format!(
+            "COPY (SELECT p.feed_file_id, p.line, p.payment_id, p.business_date, p.initiated_at, p.status, \
+                          p.amount_minor, p.currency, p.network, p.network_reference, p.card_last4, \
+                          p.card_fingerprint, p.approval_code
+                   FROM zelle_payment p JOIN feed_file f ON f.id = p.feed_file_id
+                   WHERE f.status = 'parsed' AND p.business_date BETWEEN DATE '{since}' AND DATE '{date}'
+                     AND NOT EXISTS (
+                         SELECT 1 FROM recon_item i JOIN recon_run r ON r.id = i.run_id
+                         WHERE i.payment_id = p.payment_id AND i.feed_file_id IS NOT NULL
+                           AND r.status = 'completed' AND r.business_date < DATE '{date}'))
+             TO STDOUT (FORMAT binary)"
+        );
+        let mut chunks = pool.copy_out_raw(&statement).await?;
         let mut open =
             OpenPayments { keys: Vec::new(), ids: String::new(), id_ends: Vec::new(), stored_at: Vec::new() };
-        while let Some(row) = rows.try_next().await? {
-            let stored_at = (row.feed_file_id, row.line);
-            let payment = row.into_payment()?;
-            open.keys.push(PaymentKeys::of(&payment));
-            open.ids.push_str(&payment.payment_id);
-            open.id_ends.push(open.ids.len());
-            open.stored_at.push(stored_at);
+        let mut rows = BinaryRowReader::default();
+        let mut ended = false;
+        let unreadable = |e: String| RunError::Corrupt(format!("open Zelle payments: {e}"));
+        while let Some(chunk) = chunks.try_next().await? {
+            rows.extend(&chunk);
+            loop {
+                match rows.next_row().map_err(unreadable)? {
+                    NextRow::Row => {}
+                    NextRow::NeedMore => break,
+                    NextRow::End => {
+                        ended = true;
+                        break;
+                    }
+                }
+                let row = PaymentRow::copied(&rows).map_err(unreadable)?;
+                let stored_at = (row.feed_file_id, row.line);
+                let payment = row.into_payment()?;
+                open.keys.push(PaymentKeys::of(&payment));
+                open.ids.push_str(&payment.payment_id);
+                open.id_ends.push(open.ids.len());
+                open.stored_at.push(stored_at);
+            }
         }
-        drop(rows);
+        if !ended {
+            return Err(unreadable("the stream ended before its trailer".into()));
+        }
         tokio::task::spawn_blocking(move || open.sorted()).await.map_err(|e| RunError::Corrupt(e.to_string()))
     }
 
@@ -617,7 +641,7 @@ fn permute<T>(items: &mut [T], order: &[u32]) {
     }
 }
 
-/// A stored Zelle payment, as both payment queries read it.
+/// A stored Zelle payment, as the run reads it.
 struct PaymentRow {
     feed_file_id: i64,
     line: i64,
@@ -635,6 +659,25 @@ struct PaymentRow {
 }
 
 impl PaymentRow {
+    /// The current row of a binary COPY of the payment columns, in `PaymentRow`'s field order.
+    fn copied(row: &BinaryRowReader) -> Result<PaymentRow, String> {
+        Ok(PaymentRow {
+            feed_file_id: row.int8(0)?,
+            line: row.int8(1)?,
+            payment_id: row.text(2)?.to_owned(),
+            business_date: row.date(3)?,
+            initiated_at: row.timestamptz(4)?,
+            status: row.text(5)?.to_owned(),
+            amount_minor: row.int8(6)?,
+            currency: row.text(7)?.to_owned(),
+            network: row.text(8)?.to_owned(),
+            network_reference: row.optional_text(9)?.map(str::to_owned),
+            card_last4: row.text(10)?.to_owned(),
+            card_fingerprint: row.text(11)?.to_owned(),
+            approval_code: row.text(12)?.to_owned(),
+        })
+    }
+
     fn into_payment(self) -> Result<ZellePayment, RunError> {
         let status = PaymentStatus::from_code(&self.status)
             .ok_or_else(|| RunError::Corrupt(format!("unknown payment status '{}'", self.status)))?;

@@ -1,5 +1,7 @@
-//! Loading a registered file: parsed as a stream on a blocking thread, fed into PostgreSQL with
-//! `COPY` inside one transaction together with the file's new status. A structurally broken file
+//! Loading a registered file: read whole as a stream on a blocking thread, in one transaction with
+//! the file's new status and its records that have a bad field (kept as issues). A Zelle extract's
+//! payments go into PostgreSQL with a binary `COPY` in the same transaction; a network file's
+//! records do not (runs read the file itself, `recon::day_files`). A structurally broken file
 //! rolls back (nothing of it remains) and is quarantined with the reader's precise reason; a crash
 //! in the middle leaves the file `received`, and the next ingestion loads it again from scratch.
 

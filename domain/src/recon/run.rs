@@ -768,8 +768,12 @@ mod tests {
         Setup { store, _root: root, work }
     }
 
+    async fn try_run(pool: &PgPool, s: &Setup, on: &str) -> Result<RunSummary, RunError> {
+        run_day(pool, &s.store, date(on), &RuleSet::default(), &cards(), s.work.path(), |_| {}).await
+    }
+
     async fn run(pool: &PgPool, s: &Setup, on: &str) -> RunSummary {
-        run_day(pool, &s.store, date(on), &RuleSet::default(), &cards(), s.work.path(), |_| {}).await.unwrap()
+        try_run(pool, s, on).await.unwrap()
     }
 
     #[test]
@@ -873,17 +877,7 @@ mod tests {
         bytes[at] = if bytes[at] == b'1' { b'2' } else { b'1' };
         std::fs::write(&local, &bytes).unwrap();
         s.store.put_file(key, &local).await.unwrap();
-        let err = run_day(
-            &pool,
-            &s.store,
-            date("2026-11-20"),
-            &RuleSet::default(),
-            &cards(),
-            s.work.path(),
-            |_| {},
-        )
-        .await
-        .unwrap_err();
+        let err = try_run(&pool, &s, "2026-11-20").await.unwrap_err();
         let message = err.to_string();
         assert!(message.contains(key) && message.contains("not the file that was ingested"), "{message}");
         let items: i64 =
@@ -899,17 +893,7 @@ mod tests {
             .execute(&mut *other)
             .await
             .unwrap();
-        let err = run_day(
-            &pool,
-            &s.store,
-            date("2026-11-20"),
-            &RuleSet::default(),
-            &cards(),
-            s.work.path(),
-            |_| {},
-        )
-        .await
-        .unwrap_err();
+        let err = try_run(&pool, &s, "2026-11-20").await.unwrap_err();
         assert!(matches!(err, RunError::AlreadyRunning(_)), "{err}");
         sqlx::query("SELECT pg_advisory_unlock(hashtext('settledesk:recon:2026-11-20'))")
             .execute(&mut *other)

@@ -215,13 +215,11 @@ fn text(row: &csv::ByteRecord, i: usize) -> Cow<'_, str> {
 /// `YYYY-MM-DD`, exactly.
 fn iso_date(t: &str) -> Option<NaiveDate> {
     let b = t.as_bytes();
-    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
-        b[r].iter().try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
-    };
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
-    NaiveDate::from_ymd_opt(digits(0..4)? as i32, digits(5..7)?, digits(8..10)?)
+    let number = |r: std::ops::Range<usize>| super::digits(&b[r]).map(|n| n as u32);
+    NaiveDate::from_ymd_opt(number(0..4)? as i32, number(5..7)?, number(8..10)?)
 }
 
 /// The row as it came (fields joined by commas), kept with an issue.

@@ -85,19 +85,37 @@ pub async fn set_strictness(
 
 /// A file's size and SHA-256, read as a stream.
 pub fn fingerprint(path: &Path) -> std::io::Result<(u64, [u8; 32])> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hash = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 20];
-    let mut size = 0u64;
-    loop {
-        let n = file.read(&mut buffer)?;
-        if n == 0 {
-            break;
-        }
-        hash.update(&buffer[..n]);
-        size += n as u64;
+    let mut reader = FingerprintReader::open(path)?;
+    std::io::copy(&mut reader, &mut std::io::sink())?;
+    Ok(reader.finish())
+}
+
+/// A file read through SHA-256: its size and hash come out of [`FingerprintReader::finish`] once
+/// it has been read to the end, so a reader of the file checks it in the same pass.
+pub struct FingerprintReader {
+    file: std::fs::File,
+    hash: Sha256,
+    size: u64,
+}
+
+impl FingerprintReader {
+    pub fn open(path: &Path) -> std::io::Result<FingerprintReader> {
+        Ok(FingerprintReader { file: std::fs::File::open(path)?, hash: Sha256::new(), size: 0 })
     }
-    Ok((size, hash.finalize().into()))
+
+    /// Size and SHA-256 of what was read.
+    pub fn finish(self) -> (u64, [u8; 32]) {
+        (self.size, self.hash.finalize().into())
+    }
+}
+
+impl Read for FingerprintReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read(buf)?;
+        self.hash.update(&buf[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,17 +9,17 @@
 //! registered first is a race; the reports' row order must not be). Each record's compact keys are kept for
 //! matching and the record itself goes to the run's spill file, for the reports and items.
 
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufReader};
 use std::path::Path;
 
 use chrono::NaiveDate;
-use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
 use super::keys::RecordKeys;
 use super::run::RunError;
 use super::spill::SpillWriter;
 use crate::feeds::{mastercard, visa, CardTokenizer, FileSummary, Network, Parsed, Strictness};
+use crate::ingest::FingerprintReader;
 use crate::storage::ObjectStore;
 
 /// A parsed network file of the date, as registered.
@@ -98,7 +98,7 @@ fn read_file(
             file.id, file.object_key
         ))
     };
-    let mut input = BufReader::with_capacity(1 << 20, Hashing::open(local)?);
+    let mut input = BufReader::with_capacity(1 << 20, FingerprintReader::open(local)?);
     let mut spill_error = None;
     let mut emit = |parsed: Parsed| {
         if let Parsed::Record(record) = parsed {
@@ -126,30 +126,4 @@ fn read_file(
         return Err(changed(format!("{} records, {} registered", summary.transactions, file.transactions)));
     }
     Ok(())
-}
-
-/// A file read through SHA-256 as it is read.
-struct Hashing {
-    file: std::fs::File,
-    hash: Sha256,
-    size: u64,
-}
-
-impl Hashing {
-    fn open(path: &Path) -> io::Result<Hashing> {
-        Ok(Hashing { file: std::fs::File::open(path)?, hash: Sha256::new(), size: 0 })
-    }
-
-    fn finish(self) -> (u64, [u8; 32]) {
-        (self.size, self.hash.finalize().into())
-    }
-}
-
-impl Read for Hashing {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.file.read(buf)?;
-        self.hash.update(&buf[..n]);
-        self.size += n as u64;
-        Ok(n)
-    }
 }

@@ -591,16 +591,15 @@ impl OpenPayments {
     /// never depends on how PostgreSQL happened to return them). Rearranged in place: the keys of
     /// a heavy day are hundreds of megabytes.
     fn sorted(mut self) -> OpenPayments {
-        let id = |i: usize| &self.ids[if i == 0 { 0 } else { self.id_ends[i - 1] }..self.id_ends[i]];
         let mut order: Vec<u32> = (0..self.keys.len() as u32).collect();
         order.sort_unstable_by(|a, b| {
             let (a, b) = (*a as usize, *b as usize);
-            id(a).cmp(id(b)).then(self.stored_at[a].cmp(&self.stored_at[b]))
+            self.id(a).cmp(self.id(b)).then(self.stored_at[a].cmp(&self.stored_at[b]))
         });
         let mut ids = String::with_capacity(self.ids.len());
         let mut id_ends = Vec::with_capacity(self.id_ends.len());
         for &i in &order {
-            ids.push_str(id(i as usize));
+            ids.push_str(self.id(i as usize));
             id_ends.push(ids.len());
         }
         permute(&mut self.keys, &order);
@@ -608,13 +607,17 @@ impl OpenPayments {
         OpenPayments { keys: self.keys, ids, id_ends, stored_at: self.stored_at }
     }
 
+    /// Payment `i`'s id.
+    fn id(&self, i: usize) -> &str {
+        &self.ids[if i == 0 { 0 } else { self.id_ends[i - 1] }..self.id_ends[i]]
+    }
+
     fn view(&self, i: usize) -> Result<PaymentView<'_>, RunError> {
-        let start = if i == 0 { 0 } else { self.id_ends[i - 1] };
         let keys = &self.keys[i];
         let currency = Currency::from_numeric(keys.amount.currency)
             .ok_or_else(|| RunError::Corrupt(format!("unknown currency {}", keys.amount.currency)))?;
         Ok(PaymentView {
-            payment_id: &self.ids[start..self.id_ends[i]],
+            payment_id: self.id(i),
             amount: Money::from_minor(keys.amount.minor, currency),
             status: keys.status,
         })

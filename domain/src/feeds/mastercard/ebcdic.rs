@@ -1,7 +1,7 @@
 //! EBCDIC (code page 500) for IPM files, which Mastercard sends in EBCDIC or ASCII.
 
 /// EBCDIC byte to ASCII; bytes with no printable ASCII counterpart become `?`.
-pub(super) const TO_ASCII: [u8; 256] = [
+const TO_ASCII: [u8; 256] = [
     0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F,
     0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F,
     0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F,
@@ -33,7 +33,14 @@ const FROM_ASCII: [u8; 128] = [
 ];
 
 pub fn to_ascii(bytes: &[u8]) -> Vec<u8> {
-    bytes.iter().map(|b| TO_ASCII[*b as usize]).collect()
+    let mut out = Vec::with_capacity(bytes.len());
+    to_ascii_into(bytes, &mut out);
+    out
+}
+
+/// Appends `bytes` as ASCII to `out` (no allocation of its own, for readers of many messages).
+pub fn to_ascii_into(bytes: &[u8], out: &mut Vec<u8>) {
+    out.extend(bytes.iter().map(|b| TO_ASCII[*b as usize]));
 }
 
 pub fn from_ascii(bytes: &[u8]) -> Vec<u8> {

@@ -16,16 +16,15 @@ pub enum Encoding {
 
 impl Encoding {
     fn decode(self, bytes: &[u8]) -> Vec<u8> {
-        match self {
-            Encoding::Ascii => bytes.to_vec(),
-            Encoding::Ebcdic => ebcdic::to_ascii(bytes),
-        }
+        let mut out = Vec::with_capacity(bytes.len());
+        self.decode_into(bytes, &mut out);
+        out
     }
 
     fn decode_into(self, bytes: &[u8], out: &mut Vec<u8>) {
         match self {
             Encoding::Ascii => out.extend_from_slice(bytes),
-            Encoding::Ebcdic => out.extend(bytes.iter().map(|b| ebcdic::TO_ASCII[*b as usize])),
+            Encoding::Ebcdic => ebcdic::to_ascii_into(bytes, out),
         }
     }
 

@@ -263,18 +263,19 @@ fn settlement_record(
 }
 
 /// The date of a DE 12 local date and time, `YYMMDDhhmmss` (years 70-99 are 19xx, as chrono's
-/// `%y` reads them; a leap second is a valid time). By hand: a format-string parser per record was a tenth of the reader's time.
+/// `%y` reads them; a leap second is a valid time). By hand: a format-string parser per record was
+/// a tenth of the reader's time.
 fn local_date(t: &str) -> Option<NaiveDate> {
     let b = t.as_bytes();
-    if b.len() != 12 || !b.iter().all(u8::is_ascii_digit) {
+    if b.len() != 12 {
         return None;
     }
-    let two = |i: usize| u32::from(b[i] - b'0') * 10 + u32::from(b[i + 1] - b'0');
-    if two(6) > 23 || two(8) > 59 || two(10) > 60 {
+    let two = |i: usize| super::digits(&b[i..i + 2]).map(|n| n as u32);
+    let (year, month, day) = (two(0)? as i32, two(2)?, two(4)?);
+    if two(6)? > 23 || two(8)? > 59 || two(10)? > 60 {
         return None;
     }
-    let year = two(0) as i32;
-    NaiveDate::from_ymd_opt(if year < 70 { 2000 + year } else { 1900 + year }, two(2), two(4))
+    NaiveDate::from_ymd_opt(if year < 70 { 2000 + year } else { 1900 + year }, month, day)
 }
 
 fn money(m: &Message, amount_de: u8, currency_de: u8) -> Result<Money, Problem> {

@@ -3,9 +3,10 @@
 
 use anyhow::Context;
 use chrono::NaiveDate;
-use domain::feeds::CardTokenizer;
-use domain::ingest::load::{ingest_object, FileOutcome};
+use domain::feeds::{CardTokenizer, Network};
+use domain::ingest::load::{ingest_object_keeping, FileOutcome};
 use domain::ingest::Source;
+use domain::recon::day_files::{DayReading, FileKeeper};
 use domain::recon::run::{run_day, Progress};
 use domain::recon::RuleSet;
 use domain::storage::ObjectStore;
@@ -157,7 +158,9 @@ impl Job {
         let (store, cards) = (&self.store, &self.cards);
         say(Progress::Stage(&format!("ingesting the inbound files of {date}")));
         let mut objects = Vec::new();
-        for source in Source::ALL {
+        // The Zelle extract first: loading it is the longest (PostgreSQL copies and indexes every
+        // payment), and the network files are read alongside it.
+        for source in [Source::Zelle, Source::Network(Network::Visa), Source::Network(Network::Mastercard)] {
             let prefix = format!("inbound/{}/{date}/", source.code());
             let listed = store.list(&prefix).await.context("listing inbound files")?;
             objects.extend(listed.into_iter().map(|object| (source, object.key)));
@@ -166,25 +169,39 @@ impl Job {
         // cores busy, one parsing while PostgreSQL indexes the other.
         // Boxed into a list first: a lazily mapped iterator here defeats the compiler's proof
         // that the scheduler's task is Send.
+        // Each file loaded now is kept for the run as it is read, so the run does not read it again.
         type Load<'a> = std::pin::Pin<
-            Box<dyn std::future::Future<Output = anyhow::Result<(&'a String, FileOutcome)>> + Send + 'a>,
+            Box<
+                dyn std::future::Future<
+                        Output = anyhow::Result<(&'a String, FileOutcome, Option<FileKeeper>)>,
+                    > + Send
+                    + 'a,
+            >,
         >;
         let loads: Vec<Load> = objects
             .iter()
-            .map(|(source, key)| -> Load {
+            .enumerate()
+            .map(|(n, (source, key))| -> Load {
                 Box::pin(async move {
                     let strictness = domain::ingest::strictness(pool, *source).await?;
-                    let outcome = ingest_object(pool, store, key, *source, date, cards, strictness, work)
-                        .await
-                        .with_context(|| format!("ingesting {key}"))?;
-                    Ok((key, outcome))
+                    let keeper = FileKeeper::new(date, work.join(format!("kept-{n}.spill")));
+                    let (outcome, kept) = ingest_object_keeping(
+                        pool, store, key, *source, date, cards, strictness, work, keeper,
+                    )
+                    .await
+                    .with_context(|| format!("ingesting {key}"))?;
+                    Ok((key, outcome, kept))
                 })
             })
             .collect();
         let mut loads = futures_util::stream::iter(loads).buffer_unordered(2);
         let mut done = 0;
+        let mut kept = DayReading::default();
         while let Some(loaded) = loads.next().await {
-            let (key, outcome) = loaded?;
+            let (key, outcome, keeper) = loaded?;
+            if let Some(keeper) = keeper {
+                kept.add(keeper);
+            }
             let said = match outcome {
                 FileOutcome::Loaded { transactions, issues, .. } => {
                     format!("loaded {transactions} records ({issues} with a bad field)")
@@ -196,8 +213,9 @@ impl Job {
             done += 1;
             say(Progress::Done { done, total: objects.len() as u64 });
         }
-        let summary =
-            run_day(pool, store, date, &RuleSet::default(), cards, work, say).await.context("reconciling")?;
+        let summary = run_day(pool, store, date, &RuleSet::default(), cards, work, kept, say)
+            .await
+            .context("reconciling")?;
         Ok(summary)
     }
 }

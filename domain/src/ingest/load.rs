@@ -14,7 +14,9 @@ use tokio::sync::mpsc;
 use super::{fingerprint, mark_quarantined, register, Registration, Source};
 use crate::db::{BinaryRows, BulkPartition};
 use crate::feeds::zelle::{self, ZellePayment};
-use crate::feeds::{mastercard, visa, CardTokenizer, FileError, Parsed, RecordIssue, Strictness};
+use crate::feeds::{
+    mastercard, visa, CardTokenizer, FileError, NetworkRecord, Parsed, RecordIssue, Strictness,
+};
 use crate::storage::{ObjectStore, StorageError};
 
 /// What became of one inbound object.
@@ -48,6 +50,22 @@ pub enum IngestError {
 /// Rows are sent to `COPY` in chunks of about this many bytes.
 const CHUNK: usize = 1 << 20;
 
+/// What a caller keeps of a file's good records as ingestion reads them, so that a run of the same
+/// date in the same process need not read the file a second time (`recon::day_files::DayReading`).
+/// Called on the parsing thread, in file order; what it kept counts only if the file is loaded.
+pub trait Keep: Send + 'static {
+    fn network_record(&mut self, file_id: i64, record: &NetworkRecord);
+    fn zelle_payment(&mut self, file_id: i64, payment: &ZellePayment);
+}
+
+/// Keeps nothing: ingestion alone.
+pub struct KeepNothing;
+
+impl Keep for KeepNothing {
+    fn network_record(&mut self, _: i64, _: &NetworkRecord) {}
+    fn zelle_payment(&mut self, _: i64, _: &ZellePayment) {}
+}
+
 /// Registers the object at `key` and, if it is new (or an earlier load of it never finished),
 /// loads it.
 #[expect(
@@ -64,6 +82,34 @@ pub async fn ingest_object(
     strictness: Strictness,
     work_dir: &Path,
 ) -> Result<FileOutcome, IngestError> {
+    let ingested = ingest_object_keeping(
+        pool,
+        store,
+        key,
+        source,
+        business_date,
+        cards,
+        strictness,
+        work_dir,
+        KeepNothing,
+    );
+    Ok(ingested.await?.0)
+}
+
+/// [`ingest_object`], with `keep` seeing every good record as the file is read. `keep` comes back
+/// only when this call loaded the file (not when it was loaded before, or quarantined).
+#[expect(clippy::too_many_arguments, reason = "ingest_object's arguments and the keeper")]
+pub async fn ingest_object_keeping<K: Keep>(
+    pool: &PgPool,
+    store: &ObjectStore,
+    key: &str,
+    source: Source,
+    business_date: NaiveDate,
+    cards: &CardTokenizer,
+    strictness: Strictness,
+    work_dir: &Path,
+    keep: K,
+) -> Result<(FileOutcome, Option<K>), IngestError> {
     let local: PathBuf = work_dir.join(format!("ingest-{}", key.replace('/', "_")));
     store.download_to(key, &local).await?;
     let outcome = async {
@@ -75,22 +121,23 @@ pub async fn ingest_object(
                     .fetch_one(pool)
                     .await?;
                 if status != "received" {
-                    return Ok(FileOutcome::Skipped { id });
+                    return Ok((FileOutcome::Skipped { id }, None));
                 }
                 id // registered, but its load never finished: load it now
             }
-            Registration::Duplicate { id, .. } => return Ok(FileOutcome::Skipped { id }),
+            Registration::Duplicate { id, .. } => return Ok((FileOutcome::Skipped { id }, None)),
         };
-        load(pool, id, source, &local, cards.clone(), strictness).await
+        load(pool, id, source, &local, cards.clone(), strictness, keep).await
     }
     .await;
     let _ = tokio::fs::remove_file(&local).await;
     outcome
 }
 
-/// Parses one file on the blocking thread, sending its rows; returns (transactions, issues).
-type Parser =
-    fn(PathBuf, i64, CardTokenizer, Strictness, mpsc::Sender<Chunk>) -> Result<(u64, u64), FileError>;
+/// Parses one file on the blocking thread, sending its rows and showing its good records to the
+/// keeper; returns (transactions, issues).
+type Parser<K> =
+    fn(PathBuf, i64, CardTokenizer, Strictness, mpsc::Sender<Chunk>, &mut K) -> Result<(u64, u64), FileError>;
 
 /// A message from the parsing thread.
 enum Chunk {
@@ -98,21 +145,22 @@ enum Chunk {
     Issue(RecordIssue),
 }
 
-async fn load(
+async fn load<K: Keep>(
     pool: &PgPool,
     id: i64,
     source: Source,
     path: &Path,
     cards: CardTokenizer,
     strictness: Strictness,
-) -> Result<FileOutcome, IngestError> {
+    mut keep: K,
+) -> Result<(FileOutcome, Option<K>), IngestError> {
     // Zelle payments go into one partition per file (see migration 0007), filled and attached in
     // this transaction. A network file is read in full to check it (and to keep its bad records),
     // but its records are not copied: runs read the file itself (migration 0014).
-    let parse: Parser = match source {
-        Source::Zelle => parse_zelle,
-        Source::Network(crate::feeds::Network::Visa) => parse_visa,
-        Source::Network(crate::feeds::Network::Mastercard) => parse_mastercard,
+    let parse: Parser<K> = match source {
+        Source::Zelle => parse_zelle::<K>,
+        Source::Network(crate::feeds::Network::Visa) => parse_visa::<K>,
+        Source::Network(crate::feeds::Network::Mastercard) => parse_mastercard::<K>,
     };
     let mut tx = pool.begin().await?;
     let partition = match source {
@@ -123,7 +171,10 @@ async fn load(
     };
     let (sender, mut receiver) = mpsc::channel::<Chunk>(4);
     let path = path.to_path_buf();
-    let parser = tokio::task::spawn_blocking(move || parse(path, id, cards, strictness, sender));
+    let parser = tokio::task::spawn_blocking(move || {
+        let parsed = parse(path, id, cards, strictness, sender, &mut keep);
+        (parsed, keep)
+    });
     let mut issues = Vec::new();
     let parsed = {
         let mut copy = match &partition {
@@ -152,7 +203,8 @@ async fn load(
             }
         }
         drop(receiver); // stops the parser if we stopped early
-        let parsed = parser.await.map_err(|e| std::io::Error::other(e.to_string()))?;
+        let parsed;
+        (parsed, keep) = parser.await.map_err(|e| std::io::Error::other(e.to_string()))?;
         if let Some(e) = send_error {
             if let Some(copy) = copy {
                 copy.abort("loading failed").await.ok();
@@ -174,7 +226,7 @@ async fn load(
             // Nothing of a broken file is kept.
             tx.rollback().await?;
             mark_quarantined(pool, id, &error).await?;
-            return Ok(FileOutcome::Quarantined { id, error });
+            return Ok((FileOutcome::Quarantined { id, error }, None));
         }
     };
     if let Some(partition) = partition {
@@ -206,7 +258,7 @@ async fn load(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(FileOutcome::Loaded { id, transactions, issues: issue_count })
+    Ok((FileOutcome::Loaded { id, transactions, issues: issue_count }, Some(keep)))
 }
 
 /// Collects binary `COPY` rows into chunks and hands them to the loader; issues go as they come.
@@ -238,55 +290,66 @@ impl Rows {
     }
 }
 
-fn parse_network(
+fn parse_network<K: Keep>(
     read: impl FnOnce(
         std::fs::File,
         &CardTokenizer,
         Strictness,
         &mut dyn FnMut(Parsed),
     ) -> Result<crate::feeds::FileSummary, FileError>,
-    path: PathBuf,
+    (path, id): (PathBuf, i64),
     cards: CardTokenizer,
     strictness: Strictness,
     sender: mpsc::Sender<Chunk>,
+    keep: &mut K,
 ) -> Result<(u64, u64), FileError> {
     let file =
         std::fs::File::open(&path).map_err(|e| FileError::new(0, "file", "readable data", e.to_string()))?;
     let mut rows = Rows::new(sender);
     let summary = read(file, &cards, strictness, &mut |parsed| match parsed {
-        Parsed::Record(_) => {}
+        Parsed::Record(record) => keep.network_record(id, &record),
         Parsed::Issue(issue) => rows.issue(issue),
     })?;
     rows.flush();
     Ok((summary.transactions, summary.issues))
 }
 
-fn parse_visa(
+fn parse_visa<K: Keep>(
     path: PathBuf,
-    _id: i64,
+    id: i64,
     cards: CardTokenizer,
     strictness: Strictness,
     sender: mpsc::Sender<Chunk>,
+    keep: &mut K,
 ) -> Result<(u64, u64), FileError> {
-    parse_network(|f, c, s, emit| visa::read(f, c, s, emit), path, cards, strictness, sender)
+    parse_network(|f, c, s, emit| visa::read(f, c, s, emit), (path, id), cards, strictness, sender, keep)
 }
 
-fn parse_mastercard(
+fn parse_mastercard<K: Keep>(
     path: PathBuf,
-    _id: i64,
+    id: i64,
     cards: CardTokenizer,
     strictness: Strictness,
     sender: mpsc::Sender<Chunk>,
+    keep: &mut K,
 ) -> Result<(u64, u64), FileError> {
-    parse_network(|f, c, s, emit| mastercard::read(f, c, s, emit), path, cards, strictness, sender)
+    parse_network(
+        |f, c, s, emit| mastercard::read(f, c, s, emit),
+        (path, id),
+        cards,
+        strictness,
+        sender,
+        keep,
+    )
 }
 
-fn parse_zelle(
+fn parse_zelle<K: Keep>(
     path: PathBuf,
     id: i64,
     _cards: CardTokenizer,
     strictness: Strictness,
     sender: mpsc::Sender<Chunk>,
+    keep: &mut K,
 ) -> Result<(u64, u64), FileError> {
     let file =
         std::fs::File::open(&path).map_err(|e| FileError::new(0, "file", "readable data", e.to_string()))?;
@@ -296,6 +359,7 @@ fn parse_zelle(
         Ok(p) => {
             zelle_row(&mut rows.rows, id, &p);
             rows.row_written();
+            keep.zelle_payment(id, &p);
         }
         Err(issue) => rows.issue(issue),
     })?;

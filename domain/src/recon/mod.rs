@@ -5,6 +5,7 @@
 pub mod day_files;
 pub mod engine;
 pub mod keys;
+pub mod open_payments;
 pub mod report;
 pub mod rules;
 pub mod run;

@@ -10,25 +10,19 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::postgres::PgPoolCopyExt;
 use sqlx::PgPool;
 
-use futures_util::TryStreamExt;
-
-use super::day_files::load_record_keys;
+use super::day_files::{load_record_keys, DayReading};
 use super::engine::{reconcile_keys, Class, Outcome, PaymentState};
-use super::keys::PaymentKeys;
-use super::report::{mismatch_code, resettlement_code, Manifest, PaymentView, ReportOutputs, ReportWriter};
+use super::open_payments::OpenPayments;
+use super::report::{mismatch_code, resettlement_code, Manifest, ReportOutputs, ReportWriter};
 use super::rules::RuleSet;
 use super::spill::SpillReader;
-use crate::db::{BinaryRowReader, BinaryRows, BulkPartition, NextRow};
-use crate::feeds::zelle::{PaymentStatus, ZellePayment};
-use crate::feeds::{CardRef, CardTokenizer, Network, NetworkRecord};
-use crate::money::{Currency, Money};
+use crate::db::{BinaryRows, BulkPartition};
+use crate::feeds::zelle::ZellePayment;
+use crate::feeds::{CardTokenizer, NetworkRecord};
+use crate::money::Money;
 use crate::storage::{ObjectStore, StorageError};
-
-/// How far back open Zelle payments are considered (beyond any grace period and date window).
-const OPEN_PAYMENT_DAYS: i64 = 10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -167,6 +161,9 @@ pub async fn has_completed_run(pool: &PgPool, date: NaiveDate) -> Result<bool, s
     Ok(found.unwrap_or(false))
 }
 
+/// Runs `date`. `kept` is what ingestion kept of the date's files it has just loaded (empty when
+/// the run does not follow an ingestion): those files are not read again.
+#[expect(clippy::too_many_arguments, reason = "what a run reads, how it reads it, and whom it tells")]
 pub async fn run_day(
     pool: &PgPool,
     store: &ObjectStore,
@@ -174,6 +171,7 @@ pub async fn run_day(
     rules: &RuleSet,
     cards: &CardTokenizer,
     work_dir: &Path,
+    kept: DayReading,
     progress: impl Fn(Progress),
 ) -> Result<RunSummary, RunError> {
     // One run per date at a time: the lock lives as long as this connection holds it.
@@ -186,11 +184,12 @@ pub async fn run_day(
     if !locked {
         return Err(RunError::AlreadyRunning(date));
     }
-    let result = run_locked(pool, store, date, rules, cards, work_dir, &progress).await;
+    let result = run_locked(pool, store, date, rules, cards, work_dir, kept, &progress).await;
     let _ = sqlx::query!("SELECT pg_advisory_unlock(hashtext($1))", lock_key).fetch_one(&mut *lock).await;
     result
 }
 
+#[expect(clippy::too_many_arguments, reason = "run_day's arguments")]
 async fn run_locked(
     pool: &PgPool,
     store: &ObjectStore,
@@ -198,6 +197,7 @@ async fn run_locked(
     rules: &RuleSet,
     cards: &CardTokenizer,
     work_dir: &Path,
+    mut kept: DayReading,
     progress: &impl Fn(Progress),
 ) -> Result<RunSummary, RunError> {
     sqlx::query!(
@@ -232,22 +232,24 @@ async fn run_locked(
     };
 
     stage("loading").await?;
-    // The network files are read here while PostgreSQL reads the open payments. The records also
-    // go to a spill file, which the reports and items are written from.
-    let spill_path = work_dir.join(format!("run-{run_id}-records.spill"));
+    // The network files not kept by ingestion are read here while PostgreSQL sends the open
+    // payments it was not handed. The records are in spill files, which the reports and items are
+    // written from.
+    let spill_path = |file_id: i64| work_dir.join(format!("run-{run_id}-feed-{file_id}.spill"));
     let timed = |started: std::time::Instant| started.elapsed().as_secs_f64();
     let loading = std::time::Instant::now();
+    let taken_payments = kept.take_payments();
     let (records, payments) = tokio::try_join!(
         async {
-            load_record_keys(pool, store, date, cards, work_dir, &spill_path)
+            load_record_keys(pool, store, date, cards, work_dir, (&mut kept, spill_path))
                 .await
                 .map(|r| (r, timed(loading)))
         },
-        async { OpenPayments::load(pool, date).await.map(|p| (p, timed(loading))) },
+        async { OpenPayments::load(pool, date, taken_payments).await.map(|p| (p, timed(loading))) },
     )?;
-    let ((records, records_took), (payments, payments_took)) = (records, payments);
+    let (((records, spills), records_took), (payments, payments_took)) = (records, payments);
     progress(Progress::Note(&format!(
-        "{} network records (files read in {records_took:.1} s), {} open Zelle payments (read in {payments_took:.1} s)",
+        "{} network records (loaded in {records_took:.1} s), {} open Zelle payments (loaded in {payments_took:.1} s)",
         records.len(),
         payments.keys.len()
     )));
@@ -285,7 +287,7 @@ async fn run_locked(
         ))
         .await?;
     let mut items = ItemRows::new(run_id);
-    let mut spilled = SpillReader::open(&spill_path)?;
+    let mut spilled = SpillReader::open_all(spills.clone())?;
     let mut outcomes = result.records.iter();
     let mut written = 0u64;
     let total = result.records.len() as u64;
@@ -318,7 +320,9 @@ async fn run_locked(
         }
     }
     drop(spilled);
-    let _ = std::fs::remove_file(&spill_path);
+    for spill in &spills {
+        let _ = std::fs::remove_file(spill);
+    }
     if outcomes.next().is_some() {
         return Err(changed_underneath(date));
     }
@@ -495,238 +499,16 @@ struct RecordFields<'a> {
     record: &'a NetworkRecord,
 }
 
-fn money(minor: i64, currency: &str) -> Result<Money, RunError> {
-    Currency::from_code(currency)
-        .map(|c| Money::from_minor(minor, c))
-        .ok_or_else(|| RunError::Corrupt(format!("unknown currency '{currency}' in stored data")))
-}
-
-fn network(code: &str) -> Result<Network, RunError> {
-    Network::from_code(code).ok_or_else(|| RunError::Corrupt(format!("unknown network '{code}'")))
-}
-
-/// The Zelle payments a run matches against, in ascending payment id: their compact keys, and
-/// besides only their ids and where they are stored (for the rows of the reports).
-struct OpenPayments {
-    keys: Vec<PaymentKeys>,
-    /// Every payment id, one after the other; `id_ends[i]` is where payment `i`'s id ends.
-    ids: String,
-    id_ends: Vec<usize>,
-    /// (feed file, line) of each payment.
-    stored_at: Vec<(i64, i64)>,
-}
-
-impl OpenPayments {
-    /// Zelle payments of the last days that no network record of a completed run of an earlier date
-    /// consumed.
-    async fn load(pool: &PgPool, date: NaiveDate) -> Result<OpenPayments, RunError> {
-        let since = date - chrono::Duration::days(OPEN_PAYMENT_DAYS);
-        // A run of date D reads only payments of D and before, so only completed runs of the
-        // dates since `since` can have consumed one of these. Naming them lets PostgreSQL look in
-        // their partitions alone: probing every run's items (a re-run of a 10M day probed the
-        // day's earlier version for each payment) took a minute.
-        let earlier_runs = sqlx::query_scalar!(
-            "SELECT id FROM recon_run WHERE status = 'completed' AND business_date >= $1 AND business_date < $2 ORDER BY id",
-            since as _,
-            date as _
-        )
-        .fetch_all(pool)
-        .await?;
-        let not_consumed = if earlier_runs.is_empty() {
-            String::new()
-        } else {
-            let runs: Vec<String> = earlier_runs.iter().map(i64::to_string).collect();
-            format!(
-                "AND NOT EXISTS (SELECT 1 FROM recon_item i WHERE i.run_id IN ({}) AND i.payment_id = p.payment_id \
-                                 AND i.feed_file_id IS NOT NULL)",
-                runs.join(", ")
-            )
-        };
-        // Read in storage order and sorted here (sorting ten million rows by payment id cost
-        // PostgreSQL a sort on disk), and through a binary COPY (the row-by-row protocol took
-        // 27 s for ten million rows). COPY takes no parameters: the dates and run ids (our own
-        // numbers) are written in.
-        let statement = format!(
-            "COPY (SELECT p.feed_file_id, p.line, p.payment_id, p.business_date, p.initiated_at, p.status, \
-                          p.amount_minor, p.currency, p.network, p.network_reference, p.card_last4, \
-                          p.card_fingerprint, p.approval_code
-                   FROM zelle_payment p JOIN feed_file f ON f.id = p.feed_file_id
-                   WHERE f.status = 'parsed' AND p.business_date BETWEEN DATE '{since}' AND DATE '{date}'
-                     {not_consumed})
-             TO STDOUT (FORMAT binary)"
-        );
-        let mut chunks = pool.copy_out_raw(&statement).await?;
-        let mut open =
-            OpenPayments { keys: Vec::new(), ids: String::new(), id_ends: Vec::new(), stored_at: Vec::new() };
-        let mut rows = BinaryRowReader::default();
-        let mut ended = false;
-        let unreadable = |e: String| RunError::Corrupt(format!("open Zelle payments: {e}"));
-        while let Some(chunk) = chunks.try_next().await? {
-            rows.extend(&chunk);
-            loop {
-                match rows.next_row().map_err(unreadable)? {
-                    NextRow::Row => {}
-                    NextRow::NeedMore => break,
-                    NextRow::End => {
-                        ended = true;
-                        break;
-                    }
-                }
-                let row = PaymentRow::copied(&rows).map_err(unreadable)?;
-                let stored_at = (row.feed_file_id, row.line);
-                let payment = row.into_payment()?;
-                open.keys.push(PaymentKeys::of(&payment));
-                open.ids.push_str(&payment.payment_id);
-                open.id_ends.push(open.ids.len());
-                open.stored_at.push(stored_at);
-            }
-        }
-        if !ended {
-            return Err(unreadable("the stream ended before its trailer".into()));
-        }
-        tokio::task::spawn_blocking(move || open.sorted()).await.map_err(|e| RunError::Corrupt(e.to_string()))
-    }
-
-    /// The same payments in ascending payment id (then where they are stored, so that the order
-    /// never depends on how PostgreSQL happened to return them). Rearranged in place: the keys of
-    /// a heavy day are hundreds of megabytes.
-    fn sorted(mut self) -> OpenPayments {
-        let mut order: Vec<u32> = (0..self.keys.len() as u32).collect();
-        order.sort_unstable_by(|a, b| {
-            let (a, b) = (*a as usize, *b as usize);
-            self.id(a).cmp(self.id(b)).then(self.stored_at[a].cmp(&self.stored_at[b]))
-        });
-        let mut ids = String::with_capacity(self.ids.len());
-        let mut id_ends = Vec::with_capacity(self.id_ends.len());
-        for &i in &order {
-            ids.push_str(self.id(i as usize));
-            id_ends.push(ids.len());
-        }
-        permute(&mut self.keys, &order);
-        permute(&mut self.stored_at, &order);
-        OpenPayments { keys: self.keys, ids, id_ends, stored_at: self.stored_at }
-    }
-
-    /// Payment `i`'s id.
-    fn id(&self, i: usize) -> &str {
-        &self.ids[if i == 0 { 0 } else { self.id_ends[i - 1] }..self.id_ends[i]]
-    }
-
-    fn view(&self, i: usize) -> Result<PaymentView<'_>, RunError> {
-        let keys = &self.keys[i];
-        let currency = Currency::from_numeric(keys.amount.currency)
-            .ok_or_else(|| RunError::Corrupt(format!("unknown currency {}", keys.amount.currency)))?;
-        Ok(PaymentView {
-            payment_id: self.id(i),
-            amount: Money::from_minor(keys.amount.minor, currency),
-            status: keys.status,
-        })
-    }
-
-    /// The full rows of the payments at `indexes` (ascending), in the same order.
-    async fn details(&self, pool: &PgPool, indexes: &[usize]) -> Result<Vec<ZellePayment>, RunError> {
-        let (files, lines): (Vec<i64>, Vec<i64>) = indexes.iter().map(|i| self.stored_at[*i]).unzip();
-        let rows = sqlx::query_as!(
-            PaymentRow,
-            r#"SELECT p.feed_file_id, p.line, p.payment_id, p.business_date AS "business_date: NaiveDate",
-                      p.initiated_at AS "initiated_at: DateTime<Utc>", p.status, p.amount_minor, p.currency, p.network,
-                      p.network_reference, p.card_last4, p.card_fingerprint, p.approval_code
-               FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS wanted (feed_file_id, line, position)
-               JOIN zelle_payment p ON p.feed_file_id = wanted.feed_file_id AND p.line = wanted.line
-               ORDER BY wanted.position"#,
-            &files,
-            &lines
-        )
-        .fetch_all(pool)
-        .await?;
-        if rows.len() != indexes.len() {
-            return Err(RunError::Corrupt("Zelle payments disappeared while the run read them".into()));
-        }
-        rows.into_iter().map(PaymentRow::into_payment).collect()
-    }
-}
-
-/// Rearranges `items` so that position `k` holds what was at `order[k]` (`order` a permutation),
-/// following each cycle of the permutation with swaps.
-fn permute<T>(items: &mut [T], order: &[u32]) {
-    let mut placed = vec![false; items.len()];
-    for start in 0..items.len() {
-        let mut k = start;
-        while !placed[k] {
-            placed[k] = true;
-            let from = order[k] as usize;
-            if from == start {
-                break;
-            }
-            items.swap(k, from);
-            k = from;
-        }
-    }
-}
-
-/// A stored Zelle payment, as the run reads it.
-struct PaymentRow {
-    feed_file_id: i64,
-    line: i64,
-    payment_id: String,
-    business_date: NaiveDate,
-    initiated_at: DateTime<Utc>,
-    status: String,
-    amount_minor: i64,
-    currency: String,
-    network: String,
-    network_reference: Option<String>,
-    card_last4: String,
-    card_fingerprint: String,
-    approval_code: String,
-}
-
-impl PaymentRow {
-    /// The current row of a binary COPY of the payment columns, in `PaymentRow`'s field order.
-    fn copied(row: &BinaryRowReader) -> Result<PaymentRow, String> {
-        Ok(PaymentRow {
-            feed_file_id: row.int8(0)?,
-            line: row.int8(1)?,
-            payment_id: row.text(2)?.to_owned(),
-            business_date: row.date(3)?,
-            initiated_at: row.timestamptz(4)?,
-            status: row.text(5)?.to_owned(),
-            amount_minor: row.int8(6)?,
-            currency: row.text(7)?.to_owned(),
-            network: row.text(8)?.to_owned(),
-            network_reference: row.optional_text(9)?.map(str::to_owned),
-            card_last4: row.text(10)?.to_owned(),
-            card_fingerprint: row.text(11)?.to_owned(),
-            approval_code: row.text(12)?.to_owned(),
-        })
-    }
-
-    fn into_payment(self) -> Result<ZellePayment, RunError> {
-        let status = PaymentStatus::from_code(&self.status)
-            .ok_or_else(|| RunError::Corrupt(format!("unknown payment status '{}'", self.status)))?;
-        Ok(ZellePayment {
-            line: self.line as u64,
-            payment_id: self.payment_id,
-            business_date: self.business_date,
-            initiated_at: self.initiated_at,
-            status,
-            amount: money(self.amount_minor, &self.currency)?,
-            network: network(&self.network)?,
-            network_reference: self.network_reference,
-            card: CardRef { last4: self.card_last4, fingerprint: self.card_fingerprint },
-            approval_code: self.approval_code,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::feeds::generator::{self, DayPlan, Outputs};
     use crate::feeds::testing::{cards, date};
+    use crate::feeds::Network;
     use crate::feeds::{RecordKind, Strictness};
-    use crate::ingest::load::{ingest_object, FileOutcome};
+    use crate::ingest::load::{ingest_object_keeping, FileOutcome};
     use crate::ingest::Source;
+    use crate::recon::day_files::FileKeeper;
 
     struct Setup {
         store: ObjectStore,
@@ -736,6 +518,17 @@ mod tests {
 
     /// A generated day, delivered to a local store and ingested.
     async fn ingested_day(pool: &PgPool) -> Setup {
+        ingested_day_kept(pool).await.0
+    }
+
+    /// The network files of the generated day, with their sources.
+    const NETWORK_FILES: [(&str, Source); 2] = [
+        ("inbound/visa/2026-11-20/v.ctf", Source::Network(Network::Visa)),
+        ("inbound/mastercard/2026-11-20/m.ipm", Source::Network(Network::Mastercard)),
+    ];
+
+    /// [`ingested_day`], with what ingestion kept for the run.
+    async fn ingested_day_kept(pool: &PgPool) -> (Setup, DayReading) {
         let root = tempfile::tempdir().unwrap();
         let work = tempfile::tempdir().unwrap();
         let store = ObjectStore::local(root.path());
@@ -746,15 +539,20 @@ mod tests {
             Outputs { visa: Vec::new(), mastercard: Vec::new(), zelle: Vec::new() },
         )
         .unwrap();
-        for (key, bytes, source) in [
+        let mut kept = DayReading::default();
+        for (n, (key, bytes, source)) in [
             ("inbound/visa/2026-11-20/v.ctf", &out.visa, Source::Network(Network::Visa)),
             ("inbound/mastercard/2026-11-20/m.ipm", &out.mastercard, Source::Network(Network::Mastercard)),
             ("inbound/zelle/2026-11-20/z.csv", &out.zelle, Source::Zelle),
-        ] {
+        ]
+        .into_iter()
+        .enumerate()
+        {
             let file = work.path().join("upload");
             std::fs::write(&file, bytes).unwrap();
             store.put_file(key, &file).await.unwrap();
-            let outcome = ingest_object(
+            let keeper = FileKeeper::new(date("2026-11-20"), work.path().join(format!("kept-{n}.spill")));
+            let (outcome, keeper) = ingest_object_keeping(
                 pool,
                 &store,
                 key,
@@ -763,31 +561,32 @@ mod tests {
                 &cards(),
                 Strictness::Lenient,
                 work.path(),
+                keeper,
             )
             .await
             .unwrap();
             assert!(matches!(outcome, FileOutcome::Loaded { .. }), "{outcome:?}");
+            kept.add(keeper.expect("a file loaded now comes back with what was kept of it"));
         }
-        Setup { store, _root: root, work }
+        (Setup { store, _root: root, work }, kept)
     }
 
     async fn try_run(pool: &PgPool, s: &Setup, on: &str) -> Result<RunSummary, RunError> {
-        run_day(pool, &s.store, date(on), &RuleSet::default(), &cards(), s.work.path(), |_| {}).await
+        run_day(
+            pool,
+            &s.store,
+            date(on),
+            &RuleSet::default(),
+            &cards(),
+            s.work.path(),
+            DayReading::default(),
+            |_| {},
+        )
+        .await
     }
 
     async fn run(pool: &PgPool, s: &Setup, on: &str) -> RunSummary {
         try_run(pool, s, on).await.unwrap()
-    }
-
-    #[test]
-    fn a_permutation_rearranges_every_cycle() {
-        let mut items = vec!['a', 'b', 'c', 'd', 'e', 'f'];
-        let order = [3u32, 0, 1, 2, 5, 4]; // a 4-cycle, a 2-cycle
-        permute(&mut items, &order);
-        assert_eq!(items, vec!['d', 'a', 'b', 'c', 'f', 'e']);
-        let mut same = vec![1, 2, 3];
-        permute(&mut same, &[0, 1, 2]);
-        assert_eq!(same, vec![1, 2, 3]);
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
@@ -834,6 +633,61 @@ mod tests {
         );
         let totals = |m: &Manifest| m.files.iter().map(|f| (f.rows, f.totals.clone())).collect::<Vec<_>>();
         assert_eq!(totals(&second.manifest), totals(&first.manifest));
+    }
+
+    /// Every item row of a run but its run id, in order.
+    async fn item_rows(pool: &PgPool, run_id: i64) -> Vec<String> {
+        sqlx::query_scalar(
+            "SELECT (to_jsonb(i) - 'run_id')::text FROM recon_item i WHERE run_id = $1 ORDER BY seq",
+        )
+        .bind(run_id)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_run_handed_what_ingestion_kept_reads_no_file_again_and_gives_the_same_day(pool: PgPool) {
+        let (s, kept) = ingested_day_kept(&pool).await;
+        // The network files are replaced in the store: a run that read them would fail.
+        let mut originals = Vec::new();
+        for (key, _) in NETWORK_FILES {
+            let original = s.work.path().join(format!("original-{}", originals.len()));
+            s.store.download_to(key, &original).await.unwrap();
+            let garbage = s.work.path().join("garbage");
+            std::fs::write(&garbage, b"not the file that was ingested").unwrap();
+            s.store.put_file(key, &garbage).await.unwrap();
+            originals.push((key, original));
+        }
+        let handed = run_day(
+            &pool,
+            &s.store,
+            date("2026-11-20"),
+            &RuleSet::default(),
+            &cards(),
+            s.work.path(),
+            kept,
+            |_| {},
+        )
+        .await
+        .unwrap();
+        assert!(handed.records > 2_500 && handed.payments > 2_500, "{handed:?}");
+        assert!(
+            std::fs::read_dir(s.work.path())
+                .unwrap()
+                .flatten()
+                .all(|e| !e.file_name().to_string_lossy().ends_with(".spill")),
+            "the kept records' spill files are removed after the run"
+        );
+        for (key, original) in &originals {
+            s.store.put_file(key, original).await.unwrap();
+        }
+        let read = run(&pool, &s, "2026-11-20").await;
+        assert_eq!(read.counts, handed.counts);
+        assert_eq!((read.records, read.payments), (handed.records, handed.payments));
+        let hashes = |m: &Manifest| m.files.iter().map(|f| (f.rows, f.sha256.clone())).collect::<Vec<_>>();
+        assert_eq!(hashes(&read.manifest), hashes(&handed.manifest), "byte-identical reports");
+        assert_eq!(item_rows(&pool, read.run_id).await, item_rows(&pool, handed.run_id).await);
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]

@@ -16,7 +16,7 @@
 
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate};
 
@@ -76,25 +76,50 @@ fn write_text(out: &mut impl Write, text: Option<&str>) -> io::Result<()> {
     }
 }
 
+/// Reads spill files back, one after the other, as one sequence of records.
 pub struct SpillReader {
-    input: BufReader<File>,
+    /// The file being read; `None` once all are read.
+    input: Option<BufReader<File>>,
+    /// The files still to read, in reverse order.
+    next: Vec<PathBuf>,
 }
 
 impl SpillReader {
     pub fn open(path: &Path) -> io::Result<SpillReader> {
-        Ok(SpillReader { input: BufReader::with_capacity(1 << 20, File::open(path)?) })
+        SpillReader::open_all(vec![path.to_path_buf()])
+    }
+
+    /// The records of `paths` in that order (none if there are no paths).
+    pub fn open_all(mut paths: Vec<PathBuf>) -> io::Result<SpillReader> {
+        paths.reverse();
+        let mut reader = SpillReader { input: None, next: paths };
+        reader.open_next()?;
+        Ok(reader)
+    }
+
+    fn open_next(&mut self) -> io::Result<()> {
+        self.input = match self.next.pop() {
+            Some(path) => Some(BufReader::with_capacity(1 << 20, File::open(path)?)),
+            None => None,
+        };
+        Ok(())
     }
 
     /// The next record and its file, or `None` at the end.
     pub fn next_record(&mut self) -> io::Result<Option<(i64, NetworkRecord)>> {
         let mut first = [0u8; 8];
-        match self.input.read_exact(&mut first) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
-            Err(e) => return Err(e),
-        }
+        let input = loop {
+            let Some(input) = self.input.as_mut() else { return Ok(None) };
+            match input.read_exact(&mut first) {
+                Ok(()) => break input,
+                // A record never spans files: the end of one where a record would begin is the end
+                // of that file's records. (A file cut short there is caught by the run, which
+                // counts the records it reads back against those it matched.)
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => self.open_next()?,
+                Err(e) => return Err(e),
+            }
+        };
         let file_id = i64::from_le_bytes(first);
-        let input = &mut self.input;
         let record_number = u64::from_le_bytes(array(input)?);
         let credit = array::<1>(input)?[0] != 0;
         let amount = money(input)?;
@@ -189,6 +214,32 @@ mod tests {
         let expected: Vec<(i64, NetworkRecord)> =
             records.into_iter().enumerate().map(|(i, r)| (i as i64 % 3, r)).collect();
         assert_eq!(back, expected);
+    }
+
+    #[test]
+    fn several_spill_files_read_back_as_one_sequence() {
+        let (_, records, _) = parsed_day("2026-11-20", 300, 6);
+        let dir = tempfile::tempdir().unwrap();
+        let (first, second) = records.split_at(records.len() / 3);
+        let mut paths = Vec::new();
+        for (file_id, part) in [(1, first), (2, &[][..]), (3, second)] {
+            let path = dir.path().join(format!("{file_id}.spill"));
+            let mut writer = SpillWriter::create(&path).unwrap();
+            for r in part {
+                writer.write(file_id, r).unwrap();
+            }
+            writer.finish().unwrap();
+            paths.push(path);
+        }
+        let mut reader = SpillReader::open_all(paths).unwrap();
+        let mut back = Vec::new();
+        while let Some(entry) = reader.next_record().unwrap() {
+            back.push(entry);
+        }
+        let expected: Vec<(i64, NetworkRecord)> =
+            first.iter().map(|r| (1, r.clone())).chain(second.iter().map(|r| (3, r.clone()))).collect();
+        assert_eq!(back, expected);
+        assert_eq!(SpillReader::open_all(Vec::new()).unwrap().next_record().unwrap(), None);
     }
 
     #[test]

@@ -18,7 +18,7 @@ use super::open_payments::OpenPayments;
 use super::report::{mismatch_code, resettlement_code, Manifest, ReportOutputs, ReportWriter};
 use super::rules::RuleSet;
 use super::spill::SpillReader;
-use crate::db::{BinaryRows, BulkPartition};
+use crate::db::{BinaryRows, DetachedPartition};
 use crate::feeds::zelle::ZellePayment;
 use crate::feeds::{CardTokenizer, NetworkRecord};
 use crate::money::Money;
@@ -206,6 +206,10 @@ async fn run_locked(
     )
     .execute(pool)
     .await?;
+    // Items of runs that died before attaching them (see `DetachedPartition`).
+    let abandoned =
+        sqlx::query_scalar!("SELECT id FROM recon_run WHERE status = 'abandoned'").fetch_all(pool).await?;
+    DetachedPartition::drop_leftover(pool, "recon_item", "r", &abandoned).await?;
     let version: i32 = sqlx::query_scalar!(
         r#"INSERT INTO recon_run (business_date, version, rule_set_version, status, stage)
            SELECT $1, coalesce(max(version), 0) + 1, $2, 'running', 'loading'
@@ -223,161 +227,183 @@ async fn run_locked(
     )
     .fetch_one(pool)
     .await?;
-    let stage = |name: &'static str| async move {
-        progress(Progress::Stage(name));
-        sqlx::query!("UPDATE recon_run SET stage = $2 WHERE id = $1", run_id, name)
-            .execute(pool)
-            .await
-            .map(|_| ())
-    };
-
-    stage("loading").await?;
-    // The network files not kept by ingestion are read here while PostgreSQL sends the open
-    // payments it was not handed. The records are in spill files, which the reports and items are
-    // written from.
-    let spill_path = |file_id: i64| work_dir.join(format!("run-{run_id}-feed-{file_id}.spill"));
-    let timed = |started: std::time::Instant| started.elapsed().as_secs_f64();
-    let loading = std::time::Instant::now();
-    let taken_payments = kept.take_payments();
-    let (records, payments) = tokio::try_join!(
-        async {
-            load_record_keys(pool, store, date, cards, work_dir, (&mut kept, spill_path))
+    let outcome = async {
+        let stage = |name: &'static str| async move {
+            progress(Progress::Stage(name));
+            sqlx::query!("UPDATE recon_run SET stage = $2 WHERE id = $1", run_id, name)
+                .execute(pool)
                 .await
-                .map(|r| (r, timed(loading)))
-        },
-        async { OpenPayments::load(pool, date, taken_payments).await.map(|p| (p, timed(loading))) },
-    )?;
-    let (((records, spills), records_took), (payments, payments_took)) = (records, payments);
-    progress(Progress::Note(&format!(
-        "{} network records (loaded in {records_took:.1} s), {} open Zelle payments (loaded in {payments_took:.1} s)",
-        records.len(),
-        payments.keys.len()
-    )));
+                .map(|_| ())
+        };
 
-    stage("matching").await?;
-    let rules_owned = rules.clone();
-    let (payments, result) = tokio::task::spawn_blocking(move || {
-        let result = reconcile_keys(&records, &payments.keys, date, &rules_owned);
-        (payments, result)
-    })
-    .await
-    .map_err(|e| RunError::Corrupt(e.to_string()))?;
+        stage("loading").await?;
+        // The network files not kept by ingestion are read here while PostgreSQL sends the open
+        // payments it was not handed. The records are in spill files, which the reports and items are
+        // written from.
+        let spill_path = |file_id: i64| work_dir.join(format!("run-{run_id}-feed-{file_id}.spill"));
+        let timed = |started: std::time::Instant| started.elapsed().as_secs_f64();
+        let loading = std::time::Instant::now();
+        let taken_payments = kept.take_payments();
+        let (records, payments) = tokio::try_join!(
+            async {
+                load_record_keys(pool, store, date, cards, work_dir, (&mut kept, spill_path))
+                    .await
+                    .map(|r| (r, timed(loading)))
+            },
+            async { OpenPayments::load(pool, date, taken_payments).await.map(|p| (p, timed(loading))) },
+        )?;
+        let (((records, spills), records_took), (payments, payments_took)) = (records, payments);
+        progress(Progress::Note(&format!(
+            "{} network records (loaded in {records_took:.1} s), {} open Zelle payments (loaded in {payments_took:.1} s)",
+            records.len(),
+            payments.keys.len()
+        )));
 
-    // The records are read back from the spill in the same order, one at a time, and each goes to
-    // its report and, as an item, into this run's partition: nothing of the day is held in memory
-    // twice.
-    stage("writing reports and items").await?;
-    let paths =
-        ["matches", "mismatches", "resettlements"].map(|k| work_dir.join(format!("run-{run_id}-{k}.csv")));
-    let create = |p: &Path| std::fs::File::create(p).map(|f| std::io::BufWriter::with_capacity(1 << 20, f));
-    let outputs = ReportOutputs {
-        matches: create(&paths[0])?,
-        mismatches: create(&paths[1])?,
-        resettlements: create(&paths[2])?,
-    };
-    let mut reports = ReportWriter::new(date, version as u32, rules.version, outputs)?;
-    let mut tx = pool.begin().await?;
-    let partition = BulkPartition::create(&mut tx, "recon_item", "run_id", "r", run_id).await?;
-    let mut copy = tx
-        .copy_in_raw(&format!(
-            "COPY {} (run_id, seq, class, reason, network, reference, card_last4, transaction_date, amount_minor, \
-             currency, settlement_minor, settlement_currency, approval_code, payment_id, feed_file_id, record_number, \
-             kind, merchant_category, reason_code) FROM STDIN (FORMAT binary)",
-            partition.table()
-        ))
-        .await?;
-    let mut items = ItemRows::new(run_id);
-    let mut spilled = SpillReader::open_all(spills.clone())?;
-    let mut outcomes = result.records.iter();
-    let mut written = 0u64;
-    let total = result.records.len() as u64;
-    let record_progress = |done: u64| {
+        stage("matching").await?;
+        let rules_owned = rules.clone();
+        let (payments, result) = tokio::task::spawn_blocking(move || {
+            let result = reconcile_keys(&records, &payments.keys, date, &rules_owned);
+            (payments, result)
+        })
+        .await
+        .map_err(|e| RunError::Corrupt(e.to_string()))?;
+
+        // The records are read back from the spill in the same order, one at a time, and each goes to
+        // its report and, as an item, into this run's partition: nothing of the day is held in memory
+        // twice.
+        stage("writing reports and items").await?;
+        let paths =
+            ["matches", "mismatches", "resettlements"].map(|k| work_dir.join(format!("run-{run_id}-{k}.csv")));
+        let create = |p: &Path| std::fs::File::create(p).map(|f| std::io::BufWriter::with_capacity(1 << 20, f));
+        let outputs = ReportOutputs {
+            matches: create(&paths[0])?,
+            mismatches: create(&paths[1])?,
+            resettlements: create(&paths[2])?,
+        };
+        let mut reports = ReportWriter::new(date, version as u32, rules.version, outputs)?;
+        // Filled and indexed detached, attached when the run completes (see `DetachedPartition`).
+        let partition = DetachedPartition::create(pool, "recon_item", "run_id", "r", run_id).await?;
+        let mut copying = pool.acquire().await?;
+        let mut copy = copying
+            .copy_in_raw(&format!(
+                "COPY {} (run_id, seq, class, reason, network, reference, card_last4, transaction_date, amount_minor, \
+                 currency, settlement_minor, settlement_currency, approval_code, payment_id, feed_file_id, record_number, \
+                 kind, merchant_category, reason_code) FROM STDIN (FORMAT binary)",
+                partition.table()
+            ))
+            .await?;
+        let mut items = ItemRows::new(run_id);
+        let mut spilled = SpillReader::open_all(spills.clone())?;
+        let mut outcomes = result.records.iter();
+        let mut written = 0u64;
+        let total = result.records.len() as u64;
+        let record_progress = |done: u64| {
+            sqlx::query!(
+                "UPDATE recon_run SET items_done = $2, items_total = $3 WHERE id = $1",
+                run_id,
+                done as i64,
+                total as i64
+            )
+            .execute(pool)
+        };
+        record_progress(0).await?;
+        while let Some((file_id, record)) = spilled.next_record()? {
+            let outcome = outcomes.next().ok_or_else(|| changed_underneath(date))?;
+            written += 1;
+            if written % 20_000 == 0 {
+                progress(Progress::Done { done: written, total });
+            }
+            // For the dashboard (on its own connection: this one is busy with the COPY).
+            if written % 250_000 == 0 {
+                record_progress(written).await?;
+            }
+            let Outcome::Classified { class, payment, .. } = *outcome else { continue };
+            let payment = payment.map(|p| payments.view(p)).transpose()?;
+            reports.record(&record, class, payment)?;
+            items.record(&record, class, payment.map(|p| p.payment_id), file_id);
+            if items.rows.len() >= CHUNK {
+                copy.send(items.take()).await?;
+            }
+        }
+        drop(spilled);
+        for spill in &spills {
+            let _ = std::fs::remove_file(spill);
+        }
+        if outcomes.next().is_some() {
+            return Err(changed_underneath(date));
+        }
+        let zelle_only: Vec<usize> = (result.payments.iter().enumerate())
+            .filter(|(_, s)| **s == PaymentState::ZelleOnly)
+            .map(|(i, _)| i)
+            .collect();
+        for payment in payments.details(pool, &zelle_only).await? {
+            reports.zelle_only(&payment)?;
+            items.zelle_only(&payment);
+        }
+        items.rows.trailer();
+        copy.send(items.take()).await?;
+        copy.finish().await?;
+        drop(copying);
+
+        let (manifest, outputs) = reports.finish()?;
+        for mut writer in [outputs.matches, outputs.mismatches, outputs.resettlements] {
+            std::io::Write::flush(&mut writer)?;
+        }
+        let prefix = format!("reports/{date}/v{version}");
+        for (path, file) in paths.iter().zip(&manifest.files) {
+            store.put_file(&format!("{prefix}/{}", file.name), path).await?;
+            let _ = std::fs::remove_file(path);
+        }
+        let manifest_json = serde_json::to_vec_pretty(&manifest).map_err(|e| RunError::Corrupt(e.to_string()))?;
+        let manifest_path = work_dir.join(format!("run-{run_id}-manifest.json"));
+        std::fs::write(&manifest_path, &manifest_json)?;
+        store.put_file(&format!("{prefix}/manifest.json"), &manifest_path).await?;
+        let _ = std::fs::remove_file(&manifest_path);
+
+        record_progress(written).await?;
+        stage("indexing items").await?;
+        partition.build_indexes(pool, INDEX_BUILDS_AT_ONCE).await?;
+        let mut tx = pool.begin().await?;
+        partition.attach(&mut tx).await?;
+        crate::exceptions::open_for_run(&mut tx, run_id, date).await?;
+        // The queue's plans need today's numbers of open items, not last night's.
+        sqlx::query!("ANALYZE work_item").execute(&mut *tx).await?;
+        let counts = items.counts();
+        let counts_json = serde_json::to_value(&counts).map_err(|e| RunError::Corrupt(e.to_string()))?;
+        let manifest_value = serde_json::to_value(&manifest).map_err(|e| RunError::Corrupt(e.to_string()))?;
+        let (record_count, payment_count) = (result.records.len() as u64, result.payments.len() as u64);
         sqlx::query!(
-            "UPDATE recon_run SET items_done = $2, items_total = $3 WHERE id = $1",
+            "UPDATE recon_run SET status = 'completed', stage = 'completed', finished_at = now(), records = $2, payments = $3,
+                    counts = $4, manifest = $5 WHERE id = $1",
             run_id,
-            done as i64,
-            total as i64
+            record_count as i64,
+            payment_count as i64,
+            counts_json,
+            manifest_value
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        progress(Progress::Stage("completed"));
+        Ok::<_, RunError>(RunSummary { run_id, version, records: record_count, payments: payment_count, counts, manifest })
+    }
+    .await;
+    if outcome.is_err() {
+        // A run that fails (a full disk, a lost connection) says so at once and leaves nothing;
+        // a run that dies is marked by the next run of its date.
+        let _ = sqlx::query!(
+            "UPDATE recon_run SET status = 'abandoned', finished_at = now() WHERE id = $1 AND status = 'running'",
+            run_id
         )
         .execute(pool)
-    };
-    record_progress(0).await?;
-    while let Some((file_id, record)) = spilled.next_record()? {
-        let outcome = outcomes.next().ok_or_else(|| changed_underneath(date))?;
-        written += 1;
-        if written % 20_000 == 0 {
-            progress(Progress::Done { done: written, total });
-        }
-        // For the dashboard (on its own connection: this one is busy with the COPY).
-        if written % 250_000 == 0 {
-            record_progress(written).await?;
-        }
-        let Outcome::Classified { class, payment, .. } = *outcome else { continue };
-        let payment = payment.map(|p| payments.view(p)).transpose()?;
-        reports.record(&record, class, payment)?;
-        items.record(&record, class, payment.map(|p| p.payment_id), file_id);
-        if items.rows.len() >= CHUNK {
-            copy.send(items.take()).await?;
-        }
+        .await;
+        let _ = DetachedPartition::drop_leftover(pool, "recon_item", "r", &[run_id]).await;
     }
-    drop(spilled);
-    for spill in &spills {
-        let _ = std::fs::remove_file(spill);
-    }
-    if outcomes.next().is_some() {
-        return Err(changed_underneath(date));
-    }
-    let zelle_only: Vec<usize> = (result.payments.iter().enumerate())
-        .filter(|(_, s)| **s == PaymentState::ZelleOnly)
-        .map(|(i, _)| i)
-        .collect();
-    for payment in payments.details(pool, &zelle_only).await? {
-        reports.zelle_only(&payment)?;
-        items.zelle_only(&payment);
-    }
-    items.rows.trailer();
-    copy.send(items.take()).await?;
-    copy.finish().await?;
-
-    let (manifest, outputs) = reports.finish()?;
-    for mut writer in [outputs.matches, outputs.mismatches, outputs.resettlements] {
-        std::io::Write::flush(&mut writer)?;
-    }
-    let prefix = format!("reports/{date}/v{version}");
-    for (path, file) in paths.iter().zip(&manifest.files) {
-        store.put_file(&format!("{prefix}/{}", file.name), path).await?;
-        let _ = std::fs::remove_file(path);
-    }
-    let manifest_json = serde_json::to_vec_pretty(&manifest).map_err(|e| RunError::Corrupt(e.to_string()))?;
-    let manifest_path = work_dir.join(format!("run-{run_id}-manifest.json"));
-    std::fs::write(&manifest_path, &manifest_json)?;
-    store.put_file(&format!("{prefix}/manifest.json"), &manifest_path).await?;
-    let _ = std::fs::remove_file(&manifest_path);
-
-    record_progress(written).await?;
-    stage("indexing items").await?;
-    partition.attach(&mut tx).await?;
-    crate::exceptions::open_for_run(&mut tx, run_id, date).await?;
-    // The queue's plans need today's numbers of open items, not last night's.
-    sqlx::query!("ANALYZE work_item").execute(&mut *tx).await?;
-    let counts = items.counts();
-    let counts_json = serde_json::to_value(&counts).map_err(|e| RunError::Corrupt(e.to_string()))?;
-    let manifest_value = serde_json::to_value(&manifest).map_err(|e| RunError::Corrupt(e.to_string()))?;
-    let (record_count, payment_count) = (result.records.len() as u64, result.payments.len() as u64);
-    sqlx::query!(
-        "UPDATE recon_run SET status = 'completed', stage = 'completed', finished_at = now(), records = $2, payments = $3,
-                counts = $4, manifest = $5 WHERE id = $1",
-        run_id,
-        record_count as i64,
-        payment_count as i64,
-        counts_json,
-        manifest_value
-    )
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    progress(Progress::Stage("completed"));
-    Ok(RunSummary { run_id, version, records: record_count, payments: payment_count, counts, manifest })
+    outcome
 }
+
+/// How many of the items' indexes are built side by side (on as many connections): two cores.
+const INDEX_BUILDS_AT_ONCE: usize = 2;
 
 /// Item rows are sent to `COPY` in chunks of about this many bytes.
 const CHUNK: usize = 1 << 20;
@@ -615,6 +641,25 @@ mod tests {
             ]
         );
         let v1_before = s.store.list("reports/2026-11-20/v1/").await.unwrap();
+        // The partition carries the indexes built for it while detached, adopted when attached
+        // (an index PostgreSQL had to build at attach time would have a name of its own making).
+        let (parent_indexes, own_indexes): (i64, Vec<String>) = (
+            sqlx::query_scalar("SELECT count(*) FROM pg_index WHERE indrelid = 'recon_item'::regclass")
+                .fetch_one(&pool)
+                .await
+                .unwrap(),
+            sqlx::query_scalar(
+                "SELECT c.relname::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                 WHERE i.indrelid = $1::regclass ORDER BY 1",
+            )
+            .bind(format!("recon_item_r{}", first.run_id))
+            .fetch_all(&pool)
+            .await
+            .unwrap(),
+        );
+        assert_eq!(own_indexes.len() as i64, parent_indexes, "{own_indexes:?}");
+        let prefix = format!("recon_item_r{}_recon_item_", first.run_id);
+        assert!(own_indexes.iter().all(|name| name.starts_with(&prefix)), "{own_indexes:?}");
         // An item shows its network record as the file had it.
         let detail = crate::items::detail(&pool, first.run_id, 1).await.unwrap().unwrap();
         let record = detail.record.expect("the first item is a network record");
@@ -699,8 +744,17 @@ mod tests {
             .execute(&pool)
             .await
             .unwrap();
+        // It had created and filled its items' table, not yet attached.
+        sqlx::query("CREATE TABLE recon_item_r999 (LIKE recon_item)").execute(&pool).await.unwrap();
+        sqlx::query("UPDATE recon_run SET id = 999 WHERE version = 2").execute(&pool).await.unwrap();
         let next = run(&pool, &s, "2026-11-20").await;
         assert_eq!(next.version, 3);
+        let leftover: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM pg_class WHERE relname = 'recon_item_r999'")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!(leftover, 0, "the dead run's detached table is dropped");
         assert_eq!(next.counts, reference.counts);
         let statuses: Vec<(i32, String)> =
             sqlx::query!("SELECT version, status FROM recon_run ORDER BY version")
@@ -740,6 +794,9 @@ mod tests {
         let items: i64 =
             sqlx::query_scalar!("SELECT count(*) FROM recon_item").fetch_one(&pool).await.unwrap().unwrap();
         assert_eq!(items, 0, "a failed run stores no items");
+        let status: String =
+            sqlx::query_scalar("SELECT status FROM recon_run").fetch_one(&pool).await.unwrap();
+        assert_eq!(status, "abandoned", "a failed run says so at once");
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]

@@ -23,7 +23,7 @@ pub struct ReconRunArgs {
 
 /// `server recon run`.
 pub async fn run(config: &Config, args: &ReconRunArgs) -> anyhow::Result<()> {
-    let pool = domain::db::lazy_pool(config.database_options(), 4);
+    let pool = domain::db::lazy_pool(config.database_options(), Job::CONNECTIONS);
     let job = Job::new(config);
     let started = std::time::Instant::now();
     let bar = ProgressBar::new(started);
@@ -116,6 +116,11 @@ pub struct Job {
 }
 
 impl Job {
+    /// Connections a job's pool should have: a Zelle extract loads through two `COPY` streams
+    /// while a network file is registered beside it, indexes are built two at a time, and a run
+    /// holds its date's lock on one more.
+    pub const CONNECTIONS: u32 = 8;
+
     pub fn new(config: &Config) -> Self {
         Job {
             store: config.object_store(),

@@ -48,7 +48,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     // at most the grace period), then close the pool.
     let (stopping_tx, mut stopping_rx) = watch::channel(false);
     if config.scheduler {
-        crate::scheduler::spawn(pool.clone(), crate::recon_job::Job::new(&config), stopping_rx.clone());
+        // A pool of its own: a run's bulk loads and index builds hold several connections for
+        // minutes, which must not keep people's pages waiting for one.
+        let jobs_pool = domain::db::lazy_pool(config.database_options(), crate::recon_job::Job::CONNECTIONS);
+        crate::scheduler::spawn(jobs_pool, crate::recon_job::Job::new(&config), stopping_rx.clone());
     }
     let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {

@@ -8,11 +8,12 @@
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
+use sqlx::postgres::PgPoolCopyExt;
 use sqlx::PgPool;
 use tokio::sync::mpsc;
 
 use super::{fingerprint, mark_quarantined, register, Registration, Source};
-use crate::db::{BinaryRows, BulkPartition};
+use crate::db::{BinaryRows, DetachedPartition};
 use crate::feeds::zelle::{self, ZellePayment};
 use crate::feeds::{
     mastercard, visa, CardTokenizer, FileError, NetworkRecord, Parsed, RecordIssue, Strictness,
@@ -145,7 +146,43 @@ enum Chunk {
     Issue(RecordIssue),
 }
 
+/// How many `COPY` streams a Zelle extract's payments are loaded through: PostgreSQL spends one
+/// core on each, and the extract is read faster than one stream takes it.
+const COPY_STREAMS: usize = 2;
+
+/// How many of a Zelle partition's indexes are built side by side.
+const INDEX_BUILDS_AT_ONCE: usize = 2;
+
 async fn load<K: Keep>(
+    pool: &PgPool,
+    id: i64,
+    source: Source,
+    path: &Path,
+    cards: CardTokenizer,
+    strictness: Strictness,
+    keep: K,
+) -> Result<(FileOutcome, Option<K>), IngestError> {
+    // One load of a file at a time (a scheduler and a command line could both find it
+    // `received`): the other one finishes it.
+    let mut claim = pool.acquire().await?;
+    let lock_key = format!("settledesk:load:{id}");
+    let locked: bool = sqlx::query_scalar!("SELECT pg_try_advisory_lock(hashtext($1))", lock_key)
+        .fetch_one(&mut *claim)
+        .await?
+        .unwrap_or(false);
+    if !locked {
+        return Ok((FileOutcome::Skipped { id }, None));
+    }
+    let loaded = load_claimed(pool, id, source, path, cards, strictness, keep).await;
+    if source == Source::Zelle && !matches!(loaded, Ok((FileOutcome::Loaded { .. }, _))) {
+        // A broken file or a failed load leaves no table behind.
+        let _ = DetachedPartition::drop_leftover(pool, "zelle_payment", "f", &[id]).await;
+    }
+    let _ = sqlx::query!("SELECT pg_advisory_unlock(hashtext($1))", lock_key).fetch_one(&mut *claim).await;
+    loaded
+}
+
+async fn load_claimed<K: Keep>(
     pool: &PgPool,
     id: i64,
     source: Source,
@@ -154,18 +191,20 @@ async fn load<K: Keep>(
     strictness: Strictness,
     mut keep: K,
 ) -> Result<(FileOutcome, Option<K>), IngestError> {
-    // Zelle payments go into one partition per file (see migration 0007), filled and attached in
-    // this transaction. A network file is read in full to check it (and to keep its bad records),
-    // but its records are not copied: runs read the file itself (migration 0014).
+    // Zelle payments go into one partition per file (see migration 0007), filled and indexed
+    // while detached and attached in the transaction that marks the file parsed. A network file
+    // is read in full to check it (and to keep its bad records), but its records are not copied:
+    // runs read the file itself (migration 0014).
     let parse: Parser<K> = match source {
         Source::Zelle => parse_zelle::<K>,
         Source::Network(crate::feeds::Network::Visa) => parse_visa::<K>,
         Source::Network(crate::feeds::Network::Mastercard) => parse_mastercard::<K>,
     };
-    let mut tx = pool.begin().await?;
     let partition = match source {
         Source::Zelle => {
-            Some(BulkPartition::create(&mut tx, "zelle_payment", "feed_file_id", "f", id).await?)
+            // What an earlier load of this file that died left (the file is still `received`).
+            DetachedPartition::drop_leftover(pool, "zelle_payment", "f", &[id]).await?;
+            Some(DetachedPartition::create(pool, "zelle_payment", "feed_file_id", "f", id).await?)
         }
         Source::Network(_) => None,
     };
@@ -177,28 +216,37 @@ async fn load<K: Keep>(
     });
     let mut issues = Vec::new();
     let parsed = {
-        let mut copy = match &partition {
-            Some(p) => Some(
-                tx.copy_in_raw(&format!(
-                    "COPY {} (feed_file_id, line, payment_id, business_date, initiated_at, status, amount_minor, \
-                     currency, network, network_reference, card_last4, card_fingerprint, approval_code) \
-                     FROM STDIN (FORMAT binary)",
-                    p.table()
-                ))
-                .await?,
-            ),
-            None => None,
-        };
+        let mut copies = Vec::new();
+        if let Some(p) = &partition {
+            for _ in 0..COPY_STREAMS {
+                let mut copy = pool
+                    .copy_in_raw(&format!(
+                        "COPY {} (feed_file_id, line, payment_id, business_date, initiated_at, status, amount_minor, \
+                         currency, network, network_reference, card_last4, card_fingerprint, approval_code) \
+                         FROM STDIN (FORMAT binary)",
+                        p.table()
+                    ))
+                    .await?;
+                let mut header = BinaryRows::new(32);
+                header.header();
+                copy.send(header.take()).await?;
+                copies.push(copy);
+            }
+        }
         let mut send_error = None;
+        let mut chunks = 0;
         while let Some(chunk) = receiver.recv().await {
             match chunk {
-                Chunk::Rows(rows) => {
-                    let Some(copy) = copy.as_mut() else { continue };
-                    if let Err(e) = copy.send(rows).await {
+                Chunk::Rows(rows) if !copies.is_empty() => {
+                    // Chunks end on row boundaries: any stream can take any chunk.
+                    chunks += 1;
+                    let stream = chunks % copies.len();
+                    if let Err(e) = copies[stream].send(rows).await {
                         send_error = Some(e);
                         break;
                     }
                 }
+                Chunk::Rows(_) => {}
                 Chunk::Issue(issue) => issues.push(issue),
             }
         }
@@ -206,30 +254,40 @@ async fn load<K: Keep>(
         let parsed;
         (parsed, keep) = parser.await.map_err(|e| std::io::Error::other(e.to_string()))?;
         if let Some(e) = send_error {
-            if let Some(copy) = copy {
+            for copy in copies {
                 copy.abort("loading failed").await.ok();
             }
             return Err(e.into());
         }
-        match (parsed, copy) {
-            (Ok(counts), Some(copy)) => copy.finish().await.map(|_| Ok(counts))?,
-            (Err(error), Some(copy)) => {
-                copy.abort("the file is structurally broken").await.ok();
+        match parsed {
+            Ok(counts) => {
+                for mut copy in copies {
+                    let mut trailer = BinaryRows::new(2);
+                    trailer.trailer();
+                    copy.send(trailer.take()).await?;
+                    copy.finish().await?;
+                }
+                Ok(counts)
+            }
+            Err(error) => {
+                for copy in copies {
+                    copy.abort("the file is structurally broken").await.ok();
+                }
                 Err(error)
             }
-            (parsed, None) => parsed,
         }
     };
     let (transactions, issue_count) = match parsed {
         Ok(counts) => counts,
         Err(error) => {
-            // Nothing of a broken file is kept.
-            tx.rollback().await?;
+            // Nothing of a broken file is kept (its detached table is dropped by `load`).
             mark_quarantined(pool, id, &error).await?;
             return Ok((FileOutcome::Quarantined { id, error }, None));
         }
     };
+    let mut tx = pool.begin().await?;
     if let Some(partition) = partition {
+        partition.build_indexes(pool, INDEX_BUILDS_AT_ONCE).await?;
         partition.attach(&mut tx).await?;
     }
     if !issues.is_empty() {
@@ -353,8 +411,8 @@ fn parse_zelle<K: Keep>(
 ) -> Result<(u64, u64), FileError> {
     let file =
         std::fs::File::open(&path).map_err(|e| FileError::new(0, "file", "readable data", e.to_string()))?;
+    // Rows only: the loader puts the header and trailer on each of its `COPY` streams.
     let mut rows = Rows::new(sender);
-    rows.rows.header();
     let summary = zelle::read(file, strictness, |parsed| match parsed {
         Ok(p) => {
             zelle_row(&mut rows.rows, id, &p);
@@ -363,7 +421,6 @@ fn parse_zelle<K: Keep>(
         }
         Err(issue) => rows.issue(issue),
     })?;
-    rows.rows.trailer();
     rows.flush();
     Ok((summary.payments, summary.issues))
 }
@@ -544,6 +601,79 @@ mod tests {
         let outcome = ingest(&pool, &d, "inbound/zelle/2026-11-20/cut.csv", Source::Zelle).await;
         assert!(matches!(outcome, FileOutcome::Quarantined { .. }), "{outcome:?}");
         assert_eq!(count(&pool, "zelle_payment").await, 0, "not half-loaded");
+        assert_eq!(detached_tables(&pool).await, Vec::<String>::new(), "no table left behind");
+    }
+
+    /// Tables named like Zelle partitions that are not partitions.
+    async fn detached_tables(pool: &PgPool) -> Vec<String> {
+        sqlx::query_scalar(
+            "SELECT relname::text FROM pg_class WHERE relname LIKE 'zelle\\_payment\\_f%' AND relkind = 'r' AND NOT relispartition",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap()
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_zelle_load_that_died_after_copying_is_done_again_once(pool: PgPool) {
+        let d = day().await;
+        let key = "inbound/zelle/2026-11-20/z.csv";
+        // A load that died after its COPY committed: the file is registered, still `received`,
+        // and its detached table holds rows (here, one stray row).
+        let local = d.work.path().join("z");
+        std::fs::write(&local, &d.zelle).unwrap();
+        let (size, sha) = fingerprint(&local).unwrap();
+        let Registration::New { id } =
+            register(&pool, Source::Zelle, key, date("2026-11-20"), size, &sha).await.unwrap()
+        else {
+            panic!("registered before")
+        };
+        sqlx::query(&format!("CREATE TABLE zelle_payment_f{id} (LIKE zelle_payment)"))
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query(&format!(
+            "INSERT INTO zelle_payment_f{id} VALUES ({id}, 1, 'stray', '2026-11-20', now(), 'completed', 1, 'USD', 'visa', NULL, '0000', 'f', 'a')"
+        ))
+        .execute(&pool)
+        .await
+        .unwrap();
+        let FileOutcome::Loaded { transactions, .. } = ingest(&pool, &d, key, Source::Zelle).await else {
+            panic!("not loaded")
+        };
+        assert_eq!(count(&pool, "zelle_payment").await, transactions as i64, "each payment once");
+        let strays: i64 = sqlx::query_scalar("SELECT count(*) FROM zelle_payment WHERE payment_id = 'stray'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(strays, 0);
+        assert_eq!(detached_tables(&pool).await, Vec::<String>::new());
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_file_being_loaded_elsewhere_is_left_to_that_load(pool: PgPool) {
+        let d = day().await;
+        let key = "inbound/zelle/2026-11-20/z.csv";
+        let local = d.work.path().join("z");
+        std::fs::write(&local, &d.zelle).unwrap();
+        let (size, sha) = fingerprint(&local).unwrap();
+        let Registration::New { id } =
+            register(&pool, Source::Zelle, key, date("2026-11-20"), size, &sha).await.unwrap()
+        else {
+            panic!("registered before")
+        };
+        let mut other = pool.acquire().await.unwrap();
+        sqlx::query(&format!("SELECT pg_advisory_lock(hashtext('settledesk:load:{id}'))"))
+            .execute(&mut *other)
+            .await
+            .unwrap();
+        assert_eq!(ingest(&pool, &d, key, Source::Zelle).await, FileOutcome::Skipped { id });
+        assert_eq!(count(&pool, "zelle_payment").await, 0);
+        sqlx::query(&format!("SELECT pg_advisory_unlock(hashtext('settledesk:load:{id}'))"))
+            .execute(&mut *other)
+            .await
+            .unwrap();
+        assert!(matches!(ingest(&pool, &d, key, Source::Zelle).await, FileOutcome::Loaded { .. }));
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]

@@ -117,9 +117,9 @@ pub struct Job {
 
 impl Job {
     /// Connections a job's pool should have: a Zelle extract loads through two `COPY` streams
-    /// while a network file is registered beside it, indexes are built two at a time, and a run
-    /// holds its date's lock on one more.
-    pub const CONNECTIONS: u32 = 8;
+    /// while a network file is registered beside it, indexes are built
+    /// `DetachedPartition::BUILDS_AT_ONCE` at a time, and a run holds its date's lock on one more.
+    pub const CONNECTIONS: u32 = 10;
 
     pub fn new(config: &Config) -> Self {
         Job {

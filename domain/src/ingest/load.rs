@@ -150,9 +150,6 @@ enum Chunk {
 /// core on each, and the extract is read faster than one stream takes it.
 const COPY_STREAMS: usize = 2;
 
-/// How many of a Zelle partition's indexes are built side by side.
-const INDEX_BUILDS_AT_ONCE: usize = 2;
-
 async fn load<K: Keep>(
     pool: &PgPool,
     id: i64,
@@ -287,7 +284,7 @@ async fn load_claimed<K: Keep>(
     };
     let mut tx = pool.begin().await?;
     if let Some(partition) = partition {
-        partition.build_indexes(pool, INDEX_BUILDS_AT_ONCE).await?;
+        partition.build_indexes(pool).await?;
         partition.attach(&mut tx).await?;
     }
     if !issues.is_empty() {

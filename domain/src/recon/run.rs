@@ -362,7 +362,7 @@ async fn run_locked(
 
         record_progress(written).await?;
         stage("indexing items").await?;
-        partition.build_indexes(pool, INDEX_BUILDS_AT_ONCE).await?;
+        partition.build_indexes(pool).await?;
         let mut tx = pool.begin().await?;
         partition.attach(&mut tx).await?;
         crate::exceptions::open_for_run(&mut tx, run_id, date).await?;
@@ -401,9 +401,6 @@ async fn run_locked(
     }
     outcome
 }
-
-/// How many of the items' indexes are built side by side (on as many connections): two cores.
-const INDEX_BUILDS_AT_ONCE: usize = 2;
 
 /// Item rows are sent to `COPY` in chunks of about this many bytes.
 const CHUNK: usize = 1 << 20;

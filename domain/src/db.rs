@@ -34,6 +34,46 @@ pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
     MIGRATOR.run(pool).await
 }
 
+/// A PostgreSQL session advisory lock named by a string: held on a connection of its own, so it
+/// also keeps out other processes and replicas, until released.
+pub struct NamedLock {
+    conn: Option<sqlx::pool::PoolConnection<sqlx::Postgres>>,
+    name: String,
+}
+
+impl NamedLock {
+    /// Takes the lock `name` if nobody holds it; `None` if somebody does.
+    pub async fn try_take(pool: &PgPool, name: String) -> Result<Option<NamedLock>, sqlx::Error> {
+        let mut conn = pool.acquire().await?;
+        let taken: bool = sqlx::query_scalar!("SELECT pg_try_advisory_lock(hashtext($1))", name)
+            .fetch_one(&mut *conn)
+            .await?
+            .unwrap_or(false);
+        Ok(taken.then(|| NamedLock { conn: Some(conn), name }))
+    }
+
+    pub async fn release(mut self) {
+        if let Some(mut conn) = self.conn.take() {
+            let unlocked = sqlx::query!("SELECT pg_advisory_unlock(hashtext($1))", self.name)
+                .fetch_one(&mut *conn)
+                .await;
+            if unlocked.is_err() {
+                drop(conn.detach());
+            }
+        }
+    }
+}
+
+impl Drop for NamedLock {
+    /// Not released (a cancelled task, a panic): the connection is closed rather than returned
+    /// to the pool still holding the lock; closing it ends the session, which frees the lock.
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            drop(conn.detach());
+        }
+    }
+}
+
 /// A bulk partition filled and indexed while detached from its parent, and joined to it by
 /// [`DetachedPartition::attach`] in the caller's transaction.
 ///
@@ -473,6 +513,32 @@ fn compare<'a>(known: impl Iterator<Item = (i64, &'a [u8])>, applied: &[AppliedM
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_named_lock_is_held_once_and_freed_even_when_dropped_unreleased(pool: PgPool) {
+        let first = NamedLock::try_take(&pool, "test:a".into()).await.unwrap().expect("free");
+        assert!(NamedLock::try_take(&pool, "test:a".into()).await.unwrap().is_none(), "held twice");
+        let other = NamedLock::try_take(&pool, "test:b".into()).await.unwrap().expect("another name is free");
+        first.release().await;
+        let again = NamedLock::try_take(&pool, "test:a".into()).await.unwrap().expect("released");
+        // Dropped without release (a cancelled task): its connection is closed, not pooled. (Asked
+        // from another pool: a session may take again a lock it holds itself.)
+        let connections = pool.size();
+        drop(again);
+        assert_eq!(pool.size(), connections - 1, "the lock's connection went back to the pool");
+        let elsewhere = PgPoolOptions::new().connect_with((*pool.connect_options()).clone()).await.unwrap();
+        let mut freed = false;
+        for _ in 0..50 {
+            if let Some(lock) = NamedLock::try_take(&elsewhere, "test:a".into()).await.unwrap() {
+                lock.release().await;
+                freed = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(freed, "a dropped lock stayed held");
+        other.release().await;
+    }
 
     #[test]
     fn binary_copy_rows_read_back_whatever_the_chunking() {

@@ -13,7 +13,7 @@ use sqlx::PgPool;
 use tokio::sync::mpsc;
 
 use super::{fingerprint, mark_quarantined, register, Registration, Source};
-use crate::db::{BinaryRows, DetachedPartition};
+use crate::db::{BinaryRows, DetachedPartition, NamedLock};
 use crate::feeds::zelle::{self, ZellePayment};
 use crate::feeds::{
     mastercard, visa, CardTokenizer, FileError, NetworkRecord, Parsed, RecordIssue, Strictness,
@@ -161,21 +161,15 @@ async fn load<K: Keep>(
 ) -> Result<(FileOutcome, Option<K>), IngestError> {
     // One load of a file at a time (a scheduler and a command line could both find it
     // `received`): the other one finishes it.
-    let mut claim = pool.acquire().await?;
-    let lock_key = format!("settledesk:load:{id}");
-    let locked: bool = sqlx::query_scalar!("SELECT pg_try_advisory_lock(hashtext($1))", lock_key)
-        .fetch_one(&mut *claim)
-        .await?
-        .unwrap_or(false);
-    if !locked {
+    let Some(lock) = NamedLock::try_take(pool, format!("settledesk:load:{id}")).await? else {
         return Ok((FileOutcome::Skipped { id }, None));
-    }
+    };
     let loaded = load_claimed(pool, id, source, path, cards, strictness, keep).await;
     if source == Source::Zelle && !matches!(loaded, Ok((FileOutcome::Loaded { .. }, _))) {
         // A broken file or a failed load leaves no table behind.
         let _ = DetachedPartition::drop_leftover(pool, "zelle_payment", "f", &[id]).await;
     }
-    let _ = sqlx::query!("SELECT pg_advisory_unlock(hashtext($1))", lock_key).fetch_one(&mut *claim).await;
+    lock.release().await;
     loaded
 }
 
@@ -611,20 +605,25 @@ mod tests {
         .unwrap()
     }
 
+    /// The day's Zelle extract, registered (as a load that has not finished leaves it): its id.
+    async fn registered_zelle(pool: &PgPool, d: &Day) -> i64 {
+        let local = d.work.path().join("z");
+        std::fs::write(&local, &d.zelle).unwrap();
+        let (size, sha) = fingerprint(&local).unwrap();
+        let key = "inbound/zelle/2026-11-20/z.csv";
+        match register(pool, Source::Zelle, key, date("2026-11-20"), size, &sha).await.unwrap() {
+            Registration::New { id } => id,
+            other => panic!("registered before: {other:?}"),
+        }
+    }
+
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
     async fn a_zelle_load_that_died_after_copying_is_done_again_once(pool: PgPool) {
         let d = day().await;
         let key = "inbound/zelle/2026-11-20/z.csv";
         // A load that died after its COPY committed: the file is registered, still `received`,
         // and its detached table holds rows (here, one stray row).
-        let local = d.work.path().join("z");
-        std::fs::write(&local, &d.zelle).unwrap();
-        let (size, sha) = fingerprint(&local).unwrap();
-        let Registration::New { id } =
-            register(&pool, Source::Zelle, key, date("2026-11-20"), size, &sha).await.unwrap()
-        else {
-            panic!("registered before")
-        };
+        let id = registered_zelle(&pool, &d).await;
         sqlx::query(&format!("CREATE TABLE zelle_payment_f{id} (LIKE zelle_payment)"))
             .execute(&pool)
             .await
@@ -651,14 +650,7 @@ mod tests {
     async fn a_file_being_loaded_elsewhere_is_left_to_that_load(pool: PgPool) {
         let d = day().await;
         let key = "inbound/zelle/2026-11-20/z.csv";
-        let local = d.work.path().join("z");
-        std::fs::write(&local, &d.zelle).unwrap();
-        let (size, sha) = fingerprint(&local).unwrap();
-        let Registration::New { id } =
-            register(&pool, Source::Zelle, key, date("2026-11-20"), size, &sha).await.unwrap()
-        else {
-            panic!("registered before")
-        };
+        let id = registered_zelle(&pool, &d).await;
         let mut other = pool.acquire().await.unwrap();
         sqlx::query(&format!("SELECT pg_advisory_lock(hashtext('settledesk:load:{id}'))"))
             .execute(&mut *other)

@@ -18,7 +18,7 @@ use super::open_payments::OpenPayments;
 use super::report::{mismatch_code, resettlement_code, Manifest, ReportOutputs, ReportWriter};
 use super::rules::RuleSet;
 use super::spill::SpillReader;
-use crate::db::{BinaryRows, DetachedPartition};
+use crate::db::{BinaryRows, DetachedPartition, NamedLock};
 use crate::feeds::zelle::ZellePayment;
 use crate::feeds::{CardTokenizer, NetworkRecord};
 use crate::money::Money;
@@ -174,18 +174,12 @@ pub async fn run_day(
     kept: DayReading,
     progress: impl Fn(Progress),
 ) -> Result<RunSummary, RunError> {
-    // One run per date at a time: the lock lives as long as this connection holds it.
-    let mut lock = pool.acquire().await?;
-    let lock_key = format!("settledesk:recon:{date}");
-    let locked: bool = sqlx::query_scalar!("SELECT pg_try_advisory_lock(hashtext($1))", lock_key)
-        .fetch_one(&mut *lock)
-        .await?
-        .unwrap_or(false);
-    if !locked {
+    // One run per date at a time, also across replicas.
+    let Some(lock) = NamedLock::try_take(pool, format!("settledesk:recon:{date}")).await? else {
         return Err(RunError::AlreadyRunning(date));
-    }
+    };
     let result = run_locked(pool, store, date, rules, cards, work_dir, kept, &progress).await;
-    let _ = sqlx::query!("SELECT pg_advisory_unlock(hashtext($1))", lock_key).fetch_one(&mut *lock).await;
+    lock.release().await;
     result
 }
 

@@ -82,9 +82,10 @@ impl Drop for NamedLock {
 /// items: 23 s row by row through index upkeep, 4 s this way). Building them inside the loading
 /// transaction, at `ATTACH`, went one index after the other on one connection: 30-50 s for a
 /// ten-million-item run, much of it with one core idle (each build ends in a single-threaded
-/// merge). Here the table is committed as soon as it is created, but it is no partition yet, so no reader of the parent sees it; it is filled by
-/// `COPY` and gets the parent's indexes (read from the catalog, so the migrations stay their one
-/// definition) built on several connections at once. Attaching then adopts the matching indexes
+/// merge). Here the table is committed as soon as it is created, but it is no partition yet, so
+/// no reader of the parent sees it; it is filled by `COPY` and gets the parent's indexes (read
+/// from the catalog, so the migrations stay their one definition) built on several connections
+/// at once. Attaching then adopts the matching indexes
 /// instead of building them. A process that dies leaves the table behind, detached: whoever owns
 /// the key next drops it ([`DetachedPartition::drop_leftover`]).
 pub struct DetachedPartition {
@@ -162,16 +163,16 @@ impl DetachedPartition {
         }
         futures_util::stream::iter(builds)
             .map(|statement| async move {
-                let mut conn = pool.acquire().await?;
+                // Settings local to the build's own transaction: whatever becomes of the build,
+                // its connection goes back to the pool as it came.
+                let mut tx = pool.begin().await?;
                 // Each build sorts a few hundred megabytes of a ten-million-row table: with less
                 // memory than that the sort spills to disk and merges. Builds running side by side
                 // are the parallelism: a build's own workers would only compete with them.
-                sqlx::query("SET maintenance_work_mem = '512MB'").execute(&mut *conn).await?;
-                sqlx::query("SET max_parallel_maintenance_workers = 0").execute(&mut *conn).await?;
-                let built = sqlx::query(&statement).execute(&mut *conn).await.map(|_| ());
-                sqlx::query("RESET maintenance_work_mem").execute(&mut *conn).await?;
-                sqlx::query("RESET max_parallel_maintenance_workers").execute(&mut *conn).await?;
-                built
+                sqlx::query("SET LOCAL maintenance_work_mem = '512MB'").execute(&mut *tx).await?;
+                sqlx::query("SET LOCAL max_parallel_maintenance_workers = 0").execute(&mut *tx).await?;
+                sqlx::query(&statement).execute(&mut *tx).await?;
+                tx.commit().await
             })
             .buffer_unordered(Self::BUILDS_AT_ONCE)
             .try_collect::<Vec<()>>()

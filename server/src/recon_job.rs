@@ -4,7 +4,7 @@
 use anyhow::Context;
 use chrono::NaiveDate;
 use domain::feeds::{CardTokenizer, Network};
-use domain::ingest::load::{ingest_object_keeping, FileOutcome};
+use domain::ingest::load::{ingest_object, FileOutcome};
 use domain::ingest::Source;
 use domain::recon::day_files::{DayReading, FileKeeper};
 use domain::recon::run::{run_day, Progress};
@@ -190,11 +190,10 @@ impl Job {
                 Box::pin(async move {
                     let strictness = domain::ingest::strictness(pool, *source).await?;
                     let keeper = FileKeeper::new(date, work.join(format!("kept-{n}.spill")));
-                    let (outcome, kept) = ingest_object_keeping(
-                        pool, store, key, *source, date, cards, strictness, work, keeper,
-                    )
-                    .await
-                    .with_context(|| format!("ingesting {key}"))?;
+                    let (outcome, kept) =
+                        ingest_object(pool, store, key, *source, date, cards, strictness, work, keeper)
+                            .await
+                            .with_context(|| format!("ingesting {key}"))?;
                     Ok((key, outcome, kept))
                 })
             })

@@ -68,39 +68,14 @@ impl Keep for KeepNothing {
 }
 
 /// Registers the object at `key` and, if it is new (or an earlier load of it never finished),
-/// loads it.
+/// loads it, with `keep` seeing every good record as the file is read ([`KeepNothing`] for
+/// ingestion alone). `keep` comes back only when this call loaded the file (not when it was
+/// loaded before, or quarantined).
 #[expect(
     clippy::too_many_arguments,
-    reason = "the store, the registry and the reader each need their part; a struct would only rename them"
+    reason = "the store, the registry, the reader and the keeper each need their part; a struct would only rename them"
 )]
-pub async fn ingest_object(
-    pool: &PgPool,
-    store: &ObjectStore,
-    key: &str,
-    source: Source,
-    business_date: NaiveDate,
-    cards: &CardTokenizer,
-    strictness: Strictness,
-    work_dir: &Path,
-) -> Result<FileOutcome, IngestError> {
-    let ingested = ingest_object_keeping(
-        pool,
-        store,
-        key,
-        source,
-        business_date,
-        cards,
-        strictness,
-        work_dir,
-        KeepNothing,
-    );
-    Ok(ingested.await?.0)
-}
-
-/// [`ingest_object`], with `keep` seeing every good record as the file is read. `keep` comes back
-/// only when this call loaded the file (not when it was loaded before, or quarantined).
-#[expect(clippy::too_many_arguments, reason = "ingest_object's arguments and the keeper")]
-pub async fn ingest_object_keeping<K: Keep>(
+pub async fn ingest_object<K: Keep>(
     pool: &PgPool,
     store: &ObjectStore,
     key: &str,
@@ -483,9 +458,11 @@ mod tests {
             &cards(),
             Strictness::Lenient,
             d.work.path(),
+            KeepNothing,
         )
         .await
         .unwrap()
+        .0
     }
 
     async fn count(pool: &PgPool, table: &str) -> i64 {

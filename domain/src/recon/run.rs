@@ -523,7 +523,7 @@ mod tests {
     use crate::feeds::testing::{cards, date};
     use crate::feeds::Network;
     use crate::feeds::{RecordKind, Strictness};
-    use crate::ingest::load::{ingest_object_keeping, FileOutcome};
+    use crate::ingest::load::{ingest_object, FileOutcome};
     use crate::ingest::Source;
     use crate::recon::day_files::FileKeeper;
 
@@ -569,7 +569,7 @@ mod tests {
             std::fs::write(&file, bytes).unwrap();
             store.put_file(key, &file).await.unwrap();
             let keeper = FileKeeper::new(date("2026-11-20"), work.path().join(format!("kept-{n}.spill")));
-            let (outcome, keeper) = ingest_object_keeping(
+            let (outcome, keeper) = ingest_object(
                 pool,
                 &store,
                 key,

@@ -35,7 +35,7 @@ pg_start "$work/pg" "$port" "-c fsync=off -c synchronous_commit=off -c full_page
 date=2026-11-20
 for n in "${sizes[@]}"; do
   echo "=== $n payments ==="
-  "$CARGO_TARGET_DIR/release/recon-bench" --records "$n" --seed 7 || echo "recon-bench failed"
+  "$CARGO_TARGET_DIR/release/recon-bench" --records "$n" --seed 7 --repeat 3 || echo "recon-bench failed"
   db="bench_$n"
   pg_ensure_database "$port" "$db"
   export DATABASE_URL="postgres://postgres@127.0.0.1:$port/$db"

@@ -21,7 +21,9 @@
 
 use std::collections::HashMap;
 
-use foldhash::fast::RandomState as FastHash;
+use std::hash::BuildHasher;
+
+use foldhash::fast::{FixedState, RandomState as FastHash};
 
 use chrono::NaiveDate;
 
@@ -156,13 +158,16 @@ pub fn reconcile_keys(
     run_date: NaiveDate,
     rules: &RuleSet,
 ) -> Reconciliation {
-    assert!(records.len() < NONE as usize && payments.len() < NONE as usize, "too large for one run");
+    assert!(
+        records.len() < DUPLICATE as usize && payments.len() < DUPLICATE as usize,
+        "too large for one run"
+    );
     let rules_of = |r: &RecordKeys| zelle_rules(rules, r);
     // Each side is sorted as one number per entry, reference above index (16 bytes instead of a
     // 32-byte pair: half the memory to move, one comparison): 10M records sorted in about half the
-    // time.
-    let (zelle_records, payments_by_reference) = std::thread::scope(|scope| {
-        let payments_by_reference = scope.spawn(|| {
+    // time. The records' rules are looked up once, as they are packed.
+    let ((zelle, sorted_records), sorted_payments) = std::thread::scope(|scope| {
+        let sorted_payments = scope.spawn(|| {
             let mut sorted: Vec<u128> = (payments.iter().enumerate())
                 .filter(|(_, p)| p.reference != NO_REFERENCE)
                 .map(|(i, p)| packed(p.reference, i))
@@ -170,63 +175,93 @@ pub fn reconcile_keys(
             sorted.sort_unstable();
             sorted
         });
+        let zelle: Vec<Option<&NetworkRules>> = records.iter().map(rules_of).collect();
         let mut sorted: Vec<u128> = (records.iter().enumerate())
-            .filter(|(_, r)| rules_of(r).is_some())
+            .filter(|(i, _)| zelle[*i].is_some())
             .map(|(i, r)| packed(r.reference, i))
             .collect();
         sorted.sort_unstable();
-        // Records sharing a reference (duplicates) go in the records' canonical order, so that
-        // which one matches never depends on the order they arrived in.
-        for run in sorted.chunk_by_mut(|a, b| a >> 32 == b >> 32).filter(|run| run.len() > 1) {
-            run.sort_unstable_by(|a, b| {
-                records[index_of(*a)].canonical().cmp(&records[index_of(*b)].canonical())
-            });
-        }
-        (sorted, payments_by_reference.join().expect("sorting does not panic"))
+        ((zelle, sorted), sorted_payments.join().expect("sorting does not panic"))
     });
-    let zelle_records = zelle_records.iter().map(|p| (records[index_of(*p)].reference, index_of(*p) as u32));
-    let payments_by_reference: Vec<(u128, u32)> = payments_by_reference
-        .iter()
-        .map(|p| (payments[index_of(*p)].reference, index_of(*p) as u32))
-        .collect();
 
-    let mut outcomes = vec![Outcome::Excluded; records.len()];
-    let mut consumed: Vec<u32> = vec![NONE; payments.len()];
-
-    // Primary: the reference. Resettlements link to their payment but do not consume it.
-    let mut waiting: Vec<u32> = Vec::new();
+    // Primary, the reference: one merge of the two sorted lists, touching a record only where
+    // several share a reference (duplicates, rare). What the merge finds is written per record:
+    // the payment its reference names, flagged when an earlier record (in the canonical order)
+    // already took it. Resettlements link to their payment but do not take it.
+    let mut referenced: Vec<u32> = vec![NONE; records.len()];
     let mut at = 0;
-    for (reference, index) in zelle_records {
-        let record = &records[index as usize];
-        let network_rules = rules_of(record).expect("only Zelle records were kept");
-        while at < payments_by_reference.len() && payments_by_reference[at].0 < reference {
+    for group in sorted_records.chunk_by(|a, b| a >> 32 == b >> 32) {
+        let reference = group[0] >> 32;
+        while at < sorted_payments.len() && sorted_payments[at] >> 32 < reference {
             at += 1;
         }
-        let referenced = payments_by_reference
-            .get(at)
-            .filter(|(r, _)| *r == reference && reference != NO_REFERENCE)
-            .map(|(_, p)| *p as usize);
-        let key = referenced.map(|_| MatchKey::Reference);
-        outcomes[index as usize] = match (resettlement_reason(record.kind), referenced) {
-            (Some(reason), payment) => {
-                Outcome::Classified { class: Class::Resettlement(reason), payment, key }
-            }
-            (None, Some(payment)) if consumed[payment] != NONE => Outcome::Classified {
-                class: Class::Mismatch(MismatchReason::DuplicatePresentment),
-                payment: Some(payment),
-                key,
-            },
-            (None, Some(payment)) => {
-                consumed[payment] = index;
-                let class = compare(record, &payments[payment], network_rules.amount_tolerance_minor);
-                Outcome::Classified { class, payment: Some(payment), key }
-            }
-            (None, None) => {
-                waiting.push(index);
-                continue;
-            }
+        let Some(payment) = sorted_payments.get(at).filter(|p| **p >> 32 == reference).map(|p| index_of(*p))
+        else {
+            continue;
         };
+        if let [only] = group {
+            referenced[index_of(*only)] = payment as u32;
+            continue;
+        }
+        let mut in_order: Vec<usize> = group.iter().map(|p| index_of(*p)).collect();
+        in_order.sort_unstable_by(|a, b| records[*a].canonical().cmp(&records[*b].canonical()));
+        let mut taken = false;
+        for index in in_order {
+            let takes = resettlement_reason(records[index].kind).is_none();
+            referenced[index] = payment as u32 | if takes && taken { DUPLICATE } else { 0 };
+            taken |= takes;
+        }
     }
+    drop((sorted_records, sorted_payments));
+
+    // Each record's outcome from what the merge found, in record order on both cores (sequential
+    // reads and writes; only the payment compared with is fetched from elsewhere).
+    let mut outcomes = vec![Outcome::Excluded; records.len()];
+    let classify = |from: usize, outcomes: &mut [Outcome]| -> Vec<u32> {
+        let mut waiting = Vec::new();
+        for (offset, outcome) in outcomes.iter_mut().enumerate() {
+            let index = from + offset;
+            let Some(network_rules) = zelle[index] else { continue };
+            let record = &records[index];
+            let found = referenced[index];
+            let payment = (found != NONE).then_some((found & !DUPLICATE) as usize);
+            let key = payment.map(|_| MatchKey::Reference);
+            *outcome = match (resettlement_reason(record.kind), payment) {
+                (Some(reason), payment) => {
+                    Outcome::Classified { class: Class::Resettlement(reason), payment, key }
+                }
+                (None, Some(payment)) if found & DUPLICATE != 0 => Outcome::Classified {
+                    class: Class::Mismatch(MismatchReason::DuplicatePresentment),
+                    payment: Some(payment),
+                    key,
+                },
+                (None, Some(payment)) => {
+                    let class = compare(record, &payments[payment], network_rules.amount_tolerance_minor);
+                    Outcome::Classified { class, payment: Some(payment), key }
+                }
+                (None, None) => {
+                    waiting.push(index as u32);
+                    continue;
+                }
+            };
+        }
+        waiting
+    };
+    let half = records.len() / 2;
+    let mut waiting = std::thread::scope(|scope| {
+        let (lower, upper) = outcomes.split_at_mut(half);
+        let upper = scope.spawn(|| classify(half, upper));
+        let mut waiting = classify(0, lower);
+        waiting.extend(upper.join().expect("classifying does not panic"));
+        waiting
+    });
+    let mut consumed: Vec<u32> = vec![NONE; payments.len()];
+    for (index, found) in referenced.iter().enumerate() {
+        if *found != NONE && found & DUPLICATE == 0 && resettlement_reason(records[index].kind).is_none() {
+            consumed[*found as usize] = index as u32;
+        }
+    }
+    drop(referenced);
 
     // Secondary: card (then, where the rules allow, last four), amount and approval code.
     let mut duplicate_of: HashMap<u32, (MatchKey, usize), FastHash> = HashMap::default();
@@ -303,6 +338,8 @@ fn zelle_rules<'r>(rules: &'r RuleSet, r: &RecordKeys) -> Option<&'r NetworkRule
 
 /// "No index" in the arrays of record and payment indexes.
 const NONE: u32 = u32::MAX;
+/// Flags a payment index found by reference that an earlier record already took.
+const DUPLICATE: u32 = 1 << 31;
 
 fn resettlement_reason(kind: RecordKind) -> Option<ResettlementReason> {
     match kind {
@@ -358,11 +395,12 @@ impl SecondaryPass<'_> {
         // Only the payments some waiting record could take: one scan, probing a small set.
         let wanted: std::collections::HashSet<SecondaryKey, FastHash> =
             sorted.iter().map(|(k, _)| *k).collect();
+        let filter = KeyFilter::of(wanted.iter());
         let half = self.payments.len() / 2;
         let scan = |from: usize, to: usize| -> Vec<(SecondaryKey, u32)> {
             (from..to)
                 .map(|i| (self.payment_key(&self.payments[i]), i as u32))
-                .filter(|(k, _)| wanted.contains(k))
+                .filter(|(k, _)| filter.may_contain(k) && wanted.contains(k))
                 .collect()
         };
         let mut candidates = std::thread::scope(|scope| {
@@ -415,6 +453,36 @@ impl SecondaryPass<'_> {
             }
         }
         still_waiting
+    }
+}
+
+/// A bit filter over secondary keys: "no" for most keys not in it, after one read of a table that
+/// stays in the cache (two bits per key in one word, ~16 bits per key), so that the payments'
+/// scan probes the full set, which does not fit in the cache, only for the few that may match.
+struct KeyFilter {
+    words: Vec<u64>,
+    mask: u64,
+}
+
+impl KeyFilter {
+    fn of<'k>(keys: impl ExactSizeIterator<Item = &'k SecondaryKey>) -> KeyFilter {
+        let words = (keys.len() / 4).next_power_of_two().max(1);
+        let mut filter = KeyFilter { words: vec![0; words], mask: words as u64 - 1 };
+        for key in keys {
+            let (word, bits) = filter.place(key);
+            filter.words[word] |= bits;
+        }
+        filter
+    }
+
+    fn place(&self, key: &SecondaryKey) -> (usize, u64) {
+        let hash = FixedState::with_seed(5).hash_one(key);
+        ((hash >> 32 & self.mask) as usize, 1 << (hash & 63) | 1 << (hash >> 6 & 63))
+    }
+
+    fn may_contain(&self, key: &SecondaryKey) -> bool {
+        let (word, bits) = self.place(key);
+        self.words[word] & bits == bits
     }
 }
 

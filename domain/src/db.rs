@@ -85,9 +85,9 @@ impl Drop for NamedLock {
 /// merge). Here the table is committed as soon as it is created, but it is no partition yet, so
 /// no reader of the parent sees it; it is filled by `COPY` and gets the parent's indexes (read
 /// from the catalog, so the migrations stay their one definition) built on several connections
-/// at once. Attaching then adopts the matching indexes
-/// instead of building them. A process that dies leaves the table behind, detached: whoever owns
-/// the key next drops it ([`DetachedPartition::drop_leftover`]).
+/// at once. Attaching then adopts the matching indexes instead of building them. A process that
+/// dies leaves the table behind, detached: whoever owns the key next drops it
+/// ([`DetachedPartition::drop_leftover`]).
 pub struct DetachedPartition {
     parent: &'static str,
     name: String,

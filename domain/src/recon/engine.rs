@@ -215,10 +215,11 @@ pub fn reconcile_keys(
     drop((sorted_records, sorted_payments));
 
     // Each record's outcome from what the merge found, in record order on both cores (sequential
-    // reads and writes; only the payment compared with is fetched from elsewhere).
+    // reads and writes; only the payment compared with is fetched from elsewhere). Each half also
+    // says which payments its records took, and which records wait for the secondary keys.
     let mut outcomes = vec![Outcome::Excluded; records.len()];
-    let classify = |from: usize, outcomes: &mut [Outcome]| -> Vec<u32> {
-        let mut waiting = Vec::new();
+    let classify = |from: usize, outcomes: &mut [Outcome]| -> (Vec<u32>, Vec<(u32, u32)>) {
+        let (mut waiting, mut taken) = (Vec::new(), Vec::new());
         for (offset, outcome) in outcomes.iter_mut().enumerate() {
             let index = from + offset;
             let Some(network_rules) = zelle[index] else { continue };
@@ -236,6 +237,7 @@ pub fn reconcile_keys(
                     key,
                 },
                 (None, Some(payment)) => {
+                    taken.push((payment as u32, index as u32));
                     let class = compare(record, &payments[payment], network_rules.amount_tolerance_minor);
                     Outcome::Classified { class, payment: Some(payment), key }
                 }
@@ -245,23 +247,20 @@ pub fn reconcile_keys(
                 }
             };
         }
-        waiting
+        (waiting, taken)
     };
     let half = records.len() / 2;
-    let mut waiting = std::thread::scope(|scope| {
+    let ((mut waiting, lower_taken), (upper_waiting, upper_taken)) = std::thread::scope(|scope| {
         let (lower, upper) = outcomes.split_at_mut(half);
         let upper = scope.spawn(|| classify(half, upper));
-        let mut waiting = classify(0, lower);
-        waiting.extend(upper.join().expect("classifying does not panic"));
-        waiting
+        (classify(0, lower), upper.join().expect("classifying does not panic"))
     });
-    let mut consumed: Vec<u32> = vec![NONE; payments.len()];
-    for (index, found) in referenced.iter().enumerate() {
-        if *found != NONE && found & DUPLICATE == 0 && resettlement_reason(records[index].kind).is_none() {
-            consumed[*found as usize] = index as u32;
-        }
-    }
+    waiting.extend(upper_waiting);
     drop(referenced);
+    let mut consumed: Vec<u32> = vec![NONE; payments.len()];
+    for (payment, record) in lower_taken.into_iter().chain(upper_taken) {
+        consumed[payment as usize] = record;
+    }
 
     // Secondary: card (then, where the rules allow, last four), amount and approval code.
     let mut duplicate_of: HashMap<u32, (MatchKey, usize), FastHash> = HashMap::default();

@@ -73,7 +73,9 @@ pub enum Outcome {
     Excluded,
     Classified {
         class: Class,
-        payment: Option<usize>,
+        /// The payment's index (u32, not usize: ten million outcomes are written in one pass, and
+        /// their size is what the pass costs).
+        payment: Option<u32>,
         key: Option<MatchKey>,
     },
 }
@@ -81,7 +83,7 @@ pub enum Outcome {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PaymentState {
     Matched {
-        record: usize,
+        record: u32,
     },
     /// Within its grace period: the network record may still come.
     Pending,
@@ -131,7 +133,7 @@ pub fn reconcile(
         .into_iter()
         .map(|outcome| match outcome {
             Outcome::Classified { class, payment, key } => {
-                Outcome::Classified { class, payment: payment.map(|p| by_id[p]), key }
+                Outcome::Classified { class, payment: payment.map(|p| by_id[p as usize] as u32), key }
             }
             Outcome::Excluded => Outcome::Excluded,
         })
@@ -149,7 +151,8 @@ pub fn reconcile(
 ///
 /// Every step sorts or scans flat arrays instead of chasing pointers: the records and the payments
 /// are each sorted by reference (on both cores at once) and merged; the records left over are
-/// merged the same way with just the payments that share their card, amount and approval code.
+/// joined by hash, in one shard per core, with just the payments that share their card, amount
+/// and approval code.
 /// A payment has one reference and one card key, so keys never compete with each other, and only
 /// the order of records within one key decides anything: that order is the canonical one.
 pub fn reconcile_keys(
@@ -225,7 +228,7 @@ pub fn reconcile_keys(
             let Some(network_rules) = zelle[index] else { continue };
             let record = &records[index];
             let found = referenced[index];
-            let payment = (found != NONE).then_some((found & !DUPLICATE) as usize);
+            let payment = (found != NONE).then_some(found & !DUPLICATE);
             let key = payment.map(|_| MatchKey::Reference);
             *outcome = match (resettlement_reason(record.kind), payment) {
                 (Some(reason), payment) => {
@@ -237,8 +240,9 @@ pub fn reconcile_keys(
                     key,
                 },
                 (None, Some(payment)) => {
-                    taken.push((payment as u32, index as u32));
-                    let class = compare(record, &payments[payment], network_rules.amount_tolerance_minor);
+                    taken.push((payment, index as u32));
+                    let class =
+                        compare(record, &payments[payment as usize], network_rules.amount_tolerance_minor);
                     Outcome::Classified { class, payment: Some(payment), key }
                 }
                 (None, None) => {
@@ -263,14 +267,21 @@ pub fn reconcile_keys(
     }
 
     // Secondary: card (then, where the rules allow, last four), amount and approval code.
-    let mut duplicate_of: HashMap<u32, (MatchKey, usize), FastHash> = HashMap::default();
+    let mut duplicate_of: HashMap<u32, (MatchKey, u32), FastHash> = HashMap::default();
     for key in [MatchKey::CardAmountApproval, MatchKey::Last4AmountApproval] {
         let (eligible, other): (Vec<u32>, Vec<u32>) = waiting.into_iter().partition(|i| {
-            key == MatchKey::CardAmountApproval
-                || rules_of(&records[*i as usize]).is_some_and(|n| n.secondary_on_last4)
+            key == MatchKey::CardAmountApproval || zelle[*i as usize].is_some_and(|n| n.secondary_on_last4)
         });
-        let mut pass = SecondaryPass { key, records, payments, consumed: &mut consumed, rules };
-        waiting = pass.run(eligible, &mut outcomes, &mut duplicate_of);
+        let found = SecondaryPass { key, records, payments, rules }.run(eligible, &consumed);
+        for (record, payment, class) in found.matched {
+            consumed[payment as usize] = record;
+            outcomes[record as usize] = Outcome::Classified { class, payment: Some(payment), key: Some(key) };
+        }
+        for (record, payment) in found.duplicates {
+            // The first pass to see one wins.
+            duplicate_of.entry(record).or_insert((key, payment));
+        }
+        waiting = found.waiting;
         waiting.extend(other);
     }
     for index in waiting {
@@ -308,7 +319,7 @@ pub fn reconcile_keys(
                     PaymentState::Pending
                 }
             }
-            record => PaymentState::Matched { record: record as usize },
+            record => PaymentState::Matched { record },
         })
         .collect();
     Reconciliation { rule_set_version: rules.version, records: outcomes, payments: payment_states }
@@ -353,11 +364,57 @@ fn resettlement_reason(kind: RecordKind) -> Option<ResettlementReason> {
 /// matching joins them.
 type SecondaryKey = (u128, Amount, u64);
 
+/// The hash that places a secondary key in the bit filter and in its shard.
+fn secondary_hash(key: &SecondaryKey) -> u64 {
+    FixedState::with_seed(5).hash_one(key)
+}
+
+/// Secondary keys are split into this many shards by hash, one per core: records and payments of
+/// one key are always in the same shard, and no two shards compete for anything.
+const SHARDS: usize = 2;
+
+fn shard_of(hash: u64) -> usize {
+    (hash >> 63) as usize
+}
+
+/// A record waiting for a secondary match, with what choosing its payment reads of it, so that
+/// the walk over a shard reads nothing at random (64 bytes, as the key and index alone take).
+#[derive(Debug, Clone, Copy)]
+struct WaitingRecord {
+    key: SecondaryKey,
+    index: u32,
+    transaction_date: NaiveDate,
+    network: Network,
+    settled_as_presented: bool,
+}
+
+/// A payment some waiting record may take (its key passed the bit filter), with what choosing
+/// among the payments of one key reads.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    key: SecondaryKey,
+    payment: u32,
+    business_date: NaiveDate,
+    status: PaymentStatus,
+    /// Already taken (by an earlier pass, or by a record before this one in this pass).
+    consumed: bool,
+}
+
+/// What a secondary pass decided, applied by the caller.
+#[derive(Default)]
+struct SecondaryFound {
+    /// (record, payment, class): the record takes the payment.
+    matched: Vec<(u32, u32, Class)>,
+    /// (record, payment): the record found only taken payments, the first of them this one.
+    duplicates: Vec<(u32, u32)>,
+    /// Records still without a payment.
+    waiting: Vec<u32>,
+}
+
 struct SecondaryPass<'a> {
     key: MatchKey,
     records: &'a [RecordKeys],
     payments: &'a [PaymentKeys],
-    consumed: &'a mut Vec<u32>,
     rules: &'a RuleSet,
 }
 
@@ -372,131 +429,190 @@ impl SecondaryPass<'_> {
         (card, p.amount, p.approval)
     }
 
-    /// Matches each of `waiting` to the unconsumed payment with its key nearest in date within the
-    /// window (the lower payment id on a tie). Returns the records still without a payment; those
-    /// that found only consumed payments are noted in `duplicate_of` (the first pass to see one wins).
-    fn run(
-        &mut self,
-        waiting: Vec<u32>,
-        outcomes: &mut [Outcome],
-        duplicate_of: &mut HashMap<u32, (MatchKey, usize), FastHash>,
-    ) -> Vec<u32> {
+    /// Matches each of `waiting` to the payment not yet `consumed` with its key nearest in date
+    /// within the window (the lower payment id on a tie). Records that found only consumed
+    /// payments are reported as possible duplicates.
+    ///
+    /// A hash join in shards: the waiting records' keys go into a bit filter, one scan of the
+    /// payments (on both cores) keeps those that pass it, and each shard (on its own core) sorts its
+    /// records and candidates by key and walks them together. The filter's few false positives meet
+    /// no record of their key in the walk.
+    fn run(&self, waiting: Vec<u32>, consumed: &[u32]) -> SecondaryFound {
         if waiting.is_empty() {
-            return waiting;
+            return SecondaryFound::default();
         }
-        let mut sorted: Vec<(SecondaryKey, u32)> =
-            waiting.iter().map(|i| (self.record_key(&self.records[*i as usize]), *i)).collect();
-        sorted.sort_unstable_by(|(ka, a), (kb, b)| {
-            ka.cmp(kb).then_with(|| {
-                self.records[*a as usize].canonical().cmp(&self.records[*b as usize].canonical())
+        let mut filter = KeyFilter::sized_for(waiting.len());
+        let mut waiting_in: [Vec<WaitingRecord>; SHARDS] = Default::default();
+        for index in waiting {
+            let record = &self.records[index as usize];
+            let key = self.record_key(record);
+            let hash = secondary_hash(&key);
+            filter.insert(hash);
+            waiting_in[shard_of(hash)].push(WaitingRecord {
+                key,
+                index,
+                transaction_date: record.transaction_date,
+                network: record.network,
+                settled_as_presented: record.settlement == record.amount,
+            });
+        }
+        let half = self.payments.len() / 2;
+        let scan = |from: usize, to: usize| -> [Vec<Candidate>; SHARDS] {
+            let mut found: [Vec<Candidate>; SHARDS] = Default::default();
+            for (i, p) in self.payments[from..to].iter().enumerate() {
+                let key = self.payment_key(p);
+                let hash = secondary_hash(&key);
+                if filter.may_contain(hash) {
+                    let payment = from + i;
+                    found[shard_of(hash)].push(Candidate {
+                        key,
+                        payment: payment as u32,
+                        business_date: p.business_date,
+                        status: p.status,
+                        consumed: consumed[payment] != NONE,
+                    });
+                }
+            }
+            found
+        };
+        std::thread::scope(|scope| {
+            let upper = scope.spawn(|| scan(half, self.payments.len()));
+            let lower = scan(0, half);
+            let upper = upper.join().expect("scanning does not panic");
+            let mut shards = waiting_in.into_iter().zip(lower.into_iter().zip(upper)).map(
+                |(waiting, (mut candidates, upper))| {
+                    candidates.extend(upper);
+                    (waiting, candidates)
+                },
+            );
+            let (first_waiting, first_candidates) = shards.next().expect("two shards");
+            let (second_waiting, second_candidates) = shards.next().expect("two shards");
+            let second = scope.spawn(|| self.walk(second_waiting, second_candidates));
+            let mut found = self.walk(first_waiting, first_candidates);
+            let second = second.join().expect("walking does not panic");
+            found.matched.extend(second.matched);
+            found.duplicates.extend(second.duplicates);
+            found.waiting.extend(second.waiting);
+            found
+        })
+    }
+
+    /// One shard: its records in key and then canonical order, each taking the nearest payment
+    /// of its key not yet taken.
+    fn walk(&self, mut waiting: Vec<WaitingRecord>, mut candidates: Vec<Candidate>) -> SecondaryFound {
+        waiting.sort_unstable_by(|a, b| {
+            a.key.cmp(&b.key).then_with(|| {
+                self.records[a.index as usize].canonical().cmp(&self.records[b.index as usize].canonical())
             })
         });
-        // Only the payments some waiting record could take: one scan, probing a small set.
-        let wanted: std::collections::HashSet<SecondaryKey, FastHash> =
-            sorted.iter().map(|(k, _)| *k).collect();
-        let filter = KeyFilter::of(wanted.iter());
-        let half = self.payments.len() / 2;
-        let scan = |from: usize, to: usize| -> Vec<(SecondaryKey, u32)> {
-            (from..to)
-                .map(|i| (self.payment_key(&self.payments[i]), i as u32))
-                .filter(|(k, _)| filter.may_contain(k) && wanted.contains(k))
-                .collect()
-        };
-        let mut candidates = std::thread::scope(|scope| {
-            let upper = scope.spawn(|| scan(half, self.payments.len()));
-            let mut lower = scan(0, half);
-            lower.extend(upper.join().expect("scanning does not panic"));
-            lower
-        });
-        candidates.sort_unstable();
-
-        let mut still_waiting = Vec::new();
+        candidates.sort_unstable_by_key(|c| (c.key, c.payment));
+        let mut found = SecondaryFound::default();
         let mut at = 0;
-        for (key, index) in sorted {
-            while at < candidates.len() && candidates[at].0 < key {
+        for record in waiting {
+            while at < candidates.len() && candidates[at].key < record.key {
                 at += 1;
             }
-            let record = &self.records[index as usize];
-            let network_rules = zelle_rules(self.rules, record).expect("only Zelle records wait");
-            let days_apart =
-                |p: usize| (self.payments[p].business_date - record.transaction_date).num_days().abs();
-            let in_window = candidates[at..]
-                .iter()
-                .take_while(|(k, _)| *k == key)
-                .map(|(_, p)| *p as usize)
-                .filter(|p| days_apart(*p) <= network_rules.date_window_days);
+            let network_rules = self.rules.rules_for(record.network).expect("only Zelle records wait");
             let mut first = None;
-            let mut nearest = None;
-            for payment in in_window {
-                first.get_or_insert(payment);
-                if self.consumed[payment] == NONE
-                    && nearest.is_none_or(|n| (days_apart(payment), payment) < (days_apart(n), n))
-                {
-                    nearest = Some(payment);
+            let mut nearest: Option<(i64, usize)> = None;
+            for (offset, candidate) in candidates[at..].iter().take_while(|c| c.key == record.key).enumerate()
+            {
+                let days = (candidate.business_date - record.transaction_date).num_days().abs();
+                if days > network_rules.date_window_days {
+                    continue;
+                }
+                first.get_or_insert(candidate.payment);
+                // Candidates of a key are in payment order: a strict comparison keeps the lower id.
+                if !candidate.consumed && nearest.is_none_or(|(nearest_days, _)| days < nearest_days) {
+                    nearest = Some((days, at + offset));
                 }
             }
-            match nearest {
-                Some(payment) => {
-                    self.consumed[payment] = index;
-                    let class =
-                        compare(record, &self.payments[payment], network_rules.amount_tolerance_minor);
-                    outcomes[index as usize] =
-                        Outcome::Classified { class, payment: Some(payment), key: Some(self.key) };
+            match (nearest, first) {
+                (Some((_, position)), _) => {
+                    let candidate = &mut candidates[position];
+                    candidate.consumed = true;
+                    // The key holds the amount, the same on both sides.
+                    let amount = record.key.1;
+                    let class = compare_amounts(
+                        amount,
+                        record.settled_as_presented,
+                        amount,
+                        candidate.status,
+                        network_rules.amount_tolerance_minor,
+                    );
+                    found.matched.push((record.index, candidate.payment, class));
                 }
-                None => {
+                (None, first) => {
                     if let Some(payment) = first {
-                        duplicate_of.entry(index).or_insert((self.key, payment));
+                        found.duplicates.push((record.index, payment));
                     }
-                    still_waiting.push(index);
+                    found.waiting.push(record.index);
                 }
             }
         }
-        still_waiting
+        found
     }
 }
 
-/// A bit filter over secondary keys: "no" for most keys not in it, after one read of a table that
-/// stays in the cache (two bits per key in one word, ~16 bits per key), so that the payments'
-/// scan probes the full set, which does not fit in the cache, only for the few that may match.
+/// A bit filter over secondary keys' hashes: "no" for most keys not in it, after one read of a
+/// table that stays in the cache (two bits per key in one word, ~16 bits per key), so that the
+/// payments' scan keeps only the few that may match.
 struct KeyFilter {
     words: Vec<u64>,
     mask: u64,
 }
 
 impl KeyFilter {
-    fn of<'k>(keys: impl ExactSizeIterator<Item = &'k SecondaryKey>) -> KeyFilter {
-        let words = (keys.len() / 4).next_power_of_two().max(1);
-        let mut filter = KeyFilter { words: vec![0; words], mask: words as u64 - 1 };
-        for key in keys {
-            let (word, bits) = filter.place(key);
-            filter.words[word] |= bits;
-        }
-        filter
+    fn sized_for(keys: usize) -> KeyFilter {
+        let words = (keys / 4).next_power_of_two().max(1);
+        KeyFilter { words: vec![0; words], mask: words as u64 - 1 }
     }
 
-    fn place(&self, key: &SecondaryKey) -> (usize, u64) {
-        let hash = FixedState::with_seed(5).hash_one(key);
+    fn place(&self, hash: u64) -> (usize, u64) {
         ((hash >> 32 & self.mask) as usize, 1 << (hash & 63) | 1 << (hash >> 6 & 63))
     }
 
-    fn may_contain(&self, key: &SecondaryKey) -> bool {
-        let (word, bits) = self.place(key);
+    fn insert(&mut self, hash: u64) {
+        let (word, bits) = self.place(hash);
+        self.words[word] |= bits;
+    }
+
+    fn may_contain(&self, hash: u64) -> bool {
+        let (word, bits) = self.place(hash);
         self.words[word] & bits == bits
     }
 }
 
 /// A record and the payment it found: does everything agree?
 fn compare(record: &RecordKeys, payment: &PaymentKeys, tolerance: i64) -> Class {
-    if record.amount.currency != payment.amount.currency {
+    compare_amounts(
+        record.amount,
+        record.settlement == record.amount,
+        payment.amount,
+        payment.status,
+        tolerance,
+    )
+}
+
+/// [`compare`] on just what it reads: the record's amount and whether it settled that amount as
+/// presented, the payment's amount and status.
+fn compare_amounts(
+    presented: Amount,
+    settled_as_presented: bool,
+    booked: Amount,
+    status: PaymentStatus,
+    tolerance: i64,
+) -> Class {
+    if presented.currency != booked.currency {
         return Class::Mismatch(MismatchReason::CurrencyDiffers);
     }
-    if (record.amount.minor - payment.amount.minor).abs() > tolerance {
+    if (presented.minor - booked.minor).abs() > tolerance {
         return Class::Mismatch(MismatchReason::AmountDiffers);
     }
-    if matches!(payment.status, PaymentStatus::Failed | PaymentStatus::Reversed) {
+    if matches!(status, PaymentStatus::Failed | PaymentStatus::Reversed) {
         return Class::Mismatch(MismatchReason::StatusConflict);
     }
-    if record.settlement != record.amount {
+    if !settled_as_presented {
         return Class::Resettlement(ResettlementReason::CrossCurrency);
     }
     Class::Match
@@ -830,8 +946,8 @@ mod tests {
             // A payment is matched by the one record that says so.
             for (p, state) in result.payments.iter().enumerate() {
                 if let PaymentState::Matched { record } = state {
-                    let Outcome::Classified { payment, .. } = result.records[*record] else { panic!() };
-                    prop_assert_eq!(payment, Some(p));
+                    let Outcome::Classified { payment, .. } = result.records[*record as usize] else { panic!() };
+                    prop_assert_eq!(payment, Some(p as u32));
                 }
             }
         }

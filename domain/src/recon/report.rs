@@ -244,7 +244,7 @@ pub fn write_reports<W: Write>(
     let mut writer = ReportWriter::new(business_date, version, result.rule_set_version, out)?;
     for (record, outcome) in records.iter().zip(&result.records) {
         if let Outcome::Classified { class, payment, .. } = outcome {
-            writer.record(record, *class, payment.map(|p| PaymentView::from(&payments[p])))?;
+            writer.record(record, *class, payment.map(|p| PaymentView::from(&payments[p as usize])))?;
         }
     }
     for (payment, state) in payments.iter().zip(&result.payments) {

@@ -312,7 +312,7 @@ async fn run_locked(
                 record_progress(written).await?;
             }
             let Outcome::Classified { class, payment, .. } = *outcome else { continue };
-            let payment = payment.map(|p| payments.view(p)).transpose()?;
+            let payment = payment.map(|p| payments.view(p as usize)).transpose()?;
             reports.record(&record, class, payment)?;
             items.record(&record, class, payment.map(|p| p.payment_id), file_id);
             if items.rows.len() >= CHUNK {

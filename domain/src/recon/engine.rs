@@ -453,7 +453,7 @@ impl SecondaryPass<'_> {
                 index,
                 transaction_date: record.transaction_date,
                 network: record.network,
-                settled_as_presented: record.settlement == record.amount,
+                settled_as_presented: record.settled_as_presented(),
             });
         }
         let half = self.payments.len() / 2;
@@ -477,16 +477,11 @@ impl SecondaryPass<'_> {
         };
         std::thread::scope(|scope| {
             let upper = scope.spawn(|| scan(half, self.payments.len()));
-            let lower = scan(0, half);
-            let upper = upper.join().expect("scanning does not panic");
-            let mut shards = waiting_in.into_iter().zip(lower.into_iter().zip(upper)).map(
-                |(waiting, (mut candidates, upper))| {
-                    candidates.extend(upper);
-                    (waiting, candidates)
-                },
-            );
-            let (first_waiting, first_candidates) = shards.next().expect("two shards");
-            let (second_waiting, second_candidates) = shards.next().expect("two shards");
+            let [mut first_candidates, mut second_candidates] = scan(0, half);
+            let [upper_first, upper_second] = upper.join().expect("scanning does not panic");
+            first_candidates.extend(upper_first);
+            second_candidates.extend(upper_second);
+            let [first_waiting, second_waiting] = waiting_in;
             let second = scope.spawn(|| self.walk(second_waiting, second_candidates));
             let mut found = self.walk(first_waiting, first_candidates);
             let second = second.join().expect("walking does not panic");
@@ -585,13 +580,7 @@ impl KeyFilter {
 
 /// A record and the payment it found: does everything agree?
 fn compare(record: &RecordKeys, payment: &PaymentKeys, tolerance: i64) -> Class {
-    compare_amounts(
-        record.amount,
-        record.settlement == record.amount,
-        payment.amount,
-        payment.status,
-        tolerance,
-    )
+    compare_amounts(record.amount, record.settled_as_presented(), payment.amount, payment.status, tolerance)
 }
 
 /// [`compare`] on just what it reads: the record's amount and whether it settled that amount as

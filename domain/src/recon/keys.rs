@@ -88,6 +88,11 @@ impl RecordKeys {
         }
     }
 
+    /// Whether the network settled the amount it presented (no cross-currency difference).
+    pub fn settled_as_presented(&self) -> bool {
+        self.settlement == self.amount
+    }
+
     /// A total order over every field, so that which of two look-alike records comes first (say,
     /// which is the duplicate) never depends on the order they arrived in.
     pub fn canonical(&self) -> impl Ord {

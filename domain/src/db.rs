@@ -92,6 +92,9 @@ pub struct DetachedPartition {
     parent: &'static str,
     name: String,
     key: i64,
+    /// What makes the built indexes behind the parent's primary key and unique constraints the
+    /// table's own, run by `attach`.
+    constraints: Vec<String>,
 }
 
 impl DetachedPartition {
@@ -110,7 +113,7 @@ impl DetachedPartition {
         ))
         .execute(pool)
         .await?;
-        Ok(DetachedPartition { parent, name, key })
+        Ok(DetachedPartition { parent, name, key, constraints: Vec::new() })
     }
 
     /// The table to `COPY` into.
@@ -125,8 +128,8 @@ impl DetachedPartition {
     pub const BUILDS_AT_ONCE: usize = 4;
 
     /// Builds the parent's indexes on the table, [`Self::BUILDS_AT_ONCE`] at a time on
-    /// connections of `pool`.
-    pub async fn build_indexes(&self, pool: &PgPool) -> Result<(), sqlx::Error> {
+    /// connections of `pool`. Each build holds a lock that lets others read the table meanwhile.
+    pub async fn build_indexes(&mut self, pool: &PgPool) -> Result<(), sqlx::Error> {
         use futures_util::{StreamExt, TryStreamExt};
         // `pg_get_indexdef` of a partitioned index reads `CREATE [UNIQUE] INDEX name ON ONLY
         // public.parent USING btree (...) [WHERE ...]`: the same on this table, under its own name.
@@ -143,7 +146,7 @@ impl DetachedPartition {
         .fetch_all(pool)
         .await?;
         let mut builds = Vec::new();
-        let mut constraints = Vec::new();
+        let constraints = &mut self.constraints;
         for (index, unique, definition, constraint) in definitions {
             let (_, rest) = definition.split_once(" USING ").ok_or_else(|| {
                 sqlx::Error::Protocol(format!("index {index} has a definition without USING: {definition}"))
@@ -177,16 +180,17 @@ impl DetachedPartition {
             .buffer_unordered(Self::BUILDS_AT_ONCE)
             .try_collect::<Vec<()>>()
             .await?;
-        // After the builds: each takes the table's exclusive lock for a moment.
-        for statement in constraints {
-            sqlx::query(&statement).execute(pool).await?;
-        }
         Ok(())
     }
 
     /// Joins the table to its parent in `tx`: the check constraint spares PostgreSQL a scan to
     /// prove every row belongs, and the indexes built are adopted as the partition's.
     pub async fn attach(self, tx: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
+        // In the caller's transaction (each takes the table's exclusive lock): one that read the
+        // table while the indexes were built holds its share until it commits.
+        for statement in &self.constraints {
+            sqlx::query(statement).execute(&mut *tx).await?;
+        }
         sqlx::query(&format!(
             "ALTER TABLE {} ATTACH PARTITION {} FOR VALUES IN ({})",
             self.parent, self.name, self.key

@@ -120,24 +120,28 @@ pub struct Note {
 }
 
 /// Opens an item for every exception of `run_id` whose subject has none, and points existing
-/// items at this run's report of them. Runs in the run's completing transaction.
+/// items at this run's report of them. Runs in the run's completing transaction, reading the run's
+/// items from `items`: `recon_item`, or the run's partition before it is attached (so that this
+/// runs while the partition's indexes are built).
 pub async fn open_for_run(
     tx: &mut PgConnection,
     run_id: i64,
+    items: &str,
     business_date: NaiveDate,
 ) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query!(
+    // The table is named by our own code, never by input.
+    let done = sqlx::query(&format!(
         r#"INSERT INTO work_item (subject, business_date, class, reason, amount_minor, currency, run_id, seq)
            SELECT CASE WHEN i.feed_file_id IS NOT NULL THEN 'record:' || i.feed_file_id || ':' || i.record_number
                        ELSE 'payment:' || i.payment_id END,
                   $2, i.class, coalesce(i.reason, ''), i.amount_minor, i.currency, i.run_id, i.seq
-           FROM recon_item i
+           FROM {items} i
            WHERE i.run_id = $1 AND i.class <> 'match'
            ON CONFLICT (subject) DO UPDATE
-               SET run_id = EXCLUDED.run_id, seq = EXCLUDED.seq, class = EXCLUDED.class, reason = EXCLUDED.reason"#,
-        run_id,
-        business_date as _
-    )
+               SET run_id = EXCLUDED.run_id, seq = EXCLUDED.seq, class = EXCLUDED.class, reason = EXCLUDED.reason"#
+    ))
+    .bind(run_id)
+    .bind(business_date)
     .execute(&mut *tx)
     .await?;
     Ok(done.rows_affected())
@@ -453,12 +457,15 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(
-            open_for_run(&mut tx, run_id, "2026-11-20".parse().unwrap()).await.unwrap(),
+            open_for_run(&mut tx, run_id, "recon_item", "2026-11-20".parse().unwrap()).await.unwrap(),
             2,
             "matches open no work"
         );
         // The same subjects reported again (a re-run) open nothing new.
-        assert_eq!(open_for_run(&mut tx, run_id, "2026-11-20".parse().unwrap()).await.unwrap(), 2);
+        assert_eq!(
+            open_for_run(&mut tx, run_id, "recon_item", "2026-11-20".parse().unwrap()).await.unwrap(),
+            2
+        );
         tx.commit().await.unwrap();
         let ids: Vec<i64> =
             sqlx::query_scalar!("SELECT id FROM work_item ORDER BY seq").fetch_all(pool).await.unwrap();

@@ -173,10 +173,21 @@ pub async fn browse(
         equal("class", &class);
     }
     equal("reason", &filter.reason);
-    equal("network", &filter.network);
     equal("reference", &filter.reference);
     equal("card_last4", &filter.last4);
     equal("payment_id", &filter.payment_id);
+    if let Some(network) = &filter.network {
+        // A network's items are one range of seq (`recon_run_network`): a page of them is read
+        // from the primary key within it (there is no index of items by network).
+        q.push(" AND network = ").push_bind(network.clone());
+        for (bound, column) in [(" AND seq BETWEEN ", "first_seq"), (" AND ", "last_seq")] {
+            q.push(format!("{bound}(SELECT {column} FROM recon_run_network WHERE run_id = "))
+                .push_bind(run_id)
+                .push(" AND network = ")
+                .push_bind(network.clone())
+                .push(")");
+        }
+    }
     if let Some(currency) = filter.currency {
         q.push(" AND currency = ").push_bind(currency.code());
     }

@@ -141,6 +141,33 @@ impl ObjectStore {
         }
     }
 
+    /// The object as a readable local file. The local backend opens the object where it lies (a
+    /// day's inbound files are gigabytes: copying them cost a run seconds of kernel time); S3
+    /// downloads it to `scratch`, opens it and removes the name, so the file goes when the handle
+    /// does. Either way the handle reads one version of the object, even if it is replaced while
+    /// being read (local writes replace by rename).
+    pub async fn open_local(&self, key: &str, scratch: &Path) -> Result<std::fs::File, StorageError> {
+        check_key(key)?;
+        let local = |source| StorageError::Local { key: key.to_owned(), source };
+        let path = match self {
+            ObjectStore::Local { root } => root.join(key),
+            ObjectStore::S3 { .. } => {
+                self.download_to(key, scratch).await?;
+                scratch.to_path_buf()
+            }
+        };
+        let file = match std::fs::File::open(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StorageError::NotFound(key.to_owned()))
+            }
+            other => other.map_err(local)?,
+        };
+        if matches!(self, ObjectStore::S3 { .. }) {
+            std::fs::remove_file(scratch).map_err(local)?;
+        }
+        Ok(file)
+    }
+
     /// Writes the object to the file at `path`, and returns its size.
     pub async fn download_to(&self, key: &str, path: &Path) -> Result<u64, StorageError> {
         check_key(key)?;
@@ -364,6 +391,22 @@ mod tests {
         assert_eq!(size, big.len() as u64);
         assert!(streamed == big, "an opened object streams byte for byte");
         assert!(matches!(store.open("inbound/missing.csv").await, Err(StorageError::NotFound(_))));
+        // A local file of the object reads one version of it, whatever is put over it meanwhile.
+        let scratch = work.path().join("scratch");
+        let mut local = store.open_local("inbound/visa/2026-11-20/big.ctf", &scratch).await.unwrap();
+        store
+            .put_file("inbound/visa/2026-11-20/big.ctf", &file_with(work.path(), "c", b"replaced"))
+            .await
+            .unwrap();
+        let mut read = Vec::new();
+        std::io::Read::read_to_end(&mut local, &mut read).unwrap();
+        assert!(read == big, "the local file holds the object as it was opened");
+        assert!(!scratch.exists(), "no scratch copy is left behind");
+        store.put_file("inbound/visa/2026-11-20/big.ctf", &source).await.unwrap();
+        assert!(matches!(
+            store.open_local("inbound/missing.csv", &scratch).await,
+            Err(StorageError::NotFound(_))
+        ));
         store.download_to("inbound/zelle/2026-11-20/a.csv", &back).await.unwrap();
         assert_eq!(std::fs::read(&back).unwrap(), b"second", "a put replaces the object");
 

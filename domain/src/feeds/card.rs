@@ -40,9 +40,21 @@ impl CardTokenizer {
         mac.update(pan.as_bytes());
         Some(CardRef {
             last4: pan[pan.len() - 4..].to_owned(),
-            fingerprint: hex::encode(mac.finalize().into_bytes()),
+            fingerprint: lower_hex(&mac.finalize().into_bytes()),
         })
     }
+}
+
+/// Lowercase hex, as `hex::encode` writes it, straight into a string of the right size (that
+/// crate collects characters one by one: a few percent of reading a day's files).
+fn lower_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    text
 }
 
 #[cfg(test)]
@@ -59,6 +71,12 @@ mod tests {
         assert_ne!(card.fingerprint, b.card("4111111111111111").unwrap().fingerprint);
         assert_ne!(card.fingerprint, a.card("4111111111111112").unwrap().fingerprint);
         assert!(!card.fingerprint.contains("411111"));
+    }
+
+    #[test]
+    fn fingerprints_are_lowercase_hex() {
+        let bytes: Vec<u8> = (0..=255).collect();
+        assert_eq!(lower_hex(&bytes), hex::encode(&bytes));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! rolls back (nothing of it remains) and is quarantined with the reader's precise reason; a crash
 //! in the middle leaves the file `received`, and the next ingestion loads it again from scratch.
 
+use std::io::Seek;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -86,34 +87,42 @@ pub async fn ingest_object<K: Keep>(
     work_dir: &Path,
     keep: K,
 ) -> Result<(FileOutcome, Option<K>), IngestError> {
-    let local: PathBuf = work_dir.join(format!("ingest-{}", key.replace('/', "_")));
-    store.download_to(key, &local).await?;
-    let outcome = async {
-        let (size, sha256) = fingerprint(&local)?;
-        let id = match register(pool, source, key, business_date, size, &sha256).await? {
-            Registration::New { id } => id,
-            Registration::AlreadyKnown { id } => {
-                let status = sqlx::query_scalar!("SELECT status FROM feed_file WHERE id = $1", id)
-                    .fetch_one(pool)
-                    .await?;
-                if status != "received" {
-                    return Ok((FileOutcome::Skipped { id }, None));
-                }
-                id // registered, but its load never finished: load it now
+    let scratch: PathBuf = work_dir.join(format!("ingest-{}", key.replace('/', "_")));
+    let file = store.open_local(key, &scratch).await?;
+    // Hashed and then parsed through the same handle: both see the same bytes.
+    let (file, size, sha256) = tokio::task::spawn_blocking(move || {
+        let mut file = file;
+        let (size, sha256) = fingerprint(file.try_clone()?)?;
+        file.seek(std::io::SeekFrom::Start(0))?;
+        Ok::<_, std::io::Error>((file, size, sha256))
+    })
+    .await
+    .map_err(|e| std::io::Error::other(e.to_string()))??;
+    let id = match register(pool, source, key, business_date, size, &sha256).await? {
+        Registration::New { id } => id,
+        Registration::AlreadyKnown { id } => {
+            let status =
+                sqlx::query_scalar!("SELECT status FROM feed_file WHERE id = $1", id).fetch_one(pool).await?;
+            if status != "received" {
+                return Ok((FileOutcome::Skipped { id }, None));
             }
-            Registration::Duplicate { id, .. } => return Ok((FileOutcome::Skipped { id }, None)),
-        };
-        load(pool, id, source, &local, cards.clone(), strictness, keep).await
-    }
-    .await;
-    let _ = tokio::fs::remove_file(&local).await;
-    outcome
+            id // registered, but its load never finished: load it now
+        }
+        Registration::Duplicate { id, .. } => return Ok((FileOutcome::Skipped { id }, None)),
+    };
+    load(pool, id, source, file, cards.clone(), strictness, keep).await
 }
 
 /// Parses one file on the blocking thread, sending its rows and showing its good records to the
 /// keeper; returns (transactions, issues).
-type Parser<K> =
-    fn(PathBuf, i64, CardTokenizer, Strictness, mpsc::Sender<Chunk>, &mut K) -> Result<(u64, u64), FileError>;
+type Parser<K> = fn(
+    std::fs::File,
+    i64,
+    CardTokenizer,
+    Strictness,
+    mpsc::Sender<Chunk>,
+    &mut K,
+) -> Result<(u64, u64), FileError>;
 
 /// A message from the parsing thread.
 enum Chunk {
@@ -129,7 +138,7 @@ async fn load<K: Keep>(
     pool: &PgPool,
     id: i64,
     source: Source,
-    path: &Path,
+    file: std::fs::File,
     cards: CardTokenizer,
     strictness: Strictness,
     keep: K,
@@ -139,7 +148,7 @@ async fn load<K: Keep>(
     let Some(lock) = NamedLock::try_take(pool, format!("settledesk:load:{id}")).await? else {
         return Ok((FileOutcome::Skipped { id }, None));
     };
-    let loaded = load_claimed(pool, id, source, path, cards, strictness, keep).await;
+    let loaded = load_claimed(pool, id, source, file, cards, strictness, keep).await;
     if source == Source::Zelle && !matches!(loaded, Ok((FileOutcome::Loaded { .. }, _))) {
         // A broken file or a failed load leaves no table behind.
         let _ = DetachedPartition::drop_leftover(pool, "zelle_payment", "f", &[id]).await;
@@ -152,7 +161,7 @@ async fn load_claimed<K: Keep>(
     pool: &PgPool,
     id: i64,
     source: Source,
-    path: &Path,
+    file: std::fs::File,
     cards: CardTokenizer,
     strictness: Strictness,
     mut keep: K,
@@ -175,9 +184,8 @@ async fn load_claimed<K: Keep>(
         Source::Network(_) => None,
     };
     let (sender, mut receiver) = mpsc::channel::<Chunk>(4);
-    let path = path.to_path_buf();
     let parser = tokio::task::spawn_blocking(move || {
-        let parsed = parse(path, id, cards, strictness, sender, &mut keep);
+        let parsed = parse(file, id, cards, strictness, sender, &mut keep);
         (parsed, keep)
     });
     let mut issues = Vec::new();
@@ -252,7 +260,7 @@ async fn load_claimed<K: Keep>(
         }
     };
     let mut tx = pool.begin().await?;
-    if let Some(partition) = partition {
+    if let Some(mut partition) = partition {
         partition.build_indexes(pool).await?;
         partition.attach(&mut tx).await?;
     }
@@ -321,14 +329,12 @@ fn parse_network<K: Keep>(
         Strictness,
         &mut dyn FnMut(Parsed),
     ) -> Result<crate::feeds::FileSummary, FileError>,
-    (path, id): (PathBuf, i64),
+    (file, id): (std::fs::File, i64),
     cards: CardTokenizer,
     strictness: Strictness,
     sender: mpsc::Sender<Chunk>,
     keep: &mut K,
 ) -> Result<(u64, u64), FileError> {
-    let file =
-        std::fs::File::open(&path).map_err(|e| FileError::new(0, "file", "readable data", e.to_string()))?;
     let mut rows = Rows::new(sender);
     let summary = read(file, &cards, strictness, &mut |parsed| match parsed {
         Parsed::Record(record) => keep.network_record(id, &record),
@@ -339,18 +345,18 @@ fn parse_network<K: Keep>(
 }
 
 fn parse_visa<K: Keep>(
-    path: PathBuf,
+    file: std::fs::File,
     id: i64,
     cards: CardTokenizer,
     strictness: Strictness,
     sender: mpsc::Sender<Chunk>,
     keep: &mut K,
 ) -> Result<(u64, u64), FileError> {
-    parse_network(|f, c, s, emit| visa::read(f, c, s, emit), (path, id), cards, strictness, sender, keep)
+    parse_network(|f, c, s, emit| visa::read(f, c, s, emit), (file, id), cards, strictness, sender, keep)
 }
 
 fn parse_mastercard<K: Keep>(
-    path: PathBuf,
+    file: std::fs::File,
     id: i64,
     cards: CardTokenizer,
     strictness: Strictness,
@@ -359,7 +365,7 @@ fn parse_mastercard<K: Keep>(
 ) -> Result<(u64, u64), FileError> {
     parse_network(
         |f, c, s, emit| mastercard::read(f, c, s, emit),
-        (path, id),
+        (file, id),
         cards,
         strictness,
         sender,
@@ -368,15 +374,13 @@ fn parse_mastercard<K: Keep>(
 }
 
 fn parse_zelle<K: Keep>(
-    path: PathBuf,
+    file: std::fs::File,
     id: i64,
     _cards: CardTokenizer,
     strictness: Strictness,
     sender: mpsc::Sender<Chunk>,
     keep: &mut K,
 ) -> Result<(u64, u64), FileError> {
-    let file =
-        std::fs::File::open(&path).map_err(|e| FileError::new(0, "file", "readable data", e.to_string()))?;
     // Rows only: the loader puts the header and trailer on each of its `COPY` streams.
     let mut rows = Rows::new(sender);
     let summary = zelle::read(file, strictness, |parsed| match parsed {
@@ -586,7 +590,7 @@ mod tests {
     async fn registered_zelle(pool: &PgPool, d: &Day) -> i64 {
         let local = d.work.path().join("z");
         std::fs::write(&local, &d.zelle).unwrap();
-        let (size, sha) = fingerprint(&local).unwrap();
+        let (size, sha) = fingerprint(std::fs::File::open(&local).unwrap()).unwrap();
         let key = "inbound/zelle/2026-11-20/z.csv";
         match register(pool, Source::Zelle, key, date("2026-11-20"), size, &sha).await.unwrap() {
             Registration::New { id } => id,
@@ -648,7 +652,7 @@ mod tests {
         // A crash after registration, before the load committed: the file stays `received`.
         let local = d.work.path().join("v");
         d.store.download_to("inbound/visa/2026-11-20/v.ctf", &local).await.unwrap();
-        let (size, sha) = fingerprint(&local).unwrap();
+        let (size, sha) = fingerprint(std::fs::File::open(&local).unwrap()).unwrap();
         register(
             &pool,
             Source::Network(Network::Visa),

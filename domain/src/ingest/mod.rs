@@ -5,7 +5,6 @@
 pub mod load;
 
 use std::io::Read;
-use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
@@ -83,9 +82,9 @@ pub async fn set_strictness(
     tx.commit().await
 }
 
-/// A file's size and SHA-256, read as a stream.
-pub fn fingerprint(path: &Path) -> std::io::Result<(u64, [u8; 32])> {
-    let mut reader = FingerprintReader::open(path)?;
+/// A file's size and SHA-256, read as a stream to its end.
+pub fn fingerprint(file: std::fs::File) -> std::io::Result<(u64, [u8; 32])> {
+    let mut reader = FingerprintReader::new(file);
     std::io::copy(&mut reader, &mut std::io::sink())?;
     Ok(reader.finish())
 }
@@ -99,8 +98,8 @@ pub struct FingerprintReader {
 }
 
 impl FingerprintReader {
-    pub fn open(path: &Path) -> std::io::Result<FingerprintReader> {
-        Ok(FingerprintReader { file: std::fs::File::open(path)?, hash: Sha256::new(), size: 0 })
+    pub fn new(file: std::fs::File) -> FingerprintReader {
+        FingerprintReader { file, hash: Sha256::new(), size: 0 }
     }
 
     /// Size and SHA-256 of what was read.
@@ -362,7 +361,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
         std::fs::write(&path, b"abc").unwrap();
-        let (size, sha) = fingerprint(&path).unwrap();
+        let (size, sha) = fingerprint(std::fs::File::open(&path).unwrap()).unwrap();
         assert_eq!(size, 3);
         assert_eq!(hex::encode(sha), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }

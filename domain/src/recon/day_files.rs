@@ -182,15 +182,13 @@ pub async fn load_record_keys(
             spills.push(records.spill_path);
             continue;
         }
-        let local = work_dir.join(format!("feed-{}", file.id));
-        store.download_to(&file.object_key, &local).await?;
+        let local = store.open_local(&file.object_key, &work_dir.join(format!("feed-{}", file.id))).await?;
         let spill = spill_path(file.id);
         let mut writer = SpillWriter::create(&spill)?;
         spills.push(spill);
         let cards = cards.clone();
         let read = tokio::task::spawn_blocking(move || {
-            let read = read_file(&file, &local, &cards, &mut keys, &mut writer);
-            let _ = std::fs::remove_file(&local);
+            let read = read_file(&file, local, &cards, &mut keys, &mut writer);
             read.and_then(|()| Ok(writer.finish()?)).map(|()| keys)
         })
         .await
@@ -200,10 +198,10 @@ pub async fn load_record_keys(
     Ok((keys, spills))
 }
 
-/// Reads one downloaded file, checking it is still the file that was registered.
+/// Reads one fetched file, checking it is still the file that was registered.
 fn read_file(
     file: &DayFile,
-    local: &Path,
+    local: std::fs::File,
     cards: &CardTokenizer,
     keys: &mut Vec<RecordKeys>,
     spill: &mut SpillWriter,
@@ -214,7 +212,7 @@ fn read_file(
             file.id, file.object_key
         ))
     };
-    let mut input = BufReader::with_capacity(1 << 20, FingerprintReader::open(local)?);
+    let mut input = BufReader::with_capacity(1 << 20, FingerprintReader::new(local));
     let mut spill_error = None;
     let mut emit = |parsed: Parsed| {
         if let Parsed::Record(record) = parsed {

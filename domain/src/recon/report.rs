@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -15,7 +16,7 @@ use sha2::{Digest, Sha256};
 use super::engine::{Class, MismatchReason, Outcome, PaymentState, Reconciliation, ResettlementReason};
 use crate::feeds::zelle::{PaymentStatus, ZellePayment};
 use crate::feeds::NetworkRecord;
-use crate::money::Money;
+use crate::money::{Currency, Money};
 
 pub const HEADER: [&str; 15] = [
     "class",
@@ -57,21 +58,25 @@ struct Report<W: Write> {
     name: String,
     csv: csv::Writer<Hashing<W>>,
     rows: u64,
-    totals: BTreeMap<String, Decimal>,
+    /// Minor units per currency, in the order first seen (a day has a handful of currencies).
+    totals: Vec<(Currency, i128)>,
 }
 
 impl<W: Write> Report<W> {
     fn new(name: String, out: W) -> io::Result<Self> {
         let mut csv = csv::Writer::from_writer(Hashing { out, hash: Sha256::new() });
         csv.write_record(HEADER).map_err(io::Error::other)?;
-        Ok(Report { name, csv, rows: 0, totals: BTreeMap::new() })
+        Ok(Report { name, csv, rows: 0, totals: Vec::new() })
     }
 
-    fn row(&mut self, fields: [String; 15], amount: Option<(Decimal, &str)>) -> io::Result<()> {
-        self.csv.write_record(&fields).map_err(io::Error::other)?;
+    /// One row, its fields borrowed (a report row allocates nothing), adding `amount` to the totals.
+    fn row(&mut self, fields: [&str; 15], amount: Money) -> io::Result<()> {
+        self.csv.write_record(fields).map_err(io::Error::other)?;
         self.rows += 1;
-        if let Some((value, currency)) = amount {
-            *self.totals.entry(currency.to_owned()).or_default() += value;
+        let currency = amount.currency();
+        match self.totals.iter_mut().find(|(c, _)| *c == currency) {
+            Some((_, total)) => *total += i128::from(amount.minor()),
+            None => self.totals.push((currency, i128::from(amount.minor()))),
         }
         Ok(())
     }
@@ -81,7 +86,9 @@ impl<W: Write> Report<W> {
         let file = ReportFile {
             name: self.name,
             rows: self.rows,
-            totals: self.totals,
+            totals: (self.totals.into_iter())
+                .map(|(c, minor)| (c.code().to_owned(), c.decimal(minor)))
+                .collect(),
             sha256: hex::encode(hashing.hash.finalize()),
         };
         Ok((file, hashing.out))
@@ -103,6 +110,39 @@ impl<W: Write> Write for Hashing<W> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
+    }
+}
+
+/// A date as `NaiveDate`'s `Display` writes it, without allocating for the years every file has
+/// (0 to 9999: `YYYY-MM-DD`).
+enum DateText {
+    Iso([u8; 10]),
+    Other(String),
+}
+
+impl DateText {
+    fn of(date: NaiveDate) -> DateText {
+        let Ok(year @ 0..=9999) = u32::try_from(date.year()) else {
+            return DateText::Other(date.to_string());
+        };
+        let mut text = *b"0000-00-00";
+        let mut put = |at: usize, width: usize, mut value: u32| {
+            for i in (at..at + width).rev() {
+                text[i] = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        };
+        put(0, 4, year);
+        put(5, 2, date.month());
+        put(8, 2, date.day());
+        DateText::Iso(text)
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            DateText::Iso(text) => std::str::from_utf8(text).expect("ASCII digits and dashes"),
+            DateText::Other(text) => text,
+        }
     }
 }
 
@@ -169,51 +209,54 @@ impl<W: Write> ReportWriter<W> {
                 (&mut self.resettlements, "resettlement", resettlement_code(reason))
             }
         };
-        let amount = record.amount.to_decimal();
+        let mut record_number = itoa::Buffer::new();
+        let record_number = record_number.format(record.record_number);
+        let date = DateText::of(record.transaction_date);
+        let zelle_amount = payment.map(|p| p.amount.plain());
         report.row(
             [
-                class_name.to_owned(),
-                reason.to_owned(),
-                record.network.code().to_owned(),
-                record.reference.clone(),
-                record.record_number.to_string(),
-                record.card.last4.clone(),
-                record.transaction_date.to_string(),
-                amount.to_string(),
-                record.amount.currency().code().to_owned(),
-                record.settlement.to_decimal().to_string(),
-                record.settlement.currency().code().to_owned(),
-                record.approval_code.clone(),
-                payment.map(|p| p.payment_id.to_owned()).unwrap_or_default(),
-                payment.map(|p| p.amount.to_decimal().to_string()).unwrap_or_default(),
-                payment.map(|p| p.status.code().to_owned()).unwrap_or_default(),
+                class_name,
+                reason,
+                record.network.code(),
+                &record.reference,
+                record_number,
+                &record.card.last4,
+                date.as_str(),
+                record.amount.plain().as_str(),
+                record.amount.currency().code(),
+                record.settlement.plain().as_str(),
+                record.settlement.currency().code(),
+                &record.approval_code,
+                payment.map_or("", |p| p.payment_id),
+                zelle_amount.as_ref().map_or("", |a| a.as_str()),
+                payment.map_or("", |p| p.status.code()),
             ],
-            Some((amount, record.amount.currency().code())),
+            record.amount,
         )
     }
 
     /// A payment past its grace period with no network record.
     pub fn zelle_only(&mut self, payment: &ZellePayment) -> io::Result<()> {
-        let amount = payment.amount.to_decimal();
+        let amount = payment.amount.plain();
         self.mismatches.row(
             [
-                "mismatch".into(),
-                ZELLE_ONLY_CODE.into(),
-                payment.network.code().into(),
-                payment.network_reference.clone().unwrap_or_default(),
-                String::new(),
-                payment.card.last4.clone(),
-                payment.business_date.to_string(),
-                amount.to_string(),
-                payment.amount.currency().code().into(),
-                String::new(),
-                String::new(),
-                payment.approval_code.clone(),
-                payment.payment_id.clone(),
-                amount.to_string(),
-                payment.status.code().into(),
+                "mismatch",
+                ZELLE_ONLY_CODE,
+                payment.network.code(),
+                payment.network_reference.as_deref().unwrap_or_default(),
+                "",
+                &payment.card.last4,
+                DateText::of(payment.business_date).as_str(),
+                amount.as_str(),
+                payment.amount.currency().code(),
+                "",
+                "",
+                &payment.approval_code,
+                &payment.payment_id,
+                amount.as_str(),
+                payment.status.code(),
             ],
-            Some((amount, payment.amount.currency().code())),
+            payment.amount,
         )
     }
 
@@ -297,6 +340,18 @@ pub fn resettlement_code(reason: ResettlementReason) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_written_as_their_display_text() {
+        for text in ["2026-11-20", "0001-01-01", "9999-12-31", "2024-02-29"] {
+            let day: NaiveDate = text.parse().unwrap();
+            assert_eq!(DateText::of(day).as_str(), day.to_string());
+        }
+        let far = NaiveDate::from_ymd_opt(12_345, 6, 7).unwrap();
+        assert_eq!(DateText::of(far).as_str(), far.to_string());
+        let before = NaiveDate::from_ymd_opt(-44, 3, 15).unwrap();
+        assert_eq!(DateText::of(before).as_str(), before.to_string());
+    }
 
     #[test]
     fn every_reason_names_its_class() {

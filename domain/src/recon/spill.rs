@@ -82,6 +82,8 @@ pub struct SpillReader {
     input: Option<BufReader<File>>,
     /// The files still to read, in reverse order.
     next: Vec<PathBuf>,
+    /// Where a network's or record kind's code is read before it is looked up.
+    code: String,
 }
 
 impl SpillReader {
@@ -92,7 +94,7 @@ impl SpillReader {
     /// The records of `paths` in that order (none if there are no paths).
     pub fn open_all(mut paths: Vec<PathBuf>) -> io::Result<SpillReader> {
         paths.reverse();
-        let mut reader = SpillReader { input: None, next: paths };
+        let mut reader = SpillReader { input: None, next: paths, code: String::new() };
         reader.open_next()?;
         Ok(reader)
     }
@@ -107,6 +109,26 @@ impl SpillReader {
 
     /// The next record and its file, or `None` at the end.
     pub fn next_record(&mut self) -> io::Result<Option<(i64, NetworkRecord)>> {
+        let mut record = NetworkRecord {
+            network: Network::Visa,
+            record_number: 0,
+            kind: RecordKind::Presentment,
+            credit: false,
+            reference: String::new(),
+            card: CardRef { last4: String::new(), fingerprint: String::new() },
+            amount: Money::from_minor(0, Currency::USD),
+            settlement: Money::from_minor(0, Currency::USD),
+            approval_code: String::new(),
+            transaction_date: NaiveDate::MIN,
+            merchant_category: 0,
+            reason_code: None,
+        };
+        Ok(self.read_into(&mut record)?.map(|file_id| (file_id, record)))
+    }
+
+    /// Reads the next record over `record`, reusing its strings (a run reads millions), and
+    /// returns its file; `None` at the end, `record` then unchanged.
+    pub fn read_into(&mut self, record: &mut NetworkRecord) -> io::Result<Option<i64>> {
         let mut first = [0u8; 8];
         let input = loop {
             let Some(input) = self.input.as_mut() else { return Ok(None) };
@@ -120,37 +142,27 @@ impl SpillReader {
             }
         };
         let file_id = i64::from_le_bytes(first);
-        let record_number = u64::from_le_bytes(array(input)?);
-        let credit = array::<1>(input)?[0] != 0;
-        let amount = money(input)?;
-        let settlement = money(input)?;
-        let transaction_date = NaiveDate::from_num_days_from_ce_opt(i32::from_le_bytes(array(input)?))
+        record.record_number = u64::from_le_bytes(array(input)?);
+        record.credit = array::<1>(input)?[0] != 0;
+        record.amount = money(input)?;
+        record.settlement = money(input)?;
+        record.transaction_date = NaiveDate::from_num_days_from_ce_opt(i32::from_le_bytes(array(input)?))
             .ok_or_else(|| corrupt("a date out of range"))?;
-        let merchant_category = u16::from_le_bytes(array(input)?);
-        let network = Network::from_code(&text(input)?).ok_or_else(|| corrupt("an unknown network"))?;
-        let kind = RecordKind::from_code(&text(input)?).ok_or_else(|| corrupt("an unknown record kind"))?;
-        let reference = text(input)?;
-        let last4 = text(input)?;
-        let fingerprint = text(input)?;
-        let approval_code = text(input)?;
-        let reason_code = optional_text(input)?;
-        Ok(Some((
-            file_id,
-            NetworkRecord {
-                network,
-                record_number,
-                kind,
-                credit,
-                reference,
-                card: CardRef { last4, fingerprint },
-                amount,
-                settlement,
-                approval_code,
-                transaction_date,
-                merchant_category,
-                reason_code,
-            },
-        )))
+        record.merchant_category = u16::from_le_bytes(array(input)?);
+        let code = &mut self.code;
+        read_text(input, code)?;
+        record.network = Network::from_code(code).ok_or_else(|| corrupt("an unknown network"))?;
+        read_text(input, code)?;
+        record.kind = RecordKind::from_code(code).ok_or_else(|| corrupt("an unknown record kind"))?;
+        read_text(input, &mut record.reference)?;
+        read_text(input, &mut record.card.last4)?;
+        read_text(input, &mut record.card.fingerprint)?;
+        read_text(input, &mut record.approval_code)?;
+        let mut reason_code = record.reason_code.take().unwrap_or_default();
+        if read_optional_text(input, &mut reason_code)? {
+            record.reason_code = Some(reason_code);
+        }
+        Ok(Some(file_id))
     }
 }
 
@@ -171,18 +183,27 @@ fn money(input: &mut impl Read) -> io::Result<Money> {
     Ok(Money::from_minor(minor, currency))
 }
 
-fn optional_text(input: &mut impl Read) -> io::Result<Option<String>> {
+/// Reads a text field over `text`; `false` (and `text` left empty) if the field is absent.
+fn read_optional_text(input: &mut impl Read, text: &mut String) -> io::Result<bool> {
+    text.clear();
     let len = u16::from_le_bytes(array(input)?);
     if len == NONE {
-        return Ok(None);
+        return Ok(false);
     }
-    let mut bytes = vec![0u8; usize::from(len)];
+    // Read into the string's own buffer, then checked: nothing but valid UTF-8 is left in it.
+    let mut bytes = std::mem::take(text).into_bytes();
+    bytes.resize(usize::from(len), 0);
     input.read_exact(&mut bytes)?;
-    String::from_utf8(bytes).map(Some).map_err(|_| corrupt("text that is not UTF-8"))
+    *text = String::from_utf8(bytes).map_err(|_| corrupt("text that is not UTF-8"))?;
+    Ok(true)
 }
 
-fn text(input: &mut impl Read) -> io::Result<String> {
-    optional_text(input)?.ok_or_else(|| corrupt("a missing field"))
+fn read_text(input: &mut impl Read, text: &mut String) -> io::Result<()> {
+    if read_optional_text(input, text)? {
+        Ok(())
+    } else {
+        Err(corrupt("a missing field"))
+    }
 }
 
 #[cfg(test)]

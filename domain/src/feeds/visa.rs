@@ -463,7 +463,7 @@ fn transaction(
         record_number: number,
         kind: tc.kind(),
         credit: tc.credits_card(),
-        reference: String::from_utf8_lossy(reference).into_owned(),
+        reference: super::lossy(reference).into_owned(),
         card,
         amount: Money::from_minor(source_minor, transaction_currency),
         settlement: Money::from_minor(destination_minor, settlement_currency),

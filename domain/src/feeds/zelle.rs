@@ -209,7 +209,7 @@ fn field(row: &csv::ByteRecord, i: usize) -> String {
 
 /// A field as text, borrowed from the row unless it is not UTF-8 (then repaired, for messages).
 fn text(row: &csv::ByteRecord, i: usize) -> Cow<'_, str> {
-    String::from_utf8_lossy(row.get(i).unwrap_or_default())
+    super::lossy(row.get(i).unwrap_or_default())
 }
 
 /// `YYYY-MM-DD`, exactly.

@@ -56,6 +56,11 @@ const CHUNK: usize = 1 << 20;
 /// date in the same process need not read the file a second time (`recon::day_files::DayReading`).
 /// Called on the parsing thread, in file order; what it kept counts only if the file is loaded.
 pub trait Keep: Send + 'static {
+    /// Before the first record: the file's source and size, for a keeper that reserves memory
+    /// for what it will keep.
+    fn file(&mut self, source: Source, bytes: u64) {
+        let _ = (source, bytes);
+    }
     fn network_record(&mut self, file_id: i64, record: &NetworkRecord);
     fn zelle_payment(&mut self, file_id: i64, payment: &ZellePayment);
 }
@@ -179,12 +184,17 @@ async fn load_claimed<K: Keep>(
         Source::Zelle => {
             // What an earlier load of this file that died left (the file is still `received`).
             DetachedPartition::drop_leftover(pool, "zelle_payment", "f", &[id]).await?;
-            Some(DetachedPartition::create(pool, "zelle_payment", "feed_file_id", "f", id).await?)
+            // Committed at once: several streams fill it, each on a connection of its own.
+            let mut conn = pool.acquire().await?;
+            Some(DetachedPartition::create(&mut conn, "zelle_payment", "feed_file_id", "f", id).await?)
         }
         Source::Network(_) => None,
     };
     let (sender, mut receiver) = mpsc::channel::<Chunk>(4);
     let parser = tokio::task::spawn_blocking(move || {
+        if let Ok(metadata) = file.metadata() {
+            keep.file(source, metadata.len());
+        }
         let parsed = parse(file, id, cards, strictness, sender, &mut keep);
         (parsed, keep)
     });

@@ -51,8 +51,15 @@ pub struct TakenPayments {
 }
 
 impl TakenPayments {
-    pub fn new(feed_file_id: i64) -> TakenPayments {
-        TakenPayments { feed_file_id, payments: OpenPayments::default() }
+    /// For a file of at most `expected` payments (reserved at once: see `day_files::most_records`).
+    pub fn new(feed_file_id: i64, expected: usize) -> TakenPayments {
+        let payments = OpenPayments {
+            keys: Vec::with_capacity(expected),
+            ids: String::new(),
+            id_ends: Vec::with_capacity(expected),
+            stored_at: Vec::with_capacity(expected),
+        };
+        TakenPayments { feed_file_id, payments }
     }
 
     /// Keeps `payment` (line `payment.line` of this file) if it belongs to `date`. Payments of other

@@ -276,13 +276,14 @@ async fn run_locked(
         };
         let mut reports = ReportWriter::new(date, version as u32, rules.version, outputs)?;
         // Filled and indexed detached, attached when the run completes (see `DetachedPartition`).
-        let mut partition = DetachedPartition::create(pool, "recon_item", "run_id", "r", run_id).await?;
-        let mut copying = pool.acquire().await?;
-        let mut copy = copying
+        // Created in the transaction that fills it, so the rows are written frozen.
+        let mut filling = pool.begin().await?;
+        let mut partition = DetachedPartition::create(&mut filling, "recon_item", "run_id", "r", run_id).await?;
+        let mut copy = filling
             .copy_in_raw(&format!(
                 "COPY {} (run_id, seq, class, reason, network, reference, card_last4, transaction_date, amount_minor, \
                  currency, settlement_minor, settlement_currency, approval_code, payment_id, feed_file_id, record_number, \
-                 kind, merchant_category, reason_code) FROM STDIN (FORMAT binary)",
+                 kind, merchant_category, reason_code) FROM STDIN (FORMAT binary, FREEZE)",
                 partition.table()
             ))
             .await?;
@@ -337,7 +338,7 @@ async fn run_locked(
         items.rows.trailer();
         copy.send(items.take()).await?;
         copy.finish().await?;
-        drop(copying);
+        filling.commit().await?;
 
         let (manifest, outputs) = reports.finish()?;
         for mut writer in [outputs.matches, outputs.mismatches, outputs.resettlements] {

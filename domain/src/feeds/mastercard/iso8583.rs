@@ -148,7 +148,7 @@ impl Message {
 
     /// A text element, as a string (borrowed unless it had to be repaired).
     pub fn text(&self, de: u8) -> Option<Cow<'_, str>> {
-        self.value(de).map(String::from_utf8_lossy)
+        self.value(de).map(crate::feeds::lossy)
     }
 
     /// A private data subelement, searched in DE 48, 62 and 123-125.
@@ -277,7 +277,7 @@ fn pds_in(data: &[u8], wanted: u16) -> Option<Cow<'_, str>> {
         let len: usize = std::str::from_utf8(&data[at + 4..at + 7]).ok()?.parse().ok()?;
         let value = data.get(at + 7..at + 7 + len)?;
         if tag == wanted {
-            return Some(String::from_utf8_lossy(value));
+            return Some(crate::feeds::lossy(value));
         }
         at += 7 + len;
     }

@@ -87,12 +87,12 @@ impl Drop for NamedLock {
 /// definition) built on several connections at once. Attaching then adopts the matching indexes
 /// instead of building them.
 ///
-/// The table is created on the connection given. Filled by one stream, that is the filling
-/// transaction, so its `COPY` can `FREEZE`: rows are written already visible to everyone, and no
-/// index build (nor anything after) has to set each row's hint bits or freeze it again (10M items:
-/// the full index builds take 17.6 s instead of 21.4); a process that dies mid-way leaves nothing. Filled by
-/// several streams, it is created and committed first. A table left behind by a process that
-/// died after that is dropped by whoever owns the key next ([`DetachedPartition::drop_leftover`]).
+/// The table is created on the connection given, in the transaction that fills it: its `COPY` can
+/// then `FREEZE`, writing rows already visible to everyone, so no index build (nor anything after)
+/// has to set each row's hint bits or freeze it again (10M items: the full index builds take 17.6 s
+/// instead of 21.4), and a load or run that dies mid-way leaves nothing. One that dies after that
+/// commit and before attaching leaves the table to whoever owns the key next
+/// ([`DetachedPartition::drop_leftover`]).
 pub struct DetachedPartition {
     parent: &'static str,
     name: String,

@@ -9,7 +9,6 @@ use std::io::Seek;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use sqlx::postgres::PgPoolCopyExt;
 use sqlx::PgPool;
 use tokio::sync::mpsc;
 
@@ -135,10 +134,6 @@ enum Chunk {
     Issue(RecordIssue),
 }
 
-/// How many `COPY` streams a Zelle extract's payments are loaded through: PostgreSQL spends one
-/// core on each, and the extract is read faster than one stream takes it.
-const COPY_STREAMS: usize = 2;
-
 async fn load<K: Keep>(
     pool: &PgPool,
     id: i64,
@@ -180,13 +175,16 @@ async fn load_claimed<K: Keep>(
         Source::Network(crate::feeds::Network::Visa) => parse_visa::<K>,
         Source::Network(crate::feeds::Network::Mastercard) => parse_mastercard::<K>,
     };
-    let partition = match source {
+    // A Zelle extract's table is created in the transaction that copies its payments, so they are
+    // written frozen (see `DetachedPartition`) and a load that fails leaves nothing.
+    let mut filling = match source {
         Source::Zelle => {
             // What an earlier load of this file that died left (the file is still `received`).
             DetachedPartition::drop_leftover(pool, "zelle_payment", "f", &[id]).await?;
-            // Committed at once: several streams fill it, each on a connection of its own.
-            let mut conn = pool.acquire().await?;
-            Some(DetachedPartition::create(&mut conn, "zelle_payment", "feed_file_id", "f", id).await?)
+            let mut filling = pool.begin().await?;
+            let partition =
+                DetachedPartition::create(&mut filling, "zelle_payment", "feed_file_id", "f", id).await?;
+            Some((filling, partition))
         }
         Source::Network(_) => None,
     };
@@ -200,37 +198,34 @@ async fn load_claimed<K: Keep>(
     });
     let mut issues = Vec::new();
     let parsed = {
-        let mut copies = Vec::new();
-        if let Some(p) = &partition {
-            for _ in 0..COPY_STREAMS {
-                let mut copy = pool
+        let mut copy = match &mut filling {
+            Some((filling, partition)) => {
+                let mut copy = filling
                     .copy_in_raw(&format!(
                         "COPY {} (feed_file_id, line, payment_id, business_date, initiated_at, status, amount_minor, \
                          currency, network, network_reference, card_last4, card_fingerprint, approval_code) \
-                         FROM STDIN (FORMAT binary)",
-                        p.table()
+                         FROM STDIN (FORMAT binary, FREEZE)",
+                        partition.table()
                     ))
                     .await?;
                 let mut header = BinaryRows::new(32);
                 header.header();
                 copy.send(header.take()).await?;
-                copies.push(copy);
+                Some(copy)
             }
-        }
+            None => None,
+        };
         let mut send_error = None;
-        let mut chunks = 0;
         while let Some(chunk) = receiver.recv().await {
             match chunk {
-                Chunk::Rows(rows) if !copies.is_empty() => {
-                    // Chunks end on row boundaries: any stream can take any chunk.
-                    chunks += 1;
-                    let stream = chunks % copies.len();
-                    if let Err(e) = copies[stream].send(rows).await {
-                        send_error = Some(e);
-                        break;
+                Chunk::Rows(rows) => {
+                    if let Some(copy) = copy.as_mut() {
+                        if let Err(e) = copy.send(rows).await {
+                            send_error = Some(e);
+                            break;
+                        }
                     }
                 }
-                Chunk::Rows(_) => {}
                 Chunk::Issue(issue) => issues.push(issue),
             }
         }
@@ -238,14 +233,14 @@ async fn load_claimed<K: Keep>(
         let parsed;
         (parsed, keep) = parser.await.map_err(|e| std::io::Error::other(e.to_string()))?;
         if let Some(e) = send_error {
-            for copy in copies {
+            if let Some(copy) = copy {
                 copy.abort("loading failed").await.ok();
             }
             return Err(e.into());
         }
         match parsed {
             Ok(counts) => {
-                for mut copy in copies {
+                if let Some(mut copy) = copy {
                     let mut trailer = BinaryRows::new(2);
                     trailer.trailer();
                     copy.send(trailer.take()).await?;
@@ -254,7 +249,7 @@ async fn load_claimed<K: Keep>(
                 Ok(counts)
             }
             Err(error) => {
-                for copy in copies {
+                if let Some(copy) = copy {
                     copy.abort("the file is structurally broken").await.ok();
                 }
                 Err(error)
@@ -270,7 +265,8 @@ async fn load_claimed<K: Keep>(
         }
     };
     let mut tx = pool.begin().await?;
-    if let Some(mut partition) = partition {
+    if let Some((filling, mut partition)) = filling {
+        filling.commit().await?;
         partition.build_indexes(pool).await?;
         partition.attach(&mut tx).await?;
     }

@@ -8,8 +8,11 @@
 #     times DuckDB (PyPI duckdb, installed here if missing) joining the same data from CSV.
 #  2. End to end on the real path: `server demo-feeds` writes the files into a local object store,
 #     then `server recon run` ingests them into a throwaway PostgreSQL cluster, reconciles, writes
-#     the reports to the store and the items to PostgreSQL; wall time and peak RSS are printed.
+#     the reports to the store and the items to PostgreSQL; wall time and peak RSS are printed,
+#     and the CPU time of the run and of PostgreSQL (user and system) and the WAL it wrote.
 # Everything runs on 127.0.0.1; the cluster and its files are removed at the end.
+# BENCH_PG_OPTIONS adds server options to the throwaway cluster, to measure what a setting costs
+# (e.g. "-c wal_level=minimal -c max_wal_senders=0": how much of a day is writing WAL).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -30,7 +33,7 @@ port=$(free_port)
 cleanup() { pg_stop "$work/pg"; rm -rf "$work"; }
 trap cleanup EXIT
 # A throwaway cluster: durability settings off, as for the test clusters.
-pg_start "$work/pg" "$port" "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_wal_size=4GB -c shared_buffers=1GB" >/dev/null
+pg_start "$work/pg" "$port" "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_wal_size=4GB -c shared_buffers=1GB ${BENCH_PG_OPTIONS:-}" >/dev/null
 
 date=2026-11-20
 for n in "${sizes[@]}"; do
@@ -45,7 +48,13 @@ for n in "${sizes[@]}"; do
   "$server" demo-feeds --date "$date" --records "$n" --seed 7 >"$work/demo-feeds.txt"; head -n 4 "$work/demo-feeds.txt"
   echo "demo-feeds: $(python3 -c "import time; print(f'{time.time() - $started:.1f}')") s"
   echo "end to end (server recon run: object store -> PostgreSQL -> reports and items):"
-  "$server" recon run --date "$date"
+  sql() { psql -h 127.0.0.1 -p "$port" -U postgres -d "$db" -tAc "$1"; }
+  wal_before=$(sql "SELECT pg_current_wal_lsn()")
+  read -r pg_user_before pg_system_before < <(scripts/cpu-usage.py cluster "$work/pg")
+  scripts/cpu-usage.py run -- "$server" recon run --date "$date"
+  read -r pg_user_after pg_system_after < <(scripts/cpu-usage.py cluster "$work/pg")
+  python3 -c "print(f'PostgreSQL cpu: {$pg_user_after - $pg_user_before:.1f} user {$pg_system_after - $pg_system_before:.1f} system')"
+  sql "SELECT 'WAL written: ' || pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), '$wal_before'))"
   du -sh "$work/pg" | sed 's/^/database size after the run: /'
   rm -rf "$work/objects-$n"
   psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -qc "DROP DATABASE \"$db\"" >/dev/null

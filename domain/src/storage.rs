@@ -115,6 +115,29 @@ impl ObjectStore {
         }
     }
 
+    /// Stores the file at `path` under `key`, as [`Self::put_file`], and removes the file at
+    /// `path`. A local store on the same file system renames it into place: a day's reports are
+    /// gigabytes, and copying them cost a run a second write and read of every byte (this machine
+    /// copies into fresh page cache at well under 1 GB/s).
+    pub async fn move_file(&self, key: &str, path: &Path) -> Result<(), StorageError> {
+        check_key(key)?;
+        if let ObjectStore::Local { root } = self {
+            let target = root.join(key);
+            let local = |source| StorageError::Local { key: key.to_owned(), source };
+            let dir = target.parent().expect("a key has a file name");
+            tokio::fs::create_dir_all(dir).await.map_err(local)?;
+            // Atomic, as put_file's rename of its copy; across file systems it fails at once
+            // (EXDEV), and the file is copied instead.
+            if tokio::fs::rename(path, &target).await.is_ok() {
+                return Ok(());
+            }
+        }
+        self.put_file(key, path).await?;
+        tokio::fs::remove_file(path)
+            .await
+            .map_err(|source| StorageError::Local { key: key.to_owned(), source })
+    }
+
     /// Opens the object for reading as a stream (constant memory whatever its size), with its size.
     pub async fn open(&self, key: &str) -> Result<(u64, ObjectReader), StorageError> {
         check_key(key)?;
@@ -378,6 +401,13 @@ mod tests {
             .put_file("inbound/zelle/2026-11-20/a.csv", &file_with(work.path(), "b", b"second"))
             .await
             .unwrap();
+        // A moved file is stored and gone from where it was.
+        let moved = file_with(work.path(), "moved", b"moved here");
+        store.move_file("moved/2026-11-20/moved.csv", &moved).await.unwrap();
+        assert!(!moved.exists(), "the moved file is still in the work directory");
+        let back = work.path().join("moved-back");
+        store.download_to("moved/2026-11-20/moved.csv", &back).await.unwrap();
+        assert_eq!(std::fs::read(&back).unwrap(), b"moved here");
 
         let back = work.path().join("back.bin");
         assert_eq!(

@@ -346,14 +346,12 @@ async fn run_locked(
         }
         let prefix = format!("reports/{date}/v{version}");
         for (path, file) in paths.iter().zip(&manifest.files) {
-            store.put_file(&format!("{prefix}/{}", file.name), path).await?;
-            let _ = std::fs::remove_file(path);
+            store.move_file(&format!("{prefix}/{}", file.name), path).await?;
         }
         let manifest_json = serde_json::to_vec_pretty(&manifest).map_err(|e| RunError::Corrupt(e.to_string()))?;
         let manifest_path = work_dir.join(format!("run-{run_id}-manifest.json"));
         std::fs::write(&manifest_path, &manifest_json)?;
-        store.put_file(&format!("{prefix}/manifest.json"), &manifest_path).await?;
-        let _ = std::fs::remove_file(&manifest_path);
+        store.move_file(&format!("{prefix}/manifest.json"), &manifest_path).await?;
 
         record_progress(written).await?;
         stage("indexing items").await?;

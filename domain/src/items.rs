@@ -178,14 +178,20 @@ pub async fn browse(
     equal("payment_id", &filter.payment_id);
     if let Some(network) = &filter.network {
         // A network's items are one range of seq (`recon_run_network`): a page of them is read
-        // from the primary key within it (there is no index of items by network).
+        // from the primary key within it (there is no index of items by network). A run that
+        // has no ranges at all was completed by a binary from before migration 0016 (one still
+        // serving while it was applied): its network filter reads the whole run.
         q.push(" AND network = ").push_bind(network.clone());
-        for (bound, column) in [(" AND seq BETWEEN ", "first_seq"), (" AND ", "last_seq")] {
-            q.push(format!("{bound}(SELECT {column} FROM recon_run_network WHERE run_id = "))
+        for (bound, column, whole_run) in
+            [(" AND seq BETWEEN ", "first_seq", 0), (" AND ", "last_seq", i64::MAX)]
+        {
+            q.push(format!("{bound}coalesce((SELECT {column} FROM recon_run_network WHERE run_id = "))
                 .push_bind(run_id)
                 .push(" AND network = ")
                 .push_bind(network.clone())
-                .push(")");
+                .push(format!("), (SELECT {whole_run}::bigint WHERE NOT EXISTS (SELECT 1 FROM recon_run_network WHERE run_id = "))
+                .push_bind(run_id)
+                .push(")))");
         }
     }
     if let Some(currency) = filter.currency {

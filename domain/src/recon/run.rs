@@ -1019,6 +1019,23 @@ mod tests {
             assert!(paged.iter().any(|i| i.reason.as_deref() == Some("zelle_only")), "{}", range.network);
         }
         assert_eq!(covered as u64, day.counts.values().sum::<u64>(), "every item in one network's range");
+
+        // A run completed by a binary from before migration 0016 has no ranges: a page of one
+        // network is still all of that network's items, not none.
+        sqlx::query("DELETE FROM recon_run_network WHERE run_id = $1")
+            .bind(day.run_id)
+            .execute(&pool)
+            .await
+            .unwrap();
+        for range in &ranges {
+            let filter =
+                crate::items::ItemFilter { network: Some(range.network.clone()), ..Default::default() };
+            let paged = crate::items::browse(&pool, day.run_id, &filter, Default::default(), None, 100_000)
+                .await
+                .unwrap();
+            assert_eq!(paged.len() as i64, range.last_seq - range.first_seq + 1, "{}", range.network);
+            assert!(paged.iter().all(|i| i.network == range.network), "{}", range.network);
+        }
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]

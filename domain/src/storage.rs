@@ -91,12 +91,10 @@ impl ObjectStore {
         check_key(key)?;
         match self {
             ObjectStore::Local { root } => {
-                let target = root.join(key);
                 let local = |source| StorageError::Local { key: key.to_owned(), source };
-                let dir = target.parent().expect("a key has a file name");
-                tokio::fs::create_dir_all(dir).await.map_err(local)?;
+                let target = local_target(root, key).await?;
                 // Copy beside the target, then rename: atomic within one file system.
-                let partial = dir.join(format!(".{}.partial", uuid_like()));
+                let partial = target.with_file_name(format!(".{}.partial", uuid_like()));
                 tokio::fs::copy(path, &partial).await.map_err(local)?;
                 tokio::fs::rename(&partial, &target).await.map_err(local)
             }
@@ -122,13 +120,9 @@ impl ObjectStore {
     pub async fn move_file(&self, key: &str, path: &Path) -> Result<(), StorageError> {
         check_key(key)?;
         if let ObjectStore::Local { root } = self {
-            let target = root.join(key);
-            let local = |source| StorageError::Local { key: key.to_owned(), source };
-            let dir = target.parent().expect("a key has a file name");
-            tokio::fs::create_dir_all(dir).await.map_err(local)?;
             // Atomic, as put_file's rename of its copy; across file systems it fails at once
             // (EXDEV), and the file is copied instead.
-            if tokio::fs::rename(path, &target).await.is_ok() {
+            if tokio::fs::rename(path, local_target(root, key).await?).await.is_ok() {
                 return Ok(());
             }
         }
@@ -264,6 +258,16 @@ impl ObjectStore {
         found.sort();
         Ok(found)
     }
+}
+
+/// Where a local store keeps `key` (already checked), its directory created.
+async fn local_target(root: &Path, key: &str) -> Result<PathBuf, StorageError> {
+    let target = root.join(key);
+    let dir = target.parent().expect("a key has a file name");
+    tokio::fs::create_dir_all(dir)
+        .await
+        .map_err(|source| StorageError::Local { key: key.to_owned(), source })?;
+    Ok(target)
 }
 
 fn check_key(key: &str) -> Result<(), StorageError> {

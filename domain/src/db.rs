@@ -140,12 +140,13 @@ impl DetachedPartition {
         // public.parent USING btree (...) [WHERE ...]`: the same on this table, under its own name.
         let definitions: Vec<(String, bool, String, String)> = sqlx::query_as(
             "SELECT c.relname::text, i.indisunique, pg_get_indexdef(i.indexrelid), coalesce(k.contype::text, '')
-             FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+             FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
              LEFT JOIN pg_constraint k ON k.conindid = i.indexrelid AND k.conrelid = i.indrelid
              WHERE i.indrelid = $1::regclass
-             -- Partial indexes (over a run's few exceptions) are quick: built last, they fill
-             -- in beside the long builds instead of leaving one of these to run alone.
-             ORDER BY i.indpred IS NOT NULL, c.relname",
+             -- Partial indexes (over a run's few exceptions) and block-range ones (no sort) are
+             -- quick: built last, they fill in beside the long builds instead of leaving one of
+             -- these to run alone.
+             ORDER BY i.indpred IS NOT NULL OR a.amname = 'brin', c.relname",
         )
         .bind(self.parent)
         .fetch_all(pool)

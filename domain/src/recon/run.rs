@@ -669,6 +669,14 @@ mod tests {
 
     /// [`ingested_day`], with what ingestion kept for the run.
     async fn ingested_day_kept(pool: &PgPool) -> (Setup, DayReading) {
+        ingested_day_changed(pool, |zelle| zelle).await
+    }
+
+    /// [`ingested_day_kept`], with the Zelle extract changed by `zelle` before delivery.
+    async fn ingested_day_changed(
+        pool: &PgPool,
+        zelle: impl FnOnce(Vec<u8>) -> Vec<u8>,
+    ) -> (Setup, DayReading) {
         let root = tempfile::tempdir().unwrap();
         let work = tempfile::tempdir().unwrap();
         let store = ObjectStore::local(root.path());
@@ -679,6 +687,7 @@ mod tests {
             Outputs { visa: Vec::new(), mastercard: Vec::new(), zelle: Vec::new() },
         )
         .unwrap();
+        let out = Outputs { zelle: zelle(out.zelle), ..out };
         let mut kept = DayReading::default();
         for (n, (key, bytes, source)) in [
             ("inbound/visa/2026-11-20/v.ctf", &out.visa, Source::Network(Network::Visa)),
@@ -889,6 +898,46 @@ mod tests {
                 .collect();
         assert_eq!(per_run.len(), 2, "no items for the abandoned run");
         assert_eq!(per_run[0], per_run[1], "no duplicate items");
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn payments_of_another_date_in_a_kept_extract_are_read_from_the_database(pool: PgPool) {
+        // Every tenth payment of the extract is dated the day before: ingestion keeps the date's
+        // payments, and the run reads the others from the extract's partition, which it must not
+        // leave out whole.
+        let (s, kept) = ingested_day_changed(&pool, |zelle| {
+            let text = String::from_utf8(zelle).unwrap();
+            let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+            for line in lines.iter_mut().skip(1).step_by(10) {
+                *line = line.replacen(",2026-11-20,", ",2026-11-19,", 1);
+            }
+            (lines.join("\n") + "\n").into_bytes()
+        })
+        .await;
+        let earlier: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM zelle_payment WHERE business_date = '2026-11-19'")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert!(earlier > 200, "{earlier} payments moved to the day before");
+        let handed = run_day(
+            &pool,
+            &s.store,
+            date("2026-11-20"),
+            &RuleSet::default(),
+            &cards(),
+            s.work.path(),
+            kept,
+            |_| {},
+        )
+        .await
+        .unwrap();
+        let read = run(&pool, &s, "2026-11-20").await;
+        assert_eq!((handed.payments, &handed.counts), (read.payments, &read.counts));
+        let all: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM zelle_payment").fetch_one(&pool).await.unwrap();
+        assert_eq!(handed.payments as i64, all, "every payment of both dates is open to the run");
+        assert_eq!(item_rows(&pool, read.run_id).await, item_rows(&pool, handed.run_id).await);
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]

@@ -119,14 +119,15 @@ pub async fn ingest_object<K: Keep>(
 
 /// Parses one file on the blocking thread, sending its rows and showing its good records to the
 /// keeper; returns (transactions, issues).
-type Parser<K> = fn(
-    std::fs::File,
-    i64,
-    CardTokenizer,
-    Strictness,
-    mpsc::Sender<Chunk>,
-    &mut K,
-) -> Result<(u64, u64), FileError>;
+type Parser<K> =
+    fn(std::fs::File, i64, CardTokenizer, Strictness, ToLoader, &mut K) -> Result<(u64, u64), FileError>;
+
+/// The parsing thread's end of the loader's channel: chunks go to the loader, and the buffers of
+/// rows it has sent come back to be filled again (see `BinaryRows::take_reusing`).
+struct ToLoader {
+    chunks: mpsc::Sender<Chunk>,
+    spare: std::sync::mpsc::Receiver<Vec<u8>>,
+}
 
 /// A message from the parsing thread.
 enum Chunk {
@@ -189,11 +190,13 @@ async fn load_claimed<K: Keep>(
         Source::Network(_) => None,
     };
     let (sender, mut receiver) = mpsc::channel::<Chunk>(4);
+    let (spare, spares) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
     let parser = tokio::task::spawn_blocking(move || {
         if let Ok(metadata) = file.metadata() {
             keep.file(source, metadata.len());
         }
-        let parsed = parse(file, id, cards, strictness, sender, &mut keep);
+        let to_loader = ToLoader { chunks: sender, spare: spares };
+        let parsed = parse(file, id, cards, strictness, to_loader, &mut keep);
         (parsed, keep)
     });
     let mut issues = Vec::new();
@@ -220,11 +223,13 @@ async fn load_claimed<K: Keep>(
             match chunk {
                 Chunk::Rows(rows) => {
                     if let Some(copy) = copy.as_mut() {
-                        if let Err(e) = copy.send(rows).await {
+                        if let Err(e) = copy.send(&rows[..]).await {
                             send_error = Some(e);
                             break;
                         }
                     }
+                    // Handed back to be filled again; dropped if the parser has enough.
+                    let _ = spare.try_send(rows);
                 }
                 Chunk::Issue(issue) => issues.push(issue),
             }
@@ -302,12 +307,12 @@ async fn load_claimed<K: Keep>(
 /// Collects binary `COPY` rows into chunks and hands them to the loader; issues go as they come.
 struct Rows {
     rows: BinaryRows,
-    sender: mpsc::Sender<Chunk>,
+    to: ToLoader,
 }
 
 impl Rows {
-    fn new(sender: mpsc::Sender<Chunk>) -> Self {
-        Rows { rows: BinaryRows::new(CHUNK + 4096), sender }
+    fn new(to: ToLoader) -> Self {
+        Rows { rows: BinaryRows::new(CHUNK + 4096), to }
     }
 
     /// After each row: a full chunk goes to the loader.
@@ -318,12 +323,13 @@ impl Rows {
     }
 
     fn issue(&mut self, issue: RecordIssue) {
-        let _ = self.sender.blocking_send(Chunk::Issue(issue));
+        let _ = self.to.chunks.blocking_send(Chunk::Issue(issue));
     }
 
     fn flush(&mut self) {
         if !self.rows.is_empty() {
-            let _ = self.sender.blocking_send(Chunk::Rows(self.rows.take()));
+            let spare = self.to.spare.try_recv().ok();
+            let _ = self.to.chunks.blocking_send(Chunk::Rows(self.rows.take_reusing(spare)));
         }
     }
 }
@@ -338,10 +344,10 @@ fn parse_network<K: Keep>(
     (file, id): (std::fs::File, i64),
     cards: CardTokenizer,
     strictness: Strictness,
-    sender: mpsc::Sender<Chunk>,
+    to: ToLoader,
     keep: &mut K,
 ) -> Result<(u64, u64), FileError> {
-    let mut rows = Rows::new(sender);
+    let mut rows = Rows::new(to);
     let summary = read(file, &cards, strictness, &mut |parsed| match parsed {
         Parsed::Record(record) => keep.network_record(id, &record),
         Parsed::Issue(issue) => rows.issue(issue),
@@ -355,10 +361,10 @@ fn parse_visa<K: Keep>(
     id: i64,
     cards: CardTokenizer,
     strictness: Strictness,
-    sender: mpsc::Sender<Chunk>,
+    to: ToLoader,
     keep: &mut K,
 ) -> Result<(u64, u64), FileError> {
-    parse_network(|f, c, s, emit| visa::read(f, c, s, emit), (file, id), cards, strictness, sender, keep)
+    parse_network(|f, c, s, emit| visa::read(f, c, s, emit), (file, id), cards, strictness, to, keep)
 }
 
 fn parse_mastercard<K: Keep>(
@@ -366,17 +372,10 @@ fn parse_mastercard<K: Keep>(
     id: i64,
     cards: CardTokenizer,
     strictness: Strictness,
-    sender: mpsc::Sender<Chunk>,
+    to: ToLoader,
     keep: &mut K,
 ) -> Result<(u64, u64), FileError> {
-    parse_network(
-        |f, c, s, emit| mastercard::read(f, c, s, emit),
-        (file, id),
-        cards,
-        strictness,
-        sender,
-        keep,
-    )
+    parse_network(|f, c, s, emit| mastercard::read(f, c, s, emit), (file, id), cards, strictness, to, keep)
 }
 
 fn parse_zelle<K: Keep>(
@@ -384,11 +383,11 @@ fn parse_zelle<K: Keep>(
     id: i64,
     _cards: CardTokenizer,
     strictness: Strictness,
-    sender: mpsc::Sender<Chunk>,
+    to: ToLoader,
     keep: &mut K,
 ) -> Result<(u64, u64), FileError> {
     // Rows only: the loader puts the header and trailer on each of its `COPY` streams.
-    let mut rows = Rows::new(sender);
+    let mut rows = Rows::new(to);
     let summary = zelle::read(file, strictness, |parsed| match parsed {
         Ok(p) => {
             zelle_row(&mut rows.rows, id, &p);

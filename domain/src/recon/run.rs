@@ -328,7 +328,9 @@ async fn run_locked(
                 }
             }
             if items.rows.len() >= CHUNK {
-                copy.send(items.take()).await?;
+                // Sent from the buffer, which is then filled again (see `BinaryRows::take_reusing`).
+                copy.send(items.rows.bytes()).await?;
+                items.rows.clear();
             }
         }
         drop(order);
@@ -336,7 +338,7 @@ async fn run_locked(
             let _ = std::fs::remove_file(spill);
         }
         items.rows.trailer();
-        copy.send(items.take()).await?;
+        copy.send(items.rows.bytes()).await?;
         copy.finish().await?;
         filling.commit().await?;
 
@@ -540,10 +542,6 @@ impl ItemRows {
         let mut rows = BinaryRows::new(CHUNK + 4096);
         rows.header();
         ItemRows { run_id, seq: 0, rows, counts: BTreeMap::new(), networks: BTreeMap::new() }
-    }
-
-    fn take(&mut self) -> Vec<u8> {
-        self.rows.take()
     }
 
     fn record(&mut self, r: &NetworkRecord, class: Class, payment_id: Option<&str>, file_id: i64) {

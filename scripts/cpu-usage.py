@@ -2,13 +2,18 @@
 """CPU time for the benchmarks, split into user and system (kernel) seconds.
 
     cpu-usage.py run -- COMMAND...   runs COMMAND, then prints what it used to stderr:
-                                     "cpu: U user S system" (its exit code is passed on)
+                                     "cpu: U user S system" (its exit code is passed on), and
+                                     how long the machine stalled on its disk meanwhile and
+                                     how much it wrote to it (all processes, PostgreSQL's too)
     cpu-usage.py cluster DATA_DIR    prints "U S": the seconds used so far by the PostgreSQL
                                      cluster of DATA_DIR (its postmaster, the backends it has
                                      reaped and those still running)
 
 On this machine a third of a heavy day's CPU is the kernel's (writing files and WAL into the page
-cache, faulting memory in), which wall time alone does not show.
+cache, faulting memory in), which wall time alone does not show. Nor does it show time lost
+waiting for the disk: on this shared VM the same run, with the same CPU time, took 87 s or 183 s,
+and the difference was time every busy task spent stalled on writes (Linux's pressure stall
+information, /proc/pressure/io).
 """
 import os
 import resource
@@ -45,10 +50,44 @@ def cluster(data_dir):
     print(f"{user / TICKS:.1f} {system / TICKS:.1f}")
 
 
+def io_stalls():
+    """Microseconds so far in which some task, and in which every non-idle task, waited for I/O."""
+    totals = {}
+    try:
+        with open("/proc/pressure/io") as f:
+            for line in f:
+                kind, *fields = line.split()
+                totals[kind] = int(dict(x.split("=") for x in fields)["total"])
+    except OSError:
+        return None
+    return totals.get("some", 0), totals.get("full", 0)
+
+
+def bytes_written():
+    """Bytes written so far to the machine's disks (not their partitions: /sys/block lists disks)."""
+    disks = set(os.listdir("/sys/block"))
+    written = 0
+    with open("/proc/diskstats") as f:
+        for line in f:
+            fields = line.split()
+            if fields[2] in disks:
+                written += int(fields[9]) * 512
+    return written
+
+
 def run(command):
+    stalls_before, written_before = io_stalls(), bytes_written()
     code = subprocess.call(command)
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(f"cpu: {used.ru_utime:.1f} user {used.ru_stime:.1f} system", file=sys.stderr)
+    stalls_after, written_after = io_stalls(), bytes_written()
+    if stalls_before and stalls_after:
+        some, full = (after - before for after, before in zip(stalls_after, stalls_before))
+        print(
+            f"disk: {(written_after - written_before) / 1e9:.1f} GB written; stalled on I/O "
+            f"{some / 1e6:.1f} s (some task), {full / 1e6:.1f} s (every busy task)",
+            file=sys.stderr,
+        )
     return code
 
 

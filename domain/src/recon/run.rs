@@ -719,17 +719,17 @@ mod tests {
     }
 
     async fn try_run(pool: &PgPool, s: &Setup, on: &str) -> Result<RunSummary, RunError> {
-        run_day(
-            pool,
-            &s.store,
-            date(on),
-            &RuleSet::default(),
-            &cards(),
-            s.work.path(),
-            DayReading::default(),
-            |_| {},
-        )
-        .await
+        try_run_handed(pool, s, on, DayReading::default()).await
+    }
+
+    /// A run handed what ingestion `kept`.
+    async fn try_run_handed(
+        pool: &PgPool,
+        s: &Setup,
+        on: &str,
+        kept: DayReading,
+    ) -> Result<RunSummary, RunError> {
+        run_day(pool, &s.store, date(on), &RuleSet::default(), &cards(), s.work.path(), kept, |_| {}).await
     }
 
     async fn run(pool: &PgPool, s: &Setup, on: &str) -> RunSummary {
@@ -825,18 +825,7 @@ mod tests {
             s.store.put_file(key, &garbage).await.unwrap();
             originals.push((key, original));
         }
-        let handed = run_day(
-            &pool,
-            &s.store,
-            date("2026-11-20"),
-            &RuleSet::default(),
-            &cards(),
-            s.work.path(),
-            kept,
-            |_| {},
-        )
-        .await
-        .unwrap();
+        let handed = try_run_handed(&pool, &s, "2026-11-20", kept).await.unwrap();
         assert!(handed.records > 2_500 && handed.payments > 2_500, "{handed:?}");
         assert!(
             std::fs::read_dir(s.work.path())
@@ -918,18 +907,7 @@ mod tests {
                 .await
                 .unwrap();
         assert!(earlier > 200, "{earlier} payments moved to the day before");
-        let handed = run_day(
-            &pool,
-            &s.store,
-            date("2026-11-20"),
-            &RuleSet::default(),
-            &cards(),
-            s.work.path(),
-            kept,
-            |_| {},
-        )
-        .await
-        .unwrap();
+        let handed = try_run_handed(&pool, &s, "2026-11-20", kept).await.unwrap();
         let read = run(&pool, &s, "2026-11-20").await;
         assert_eq!((handed.payments, &handed.counts), (read.payments, &read.counts));
         let all: i64 =

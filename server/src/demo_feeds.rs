@@ -11,6 +11,7 @@ use domain::feeds::generator::{self, DayPlan, Outputs};
 use domain::feeds::{CardTokenizer, Network};
 use domain::ingest::Source;
 
+use crate::cli_output::say;
 use crate::config::Config;
 
 #[derive(Debug, clap::Args)]
@@ -72,13 +73,13 @@ pub async fn run(config: &Config, args: &DemoFeedsArgs) -> anyhow::Result<()> {
             store.put_file(&key, path).await.with_context(|| format!("uploading {key}"))?;
         }
     }
-    println!("Demo feeds for {date} (seed {}), written in {:.1?}:", args.seed, started.elapsed());
-    println!("  {}  ({} records)", visa.display(), day.visa_records);
-    println!("  {}  ({} records)", mastercard.display(), day.mastercard_records);
-    println!("  {}  ({} payments)", zelle.display(), day.zelle_payments);
-    println!("Situations generated:");
+    say!("Demo feeds for {date} (seed {}), written in {:.1?}:", args.seed, started.elapsed());
+    say!("  {}  ({} records)", visa.display(), day.visa_records);
+    say!("  {}  ({} records)", mastercard.display(), day.mastercard_records);
+    say!("  {}  ({} payments)", zelle.display(), day.zelle_payments);
+    say!("Situations generated:");
     for (situation, count) in &day.situations {
-        println!("  {situation:?}: {count}");
+        say!("  {situation:?}: {count}");
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 mod allocator;
 mod auth;
+mod cli_output;
 mod config;
 mod demo_feeds;
 mod downloads;
@@ -85,7 +86,7 @@ async fn verify_audit_trail(config: &Config) -> anyhow::Result<ExitCode> {
     let pool = domain::db::lazy_pool(config.database_options(), 2);
     let report = domain::audit::verify(&pool).await.context("reading the audit trail")?;
     pool.close().await;
-    println!("{report}");
+    cli_output::say!("{report}");
     Ok(match report {
         domain::audit::ChainReport::Intact { .. } => ExitCode::SUCCESS,
         domain::audit::ChainReport::Broken { .. } => ExitCode::FAILURE,

@@ -12,6 +12,7 @@ use domain::recon::RuleSet;
 use domain::storage::ObjectStore;
 use futures_util::StreamExt;
 
+use crate::cli_output::say;
 use crate::config::Config;
 
 #[derive(Debug, clap::Args)]
@@ -30,20 +31,26 @@ pub async fn run(config: &Config, args: &ReconRunArgs) -> anyhow::Result<()> {
     let summary = job.reconcile(&pool, args.date, |p| bar.show(p)).await?;
     bar.finish();
     let date = args.date;
-    println!(
+    say!(
         "Run {} of {date}, version {}: {} records, {} open payments",
-        summary.run_id, summary.version, summary.records, summary.payments
+        summary.run_id,
+        summary.version,
+        summary.records,
+        summary.payments
     );
     for (class, count) in &summary.counts {
-        println!("  {class}: {count}");
+        say!("  {class}: {count}");
     }
     for file in &summary.manifest.files {
-        println!(
+        say!(
             "  reports/{date}/v{}/{}  {} rows  sha256 {}",
-            summary.version, file.name, file.rows, file.sha256
+            summary.version,
+            file.name,
+            file.rows,
+            file.sha256
         );
     }
-    println!(
+    say!(
         "Wall time {:.1} s, peak RSS {:.0} MiB",
         started.elapsed().as_secs_f64(),
         peak_rss_kib() as f64 / 1024.0

@@ -53,3 +53,26 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
     }
     out
 }
+
+#[test]
+fn a_reader_that_goes_away_does_not_fail_the_command() {
+    // `server demo-feeds ... | head -1`: the reader closes the pipe before the report is written.
+    let out = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["demo-feeds", "--date", "2026-11-20", "--records", "500", "--seed", "3", "--out"])
+        .arg(out.path())
+        .env("SETTLEDESK_CARD_TOKEN_KEY", "demo-feeds-test-key")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let finished = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&finished.stderr);
+    assert!(finished.status.success(), "{:?}: {stderr}", finished.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        walk(out.path()).iter().any(|p| p.ends_with("ZELLE-EXTRACT-2026-11-20-s3.csv")),
+        "the files were written all the same"
+    );
+}

@@ -82,7 +82,7 @@ test('an idle session ends and the person must sign in again', async ({ page }) 
   await signIn(page, USERS.associate, `${shortIdle}/`);
   await page.goto(`${shortIdle}/ledger`);
   await expect(page.getByRole('heading', { level: 1, name: 'Ledger' })).toBeVisible();
-  await page.waitForTimeout(4_000); // the idle timeout there is 3 s
+  await page.waitForTimeout(9_000); // the idle timeout there is 8 s
   await page.goto(`${shortIdle}/ledger`);
   await submitProviderLogin(page, USERS.associate);
   await expect(page).toHaveURL(/\/ledger$/);

@@ -11,9 +11,10 @@
 
 On this machine a third of a heavy day's CPU is the kernel's (writing files and WAL into the page
 cache, faulting memory in), which wall time alone does not show. Nor does it show time lost
-waiting for the disk: on this shared VM the same run, with the same CPU time, took 87 s or 183 s,
-and the difference was time every busy task spent stalled on writes (Linux's pressure stall
-information, /proc/pressure/io).
+waiting for the disk, which Linux's pressure stall information counts (/proc/pressure/io): on
+this shared VM one build's run of a 10M day took 126.5 s and then 182.8 s with about the same CPU
+time (169 and 168 s), while over those minutes every busy task was stalled on I/O for up to a
+quarter of the time.
 """
 import os
 import resource

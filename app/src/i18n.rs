@@ -128,6 +128,37 @@ const ZH_CN: &[(&str, &str)] = &[
     ("Show the portal in", "门户显示语言"),
     ("Use this language", "使用此语言"),
     ("Saved.", "已保存。"),
+    // Control totals (dashboard) and unreadable records (item pages).
+    ("Control totals", "控制总数"),
+    ("Control totals per file and currency", "按文件和币种的控制总数"),
+    ("This run read no network file.", "本次运行未读取任何卡组织文件。"),
+    ("Every record of the day's network files is accounted for once.", "当日卡组织文件中的每条记录均已核算且仅核算一次。"),
+    ("Network files whose control totals do not close:", "控制总数不平的卡组织文件数："),
+    (
+        "Records in each file = matched + mismatched + resettlement + unreadable + not Zelle (count · amount)",
+        "每个文件的记录 = 匹配 + 不匹配 + 重新结算 + 无法读取 + 非 Zelle（笔数 · 金额）",
+    ),
+    ("File", "文件"),
+    ("Currency", "币种"),
+    ("In the file", "文件中"),
+    ("Matched", "匹配"),
+    ("Mismatched", "不匹配"),
+    ("Resettlement", "重新结算"),
+    ("Unreadable", "无法读取"),
+    ("Not Zelle", "非 Zelle"),
+    ("Closes", "是否平衡"),
+    ("Yes", "是"),
+    ("No", "否"),
+    ("amount unreadable", "金额无法读取"),
+    ("Quarantined: none of its records is in this run.", "已隔离：其记录均未纳入本次运行。"),
+    ("Still loading: not in this run.", "仍在加载：未纳入本次运行。"),
+    (
+        "This network record could not be read, so it matched nothing. Its file still counts it: work it from the record below.",
+        "此卡组织记录无法读取，因此未能匹配任何付款。其文件仍计入该记录：请根据下方记录处理。",
+    ),
+    ("Field", "字段"),
+    ("Problem", "问题"),
+    ("The record as it came (card number masked)", "原始记录（卡号已遮盖）"),
 ];
 
 /// The language of the page being rendered.

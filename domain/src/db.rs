@@ -30,6 +30,9 @@ pub fn lazy_pool(options: PgConnectOptions, max_connections: u32) -> PgPool {
 /// migrations only add (except 0007, which moved the bulk tables into partitions: an older binary
 /// can no longer load files or store items after it; and 0014, which dropped the copy of network
 /// records: an older binary can no longer ingest network files, run a date or show an item).
+/// After 0018 an older binary still serves, but its runs leave unreadable records out of the day
+/// and the control totals; `server migrate` then also masks raw records it stored unmasked
+/// (`ingest::mask_stored_issues`).
 pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
     MIGRATOR.run(pool).await
 }

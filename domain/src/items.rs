@@ -286,6 +286,19 @@ pub struct ItemDetail {
     pub record: Option<StoredRecord>,
     pub payment: Option<StoredPayment>,
     pub work_item_id: Option<i64>,
+    /// For a record that could not be read: where it is, what is wrong, and the record itself.
+    pub unreadable: Option<UnreadableDetail>,
+}
+
+/// A network record that could not be read, as its item's page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnreadableDetail {
+    pub file_key: String,
+    pub record_number: i64,
+    pub field: String,
+    pub problem: String,
+    /// The record as text, its card number masked (stored so: `feed_issue.masked`).
+    pub raw_text: String,
 }
 
 /// One item with its run, network record, Zelle payment and work item, in one round trip (on a busy
@@ -302,10 +315,13 @@ pub async fn detail(pool: &PgPool, run_id: i64, seq: i64) -> Result<Option<ItemD
                   p.initiated_at AS "p_initiated_at?: DateTime<Utc>", p.status AS "p_status?",
                   p.amount_minor AS "p_amount_minor?", p.currency AS "p_currency?", p.network AS "p_network?",
                   p.network_reference AS "p_network_reference?", p.card_last4 AS "p_card_last4?",
-                  p.approval_code AS "p_approval_code?", w.id AS "work_item_id?"
+                  p.approval_code AS "p_approval_code?", w.id AS "work_item_id?",
+                  u.field AS "u_field?", u.problem AS "u_problem?", u.raw AS "u_raw?"
            FROM recon_item i
            JOIN recon_run run ON run.id = i.run_id
            LEFT JOIN feed_file f ON f.id = i.feed_file_id
+           LEFT JOIN feed_issue u ON i.reason = 'unreadable_record' AND u.feed_file_id = i.feed_file_id
+                                 AND u.record_number = i.record_number AND u.masked
            LEFT JOIN LATERAL (
                SELECT zp.* FROM zelle_payment zp JOIN feed_file zf ON zf.id = zp.feed_file_id AND zf.status = 'parsed'
                WHERE zp.payment_id = i.payment_id
@@ -352,7 +368,18 @@ pub async fn detail(pool: &PgPool, run_id: i64, seq: i64) -> Result<Option<ItemD
             approval_code: r.p_approval_code.clone()?,
         })
     })();
+    let unreadable = (|| {
+        let network = crate::feeds::Network::from_code(&r.network)?;
+        Some(UnreadableDetail {
+            file_key: r.r_file_key.clone()?,
+            record_number: r.record_number?,
+            field: r.u_field.clone()?,
+            problem: r.u_problem.clone()?,
+            raw_text: crate::feeds::raw_as_text(network, r.u_raw.as_deref()?),
+        })
+    })();
     Ok(Some(ItemDetail {
+        unreadable,
         item: ItemRow {
             run_id: r.run_id,
             seq: r.seq,

@@ -9,6 +9,10 @@ use std::fmt;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+/// ISO 4217's code for "no currency": what an item whose amount could not be read is stored with
+/// (amount 0), and shown as no amount at all.
+pub const NO_CURRENCY: &str = "XXX";
+
 /// An ISO 4217 currency: alphabetic code, numeric code and the number of minor-unit digits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Currency {
@@ -204,6 +208,9 @@ impl Money {
 /// A stored amount (minor units and a currency code) as people read it: [`Money::grouped`], or the
 /// raw figures when the code is not a currency SettleDesk knows.
 pub fn grouped_minor(minor: i64, currency: &str) -> String {
+    if currency == NO_CURRENCY {
+        return "–".to_owned();
+    }
     Currency::from_code(currency)
         .map(|c| Money::from_minor(minor, c).grouped())
         .unwrap_or_else(|| format!("{minor} {currency}"))

@@ -25,6 +25,10 @@ pub struct DemoFeedsArgs {
     /// Seed for the generator: the same seed gives the same files.
     #[arg(long, default_value_t = 7)]
     seed: u64,
+    /// How many records of each network file to write with a field no reader accepts (each
+    /// becomes an `unreadable_record` exception, with the file still loaded).
+    #[arg(long, default_value_t = 0)]
+    unreadable: u64,
     /// Directory to write into (default: the object store's `inbound/`).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -51,7 +55,8 @@ pub async fn run(config: &Config, args: &DemoFeedsArgs) -> anyhow::Result<()> {
     let zelle = path(Source::Zelle, format!("ZELLE-EXTRACT-{date}-s{}.csv", args.seed));
 
     let cards = CardTokenizer::new(config.card_token_key.expose().as_bytes());
-    let plan = DayPlan::new(date, args.records, args.seed);
+    let plan =
+        DayPlan { unreadable_per_network: args.unreadable, ..DayPlan::new(date, args.records, args.seed) };
     let started = std::time::Instant::now();
     let outputs = Outputs {
         visa: Partial::create(&visa)?,
@@ -77,6 +82,9 @@ pub async fn run(config: &Config, args: &DemoFeedsArgs) -> anyhow::Result<()> {
     say!("  {}  ({} records)", visa.display(), day.visa_records);
     say!("  {}  ({} records)", mastercard.display(), day.mastercard_records);
     say!("  {}  ({} payments)", zelle.display(), day.zelle_payments);
+    if day.unreadable_records > 0 {
+        say!("  of the network records, {} unreadable", day.unreadable_records);
+    }
     say!("Situations generated:");
     for (situation, count) in &day.situations {
         say!("  {situation:?}: {count}");

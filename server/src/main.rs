@@ -96,6 +96,11 @@ async fn verify_audit_trail(config: &Config) -> anyhow::Result<ExitCode> {
 async fn migrate(config: &Config) -> anyhow::Result<()> {
     let pool = domain::db::lazy_pool(config.database_options(), 2);
     domain::db::migrate(&pool).await.context("applying migrations")?;
+    // Raw records stored before the readers masked card numbers (migration 0018).
+    let masked = domain::ingest::mask_stored_issues(&pool).await.context("masking stored raw records")?;
+    if masked > 0 {
+        tracing::info!(records = masked, "card numbers masked in stored raw records");
+    }
     let status = domain::db::schema_status(&pool).await.context("reading the schema version")?;
     tracing::info!(?status, "migrations applied");
     pool.close().await;

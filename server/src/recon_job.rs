@@ -50,6 +50,16 @@ pub async fn run(config: &Config, args: &ReconRunArgs) -> anyhow::Result<()> {
             file.sha256
         );
     }
+    say!("Control totals (records in the file = matched + mismatched + resettlement + unreadable + not Zelle):");
+    for file in &summary.manifest.controls {
+        say!(
+            "  {}  {} records, {} accounted for: {}",
+            file.object_key,
+            file.records,
+            file.accounted,
+            if file.closes { "closes" } else { "DOES NOT CLOSE" }
+        );
+    }
     say!(
         "Wall time {:.1} s, peak RSS {:.0} MiB",
         started.elapsed().as_secs_f64(),

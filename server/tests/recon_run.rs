@@ -62,6 +62,30 @@ async fn a_date_runs_from_the_command_line(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "domain::db::MIGRATOR")]
+async fn a_day_with_an_unreadable_record_in_each_network_file_runs_on_the_first_try(pool: PgPool) {
+    let storage = tempfile::tempdir().unwrap();
+    let status = server(&pool, storage.path())
+        .args(["demo-feeds", "--date", "2026-11-20", "--records", "2000", "--seed", "5", "--unreadable", "1"])
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // The first run ingests the files (each with its bad record) and completes.
+    let out = recon_run(&pool, storage.path());
+    assert!(out.contains("version 1"), "{out}");
+    assert!(out.contains("mismatch/unreadable_record: 2"), "{out}");
+    assert_eq!(out.matches(": closes").count(), 2, "{out}");
+    assert!(!out.contains("DOES NOT CLOSE"), "{out}");
+    let mismatches =
+        std::fs::read_to_string(storage.path().join("reports/2026-11-20/v1/mismatches-2026-11-20-v1.csv"))
+            .unwrap();
+    assert_eq!(mismatches.matches(",unreadable_record,").count(), 2);
+    // And so does the next, from the files already loaded: nothing lost the second time either.
+    let again = recon_run(&pool, storage.path());
+    assert!(again.contains("version 2") && again.contains("mismatch/unreadable_record: 2"), "{again}");
+}
+
+#[sqlx::test(migrator = "domain::db::MIGRATOR")]
 async fn with_a_bucket_configured_feeds_and_reports_go_through_s3(pool: PgPool) {
     let s3 = domain::storage::testing::S3Server::start();
     let unused_local = tempfile::tempdir().unwrap();

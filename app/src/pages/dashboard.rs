@@ -68,6 +68,37 @@ pub struct LatestRun {
     pub match_rate: String,
     /// Per report (matches, mismatches, resettlements): its rows' total in each currency.
     pub amounts: Vec<(String, String)>,
+    /// The day's control totals, a row per network file and currency.
+    pub controls: Vec<ControlRow>,
+    /// Network files whose control totals do not close.
+    pub files_not_closing: usize,
+    /// Network files the run read.
+    pub files: usize,
+}
+
+/// One line of a file's control equation: records in the file = matched + mismatched +
+/// resettlement + unreadable, in one currency (or, for unreadable records whose amount cannot be
+/// read, in none).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControlRow {
+    pub network: String,
+    /// The file's name (the last part of its object key).
+    pub file: String,
+    /// The file's own count on its first row: "N records, M accounted for".
+    pub file_count: Option<String>,
+    /// The file's registry status: `parsed`, or `quarantined` / `received` for a file of the date
+    /// the run could not reconcile.
+    pub status: String,
+    /// A currency code, or empty for records whose amount cannot be read.
+    pub currency: String,
+    /// Each side as "count · amount".
+    pub in_file: String,
+    pub matched: String,
+    pub mismatched: String,
+    pub resettlement: String,
+    pub unreadable: String,
+    pub not_zelle: String,
+    pub closes: bool,
 }
 
 #[server(endpoint = "dashboard/overview")]
@@ -106,7 +137,11 @@ pub async fn fetch_dashboard_overview() -> Result<DashboardOverview, AppError> {
                     (report, if totals.is_empty() { "–".to_owned() } else { totals.join(", ") })
                 })
                 .collect();
+            let controls = control_rows(&run.manifest.controls);
             LatestRun {
+                files_not_closing: run.manifest.controls.iter().filter(|c| !c.closes).count(),
+                files: run.manifest.controls.len(),
+                controls,
                 amounts,
                 business_date: run.business_date.format("%A %-d %B %Y").to_string(),
                 version: run.version,
@@ -185,6 +220,55 @@ pub async fn fetch_dashboard_overview() -> Result<DashboardOverview, AppError> {
     })
 }
 
+/// The manifest's control equations as table rows: per file, a row per currency, then one for the
+/// unreadable records without an amount (when there are any).
+#[cfg(feature = "ssr")]
+fn control_rows(controls: &[domain::recon::control::FileControl]) -> Vec<ControlRow> {
+    use domain::recon::control::Tally;
+    let side = |t: &Tally, currency: &str| {
+        let amount = domain::money::grouped_decimal(t.amount, currency);
+        format!("{} · {amount}", t.records)
+    };
+    let mut rows = Vec::new();
+    for file in controls {
+        let name = file.object_key.rsplit('/').next().unwrap_or(&file.object_key).to_owned();
+        let mut count = Some(format!("{} records, {} accounted for", file.records, file.accounted));
+        for c in &file.currencies {
+            rows.push(ControlRow {
+                network: file.network.clone(),
+                file: name.clone(),
+                file_count: count.take(),
+                status: file.status.clone(),
+                currency: c.currency.clone(),
+                in_file: c.file.as_ref().map(|t| side(t, &c.currency)).unwrap_or_else(|| "–".into()),
+                matched: side(&c.matched, &c.currency),
+                mismatched: side(&c.mismatched, &c.currency),
+                resettlement: side(&c.resettlement, &c.currency),
+                unreadable: side(&c.unreadable, &c.currency),
+                not_zelle: side(&c.not_zelle, &c.currency),
+                closes: c.closes && file.closes,
+            });
+        }
+        if file.unreadable_without_amount > 0 || file.currencies.is_empty() {
+            rows.push(ControlRow {
+                network: file.network.clone(),
+                file: name.clone(),
+                file_count: count.take(),
+                status: file.status.clone(),
+                currency: String::new(),
+                in_file: "–".into(),
+                matched: "–".into(),
+                mismatched: "–".into(),
+                resettlement: "–".into(),
+                unreadable: file.unreadable_without_amount.to_string(),
+                not_zelle: "–".into(),
+                closes: file.closes,
+            });
+        }
+    }
+    rows
+}
+
 #[cfg(feature = "ssr")]
 async fn running_view(
     pool: &sqlx::PgPool,
@@ -234,6 +318,9 @@ pub fn DashboardPage() -> impl IntoView {
 
 #[component]
 fn OverviewCards(overview: DashboardOverview) -> impl IntoView {
+    let locale = crate::i18n::use_locale();
+    let controls =
+        overview.latest_run.as_ref().map(|run| (run.controls.clone(), run.files, run.files_not_closing));
     view! {
         <div class="cards">
             <section class="card" aria-labelledby="business-date-heading" data-test="business-date">
@@ -277,6 +364,12 @@ fn OverviewCards(overview: DashboardOverview) -> impl IntoView {
                     }.into_any(),
                 }}
             </section>
+            {controls.map(|(rows, files, not_closing)| view! {
+                <section class="card wide" aria-labelledby="controls-heading" data-test="controls">
+                    <h2 id="controls-heading">{locale.tr("Control totals")}</h2>
+                    <ControlTotals rows files not_closing/>
+                </section>
+            })}
             <section class="card" aria-labelledby="feeds-heading" data-test="feeds">
                 <h2 id="feeds-heading">"Feeds for " {overview.feeds_date.clone()}</h2>
                 <RunningStatus initial=overview.running.clone()/>
@@ -314,6 +407,76 @@ fn OverviewCards(overview: DashboardOverview) -> impl IntoView {
                 </dl>
             </section>
         </div>
+    }
+}
+
+/// The day's control totals: for each network file and currency, the records in the file against
+/// what the run made of them. A file that does not close is said in words at the top (an alert)
+/// and marked on its rows.
+#[component]
+fn ControlTotals(rows: Vec<ControlRow>, files: usize, not_closing: usize) -> impl IntoView {
+    let locale = crate::i18n::use_locale();
+    let verdict = if files == 0 {
+        view! { <p class="muted" data-test="control-verdict">{locale.tr("This run read no network file.")}</p> }.into_any()
+    } else if not_closing == 0 {
+        view! {
+            <p class="control-verdict closes" data-test="control-verdict">
+                {locale.tr("Every record of the day's network files is accounted for once.")}
+            </p>
+        }
+        .into_any()
+    } else {
+        view! {
+            <p class="control-verdict broken" role="alert" data-test="control-verdict">
+                {format!("{} {not_closing}", locale.tr("Network files whose control totals do not close:"))}
+            </p>
+        }
+        .into_any()
+    };
+    view! {
+        {verdict}
+        {(!rows.is_empty()).then(|| view! {
+            // Scrolls sideways on a narrow screen: focusable, so a keyboard can scroll it too.
+            <div class="table-wrap" tabindex="0" role="region" aria-label=locale.tr("Control totals per file and currency")>
+                <table class="data" data-test="control-totals">
+                    <caption>{locale.tr("Records in each file = matched + mismatched + resettlement + unreadable + not Zelle (count · amount)")}</caption>
+                    <thead><tr>
+                        <th scope="col">{locale.tr("File")}</th>
+                        <th scope="col">{locale.tr("Currency")}</th>
+                        <th scope="col" class="num">{locale.tr("In the file")}</th>
+                        <th scope="col" class="num">{locale.tr("Matched")}</th>
+                        <th scope="col" class="num">{locale.tr("Mismatched")}</th>
+                        <th scope="col" class="num">{locale.tr("Resettlement")}</th>
+                        <th scope="col" class="num">{locale.tr("Unreadable")}</th>
+                        <th scope="col" class="num">{locale.tr("Not Zelle")}</th>
+                        <th scope="col">{locale.tr("Closes")}</th>
+                    </tr></thead>
+                    <tbody>
+                        {rows.into_iter().map(|r| view! {
+                            <tr class:control-broken=!r.closes data-test="control-row" data-network=r.network.clone() data-closes=r.closes.to_string()>
+                                <th scope="row">
+                                    {r.network.clone()} " · " <code>{r.file.clone()}</code>
+                                    {r.file_count.clone().map(|c| view! { <br/><span class="muted">{c}</span> })}
+                                    {match r.status.as_str() {
+                                        "quarantined" => Some(locale.tr("Quarantined: none of its records is in this run.")),
+                                        "received" => Some(locale.tr("Still loading: not in this run.")),
+                                        _ => None,
+                                    }.map(|why| view! { <br/><strong data-test="control-status">{why}</strong> })}
+                                </th>
+                                <td>{if r.currency.is_empty() { locale.tr("amount unreadable").to_owned() } else { r.currency.clone() }}</td>
+                                <td class="num nowrap">{r.in_file.clone()}</td>
+                                <td class="num nowrap">{r.matched.clone()}</td>
+                                <td class="num nowrap">{r.mismatched.clone()}</td>
+                                <td class="num nowrap">{r.resettlement.clone()}</td>
+                                <td class="num nowrap" data-test="control-unreadable">{r.unreadable.clone()}</td>
+                                <td class="num nowrap">{r.not_zelle.clone()}</td>
+                                <td>{if r.closes { locale.tr("Yes") } else { locale.tr("No") }}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        })}
     }
 }
 

@@ -389,7 +389,7 @@ fn ItemFilterForm(query: ItemQuery) -> impl IntoView {
         <form method="get" action=format!("/reports/{}/items", query.date) class="filters" role="search" aria-label="Filter the items">
             {query.version.map(|v| view! { <input type="hidden" name="version" value=v/> })}
             {select("class", "Class", &[("", "Any"), ("match", "Match"), ("mismatch", "Mismatch"), ("resettlement", "Resettlement")], query.class.clone())}
-            {select("reason", "Reason", &[("", "Any"), ("amount_differs", "Amount differs"), ("currency_differs", "Currency differs"), ("network_only", "Network only"), ("zelle_only", "Zelle only"), ("duplicate_presentment", "Duplicate presentment"), ("status_conflict", "Status conflict"), ("chargeback", "Chargeback"), ("reversal", "Reversal"), ("fee", "Fee"), ("cross_currency", "Cross-currency")], query.reason.clone())}
+            {select("reason", "Reason", &[("", "Any"), ("amount_differs", "Amount differs"), ("currency_differs", "Currency differs"), ("network_only", "Network only"), ("zelle_only", "Zelle only"), ("unreadable_record", "Unreadable record"), ("duplicate_presentment", "Duplicate presentment"), ("status_conflict", "Status conflict"), ("chargeback", "Chargeback"), ("reversal", "Reversal"), ("fee", "Fee"), ("cross_currency", "Cross-currency")], query.reason.clone())}
             {select("network", "Network", &[("", "Any"), ("visa", "Visa"), ("mastercard", "Mastercard")], query.network.clone())}
             <div class="field"><label for="items-currency">"Currency"</label>
                 <input id="items-currency" name="currency" value=value(&query.currency) size="4" placeholder="USD"/></div>
@@ -475,6 +475,17 @@ pub struct DetailView {
     pub file: String,
     pub fields: Vec<Compared>,
     pub work_item_href: Option<String>,
+    /// For a record that could not be read, what is known of it instead of the comparison.
+    pub unreadable: Option<UnreadableView>,
+}
+
+/// A network record that could not be read: the bad field, what is wrong with it, and the record
+/// as it came (its card number masked).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnreadableView {
+    pub field: String,
+    pub problem: String,
+    pub raw: String,
 }
 
 #[server(endpoint = "reports/item")]
@@ -556,9 +567,18 @@ pub fn compare(detail: domain::items::ItemDetail) -> DetailView {
         title: format!("Item {} of {} (version {})", detail.item.seq, detail.business_date, detail.version),
         class: detail.item.class.clone(),
         reason: detail.item.reason.clone().unwrap_or_default(),
-        file: r.map(|r| format!("{}, record {}", r.file_key, r.record_number)).unwrap_or_default(),
+        file: r
+            .map(|r| (&r.file_key, r.record_number))
+            .or(detail.unreadable.as_ref().map(|u| (&u.file_key, u.record_number)))
+            .map(|(file, record)| format!("{file}, record {record}"))
+            .unwrap_or_default(),
         fields,
         work_item_href: detail.work_item_id.map(|id| format!("/exceptions/{id}")),
+        unreadable: detail.unreadable.map(|u| UnreadableView {
+            field: u.field,
+            problem: u.problem,
+            raw: u.raw_text,
+        }),
     }
 }
 
@@ -594,18 +614,41 @@ pub fn SideBySide(detail: DetailView) -> impl IntoView {
                 <strong data-test="item-reason">{detail.reason}</strong>
                 {(!detail.file.is_empty()).then(|| view! { <span class="muted">" · from " {detail.file.clone()}</span> })}
             </p>
-            <table class="data compare" data-test="side-by-side">
-                <thead><tr><th scope="col">"Field"</th><th scope="col">"Network record"</th><th scope="col">"Zelle payment"</th></tr></thead>
-                <tbody>
-                    {detail.fields.into_iter().map(|f| view! {
-                        <tr class:differs=f.differs data-differs=f.differs.to_string()>
-                            <th scope="row">{f.label}{f.differs.then(|| view! { <span class="visually-hidden">" (differs)"</span> })}</th>
-                            <td>{f.record}</td><td>{f.payment}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
+            {match detail.unreadable {
+                Some(u) => view! { <Unreadable record=u/> }.into_any(),
+                None => view! {
+                    <table class="data compare" data-test="side-by-side">
+                        <thead><tr><th scope="col">"Field"</th><th scope="col">"Network record"</th><th scope="col">"Zelle payment"</th></tr></thead>
+                        <tbody>
+                            {detail.fields.into_iter().map(|f| view! {
+                                <tr class:differs=f.differs data-differs=f.differs.to_string()>
+                                    <th scope="row">{f.label}{f.differs.then(|| view! { <span class="visually-hidden">" (differs)"</span> })}</th>
+                                    <td>{f.record}</td><td>{f.payment}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any(),
+            }}
             {detail.work_item_href.map(|href| view! { <p><a href=href class="button">"Open the work item"</a></p> })}
         </section>
+    }
+}
+
+/// A record that could not be read: no field can be compared, so the page says which one is bad
+/// and shows the record as it came, card number masked, for the analyst to read.
+#[component]
+fn Unreadable(record: UnreadableView) -> impl IntoView {
+    let locale = crate::i18n::use_locale();
+    view! {
+        <div class="unreadable" data-test="unreadable-record">
+            <p>{locale.tr("This network record could not be read, so it matched nothing. Its file still counts it: work it from the record below.")}</p>
+            <dl class="facts">
+                <dt>{locale.tr("Field")}</dt><dd data-test="unreadable-field">{record.field}</dd>
+                <dt>{locale.tr("Problem")}</dt><dd data-test="unreadable-problem">{record.problem}</dd>
+            </dl>
+            <h3>{locale.tr("The record as it came (card number masked)")}</h3>
+            <pre class="raw-record" data-test="unreadable-raw" tabindex="0">{record.raw}</pre>
+        </div>
     }
 }

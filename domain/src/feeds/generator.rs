@@ -64,11 +64,22 @@ pub struct DayPlan {
     /// The share of payments funded by Mastercard cards (the rest by Visa).
     pub mastercard_share: f64,
     pub rates: Rates,
+    /// How many network records of each network are written with a field no reader accepts
+    /// (an acquirer reference with letters in it): the first ones of the network, each still
+    /// counted and summed by its file's trailers, as a real file with one bad record would be.
+    pub unreadable_per_network: u64,
 }
 
 impl DayPlan {
     pub fn new(business_date: NaiveDate, payments: u64, seed: u64) -> Self {
-        DayPlan { business_date, payments, seed, mastercard_share: 0.4, rates: Rates::default() }
+        DayPlan {
+            business_date,
+            payments,
+            seed,
+            mastercard_share: 0.4,
+            rates: Rates::default(),
+            unreadable_per_network: 0,
+        }
     }
 }
 
@@ -96,6 +107,10 @@ pub struct GeneratedDay {
     pub zelle_payments: u64,
     pub visa_records: u64,
     pub mastercard_records: u64,
+    /// Of the network records, those written unreadable (see [`DayPlan::unreadable_per_network`]).
+    pub unreadable_records: u64,
+    /// Their card numbers: what a test searches stored data for (none may be found).
+    pub unreadable_cards: Vec<String>,
     pub situations: BTreeMap<Situation, u64>,
 }
 
@@ -151,12 +166,10 @@ pub fn generate<V: Write, M: Write, Z: Write>(
         } else {
             Network::Visa
         };
-        let pan = match network {
-            Network::Visa => format!("4{:015}", 100_000_000_000_000 + (i * 7_919) % 899_999_999_999_999),
-            Network::Mastercard => {
-                format!("5{:015}", 100_000_000_000_000 + (i * 7_919) % 899_999_999_999_999)
-            }
-        };
+        let pan = card_number(
+            if network == Network::Visa { '4' } else { '5' },
+            10_000_000_000_000 + (i * 7_919) % 89_999_999_999_999,
+        );
         let card = cards.card(&pan).expect("generated card numbers are 16 digits");
         let reference = format!(
             "{}{:08}{:014}",
@@ -231,6 +244,17 @@ pub fn generate<V: Write, M: Write, Z: Write>(
         let earlier = at
             - Duration::days(if kind == RecordKind::Presentment || kind == RecordKind::Fee { 0 } else { 3 });
         for _ in 0..copies {
+            let written = match network {
+                Network::Visa => day.visa_records,
+                Network::Mastercard => day.mastercard_records,
+            };
+            let reference = if written < plan.unreadable_per_network {
+                day.unreadable_records += 1;
+                day.unreadable_cards.push(pan.clone());
+                format!("{:X<23}", "UNREADABLE")
+            } else {
+                reference.clone()
+            };
             match network {
                 Network::Visa => {
                     let code = match kind {
@@ -280,6 +304,23 @@ pub fn generate<V: Write, M: Write, Z: Write>(
         zelle: zelle.finish().map_err(io::Error::other)?,
     };
     Ok((day, outputs))
+}
+
+/// A 16-digit card number: the network's leading digit, 14 more, and the Luhn check digit every
+/// real card number ends in (so the tests that search stored data for card numbers find what a
+/// real file would leave behind).
+fn card_number(network_digit: char, body: u64) -> String {
+    let mut pan = format!("{network_digit}{body:014}");
+    let values: Vec<u8> = pan.bytes().map(|b| b - b'0').collect();
+    let check = (0..10u8)
+        .find(|check| {
+            let mut with = values.clone();
+            with.push(*check);
+            super::card::luhn(&with)
+        })
+        .expect("one check digit of ten passes");
+    pan.push(char::from(b'0' + check));
+    pan
 }
 
 #[cfg(test)]

@@ -138,9 +138,13 @@ pub struct RecordIssue {
     pub record: u64,
     pub field: String,
     pub problem: String,
-    /// The record exactly as it was in the file, for the exception item. It may hold a card
-    /// number: never log it.
+    /// The record as it was in the file, for the exception item, with its card number masked
+    /// to the last four digits (the readers mask it before handing the issue over: a full card
+    /// number is never stored, PCI DSS).
     pub raw: Vec<u8>,
+    /// What the record's transaction amount and currency fields say, when both are readable: the
+    /// day's control totals count it in that currency.
+    pub amount: Option<Money>,
 }
 
 /// What a reader hands over, record by record.
@@ -170,6 +174,18 @@ pub struct FileSummary {
     /// Whether the trailer's amount totals could be checked: not when a record's amount itself was
     /// unreadable (the counts are still checked).
     pub totals_verified: bool,
+}
+
+/// A stored raw record as people can read it: a Mastercard message in EBCDIC is shown in ASCII,
+/// and bytes that are not printable text (bitmaps, binary elements) as `·`.
+pub fn raw_as_text(network: Network, raw: &[u8]) -> String {
+    let ascii = match (network, mastercard::iso8583::Encoding::detect(raw)) {
+        (Network::Mastercard, Some(mastercard::iso8583::Encoding::Ebcdic)) => {
+            std::borrow::Cow::Owned(mastercard::ebcdic::to_ascii(raw))
+        }
+        _ => std::borrow::Cow::Borrowed(raw),
+    };
+    ascii.iter().map(|&b| if (0x20..0x7f).contains(&b) { char::from(b) } else { '·' }).collect()
 }
 
 /// Reads a fixed-width text field.

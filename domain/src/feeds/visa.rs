@@ -393,7 +393,13 @@ fn transaction(
     let source = digits(&record[at::SOURCE_AMOUNT]);
     let amounts = destination.zip(source);
     let issue = |field: &'static str, problem: String| {
-        Parsed::Issue(RecordIssue { record: number, field: field.to_owned(), problem, raw: record.to_vec() })
+        Parsed::Issue(RecordIssue {
+            record: number,
+            field: field.to_owned(),
+            problem,
+            raw: masked(record),
+            amount: issue_amount(record),
+        })
     };
     let Some(card) = cards.card(&text(&record[at::ACCOUNT])) else {
         return (issue("account number", "not a card number of 12 to 19 digits".into()), amounts);
@@ -473,6 +479,24 @@ fn transaction(
         reason_code: (!reason.is_empty()).then_some(reason),
     });
     (parsed, amounts)
+}
+
+/// A transaction record as it may be stored: its account number masked to the last four digits,
+/// and any other run of digits that could be a card number too.
+pub fn masked(record: &[u8]) -> Vec<u8> {
+    let mut raw = record.to_vec();
+    if let Some(account) = raw.get_mut(at::ACCOUNT) {
+        super::card::mask_field(account, super::card::Digits::Ascii);
+    }
+    super::card::mask_card_like_runs(&mut raw);
+    raw
+}
+
+/// A bad record's source (transaction) amount, when it and its currency are readable.
+fn issue_amount(record: &[u8]) -> Option<Money> {
+    let minor = i64::try_from(digits(&record[at::SOURCE_AMOUNT])?).ok()?;
+    let currency = Currency::from_numeric(u16::try_from(digits(&record[at::SOURCE_CURRENCY])?).ok()?)?;
+    Some(Money::from_minor(minor, currency))
 }
 
 /// `YYDDD`: year 20YY, day of the year.
@@ -806,7 +830,18 @@ mod tests {
         let Parsed::Issue(issue) = &parsed[1] else { panic!("expected an issue: {parsed:?}") };
         assert_eq!((issue.record, issue.field.as_str()), (3, "destination currency"));
         assert_eq!(issue.problem, "unknown ISO 4217 code '999'");
-        assert_eq!(issue.raw, bytes[offset(3)..offset(3) + RECORD_LEN].to_vec());
+        // The record as it came, but for its account number: masked to the last four digits.
+        let original = &bytes[offset(3)..offset(3) + RECORD_LEN];
+        assert_eq!(issue.raw[..at::ACCOUNT.start], original[..at::ACCOUNT.start]);
+        assert_eq!(issue.raw[at::ACCOUNT.end..], original[at::ACCOUNT.end..]);
+        let pan = text(&original[at::ACCOUNT]);
+        let masked = format!("{}{}", "*".repeat(pan.len() - 4), &pan[pan.len() - 4..]);
+        assert_eq!(text(&issue.raw[at::ACCOUNT]), masked);
+        assert_eq!(
+            issue.amount,
+            Some(tx(2, TransactionCode::Credit).amount),
+            "record 3 is the second transaction"
+        );
     }
 
     #[test]

@@ -237,11 +237,12 @@ fn raw_line(row: &csv::ByteRecord) -> Vec<u8> {
 fn payment(row: &csv::ByteRecord, line: u64) -> Result<ZellePayment, RecordIssue> {
     // Fields are read borrowed from the row; only a payment's own strings are allocated (this runs
     // for each of millions of rows).
-    let issue = |field: &str, problem: String| RecordIssue {
-        record: line,
-        field: field.to_owned(),
-        problem,
-        raw: raw_line(row),
+    let issue = |field: &str, problem: String| {
+        // The extract carries no card number, but a line is stored as it came: whatever could be
+        // one is masked all the same.
+        let mut raw = raw_line(row);
+        super::card::mask_card_like_runs(&mut raw);
+        RecordIssue { record: line, field: field.to_owned(), problem, raw, amount: None }
     };
     if row.len() != HEADER.len() {
         return Err(issue("columns", format!("expected {} columns, found {}", HEADER.len(), row.len())));

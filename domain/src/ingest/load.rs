@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 use sqlx::PgPool;
 use tokio::sync::mpsc;
 
+use super::totals::{FileTotals, Tallying};
 use super::{fingerprint, mark_quarantined, register, Registration, Source};
 use crate::db::{BinaryRows, DetachedPartition, NamedLock};
 use crate::feeds::zelle::{self, ZellePayment};
@@ -118,9 +119,19 @@ pub async fn ingest_object<K: Keep>(
 }
 
 /// Parses one file on the blocking thread, sending its rows and showing its good records to the
-/// keeper; returns (transactions, issues).
+/// keeper.
 type Parser<K> =
-    fn(std::fs::File, i64, CardTokenizer, Strictness, ToLoader, &mut K) -> Result<(u64, u64), FileError>;
+    fn(std::fs::File, i64, CardTokenizer, Strictness, ToLoader, &mut K) -> Result<FileCounts, FileError>;
+
+/// What a file read to its end held.
+struct FileCounts {
+    /// Transaction records, readable or not.
+    transactions: u64,
+    /// Of them, the unreadable ones.
+    issues: u64,
+    /// A network file's records per currency: its side of the day's control equation.
+    totals: Option<FileTotals>,
+}
 
 /// The parsing thread's end of the loader's channel: chunks go to the loader, and the buffers of
 /// rows it has sent come back to be filled again (see `BinaryRows::take_reusing`).
@@ -261,7 +272,7 @@ async fn load_claimed<K: Keep>(
             }
         }
     };
-    let (transactions, issue_count) = match parsed {
+    let FileCounts { transactions, issues: issue_count, totals } = match parsed {
         Ok(counts) => counts,
         Err(error) => {
             // Nothing of a broken file is kept (its detached table is dropped by `load`).
@@ -278,25 +289,36 @@ async fn load_claimed<K: Keep>(
     if !issues.is_empty() {
         let records: Vec<i64> = issues.iter().map(|i| i.record as i64).collect();
         let fields: Vec<String> = issues.iter().map(|i| i.field.clone()).collect();
-        let problems: Vec<String> = issues.iter().map(|i| i.problem.clone()).collect();
+        // A problem quotes the bad field as it came: masked like the raw record.
+        let problems: Vec<String> =
+            issues.iter().map(|i| crate::feeds::card::mask_text(&i.problem)).collect();
+        let amounts: Vec<Option<i64>> = issues.iter().map(|i| i.amount.map(|a| a.minor())).collect();
+        let currencies: Vec<Option<String>> =
+            issues.iter().map(|i| i.amount.map(|a| a.currency().code().to_owned())).collect();
+        // Masked by the readers (`RecordIssue::raw`).
         let raws: Vec<Vec<u8>> = issues.into_iter().map(|i| i.raw).collect();
         sqlx::query!(
-            "INSERT INTO feed_issue (feed_file_id, record_number, field, problem, raw)
-             SELECT $1, * FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::bytea[])",
+            "INSERT INTO feed_issue (feed_file_id, record_number, field, problem, raw, amount_minor, currency, masked)
+             SELECT $1, *, true FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::bytea[], $6::bigint[], $7::text[])",
             id,
             &records,
             &fields,
             &problems,
-            &raws
+            &raws,
+            &amounts as &[Option<i64>],
+            &currencies as &[Option<String>]
         )
         .execute(&mut *tx)
         .await?;
     }
+    let totals = totals.map(|t| serde_json::to_value(&t)).transpose().map_err(std::io::Error::other)?;
     sqlx::query!(
-        "UPDATE feed_file SET status = 'parsed', transactions = $2, issues = $3, processed_at = now() WHERE id = $1",
+        "UPDATE feed_file SET status = 'parsed', transactions = $2, issues = $3, totals = $4, processed_at = now()
+         WHERE id = $1",
         id,
         transactions as i64,
-        issue_count as i64
+        issue_count as i64,
+        totals
     )
     .execute(&mut *tx)
     .await?;
@@ -346,14 +368,25 @@ fn parse_network<K: Keep>(
     strictness: Strictness,
     to: ToLoader,
     keep: &mut K,
-) -> Result<(u64, u64), FileError> {
+) -> Result<FileCounts, FileError> {
     let mut rows = Rows::new(to);
+    let mut tally = Tallying::default();
     let summary = read(file, &cards, strictness, &mut |parsed| match parsed {
-        Parsed::Record(record) => keep.network_record(id, &record),
-        Parsed::Issue(issue) => rows.issue(issue),
+        Parsed::Record(record) => {
+            tally.add(Some(record.amount));
+            keep.network_record(id, &record)
+        }
+        Parsed::Issue(issue) => {
+            tally.add(issue.amount);
+            rows.issue(issue)
+        }
     })?;
     rows.flush();
-    Ok((summary.transactions, summary.issues))
+    Ok(FileCounts {
+        transactions: summary.transactions,
+        issues: summary.issues,
+        totals: Some(tally.totals()),
+    })
 }
 
 fn parse_visa<K: Keep>(
@@ -363,7 +396,7 @@ fn parse_visa<K: Keep>(
     strictness: Strictness,
     to: ToLoader,
     keep: &mut K,
-) -> Result<(u64, u64), FileError> {
+) -> Result<FileCounts, FileError> {
     parse_network(|f, c, s, emit| visa::read(f, c, s, emit), (file, id), cards, strictness, to, keep)
 }
 
@@ -374,7 +407,7 @@ fn parse_mastercard<K: Keep>(
     strictness: Strictness,
     to: ToLoader,
     keep: &mut K,
-) -> Result<(u64, u64), FileError> {
+) -> Result<FileCounts, FileError> {
     parse_network(|f, c, s, emit| mastercard::read(f, c, s, emit), (file, id), cards, strictness, to, keep)
 }
 
@@ -385,7 +418,7 @@ fn parse_zelle<K: Keep>(
     strictness: Strictness,
     to: ToLoader,
     keep: &mut K,
-) -> Result<(u64, u64), FileError> {
+) -> Result<FileCounts, FileError> {
     // Rows only: the loader puts the header and trailer on each of its `COPY` streams.
     let mut rows = Rows::new(to);
     let summary = zelle::read(file, strictness, |parsed| match parsed {
@@ -397,7 +430,7 @@ fn parse_zelle<K: Keep>(
         Err(issue) => rows.issue(issue),
     })?;
     rows.flush();
-    Ok((summary.payments, summary.issues))
+    Ok(FileCounts { transactions: summary.payments, issues: summary.issues, totals: None })
 }
 
 /// One payment in `zelle_payment`'s column order.
@@ -692,6 +725,9 @@ mod tests {
             .await
             .unwrap();
         assert_eq!((issue.record_number, issue.field.as_str()), (2, "destination currency"));
-        assert_eq!(issue.raw, damaged[second..second + crate::feeds::visa::RECORD_LEN].to_vec());
+        // As it came, its card number masked (the reader's `masked`): never the whole number.
+        let original = &damaged[second..second + crate::feeds::visa::RECORD_LEN];
+        assert_eq!(issue.raw, crate::feeds::visa::masked(original));
+        assert!(!issue.raw.windows(16).any(|w| w == &original[4..20]), "the card number is not stored");
     }
 }

@@ -13,6 +13,10 @@
 //! read and checked each new file: it keeps the keys and the spill as it reads ([`FileKeeper`],
 //! gathered in a [`DayReading`]), and the run reads only the files it was not handed (on a
 //! 10-million-record day, the second reading cost ~28 s).
+//!
+//! The records of a file that could not be read (a bad field) were stored by ingestion, masked,
+//! as `feed_issue` rows: a run takes them from there ([`UnreadableRecord`]) and reports each as
+//! an item, so a file's records are all accounted for ([`super::control`]).
 
 use std::collections::HashMap;
 use std::io::{self, BufReader};
@@ -21,6 +25,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use sqlx::PgPool;
 
+use super::control::ControlFile;
 use super::keys::RecordKeys;
 use super::open_payments::TakenPayments;
 use super::run::RunError;
@@ -30,8 +35,10 @@ use crate::feeds::{
     mastercard, visa, CardTokenizer, FileSummary, Network, NetworkRecord, Parsed, Strictness,
 };
 use crate::ingest::load::Keep;
+use crate::ingest::totals::FileTotals;
 use crate::ingest::FingerprintReader;
 use crate::ingest::Source;
+use crate::money::{Currency, Money};
 use crate::storage::ObjectStore;
 
 /// What ingestion kept of a date's new files for the run that follows it.
@@ -143,12 +150,42 @@ struct DayFile {
     network: Network,
     size_bytes: i64,
     sha256: Vec<u8>,
+    /// Its transaction records, readable or not.
     transactions: i64,
+    /// Of them, the unreadable ones.
+    issues: i64,
+}
+
+/// A record of a day's network file that could not be read, as a run reports it: where it is and
+/// what is wrong with it (its masked bytes stay in `feed_issue`, for the item's page).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadableRecord {
+    pub file_id: i64,
+    pub network: Network,
+    pub file_key: String,
+    pub record_number: u64,
+    pub field: String,
+    pub problem: String,
+    /// What its amount and currency fields say, when both are readable.
+    pub amount: Option<Money>,
+}
+
+/// What a run reads of its date's network files.
+pub struct DayRecords {
+    /// The readable records' keys, in file and record order.
+    pub keys: Vec<RecordKeys>,
+    /// The spill files holding the readable records in the same order.
+    pub spills: Vec<PathBuf>,
+    /// The unreadable records, in file and record order.
+    pub unreadable: Vec<UnreadableRecord>,
+    /// Each file with what ingestion counted of it: the left side of the control equation.
+    pub controls: Vec<ControlFile>,
 }
 
 /// Every parsed network file of `date`: the records' keys, in file and record order, and the spill
-/// files that hold the records in the same order. Files in `kept` are taken from it; the others
-/// are read, spilling to `spill_path(file id)`.
+/// files that hold the records in the same order, the unreadable records and the files' control
+/// figures. Files in `kept` are taken from it; the others are read, spilling to
+/// `spill_path(file id)`.
 pub async fn load_record_keys(
     pool: &PgPool,
     store: &ObjectStore,
@@ -156,9 +193,10 @@ pub async fn load_record_keys(
     cards: &CardTokenizer,
     work_dir: &Path,
     (kept, spill_path): (&mut DayReading, impl Fn(i64) -> PathBuf),
-) -> Result<(Vec<RecordKeys>, Vec<PathBuf>), RunError> {
+) -> Result<DayRecords, RunError> {
     let rows = sqlx::query!(
-        r#"SELECT id, object_key, source, size_bytes, sha256, transactions AS "transactions!"
+        r#"SELECT id, object_key, source, size_bytes, sha256, transactions AS "transactions!",
+                  issues AS "issues!", totals
            FROM feed_file
            WHERE business_date = $1 AND status = 'parsed' AND source IN ('visa', 'mastercard')
            ORDER BY source, object_key, id"#,
@@ -167,9 +205,23 @@ pub async fn load_record_keys(
     .fetch_all(pool)
     .await?;
     let mut files = Vec::with_capacity(rows.len());
+    let mut controls = Vec::with_capacity(rows.len());
     for r in rows {
         let network = Network::from_code(&r.source)
             .ok_or_else(|| RunError::Corrupt(format!("feed file {} has an unknown source", r.id)))?;
+        let totals: Option<FileTotals> = r
+            .totals
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(|e| RunError::Corrupt(format!("feed file {} has unreadable totals: {e}", r.id)))?;
+        controls.push(ControlFile {
+            id: r.id,
+            network: r.source,
+            object_key: r.object_key.clone(),
+            status: "parsed".into(),
+            records: r.transactions.max(0) as u64,
+            totals,
+        });
         files.push(DayFile {
             id: r.id,
             object_key: r.object_key,
@@ -177,8 +229,28 @@ pub async fn load_record_keys(
             size_bytes: r.size_bytes,
             sha256: r.sha256,
             transactions: r.transactions,
+            issues: r.issues,
         });
     }
+    // The date's network files this run cannot reconcile (quarantined, or still loading): in the
+    // control totals too, as files that do not close, so the day never looks whole without them.
+    let others = sqlx::query!(
+        r#"SELECT id, source, object_key, status, transactions FROM feed_file
+           WHERE business_date = $1 AND status IN ('received', 'quarantined') AND source IN ('visa', 'mastercard')
+           ORDER BY source, object_key, id"#,
+        date as _
+    )
+    .fetch_all(pool)
+    .await?;
+    controls.extend(others.into_iter().map(|r| ControlFile {
+        id: r.id,
+        network: r.source,
+        object_key: r.object_key,
+        status: r.status,
+        records: r.transactions.unwrap_or(0).max(0) as u64,
+        totals: None,
+    }));
+    let unreadable = load_unreadable(pool, &files).await?;
 
     // The day's keys in one allocation: the first file's if it has room for all (see
     // `most_records`), else one of their total size.
@@ -190,13 +262,15 @@ pub async fn load_record_keys(
             if let Some(e) = records.error {
                 return Err(e.into());
             }
-            if records.keys.len() as i64 != file.transactions {
+            // The unreadable records are in the file's count too; ingestion keeps only the others.
+            if records.keys.len() as i64 + file.issues != file.transactions {
                 return Err(RunError::Corrupt(format!(
-                    "ingestion kept {} records of feed file {} ({}), {} registered",
+                    "ingestion kept {} readable records of feed file {} ({}), {} registered with {} unreadable",
                     records.keys.len(),
                     file.id,
                     file.object_key,
-                    file.transactions
+                    file.transactions,
+                    file.issues
                 )));
             }
             if keys.is_empty() && records.keys.capacity() >= total {
@@ -214,22 +288,81 @@ pub async fn load_record_keys(
         let mut writer = SpillWriter::create(&spill)?;
         spills.push(spill);
         let cards = cards.clone();
+        let unreadable_here: Vec<u64> =
+            unreadable.iter().filter(|u| u.file_id == file.id).map(|u| u.record_number).collect();
         let read = tokio::task::spawn_blocking(move || {
-            let read = read_file(&file, local, &cards, &mut keys, &mut writer);
+            let read = read_file(&file, local, &cards, &unreadable_here, &mut keys, &mut writer);
             read.and_then(|()| Ok(writer.finish()?)).map(|()| keys)
         })
         .await
         .map_err(|e| RunError::Corrupt(e.to_string()))?;
         keys = read?;
     }
-    Ok((keys, spills))
+    Ok(DayRecords { keys, spills, unreadable, controls })
 }
 
-/// Reads one fetched file, checking it is still the file that was registered.
+/// The unreadable records of `files`, in file and record order: as many of each file as
+/// ingestion counted, or the run fails naming the file.
+async fn load_unreadable(pool: &PgPool, files: &[DayFile]) -> Result<Vec<UnreadableRecord>, RunError> {
+    let with_issues: Vec<i64> = files.iter().filter(|f| f.issues > 0).map(|f| f.id).collect();
+    let rows = sqlx::query!(
+        r#"SELECT feed_file_id, record_number, field, problem, amount_minor, currency
+           FROM feed_issue WHERE feed_file_id = ANY($1) ORDER BY feed_file_id, record_number"#,
+        &with_issues
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut by_file: HashMap<i64, Vec<UnreadableRecord>> = HashMap::new();
+    for r in rows {
+        let file = files.iter().find(|f| f.id == r.feed_file_id).expect("asked for these files only");
+        let amount = match (r.amount_minor, r.currency.as_deref()) {
+            (Some(minor), Some(code)) => Some(Money::from_minor(
+                minor,
+                Currency::from_code(code).ok_or_else(|| {
+                    RunError::Corrupt(format!(
+                        "a record of feed file {} has the unknown currency {code}",
+                        file.id
+                    ))
+                })?,
+            )),
+            _ => None,
+        };
+        by_file.entry(file.id).or_default().push(UnreadableRecord {
+            file_id: file.id,
+            network: file.network,
+            file_key: file.object_key.clone(),
+            record_number: r.record_number.max(0) as u64,
+            field: r.field,
+            problem: r.problem,
+            amount,
+        });
+    }
+    let mut unreadable = Vec::new();
+    for file in files {
+        let records = by_file.remove(&file.id).unwrap_or_default();
+        if records.len() as i64 != file.issues {
+            return Err(RunError::Corrupt(format!(
+                "feed file {} ({}) has {} unreadable records stored, {} registered",
+                file.id,
+                file.object_key,
+                records.len(),
+                file.issues
+            )));
+        }
+        unreadable.extend(records);
+    }
+    Ok(unreadable)
+}
+
+/// Reads one fetched file, checking it is still the file that was registered, with the same
+/// records unreadable as when it was ingested (`unreadable`: their record numbers, in order). A
+/// reader that now read one of them would report it twice, once from the file and once from what
+/// ingestion stored; one that no longer read a record would lose it.
 fn read_file(
     file: &DayFile,
     local: std::fs::File,
     cards: &CardTokenizer,
+    unreadable: &[u64],
     keys: &mut Vec<RecordKeys>,
     spill: &mut SpillWriter,
 ) -> Result<(), RunError> {
@@ -241,13 +374,15 @@ fn read_file(
     };
     let mut input = BufReader::with_capacity(1 << 20, FingerprintReader::new(local));
     let mut spill_error = None;
-    let mut emit = |parsed: Parsed| {
-        if let Parsed::Record(record) = parsed {
+    let mut issues = Vec::new();
+    let mut emit = |parsed: Parsed| match parsed {
+        Parsed::Record(record) => {
             keys.push(RecordKeys::of(&record));
             if let Err(e) = spill.write(file.id, &record) {
                 spill_error.get_or_insert(e);
             }
         }
+        Parsed::Issue(issue) => issues.push(issue.record),
     };
     // Read leniently: records with a bad field were kept as issues when the file was ingested.
     let summary: FileSummary = match file.network {
@@ -265,6 +400,11 @@ fn read_file(
     }
     if summary.transactions != file.transactions as u64 {
         return Err(changed(format!("{} records, {} registered", summary.transactions, file.transactions)));
+    }
+    if issues != unreadable {
+        return Err(changed(format!(
+            "records {issues:?} are unreadable now, records {unreadable:?} were when it was ingested"
+        )));
     }
     Ok(())
 }

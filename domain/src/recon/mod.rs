@@ -1,7 +1,9 @@
 //! Reconciliation: every network record of a business date classified against the bank's Zelle
 //! payments, by rules that are data ([`rules`]), in a pure, deterministic engine ([`engine`]),
-//! written out as the three daily reports and their manifest ([`report`]).
+//! written out as the three daily reports and their manifest ([`report`]), with the day's control
+//! totals ([`control`]).
 
+pub mod control;
 pub mod day_files;
 pub mod engine;
 pub mod keys;

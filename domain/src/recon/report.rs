@@ -1,9 +1,11 @@
 //! The three daily report files (matches, mismatches, resettlements) and their manifest.
 //!
 //! Each file is CSV with a header; amounts are decimals in their currency's scale. Mismatches
-//! include the Zelle payments past their grace period with no network record (`zelle_only`). The
+//! include the Zelle payments past their grace period with no network record (`zelle_only`) and
+//! the network records that could not be read (`unreadable_record`: the file, the record number,
+//! the field and the problem; never the record itself, which may hold a card number). The
 //! manifest lists, per file, its rows, its amount total per currency and its SHA-256, so anyone can
-//! check a file they downloaded.
+//! check a file they downloaded, and the day's control totals (`super::control`).
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -13,12 +15,13 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::day_files::UnreadableRecord;
 use super::engine::{Class, MismatchReason, Outcome, PaymentState, Reconciliation, ResettlementReason};
 use crate::feeds::zelle::{PaymentStatus, ZellePayment};
 use crate::feeds::NetworkRecord;
 use crate::money::{Currency, Money};
 
-pub const HEADER: [&str; 15] = [
+pub const HEADER: [&str; 18] = [
     "class",
     "reason",
     "network",
@@ -34,6 +37,10 @@ pub const HEADER: [&str; 15] = [
     "payment_id",
     "zelle_amount",
     "zelle_status",
+    // An unreadable record's file, bad field and what is wrong with it (empty on other rows).
+    "file",
+    "field",
+    "problem",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +58,10 @@ pub struct Manifest {
     pub version: u32,
     pub rule_set_version: u32,
     pub files: Vec<ReportFile>,
+    /// Per network file of the day: records in the file = matched + mismatched + resettlement +
+    /// unreadable, in counts and amounts per currency (empty in manifests from before it was kept).
+    #[serde(default)]
+    pub controls: Vec<super::control::FileControl>,
 }
 
 /// A report file being written: rows, totals and the running hash.
@@ -69,10 +80,12 @@ impl<W: Write> Report<W> {
         Ok(Report { name, csv, rows: 0, totals: Vec::new() })
     }
 
-    /// One row, its fields borrowed (a report row allocates nothing), adding `amount` to the totals.
-    fn row(&mut self, fields: [&str; 15], amount: Money) -> io::Result<()> {
+    /// One row, its fields borrowed (a report row allocates nothing), adding `amount` to the totals
+    /// (an unreadable record's amount may be unknown).
+    fn row(&mut self, fields: [&str; 18], amount: Option<Money>) -> io::Result<()> {
         self.csv.write_record(fields).map_err(io::Error::other)?;
         self.rows += 1;
+        let Some(amount) = amount else { return Ok(()) };
         let currency = amount.currency();
         match self.totals.iter_mut().find(|(c, _)| *c == currency) {
             Some((_, total)) => *total += i128::from(amount.minor()),
@@ -230,6 +243,38 @@ impl<W: Write> ReportWriter<W> {
                 payment.map_or("", |p| p.payment_id),
                 zelle_amount.as_ref().map_or("", |a| a.as_str()),
                 payment.map_or("", |p| p.status.code()),
+                "",
+                "",
+                "",
+            ],
+            Some(record.amount),
+        )
+    }
+
+    /// A network record that could not be read: where it is and what is wrong with it.
+    pub fn unreadable(&mut self, record: &UnreadableRecord) -> io::Result<()> {
+        let mut record_number = itoa::Buffer::new();
+        let amount = record.amount.map(|a| a.plain());
+        self.mismatches.row(
+            [
+                "mismatch",
+                UNREADABLE_CODE,
+                record.network.code(),
+                "",
+                record_number.format(record.record_number),
+                "",
+                "",
+                amount.as_ref().map_or("", |a| a.as_str()),
+                record.amount.map_or("", |a| a.currency().code()),
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                &record.file_key,
+                &record.field,
+                &record.problem,
             ],
             record.amount,
         )
@@ -255,8 +300,11 @@ impl<W: Write> ReportWriter<W> {
                 &payment.payment_id,
                 amount.as_str(),
                 payment.status.code(),
+                "",
+                "",
+                "",
             ],
-            payment.amount,
+            Some(payment.amount),
         )
     }
 
@@ -269,6 +317,7 @@ impl<W: Write> ReportWriter<W> {
             version: self.version,
             rule_set_version: self.rule_set_version,
             files: vec![m, x, r],
+            controls: Vec::new(),
         };
         Ok((manifest, ReportOutputs { matches, mismatches, resettlements }))
     }
@@ -311,6 +360,9 @@ pub fn mismatch_code(reason: MismatchReason) -> &'static str {
 /// The reason a Zelle payment past its grace period with no network record is a mismatch.
 pub const ZELLE_ONLY_CODE: &str = "zelle_only";
 
+/// The reason of a network record that could not be read (a field no reader accepts).
+pub const UNREADABLE_CODE: &str = "unreadable_record";
+
 /// The class an item's reason code belongs to: every reason is of exactly one class, so a filter
 /// by reason alone can be answered from the per-class indexes.
 pub fn class_of_reason(code: &str) -> Option<&'static str> {
@@ -319,7 +371,10 @@ pub fn class_of_reason(code: &str) -> Option<&'static str> {
     let mismatch =
         [M::AmountDiffers, M::CurrencyDiffers, M::NetworkOnly, M::DuplicatePresentment, M::StatusConflict];
     let resettlement = [R::Chargeback, R::Reversal, R::Fee, R::CrossCurrency];
-    if code == ZELLE_ONLY_CODE || mismatch.into_iter().any(|r| mismatch_code(r) == code) {
+    if code == ZELLE_ONLY_CODE
+        || code == UNREADABLE_CODE
+        || mismatch.into_iter().any(|r| mismatch_code(r) == code)
+    {
         Some("mismatch")
     } else if resettlement.into_iter().any(|r| resettlement_code(r) == code) {
         Some("resettlement")
@@ -357,6 +412,7 @@ mod tests {
     fn every_reason_names_its_class() {
         assert_eq!(class_of_reason("amount_differs"), Some("mismatch"));
         assert_eq!(class_of_reason(ZELLE_ONLY_CODE), Some("mismatch"));
+        assert_eq!(class_of_reason(UNREADABLE_CODE), Some("mismatch"));
         assert_eq!(class_of_reason(mismatch_code(MismatchReason::StatusConflict)), Some("mismatch"));
         assert_eq!(class_of_reason("chargeback"), Some("resettlement"));
         assert_eq!(

@@ -12,7 +12,8 @@ use std::path::Path;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
-use super::day_files::{load_record_keys, DayReading};
+use super::control::{ControlTally, Fate};
+use super::day_files::{load_record_keys, DayReading, DayRecords, UnreadableRecord};
 use super::engine::{reconcile_keys, Class, Outcome, PaymentState};
 use super::open_payments::OpenPayments;
 use super::report::{mismatch_code, resettlement_code, Manifest, ReportOutputs, ReportWriter};
@@ -246,10 +247,13 @@ async fn run_locked(
             },
             async { OpenPayments::load(pool, date, taken_payments).await.map(|p| (p, timed(loading))) },
         )?;
-        let (((records, spills), records_took), (payments, payments_took)) = (records, payments);
+        let ((day_records, records_took), (payments, payments_took)) = (records, payments);
+        let DayRecords { keys: records, spills, unreadable, controls } = day_records;
+        let unreadable_count = unreadable.len() as u64;
         progress(Progress::Note(&format!(
-            "{} network records (loaded in {records_took:.1} s), {} open Zelle payments (loaded in {payments_took:.1} s)",
+            "{} network records (loaded in {records_took:.1} s), {} unreadable, {} open Zelle payments (loaded in {payments_took:.1} s)",
             records.len(),
+            unreadable.len(),
             payments.keys.len()
         )));
 
@@ -292,8 +296,15 @@ async fn run_locked(
             .filter(|(_, s)| **s == PaymentState::ZelleOnly)
             .map(|(i, _)| i)
             .collect();
-        let mut order =
-            WriteOrder::new(date, SpillReader::open_all(spills.clone())?, &result.records, payments.details(pool, &zelle_only).await?);
+        let mut order = WriteOrder::new(
+            date,
+            SpillReader::open_all(spills.clone())?,
+            &result.records,
+            unreadable,
+            payments.details(pool, &zelle_only).await?,
+        );
+        // The run's side of each file's control equation, counted from what is written.
+        let mut control = ControlTally::default();
         let mut written = 0u64;
         let total = result.records.len() as u64;
         let record_progress = |done: u64| {
@@ -317,10 +328,25 @@ async fn run_locked(
                     if written % 250_000 == 0 {
                         record_progress(written).await?;
                     }
-                    let Outcome::Classified { class, payment, .. } = *outcome else { continue };
+                    let Outcome::Classified { class, payment, .. } = *outcome else {
+                        // Not Zelle's under the rules: no item, but its file counts it.
+                        control.add(file_id, Fate::NotZelle, Some(record.amount));
+                        continue;
+                    };
                     let payment = payment.map(|p| payments.view(p as usize)).transpose()?;
                     reports.record(record, class, payment)?;
                     items.record(record, class, payment.map(|p| p.payment_id), file_id);
+                    let fate = match class {
+                        Class::Match => Fate::Matched,
+                        Class::Mismatch(_) => Fate::Mismatched,
+                        Class::Resettlement(_) => Fate::Resettlement,
+                    };
+                    control.add(file_id, fate, Some(record.amount));
+                }
+                Next::Unreadable(record) => {
+                    reports.unreadable(&record)?;
+                    items.unreadable(&record, date);
+                    control.add(record.file_id, Fate::Unreadable, record.amount);
                 }
                 Next::ZelleOnly(payment) => {
                     reports.zelle_only(&payment)?;
@@ -342,7 +368,17 @@ async fn run_locked(
         copy.finish().await?;
         filling.commit().await?;
 
-        let (manifest, outputs) = reports.finish()?;
+        let (mut manifest, outputs) = reports.finish()?;
+        manifest.controls = control.close(&controls);
+        for broken in manifest.controls.iter().filter(|c| !c.closes) {
+            tracing::error!(
+                run.business_date = %date,
+                feed_file.id = broken.feed_file_id,
+                records = broken.records,
+                accounted = broken.accounted,
+                "a network file's control totals do not close"
+            );
+        }
         for mut writer in [outputs.matches, outputs.mismatches, outputs.resettlements] {
             std::io::Write::flush(&mut writer)?;
         }
@@ -384,7 +420,9 @@ async fn run_locked(
         let counts = items.counts();
         let counts_json = serde_json::to_value(&counts).map_err(|e| RunError::Corrupt(e.to_string()))?;
         let manifest_value = serde_json::to_value(&manifest).map_err(|e| RunError::Corrupt(e.to_string()))?;
-        let (record_count, payment_count) = (result.records.len() as u64, result.payments.len() as u64);
+        // The day's network records, readable or not.
+        let record_count = result.records.len() as u64 + unreadable_count;
+        let payment_count = result.payments.len() as u64;
         sqlx::query!(
             "UPDATE recon_run SET status = 'completed', stage = 'completed', finished_at = now(), records = $2, payments = $3,
                     counts = $4, manifest = $5 WHERE id = $1",
@@ -418,30 +456,38 @@ async fn run_locked(
 /// Item rows are sent to `COPY` in chunks of about this many bytes.
 const CHUNK: usize = 1 << 20;
 
-/// What is written next: a network record with its outcome, or a Zelle payment without one.
+/// What is written next: a network record with its outcome, a record that could not be read, or
+/// a Zelle payment without a record.
 enum Next<'r, 'a> {
     Record { file_id: i64, record: &'r NetworkRecord, outcome: &'a Outcome },
+    Unreadable(UnreadableRecord),
+    ZelleOnly(ZellePayment),
+}
+
+/// What a network's items end with, after its readable records.
+enum Leftover {
+    Unreadable(UnreadableRecord),
     ZelleOnly(ZellePayment),
 }
 
 /// The order a run writes its items (and report rows) in: network by network, each network's
-/// records in file and record order and then its Zelle payments without a record. A network's
-/// items are then one range of seq (`recon_run_network`), which a page of one network reads from
-/// the primary key instead of an index of its own. The records arrive grouped by network (the
-/// day's files are taken in order of source); the Zelle payments of a network no record came
-/// from go last.
+/// records in file and record order, then its unreadable records, then its Zelle payments without
+/// a record. A network's items are then one range of seq (`recon_run_network`), which a page of
+/// one network reads from the primary key instead of an index of its own. The records arrive
+/// grouped by network (the day's files are taken in order of source); the leftovers of a network
+/// no readable record came from go last.
 struct WriteOrder<'a> {
     date: NaiveDate,
     spilled: SpillReader,
     outcomes: std::slice::Iter<'a, Outcome>,
     /// The record last read, its strings reused for the next.
     record: Option<NetworkRecord>,
-    /// Payments without a record, by network, not written yet.
-    zelle_only: BTreeMap<Network, VecDeque<ZellePayment>>,
+    /// Unreadable records and payments without a record, by network, not written yet.
+    leftovers: BTreeMap<Network, VecDeque<Leftover>>,
     /// The network of the records being written.
     network: Option<Network>,
-    /// The finished network's payments, written before `held`.
-    writing: VecDeque<ZellePayment>,
+    /// The finished network's leftovers, written before `held`.
+    writing: VecDeque<Leftover>,
     /// The next network's first record (in `record`), held back until `writing` is written.
     held: Option<(i64, &'a Outcome)>,
 }
@@ -451,18 +497,22 @@ impl<'a> WriteOrder<'a> {
         date: NaiveDate,
         spilled: SpillReader,
         outcomes: &'a [Outcome],
+        unreadable: Vec<UnreadableRecord>,
         zelle_only: Vec<ZellePayment>,
     ) -> Self {
-        let mut by_network: BTreeMap<Network, VecDeque<ZellePayment>> = BTreeMap::new();
+        let mut by_network: BTreeMap<Network, VecDeque<Leftover>> = BTreeMap::new();
+        for record in unreadable {
+            by_network.entry(record.network).or_default().push_back(Leftover::Unreadable(record));
+        }
         for payment in zelle_only {
-            by_network.entry(payment.network).or_default().push_back(payment);
+            by_network.entry(payment.network).or_default().push_back(Leftover::ZelleOnly(payment));
         }
         WriteOrder {
             date,
             spilled,
             outcomes: outcomes.iter(),
             record: None,
-            zelle_only: by_network,
+            leftovers: by_network,
             network: None,
             writing: VecDeque::new(),
             held: None,
@@ -471,8 +521,10 @@ impl<'a> WriteOrder<'a> {
 
     fn next(&mut self) -> Result<Option<Next<'_, 'a>>, RunError> {
         let (file_id, outcome) = loop {
-            if let Some(payment) = self.writing.pop_front() {
-                return Ok(Some(Next::ZelleOnly(payment)));
+            match self.writing.pop_front() {
+                Some(Leftover::Unreadable(record)) => return Ok(Some(Next::Unreadable(record))),
+                Some(Leftover::ZelleOnly(payment)) => return Ok(Some(Next::ZelleOnly(payment))),
+                None => {}
             }
             if let Some(held) = self.held.take() {
                 break held;
@@ -488,10 +540,10 @@ impl<'a> WriteOrder<'a> {
                 if self.outcomes.next().is_some() {
                     return Err(changed_underneath(self.date));
                 }
-                // The last network's payments, then those of networks no record came from.
-                let network = self.network.take().or_else(|| self.zelle_only.keys().next().copied());
+                // The last network's leftovers, then those of networks no readable record came from.
+                let network = self.network.take().or_else(|| self.leftovers.keys().next().copied());
                 match network {
-                    Some(network) => self.writing = self.zelle_only.remove(&network).unwrap_or_default(),
+                    Some(network) => self.writing = self.leftovers.remove(&network).unwrap_or_default(),
                     None => return Ok(None),
                 }
                 continue;
@@ -500,7 +552,7 @@ impl<'a> WriteOrder<'a> {
             let network = self.record.as_ref().expect("a record was read").network;
             if self.network != Some(network) {
                 if let Some(finished) = self.network.replace(network) {
-                    self.writing = self.zelle_only.remove(&finished).unwrap_or_default();
+                    self.writing = self.leftovers.remove(&finished).unwrap_or_default();
                 }
                 self.held = Some((file_id, outcome));
                 continue;
@@ -531,8 +583,8 @@ struct ItemRows {
     run_id: i64,
     seq: u64,
     rows: BinaryRows,
-    /// Items per class (`None`: Zelle payments without a record).
-    counts: BTreeMap<Option<Class>, u64>,
+    /// Items per class and reason.
+    counts: BTreeMap<(&'static str, &'static str), u64>,
     /// Each network's first and last seq.
     networks: BTreeMap<&'static str, (u64, u64)>,
 }
@@ -545,7 +597,6 @@ impl ItemRows {
     }
 
     fn record(&mut self, r: &NetworkRecord, class: Class, payment_id: Option<&str>, file_id: i64) {
-        *self.counts.entry(Some(class)).or_default() += 1;
         let (class, reason) = class_names(&class);
         self.row(
             class,
@@ -553,23 +604,37 @@ impl ItemRows {
             r.network,
             [&r.reference, &r.card.last4],
             r.transaction_date,
-            r.amount,
+            Some(r.amount),
             [&r.approval_code, payment_id.unwrap_or("")],
-            Some(RecordFields { file_id, record: r }),
+            Subject::Record { file_id, record: r },
+        );
+    }
+
+    /// An unreadable record: what is known of it is where it is (and its amount, when readable).
+    /// It is dated the run's business date, whose file it came in.
+    fn unreadable(&mut self, r: &UnreadableRecord, date: NaiveDate) {
+        self.row(
+            "mismatch",
+            super::report::UNREADABLE_CODE,
+            r.network,
+            ["", ""],
+            date,
+            r.amount,
+            ["", ""],
+            Subject::Unreadable { file_id: r.file_id, record_number: r.record_number },
         );
     }
 
     fn zelle_only(&mut self, p: &ZellePayment) {
-        *self.counts.entry(None).or_default() += 1;
         self.row(
             "mismatch",
             super::report::ZELLE_ONLY_CODE,
             p.network,
             [p.network_reference.as_deref().unwrap_or(""), &p.card.last4],
             p.business_date,
-            p.amount,
+            Some(p.amount),
             [&p.approval_code, &p.payment_id],
-            None,
+            Subject::Payment,
         );
     }
 
@@ -581,10 +646,11 @@ impl ItemRows {
         network: Network,
         [reference, last4]: [&str; 2],
         date: NaiveDate,
-        amount: Money,
+        amount: Option<Money>,
         [approval, payment_id]: [&str; 2],
-        record: Option<RecordFields>,
+        subject: Subject,
     ) {
+        *self.counts.entry((class, reason)).or_default() += 1;
         self.seq += 1;
         let network = network.code();
         let range = self.networks.entry(network).or_insert((self.seq, self.seq));
@@ -598,43 +664,50 @@ impl ItemRows {
             .text(network)
             .text_or_null(reference)
             .text(last4)
-            .date(date)
-            .int8(amount.minor())
-            .text(amount.currency().code());
-        match &record {
-            Some(f) => out.int8(f.record.settlement.minor()).text(f.record.settlement.currency().code()),
-            None => out.null().null(),
+            .date(date);
+        match amount {
+            Some(amount) => out.int8(amount.minor()).text(amount.currency().code()),
+            // The columns hold a value for every item: an amount nobody could read is none, in
+            // no currency (ISO 4217's code for that).
+            None => out.int8(0).text(crate::money::NO_CURRENCY),
+        };
+        match &subject {
+            Subject::Record { record, .. } => {
+                out.int8(record.settlement.minor()).text(record.settlement.currency().code())
+            }
+            Subject::Unreadable { .. } | Subject::Payment => out.null().null(),
         };
         out.text_or_null(approval).text_or_null(payment_id);
-        match &record {
-            Some(f) => {
-                let r = f.record;
-                out.int8(f.file_id)
-                    .int8(r.record_number as i64)
-                    .text(r.kind.code())
-                    .int4(i32::from(r.merchant_category))
-                    .text_or_null(r.reason_code.as_deref().unwrap_or(""))
+        match subject {
+            Subject::Record { file_id, record: r } => out
+                .int8(file_id)
+                .int8(r.record_number as i64)
+                .text(r.kind.code())
+                .int4(i32::from(r.merchant_category))
+                .text_or_null(r.reason_code.as_deref().unwrap_or("")),
+            Subject::Unreadable { file_id, record_number } => {
+                out.int8(file_id).int8(record_number as i64).null().null().null()
             }
-            None => out.null().null().null().null().null(),
+            Subject::Payment => out.null().null().null().null().null(),
         };
     }
 
     /// Items per `class` or `class/reason`.
     fn counts(&self) -> BTreeMap<String, u64> {
         (self.counts.iter())
-            .map(|(class, n)| {
-                let (class, reason) =
-                    class.as_ref().map_or(("mismatch", super::report::ZELLE_ONLY_CODE), class_names);
-                (if reason.is_empty() { class.to_owned() } else { format!("{class}/{reason}") }, *n)
+            .map(|((class, reason), n)| {
+                (if reason.is_empty() { (*class).to_owned() } else { format!("{class}/{reason}") }, *n)
             })
             .collect()
     }
 }
 
-/// The fields of an item that only a network record has.
-struct RecordFields<'a> {
-    file_id: i64,
-    record: &'a NetworkRecord,
+/// What an item is about: a network record (whose fields it keeps), a record that could not be
+/// read (where it is), or a Zelle payment without a record.
+enum Subject<'a> {
+    Record { file_id: i64, record: &'a NetworkRecord },
+    Unreadable { file_id: i64, record_number: u64 },
+    Payment,
 }
 
 #[cfg(test)]
@@ -675,10 +748,18 @@ mod tests {
         pool: &PgPool,
         zelle: impl FnOnce(Vec<u8>) -> Vec<u8>,
     ) -> (Setup, DayReading) {
+        ingested_day_planned(pool, DayPlan::new(date("2026-11-20"), 3_000, 21), zelle).await
+    }
+
+    /// The day `plan` makes, delivered (the Zelle extract changed by `zelle`) and ingested.
+    async fn ingested_day_planned(
+        pool: &PgPool,
+        plan: DayPlan,
+        zelle: impl FnOnce(Vec<u8>) -> Vec<u8>,
+    ) -> (Setup, DayReading) {
         let root = tempfile::tempdir().unwrap();
         let work = tempfile::tempdir().unwrap();
         let store = ObjectStore::local(root.path());
-        let plan = DayPlan::new(date("2026-11-20"), 3_000, 21);
         let (_, out) = generator::generate(
             &plan,
             &cards(),
@@ -843,6 +924,182 @@ mod tests {
         let hashes = |m: &Manifest| m.files.iter().map(|f| (f.rows, f.sha256.clone())).collect::<Vec<_>>();
         assert_eq!(hashes(&read.manifest), hashes(&handed.manifest), "byte-identical reports");
         assert_eq!(item_rows(&pool, read.run_id).await, item_rows(&pool, handed.run_id).await);
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn unreadable_records_are_items_of_the_day_and_every_file_s_control_totals_close(pool: PgPool) {
+        // One record of each network file with a field no reader accepts (lenient, the default).
+        let plan = DayPlan { unreadable_per_network: 1, ..DayPlan::new(date("2026-11-20"), 3_000, 21) };
+        let (s, kept) = ingested_day_planned(&pool, plan, |zelle| zelle).await;
+        let issues: i64 = sqlx::query_scalar("SELECT count(*) FROM feed_issue WHERE masked")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(issues, 2, "one unreadable record per network file, stored masked");
+
+        // The first run after ingestion (handed what it kept) completes, and so does a run that
+        // reads the files itself; both give the same day.
+        let handed = try_run_handed(&pool, &s, "2026-11-20", kept).await.unwrap();
+        let read = run(&pool, &s, "2026-11-20").await;
+        assert_eq!(handed.counts, read.counts);
+        assert_eq!(item_rows(&pool, read.run_id).await, item_rows(&pool, handed.run_id).await);
+        assert_eq!(handed.counts.get("mismatch/unreadable_record"), Some(&2), "{:?}", handed.counts);
+        let registered: i64 = sqlx::query_scalar(
+            "SELECT sum(transactions)::bigint FROM feed_file WHERE source IN ('visa', 'mastercard')",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            handed.records as i64, registered,
+            "the run's records are the files' records, all of them"
+        );
+
+        // Each is an item, in its network's range, about its record, and a work item.
+        let unreadable = sqlx::query!(
+            r#"SELECT i.seq, i.network, i.feed_file_id AS "feed_file_id!", i.record_number AS "record_number!",
+                      i.currency, w.id AS "work_item?"
+               FROM recon_item i LEFT JOIN work_item w ON w.subject = 'record:' || i.feed_file_id || ':' || i.record_number
+               WHERE i.run_id = $1 AND i.reason = 'unreadable_record' ORDER BY i.seq"#,
+            handed.run_id
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(unreadable.len(), 2);
+        assert_eq!(unreadable.iter().map(|u| u.network.as_str()).collect::<Vec<_>>(), ["mastercard", "visa"]);
+        assert!(unreadable.iter().all(|u| u.work_item.is_some() && u.currency == "USD"), "{unreadable:?}");
+        let detail = crate::items::detail(&pool, handed.run_id, unreadable[1].seq).await.unwrap().unwrap();
+        let shown = detail.unreadable.expect("an unreadable item shows its record");
+        assert_eq!(
+            (shown.field.as_str(), shown.record_number),
+            ("acquirer reference number", unreadable[1].record_number)
+        );
+        assert!(shown.problem.contains("UNREADABLE"), "{}", shown.problem);
+        assert!(shown.raw_text.contains("************"), "{}", shown.raw_text);
+        assert!(
+            crate::feeds::card::card_like_runs(shown.raw_text.as_bytes()).is_empty(),
+            "{}",
+            shown.raw_text
+        );
+        let mastercard =
+            crate::items::detail(&pool, handed.run_id, unreadable[0].seq).await.unwrap().unwrap();
+        let shown = mastercard.unreadable.expect("the Mastercard one too");
+        assert_eq!(shown.field, "DE31");
+        assert!(shown.raw_text.starts_with("1240"), "EBCDIC shown as text: {}", shown.raw_text);
+
+        // The mismatch report says where each is and what is wrong, never the record itself.
+        let local = s.work.path().join("mismatches.csv");
+        s.store.download_to("reports/2026-11-20/v1/mismatches-2026-11-20-v1.csv", &local).await.unwrap();
+        let report = std::fs::read_to_string(&local).unwrap();
+        let lines: Vec<&str> = report.lines().filter(|l| l.contains(",unreadable_record,")).collect();
+        assert_eq!(lines.len(), 2, "{report}");
+        assert!(lines
+            .iter()
+            .any(|l| l.contains("inbound/visa/2026-11-20/v.ctf") && l.contains("acquirer reference number")));
+        assert!(lines
+            .iter()
+            .any(|l| l.contains("inbound/mastercard/2026-11-20/m.ipm") && l.contains(",DE31,")));
+
+        // Every file's equation closes, in counts and per currency.
+        for summary in [&handed, &read] {
+            let controls = &summary.manifest.controls;
+            assert_eq!(controls.len(), 2);
+            for c in controls {
+                assert!(c.closes, "{c:?}");
+                assert_eq!(c.accounted, c.records);
+                let usd = c.currencies.iter().find(|x| x.currency == "USD").unwrap();
+                assert_eq!(usd.unreadable.records, 1, "{c:?}");
+                let classified = usd.matched.records + usd.mismatched.records + usd.resettlement.records;
+                assert_eq!(usd.file.as_ref().unwrap().records, classified + usd.not_zelle.records + 1);
+            }
+        }
+        let stored: Manifest = serde_json::from_value(
+            sqlx::query_scalar!("SELECT manifest FROM recon_run WHERE id = $1", handed.run_id)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            stored.controls, handed.manifest.controls,
+            "the manifest kept in the database has them too"
+        );
+
+        // A file whose records read differently now than at ingestion (here: the registry says
+        // another record was the unreadable one) fails the run, naming the file: one record would
+        // be reported twice and another lost.
+        sqlx::query("UPDATE feed_issue SET record_number = record_number + 1 WHERE feed_file_id = $1")
+            .bind(unreadable[1].feed_file_id)
+            .execute(&pool)
+            .await
+            .unwrap();
+        let err = try_run(&pool, &s, "2026-11-20").await.unwrap_err();
+        assert!(err.to_string().contains("unreadable now"), "{err}");
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn no_card_number_is_stored_anywhere_after_a_day_with_unreadable_records(pool: PgPool) {
+        let plan = DayPlan { unreadable_per_network: 5, ..DayPlan::new(date("2026-11-20"), 2_000, 4) };
+        // The card numbers of the unreadable records, written in the files as ASCII (Visa) and
+        // EBCDIC (Mastercard): each is searched for as such, wherever it may stand (in a record
+        // a card number runs on into the digits around it, which a search for card-like runs of
+        // digits alone would not see).
+        let outputs = Outputs { visa: Vec::new(), mastercard: Vec::new(), zelle: Vec::new() };
+        let (made, _) = generator::generate(&plan, &cards(), outputs).unwrap();
+        assert_eq!(made.unreadable_cards.len(), 10);
+        let needles: Vec<Vec<u8>> = (made.unreadable_cards.iter())
+            .flat_map(|pan| {
+                [pan.as_bytes().to_vec(), crate::feeds::mastercard::ebcdic::from_ascii(pan.as_bytes())]
+            })
+            .collect();
+        let (s, kept) = ingested_day_planned(&pool, plan, |zelle| zelle).await;
+        try_run_handed(&pool, &s, "2026-11-20", kept).await.unwrap();
+        // Every text and bytea column of every table, but keyed fingerprints and hashes (hex of a
+        // hash, whose digits may by chance pass the Luhn check; none is record data).
+        let columns = sqlx::query!(
+            r#"SELECT c.table_name AS "table!", c.column_name AS "column!", c.data_type AS "data_type!"
+               FROM information_schema.columns c JOIN information_schema.tables t USING (table_schema, table_name)
+               WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'
+                 AND c.data_type IN ('text', 'bytea', 'character varying')
+                 AND c.column_name NOT LIKE '%fingerprint%' AND c.column_name NOT LIKE '%sha256%'
+                 AND c.column_name NOT LIKE '%hash%'"#
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert!(
+            columns.iter().any(|c| c.table == "feed_issue" && c.column == "raw"),
+            "the raw records are searched"
+        );
+        let mut searched = 0;
+        for c in &columns {
+            let as_bytes = if c.data_type == "bytea" {
+                format!("\"{}\"", c.column)
+            } else {
+                format!("convert_to(\"{}\", 'UTF8')", c.column)
+            };
+            let values: Vec<Option<Vec<u8>>> =
+                sqlx::query_scalar(&format!("SELECT {as_bytes} FROM \"{}\"", c.table))
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap();
+            for value in values.into_iter().flatten() {
+                searched += 1;
+                let found = crate::feeds::card::card_like_runs(&value);
+                assert!(found.is_empty(), "{}.{} holds a card number: {found:?}", c.table, c.column);
+                for needle in &needles {
+                    assert!(
+                        !value.windows(needle.len()).any(|w| w == &needle[..]),
+                        "{}.{} holds an unreadable record's card number",
+                        c.table,
+                        c.column
+                    );
+                }
+            }
+        }
+        assert!(searched > 10_000, "{searched} values searched");
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]

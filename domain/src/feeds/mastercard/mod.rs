@@ -103,7 +103,13 @@ pub fn read<R: Read>(
                 transactions += 1;
                 issues += 1;
                 amounts_readable = false;
-                let issue = RecordIssue { record: number, field, problem, raw: body };
+                let issue = RecordIssue {
+                    record: number,
+                    field,
+                    problem,
+                    raw: masked(&body, Some(encoding)),
+                    amount: None,
+                };
                 if strictness == Strictness::Strict {
                     return Err(FileError::new(
                         number,
@@ -164,11 +170,52 @@ pub fn read<R: Read>(
                         problem,
                     ));
                 }
-                Parsed::Issue(RecordIssue { record: number, field: field.to_owned(), problem, raw: body })
+                Parsed::Issue(RecordIssue {
+                    record: number,
+                    field: field.to_owned(),
+                    problem,
+                    raw: masked(&body, Some(encoding)),
+                    amount: money(&message, 4, 49).ok(),
+                })
             }
         };
         emit(parsed);
     }
+}
+
+/// A message as it may be stored: DE 2 (the card number) masked to its last four digits, found
+/// by position (it is the first element after the bitmaps, so even a message whose later elements
+/// are broken shows where it is), and any other run of digits that could be a card number too.
+/// `encoding` is the file's; for a message whose own type cannot tell (`None`), DE 2 is masked as
+/// both codes would write it.
+pub fn masked(body: &[u8], encoding: Option<Encoding>) -> Vec<u8> {
+    use crate::feeds::card::{mask_card_like_runs, mask_field, Digits};
+    let mut raw = body.to_vec();
+    let codes: &[Digits] = match encoding {
+        Some(Encoding::Ascii) => &[Digits::Ascii],
+        Some(Encoding::Ebcdic) => &[Digits::Ebcdic],
+        None => &[Digits::Ascii, Digits::Ebcdic],
+    };
+    // Type (4), primary bitmap (8), a secondary bitmap (8) when bit 1 is set; DE 2 when bit 2 is.
+    if let Some(&first) = raw.get(4) {
+        let de2 = if first & 0x80 != 0 { 20 } else { 12 };
+        for &digits in codes {
+            if first & 0x40 == 0 || raw.len() < de2 + 2 {
+                break;
+            }
+            let stated: Option<usize> = raw[de2..de2 + 2]
+                .iter()
+                .map(|b| digits.value(*b))
+                .try_fold(0usize, |n, d| d.map(|d| n * 10 + usize::from(d)));
+            // A length no card number has (a wrong or broken prefix) is not believed: then as far
+            // as the longest card number goes is masked (past it only the next elements' digits).
+            let length = stated.filter(|n| (12..=19).contains(n)).unwrap_or(19);
+            let end = (de2 + 2 + length).min(raw.len());
+            mask_field(&mut raw[de2 + 2..end], digits);
+        }
+    }
+    mask_card_like_runs(&mut raw);
+    raw
 }
 
 fn check_trailer(
@@ -561,7 +608,20 @@ mod tests {
         let Parsed::Issue(issue) = &parsed[1] else { panic!("{parsed:?}") };
         assert_eq!((issue.record, issue.field.as_str()), (3, "DE31"));
         assert!(issue.problem.contains("NOT-AN-ARN"), "{}", issue.problem);
-        assert!(Message::parse(&issue.raw, Encoding::Ebcdic).is_ok(), "the raw message is kept whole");
+        let kept = Message::parse(&issue.raw, Encoding::Ebcdic).expect("the raw message is kept whole");
+        // But for its card number: DE 2 is masked to the last four digits, every other element
+        // stays as it came.
+        let pan = &txs[1].pan;
+        assert_eq!(kept.text(2).unwrap(), format!("{}{}", "*".repeat(pan.len() - 4), &pan[pan.len() - 4..]));
+        assert_eq!(kept.text(31).unwrap(), "NOT-AN-ARN");
+        assert_eq!(issue.amount, Some(txs[1].amount), "its amount is still read, for the control totals");
+        for encoding in [Encoding::Ascii, Encoding::Ebcdic] {
+            let (_, parsed) = read_all(&file(&txs, encoding, false), Strictness::Lenient);
+            let Parsed::Issue(issue) = &parsed[1] else { panic!("{parsed:?}") };
+            let text = String::from_utf8(ebcdic::to_ascii(&issue.raw)).unwrap();
+            let ascii = String::from_utf8_lossy(&issue.raw);
+            assert!(!text.contains(pan.as_str()) && !ascii.contains(pan.as_str()), "{encoding:?}");
+        }
         let err = read_all(&file(&txs, Encoding::Ebcdic, true), Strictness::Strict).0.unwrap_err();
         assert_eq!((err.record, err.field.as_str()), (3, "DE31"));
     }

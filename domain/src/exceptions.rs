@@ -25,6 +25,11 @@ pub enum Resolution {
     Duplicate,
     /// Written off to suspense.
     WrittenOff,
+    /// Its subject matched on a later run (a late file, a later date's record): a record that
+    /// now matches, or a Zelle-only payment that found its network record (any difference left is
+    /// the record's own item). Closed by the system, never chosen by a person (not in
+    /// [`Resolution::ALL`]).
+    MatchedOnRerun,
 }
 
 impl Resolution {
@@ -43,6 +48,7 @@ impl Resolution {
             Resolution::Timing => "timing",
             Resolution::Duplicate => "duplicate",
             Resolution::WrittenOff => "written_off",
+            Resolution::MatchedOnRerun => "matched_on_rerun",
         }
     }
 
@@ -117,6 +123,106 @@ pub struct Note {
     pub author: String,
     pub written_at: DateTime<Utc>,
     pub body: String,
+}
+
+/// Who the audit trail and an item's history name for what a run does by itself.
+pub const SYSTEM: &str = "system";
+
+/// The subjects of the items still open, so that a run can tell which of them it matches as it
+/// writes its items (a lookup per matched record, against a set of the open ones: the open items
+/// are thousands, a day's matches millions).
+#[derive(Debug, Default)]
+pub struct OpenSubjects {
+    /// Network records: (feed file id, record number).
+    records: std::collections::HashSet<(i64, i64)>,
+    /// Zelle payments without a record: payment ids.
+    payments: std::collections::HashSet<String>,
+}
+
+impl OpenSubjects {
+    pub async fn load(pool: &PgPool) -> Result<OpenSubjects, sqlx::Error> {
+        let subjects = sqlx::query_scalar!("SELECT subject FROM work_item WHERE status <> 'resolved'")
+            .fetch_all(pool)
+            .await?;
+        let mut open = OpenSubjects::default();
+        for subject in subjects {
+            if let Some(payment) = subject.strip_prefix("payment:") {
+                open.payments.insert(payment.to_owned());
+            } else if let Some((file, record)) =
+                subject.strip_prefix("record:").and_then(|r| r.split_once(':'))
+            {
+                if let (Ok(file), Ok(record)) = (file.parse(), record.parse()) {
+                    open.records.insert((file, record));
+                }
+            }
+        }
+        Ok(open)
+    }
+
+    /// The subject of an open item about this record or payment, if there is one.
+    pub fn matched(&self, record: Option<(i64, i64)>, payment_id: Option<&str>) -> Option<String> {
+        if let Some((file, number)) = record.filter(|r| self.records.contains(r)) {
+            return Some(format!("record:{file}:{number}"));
+        }
+        payment_id.filter(|p| self.payments.contains(*p)).map(|p| format!("payment:{p}"))
+    }
+}
+
+/// Resolves the open items about `subjects`, which run `run_id` (version `version` of `date`)
+/// matched: as the system, with a note saying where, each audited. Runs in the run's completing
+/// transaction, so an item closes exactly when the run that matched it completes.
+pub async fn close_matched_on_rerun(
+    tx: &mut PgConnection,
+    subjects: &[String],
+    run_id: i64,
+    date: NaiveDate,
+    version: i32,
+) -> Result<u64, WorkError> {
+    if subjects.is_empty() {
+        return Ok(0);
+    }
+    let before: Vec<WorkItem> = sqlx::query_as!(
+        Row,
+        r#"SELECT id, subject, business_date AS "business_date: NaiveDate", class, reason, amount_minor, currency,
+                  run_id, seq, status, owner, resolution, opened_at AS "opened_at: DateTime<Utc>",
+                  updated_at AS "updated_at: DateTime<Utc>", updated_by, version
+           FROM work_item WHERE subject = ANY($1) AND status <> 'resolved' ORDER BY id FOR UPDATE"#,
+        subjects
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(Row::into_item)
+    .collect::<Result<_, _>>()?;
+    let note = format!(
+        "Matched on version {version} of {date} (run {run_id}): its network record was found; closed by the system."
+    );
+    for item in &before {
+        let after = sqlx::query_as!(
+            Row,
+            r#"UPDATE work_item SET status = 'resolved', resolution = $2, resolved_at = now(), updated_at = now(),
+                      updated_by = $3, version = version + 1
+               WHERE id = $1
+               RETURNING id, subject, business_date AS "business_date: NaiveDate", class, reason, amount_minor, currency,
+                         run_id, seq, status, owner, resolution, opened_at AS "opened_at: DateTime<Utc>",
+                         updated_at AS "updated_at: DateTime<Utc>", updated_by, version"#,
+            item.id,
+            Resolution::MatchedOnRerun.code(),
+            SYSTEM
+        )
+        .fetch_one(&mut *tx)
+        .await?
+        .into_item()?;
+        insert_note(tx, item.id, SYSTEM, &note).await?;
+        let event = NewAuditEvent {
+            target: Some(format!("work_item:{}", item.id)),
+            before: Some(state(item)),
+            after: Some(serde_json::json!({ "state": state(&after), "note": note, "run": run_id })),
+            ..NewAuditEvent::new(SYSTEM, AuditAction::WorkItemResolved)
+        };
+        audit::append(tx, event).await?;
+    }
+    Ok(before.len() as u64)
 }
 
 /// Opens an item for every exception of `run_id` whose subject has none, and points existing

@@ -50,6 +50,9 @@ pub async fn run(config: &Config, args: &ReconRunArgs) -> anyhow::Result<()> {
             file.sha256
         );
     }
+    if summary.closed_items > 0 {
+        say!("  work items closed as matched on this run: {}", summary.closed_items);
+    }
     say!("Control totals (records in the file = matched + mismatched + resettlement + unreadable + not Zelle):");
     for file in &summary.manifest.controls {
         say!(
@@ -146,13 +149,14 @@ impl Job {
     }
 
     /// Whether any inbound file for `date` has arrived.
-    pub async fn has_inbound(&self, date: NaiveDate) -> anyhow::Result<bool> {
+    /// The keys of the date's files in the inbound store, of every source.
+    pub async fn inbound_keys(&self, date: NaiveDate) -> anyhow::Result<Vec<String>> {
+        let mut keys = Vec::new();
         for source in Source::ALL {
-            if !self.store.list(&format!("inbound/{}/{date}/", source.code())).await?.is_empty() {
-                return Ok(true);
-            }
+            let listed = self.store.list(&format!("inbound/{}/{date}/", source.code())).await?;
+            keys.extend(listed.into_iter().map(|object| object.key));
         }
-        Ok(false)
+        Ok(keys)
     }
 
     /// Ingests the date's inbound files, then reconciles it; `say` hears each step.

@@ -1,7 +1,10 @@
 //! The daily schedule: each business date is reconciled once its cutoff (in the bank's operating
 //! time zone) has passed; at start-up, and every few minutes after, dates of the last week that
-//! have inbound files but no completed run are caught up (late files included). Replicas may all run
-//! a scheduler: the per-date advisory lock lets only one of them reconcile a date.
+//! have inbound files but no completed run are caught up. A date whose run has completed is run
+//! again, as a new version, when a file of it arrives later (one in the inbound store that no run
+//! has taken in, or one loaded since by another process): a late file is reconciled by itself,
+//! and the work items it settles close (`matched_on_rerun`). Replicas may all run a scheduler: the
+//! per-date advisory lock lets only one of them reconcile a date.
 
 use std::time::Duration;
 
@@ -40,8 +43,16 @@ async fn tick(pool: &PgPool, job: &Job) -> anyhow::Result<Duration> {
     let schedule = domain::calendar::load_schedule(pool).await?;
     let now = Utc::now();
     for date in schedule.closed_dates(now, CATCH_UP_DAYS) {
-        if domain::recon::run::has_completed_run(pool, date).await? || !job.has_inbound(date).await? {
+        let inbound = job.inbound_keys(date).await?;
+        if inbound.is_empty() {
             continue;
+        }
+        if domain::recon::run::has_completed_run(pool, date).await? {
+            let late = domain::recon::run::late_files(pool, date, &inbound).await?;
+            if late.is_empty() {
+                continue;
+            }
+            tracing::info!(run.business_date = %date, files = ?late, "files arrived after the date's run: reconciling a new version");
         }
         tracing::info!(run.business_date = %date, "scheduled reconciliation starting");
         let _prompt = crate::allocator::PromptRelease::start();

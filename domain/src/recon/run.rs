@@ -58,6 +58,8 @@ pub struct RunSummary {
     pub payments: u64,
     pub counts: BTreeMap<String, u64>,
     pub manifest: Manifest,
+    /// Open work items whose subject this run matched, closed as `matched_on_rerun`.
+    pub closed_items: u64,
 }
 
 /// The newest completed run, for the dashboard.
@@ -160,6 +162,36 @@ pub async fn has_completed_run(pool: &PgPool, date: NaiveDate) -> Result<bool, s
     .fetch_one(pool)
     .await?;
     Ok(found.unwrap_or(false))
+}
+
+/// The files of `date`, which has a completed run, that no completed run has seen: keys of the
+/// inbound store (`inbound`, as listed there) that were never registered, and files loaded since
+/// the latest completed run of the date began (by another process). A late file, for which the
+/// date is run again.
+pub async fn late_files(
+    pool: &PgPool,
+    date: NaiveDate,
+    inbound: &[String],
+) -> Result<Vec<String>, sqlx::Error> {
+    let mut late = sqlx::query_scalar!(
+        r#"SELECT k AS "key!" FROM unnest($1::text[]) AS listed (k)
+           WHERE NOT EXISTS (SELECT 1 FROM feed_file f WHERE f.object_key = listed.k)"#,
+        inbound
+    )
+    .fetch_all(pool)
+    .await?;
+    late.extend(
+        sqlx::query_scalar!(
+            "SELECT object_key FROM feed_file
+             WHERE business_date = $1 AND status = 'parsed'
+               AND processed_at > (SELECT max(started_at) FROM recon_run WHERE business_date = $1 AND status = 'completed')
+             ORDER BY object_key",
+            date as _
+        )
+        .fetch_all(pool)
+        .await?,
+    );
+    Ok(late)
 }
 
 /// Runs `date`. `kept` is what ingestion kept of the date's files it has just loaded (empty when
@@ -305,6 +337,9 @@ async fn run_locked(
         );
         // The run's side of each file's control equation, counted from what is written.
         let mut control = ControlTally::default();
+        // Open work items about a record or payment this run matches close when it completes.
+        let open_items = crate::exceptions::OpenSubjects::load(pool).await?;
+        let mut matched_items = Vec::new();
         let mut written = 0u64;
         let total = result.records.len() as u64;
         let record_progress = |done: u64| {
@@ -336,6 +371,13 @@ async fn run_locked(
                     let payment = payment.map(|p| payments.view(p as usize)).transpose()?;
                     reports.record(record, class, payment)?;
                     items.record(record, class, payment.map(|p| p.payment_id), file_id);
+                    // A record's own item closes when it matches; a payment's (Zelle-only) item
+                    // when the payment has found its record, in any class (a difference left
+                    // is reported on the record's item).
+                    let record_subject = (class == Class::Match).then_some((file_id, record.record_number as i64));
+                    if let Some(item) = open_items.matched(record_subject, payment.map(|p| p.payment_id)) {
+                        matched_items.push(item);
+                    }
                     let fate = match class {
                         Class::Match => Fate::Matched,
                         Class::Mismatch(_) => Fate::Mismatched,
@@ -403,6 +445,13 @@ async fn run_locked(
         );
         built?;
         opened?;
+        let closed_items =
+            crate::exceptions::close_matched_on_rerun(&mut tx, &matched_items, run_id, date, version)
+                .await
+                .map_err(|e| match e {
+                    crate::exceptions::WorkError::Database(e) => RunError::Database(e),
+                    other => RunError::Corrupt(other.to_string()),
+                })?;
         partition.attach(&mut tx).await?;
         // The queue's plans need today's numbers of open items, not last night's.
         sqlx::query!("ANALYZE work_item").execute(&mut *tx).await?;
@@ -436,7 +485,15 @@ async fn run_locked(
         .await?;
         tx.commit().await?;
         progress(Progress::Stage("completed"));
-        Ok::<_, RunError>(RunSummary { run_id, version, records: record_count, payments: payment_count, counts, manifest })
+        Ok::<_, RunError>(RunSummary {
+            run_id,
+            version,
+            records: record_count,
+            payments: payment_count,
+            counts,
+            manifest,
+            closed_items,
+        })
     }
     .await;
     if outcome.is_err() {
@@ -1100,6 +1157,131 @@ mod tests {
             }
         }
         assert!(searched > 10_000, "{searched} values searched");
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_late_network_file_makes_a_new_version_that_closes_the_items_it_settles(pool: PgPool) {
+        let root = tempfile::tempdir().unwrap();
+        let s =
+            Setup { store: ObjectStore::local(root.path()), _root: root, work: tempfile::tempdir().unwrap() };
+        let outputs = Outputs { visa: Vec::new(), mastercard: Vec::new(), zelle: Vec::new() };
+        // The bank's payments of the 19th; the networks' files for them come on the 20th.
+        let (_, out) =
+            generator::generate(&DayPlan::new(date("2026-11-19"), 3_000, 21), &cards(), outputs).unwrap();
+        let deliver = |key: &'static str, bytes: Vec<u8>, source: Source| {
+            let (pool, s) = (&pool, &s);
+            async move {
+                let file = s.work.path().join("upload");
+                std::fs::write(&file, &bytes).unwrap();
+                s.store.put_file(key, &file).await.unwrap();
+                let (outcome, _) = ingest_object(
+                    pool,
+                    &s.store,
+                    key,
+                    source,
+                    // The date is the key's: inbound/<source>/<date>/<name>.
+                    date(key.split('/').nth(2).unwrap()),
+                    &cards(),
+                    Strictness::Lenient,
+                    s.work.path(),
+                    crate::ingest::load::KeepNothing,
+                )
+                .await
+                .unwrap();
+                assert!(matches!(outcome, FileOutcome::Loaded { .. }), "{outcome:?}");
+            }
+        };
+        // The 20th without its Mastercard file; no grace, so the payments it would have settled
+        // are Zelle-only at once, each a work item.
+        deliver("inbound/zelle/2026-11-19/z.csv", out.zelle.clone(), Source::Zelle).await;
+        deliver("inbound/visa/2026-11-20/v.ctf", out.visa.clone(), Source::Network(Network::Visa)).await;
+        let mut rules = RuleSet::default();
+        for network in rules.networks.values_mut() {
+            network.grace_business_days = 0;
+        }
+        let run = |rules: RuleSet| {
+            let (pool, s) = (&pool, &s);
+            async move {
+                run_day(
+                    pool,
+                    &s.store,
+                    date("2026-11-20"),
+                    &rules,
+                    &cards(),
+                    s.work.path(),
+                    DayReading::default(),
+                    |_| {},
+                )
+                .await
+                .unwrap()
+            }
+        };
+        let first = run(rules.clone()).await;
+        assert_eq!(first.closed_items, 0);
+        let open_payments = || async {
+            sqlx::query_scalar::<_, String>(
+                "SELECT subject FROM work_item WHERE subject LIKE 'payment:%' AND status <> 'resolved' ORDER BY subject",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        };
+        let before = open_payments().await;
+        assert!(before.len() > 1_000, "the Mastercard payments wait for their file: {}", before.len());
+        let listed = |s: &Setup| {
+            let store = s.store.clone();
+            async move { store.list("inbound/").await.unwrap().into_iter().map(|o| o.key).collect::<Vec<_>>() }
+        };
+        assert_eq!(
+            late_files(&pool, date("2026-11-20"), &listed(&s).await).await.unwrap(),
+            Vec::<String>::new()
+        );
+
+        // The file arrives: in the store it is late, and still once another process has loaded it.
+        let key = "inbound/mastercard/2026-11-20/m.ipm";
+        let file = s.work.path().join("late");
+        std::fs::write(&file, &out.mastercard).unwrap();
+        s.store.put_file(key, &file).await.unwrap();
+        assert_eq!(
+            late_files(&pool, date("2026-11-20"), &listed(&s).await).await.unwrap(),
+            vec![key.to_owned()]
+        );
+        deliver(key, out.mastercard.clone(), Source::Network(Network::Mastercard)).await;
+        assert_eq!(
+            late_files(&pool, date("2026-11-20"), &listed(&s).await).await.unwrap(),
+            vec![key.to_owned()]
+        );
+
+        let second = run(rules.clone()).await;
+        assert_eq!(second.version, 2);
+        let after = open_payments().await;
+        assert_eq!(second.closed_items as usize, before.len() - after.len());
+        assert!(second.closed_items > 1_000, "{}", second.closed_items);
+        // What stays open is still Zelle-only on the new version; what closed, the system closed,
+        // with a note and an audit event each.
+        let still_zelle_only: Vec<String> = sqlx::query_scalar(
+            "SELECT 'payment:' || payment_id FROM recon_item WHERE run_id = $1 AND reason = 'zelle_only' ORDER BY 1",
+        )
+        .bind(second.run_id)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(after, still_zelle_only);
+        let (closed, noted, audited): (i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM work_item WHERE resolution = 'matched_on_rerun' AND updated_by = 'system'),
+                    (SELECT count(*) FROM work_item_note WHERE author = 'system' AND body LIKE 'Matched on version 2 of 2026-11-20%'),
+                    (SELECT count(*) FROM audit_event WHERE actor = 'system' AND action = 'work_item.resolve')",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!((closed, noted, audited), (second.closed_items as i64, closed, closed));
+        assert_eq!(
+            late_files(&pool, date("2026-11-20"), &listed(&s).await).await.unwrap(),
+            Vec::<String>::new()
+        );
+        // Run again: nothing more closes, nothing is closed twice.
+        assert_eq!(run(rules).await.closed_items, 0);
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]

@@ -194,9 +194,23 @@ pub async fn close_matched_on_rerun(
     .into_iter()
     .map(Row::into_item)
     .collect::<Result<_, _>>()?;
-    let note = format!(
-        "Matched on version {version} of {date} (run {run_id}): its network record was found; closed by the system."
-    );
+    // An item with a money-moving action waiting for its approver is left to that decision: it is
+    // told it matched, and is not closed under the action.
+    let waiting: Vec<i64> = sqlx::query_scalar!(
+        "SELECT DISTINCT work_item_id AS \"id!\" FROM ledger_action WHERE status = 'pending' AND work_item_id = ANY($1)",
+        &before.iter().map(|i| i.id).collect::<Vec<_>>()
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let (before, held): (Vec<WorkItem>, Vec<WorkItem>) =
+        before.into_iter().partition(|item| !waiting.contains(&item.id));
+    for item in &held {
+        let note = format!(
+            "Matched on version {version} of {date} (run {run_id}); left open because a ledger action on it awaits approval."
+        );
+        insert_note(tx, item.id, SYSTEM, &note).await?;
+    }
+    let note = format!("Matched on version {version} of {date} (run {run_id}); closed by the system.");
     for item in &before {
         let after = sqlx::query_as!(
             Row,

@@ -270,14 +270,19 @@ async fn local_target(root: &Path, key: &str) -> Result<PathBuf, StorageError> {
     Ok(target)
 }
 
-fn check_key(key: &str) -> Result<(), StorageError> {
-    let valid = !key.is_empty()
+/// Whether `key` names a file the store may hold: no empty, hidden or parent parts (an S3 listing
+/// also returns folder markers, `inbound/visa/D/`, and files like `.DS_Store`, which are no feed).
+pub fn is_file_key(key: &str) -> bool {
+    !key.is_empty()
         && !key.starts_with('/')
         && key
             .split('/')
             .all(|part| !part.is_empty() && part != "." && part != ".." && !part.starts_with('.'))
-        && !key.contains('\\');
-    if valid {
+        && !key.contains('\\')
+}
+
+fn check_key(key: &str) -> Result<(), StorageError> {
+    if is_file_key(key) {
         Ok(())
     } else {
         Err(StorageError::InvalidKey(key.to_owned()))
@@ -461,6 +466,16 @@ mod tests {
         for bad in ["../escape", "/absolute", "a//b", "inbound/.hidden", ""] {
             assert!(matches!(store.put_file(bad, &source).await, Err(StorageError::InvalidKey(_))), "{bad}");
         }
+    }
+
+    #[test]
+    fn only_keys_a_store_may_hold_are_files() {
+        assert!(is_file_key("inbound/visa/2026-11-20/v.ctf"));
+        // What an S3 listing also returns, and no feed is: a folder marker, a hidden file.
+        assert!(!is_file_key("inbound/visa/2026-11-20/"));
+        assert!(!is_file_key("inbound/visa/2026-11-20/.DS_Store"));
+        assert!(!is_file_key("inbound/../secrets"));
+        assert!(!is_file_key("/etc/passwd"));
     }
 
     #[tokio::test]

@@ -148,13 +148,15 @@ impl Job {
         }
     }
 
-    /// Whether any inbound file for `date` has arrived.
-    /// The keys of the date's files in the inbound store, of every source.
+    /// The keys of the date's files in the inbound store, of every source (not S3's folder
+    /// markers or hidden files, which are no feed: see [`domain::storage::is_file_key`]).
     pub async fn inbound_keys(&self, date: NaiveDate) -> anyhow::Result<Vec<String>> {
         let mut keys = Vec::new();
         for source in Source::ALL {
             let listed = self.store.list(&format!("inbound/{}/{date}/", source.code())).await?;
-            keys.extend(listed.into_iter().map(|object| object.key));
+            keys.extend(
+                listed.into_iter().map(|object| object.key).filter(|k| domain::storage::is_file_key(k)),
+            );
         }
         Ok(keys)
     }
@@ -189,7 +191,11 @@ impl Job {
         for source in [Source::Zelle, Source::Network(Network::Visa), Source::Network(Network::Mastercard)] {
             let prefix = format!("inbound/{}/{date}/", source.code());
             let listed = store.list(&prefix).await.context("listing inbound files")?;
-            objects.extend(listed.into_iter().map(|object| (source, object.key)));
+            objects.extend(
+                (listed.into_iter())
+                    .filter(|object| domain::storage::is_file_key(&object.key))
+                    .map(|object| (source, object.key)),
+            );
         }
         // Files are independent (the registry is safe under concurrency): two at a time keeps both
         // cores busy, one parsing while PostgreSQL indexes the other.

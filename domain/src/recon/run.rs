@@ -165,9 +165,9 @@ pub async fn has_completed_run(pool: &PgPool, date: NaiveDate) -> Result<bool, s
 }
 
 /// The files of `date`, which has a completed run, that no completed run has seen: keys of the
-/// inbound store (`inbound`, as listed there) that were never registered, and files loaded since
-/// the latest completed run of the date began (by another process). A late file, for which the
-/// date is run again.
+/// inbound store (`inbound`, as listed there) that were never registered, files loaded since the
+/// latest completed run of the date began (by another process), and files whose load never
+/// finished (a run ingests them again). A late file, for which the date is run again.
 pub async fn late_files(
     pool: &PgPool,
     date: NaiveDate,
@@ -183,8 +183,10 @@ pub async fn late_files(
     late.extend(
         sqlx::query_scalar!(
             "SELECT object_key FROM feed_file
-             WHERE business_date = $1 AND status = 'parsed'
-               AND processed_at > (SELECT max(started_at) FROM recon_run WHERE business_date = $1 AND status = 'completed')
+             WHERE business_date = $1
+               AND (status = 'received'
+                    OR status = 'parsed' AND processed_at > (SELECT max(started_at) FROM recon_run
+                                                             WHERE business_date = $1 AND status = 'completed'))
              ORDER BY object_key",
             date as _
         )
@@ -363,19 +365,23 @@ async fn run_locked(
                     if written % 250_000 == 0 {
                         record_progress(written).await?;
                     }
-                    let Outcome::Classified { class, payment, .. } = *outcome else {
+                    let Outcome::Classified { class, payment: outcome_payment, .. } = *outcome else {
                         // Not Zelle's under the rules: no item, but its file counts it.
                         control.add(file_id, Fate::NotZelle, Some(record.amount));
                         continue;
                     };
-                    let payment = payment.map(|p| payments.view(p as usize)).transpose()?;
+                    let payment = outcome_payment.map(|p| payments.view(p as usize)).transpose()?;
                     reports.record(record, class, payment)?;
                     items.record(record, class, payment.map(|p| p.payment_id), file_id);
                     // A record's own item closes when it matches; a payment's (Zelle-only) item
-                    // when the payment has found its record, in any class (a difference left
-                    // is reported on the record's item).
+                    // when a record took the payment, in any class (a difference left is
+                    // reported on the record's item). A chargeback, reversal or fee names its
+                    // payment without taking it: the payment may still be Zelle-only.
                     let record_subject = (class == Class::Match).then_some((file_id, record.record_number as i64));
-                    if let Some(item) = open_items.matched(record_subject, payment.map(|p| p.payment_id)) {
+                    let taken = outcome_payment
+                        .filter(|p| matches!(result.payments[*p as usize], PaymentState::Matched { .. }))
+                        .and(payment.map(|p| p.payment_id));
+                    if let Some(item) = open_items.matched(record_subject, taken) {
                         matched_items.push(item);
                     }
                     let fate = match class {
@@ -445,13 +451,6 @@ async fn run_locked(
         );
         built?;
         opened?;
-        let closed_items =
-            crate::exceptions::close_matched_on_rerun(&mut tx, &matched_items, run_id, date, version)
-                .await
-                .map_err(|e| match e {
-                    crate::exceptions::WorkError::Database(e) => RunError::Database(e),
-                    other => RunError::Corrupt(other.to_string()),
-                })?;
         partition.attach(&mut tx).await?;
         // The queue's plans need today's numbers of open items, not last night's.
         sqlx::query!("ANALYZE work_item").execute(&mut *tx).await?;
@@ -469,6 +468,17 @@ async fn run_locked(
         let counts = items.counts();
         let counts_json = serde_json::to_value(&counts).map_err(|e| RunError::Corrupt(e.to_string()))?;
         let manifest_value = serde_json::to_value(&manifest).map_err(|e| RunError::Corrupt(e.to_string()))?;
+        // Last before the run's own row: closing appends to the audit chain, whose head stays
+        // locked until the commit (every audited action in the portal waits for it meanwhile).
+        matched_items.sort_unstable();
+        matched_items.dedup();
+        let closed_items =
+            crate::exceptions::close_matched_on_rerun(&mut tx, &matched_items, run_id, date, version)
+                .await
+                .map_err(|e| match e {
+                    crate::exceptions::WorkError::Database(e) => RunError::Database(e),
+                    other => RunError::Corrupt(other.to_string()),
+                })?;
         // The day's network records, readable or not.
         let record_count = result.records.len() as u64 + unreadable_count;
         let payment_count = result.payments.len() as u64;
@@ -1251,12 +1261,45 @@ mod tests {
             late_files(&pool, date("2026-11-20"), &listed(&s).await).await.unwrap(),
             vec![key.to_owned()]
         );
+        // Every other item has a funds transfer waiting for its approver: those are not closed
+        // under the action.
+        let waiting = sqlx::query(
+            "INSERT INTO ledger_action (idempotency_key, kind, request, amount_minor, currency, work_item_id,
+                                        initiated_by, expires_at, approvals_needed)
+             SELECT 'pending-' || id, 'transfer', '{}', 100, 'USD', id, 'ava', now() + interval '1 day', 1
+             FROM work_item WHERE subject LIKE 'payment:%' AND status <> 'resolved' AND id % 2 = 0",
+        )
+        .execute(&pool)
+        .await
+        .unwrap()
+        .rows_affected();
+        assert!(waiting > 500, "{waiting}");
 
         let second = run(rules.clone()).await;
         assert_eq!(second.version, 2);
-        let after = open_payments().await;
-        assert_eq!(second.closed_items as usize, before.len() - after.len());
-        assert!(second.closed_items > 1_000, "{}", second.closed_items);
+        let (closed_with_action, held): (i64, i64) = sqlx::query_as(
+            "SELECT count(*) FILTER (WHERE w.status = 'resolved'),
+                    count(*) FILTER (WHERE w.status <> 'resolved' AND EXISTS (
+                        SELECT 1 FROM work_item_note n WHERE n.work_item_id = w.id AND n.author = 'system'
+                          AND n.body LIKE '%left open because a ledger action on it awaits approval.'))
+             FROM work_item w JOIN ledger_action a ON a.work_item_id = w.id AND a.status = 'pending'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(closed_with_action, 0, "no item is closed under a pending action");
+        assert!(held > 400, "{held} items matched but left to their approver");
+        let after: Vec<String> = {
+            let open = open_payments().await;
+            let held: Vec<String> = sqlx::query_scalar(
+                "SELECT w.subject FROM work_item w JOIN ledger_action a ON a.work_item_id = w.id ORDER BY 1",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            open.into_iter().filter(|s| held.binary_search(s).is_err()).collect()
+        };
+        assert!(second.closed_items > 500, "{}", second.closed_items);
         // What stays open is still Zelle-only on the new version; what closed, the system closed,
         // with a note and an audit event each.
         let still_zelle_only: Vec<String> = sqlx::query_scalar(
@@ -1266,10 +1309,20 @@ mod tests {
         .fetch_all(&pool)
         .await
         .unwrap();
-        assert_eq!(after, still_zelle_only);
+        // (Of the items without a waiting action: what stays open is what is still Zelle-only.)
+        let still_zelle_only_without_action: Vec<String> = {
+            let held: Vec<String> = sqlx::query_scalar(
+                "SELECT w.subject FROM work_item w JOIN ledger_action a ON a.work_item_id = w.id ORDER BY 1",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            still_zelle_only.into_iter().filter(|s| held.binary_search(s).is_err()).collect()
+        };
+        assert_eq!(after, still_zelle_only_without_action);
         let (closed, noted, audited): (i64, i64, i64) = sqlx::query_as(
             "SELECT (SELECT count(*) FROM work_item WHERE resolution = 'matched_on_rerun' AND updated_by = 'system'),
-                    (SELECT count(*) FROM work_item_note WHERE author = 'system' AND body LIKE 'Matched on version 2 of 2026-11-20%'),
+                    (SELECT count(*) FROM work_item_note WHERE author = 'system' AND body LIKE 'Matched on version 2 of 2026-11-20%closed by the system.'),
                     (SELECT count(*) FROM audit_event WHERE actor = 'system' AND action = 'work_item.resolve')",
         )
         .fetch_one(&pool)
@@ -1280,6 +1333,21 @@ mod tests {
             late_files(&pool, date("2026-11-20"), &listed(&s).await).await.unwrap(),
             Vec::<String>::new()
         );
+        // A file whose load died (still `received`) is late: a run ingests it again.
+        sqlx::query("UPDATE feed_file SET status = 'received' WHERE object_key = $1")
+            .bind(key)
+            .execute(&pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            late_files(&pool, date("2026-11-20"), &listed(&s).await).await.unwrap(),
+            vec![key.to_owned()]
+        );
+        sqlx::query("UPDATE feed_file SET status = 'parsed' WHERE object_key = $1")
+            .bind(key)
+            .execute(&pool)
+            .await
+            .unwrap();
         // Run again: nothing more closes, nothing is closed twice.
         assert_eq!(run(rules).await.closed_items, 0);
     }

@@ -1353,6 +1353,116 @@ mod tests {
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_chargeback_naming_a_zelle_only_payment_does_not_close_its_item(pool: PgPool) {
+        use crate::feeds::visa::{TransactionCode, VisaTransaction, VisaWriter};
+        let root = tempfile::tempdir().unwrap();
+        let s =
+            Setup { store: ObjectStore::local(root.path()), _root: root, work: tempfile::tempdir().unwrap() };
+        // The bank's payments of the 19th, and no network file: with no grace, every one is
+        // Zelle-only on the 20th, each a work item.
+        let outputs = Outputs { visa: Vec::new(), mastercard: Vec::new(), zelle: Vec::new() };
+        let (_, out) =
+            generator::generate(&DayPlan::new(date("2026-11-19"), 200, 8), &cards(), outputs).unwrap();
+        let mut payments = Vec::new();
+        crate::feeds::zelle::read(&out.zelle[..], Strictness::Lenient, |p| payments.push(p.unwrap()))
+            .unwrap();
+        let deliver = |key: &'static str, bytes: Vec<u8>, source: Source| {
+            let (pool, s) = (&pool, &s);
+            async move {
+                let file = s.work.path().join("upload");
+                std::fs::write(&file, &bytes).unwrap();
+                s.store.put_file(key, &file).await.unwrap();
+                let day = date(key.split('/').nth(2).unwrap());
+                let (outcome, _) = ingest_object(
+                    pool,
+                    &s.store,
+                    key,
+                    source,
+                    day,
+                    &cards(),
+                    Strictness::Lenient,
+                    s.work.path(),
+                    crate::ingest::load::KeepNothing,
+                )
+                .await
+                .unwrap();
+                assert!(matches!(outcome, FileOutcome::Loaded { .. }), "{outcome:?}");
+            }
+        };
+        deliver("inbound/zelle/2026-11-19/z.csv", out.zelle.clone(), Source::Zelle).await;
+        let mut rules = RuleSet::default();
+        for network in rules.networks.values_mut() {
+            network.grace_business_days = 0;
+        }
+        let run = || {
+            let (pool, s, rules) = (&pool, &s, rules.clone());
+            async move {
+                run_day(
+                    pool,
+                    &s.store,
+                    date("2026-11-20"),
+                    &rules,
+                    &cards(),
+                    s.work.path(),
+                    DayReading::default(),
+                    |_| {},
+                )
+                .await
+                .unwrap()
+            }
+        };
+        run().await;
+        // A Visa file that only charges one of them back: it names the payment, takes nothing.
+        let p = payments
+            .iter()
+            .find(|p| p.network == Network::Visa && p.network_reference.is_some())
+            .expect("a Visa payment with its reference");
+        let subject = format!("payment:{}", p.payment_id);
+        let status = || async {
+            sqlx::query_scalar::<_, String>("SELECT status FROM work_item WHERE subject = $1")
+                .bind(&subject)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        };
+        assert_eq!(status().await, "open");
+        let mut visa = VisaWriter::new(Vec::new(), "412345", date("2026-11-20"), 10).unwrap();
+        visa.write(&VisaTransaction {
+            code: TransactionCode::ChargebackPurchase,
+            pan: "4111111111111111".into(),
+            reference: p.network_reference.clone().unwrap(),
+            purchase_date: date("2026-11-19"),
+            settlement: p.amount,
+            amount: p.amount,
+            merchant_name: "ZELLE*CARD FUNDING".into(),
+            merchant_city: "SCOTTSDALE".into(),
+            merchant_country: "US".into(),
+            mcc: 4829,
+            reason_code: Some("13".into()),
+            approval_code: p.approval_code.clone(),
+        })
+        .unwrap();
+        deliver(
+            "inbound/visa/2026-11-20/chargeback.ctf",
+            visa.finish().unwrap(),
+            Source::Network(Network::Visa),
+        )
+        .await;
+        let second = run().await;
+        let reported: Vec<String> = sqlx::query_scalar(
+            "SELECT reason FROM recon_item WHERE run_id = $1 AND payment_id = $2 ORDER BY seq",
+        )
+        .bind(second.run_id)
+        .bind(&p.payment_id)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert!(reported.contains(&"zelle_only".to_owned()), "still Zelle-only: {reported:?}");
+        assert_eq!(status().await, "open", "the chargeback did not settle it");
+        assert_eq!(second.closed_items, 0);
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
     async fn a_run_that_died_midway_leaves_nothing_and_the_next_run_completes(pool: PgPool) {
         let s = ingested_day(&pool).await;
         let reference = run(&pool, &s, "2026-11-20").await;

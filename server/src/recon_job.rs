@@ -148,17 +148,26 @@ impl Job {
         }
     }
 
-    /// The keys of the date's files in the inbound store, of every source (not S3's folder
-    /// markers or hidden files, which are no feed: see [`domain::storage::is_file_key`]).
+    /// The keys of the date's files in the inbound store, of every source.
     pub async fn inbound_keys(&self, date: NaiveDate) -> anyhow::Result<Vec<String>> {
-        let mut keys = Vec::new();
-        for source in Source::ALL {
-            let listed = self.store.list(&format!("inbound/{}/{date}/", source.code())).await?;
-            keys.extend(
-                listed.into_iter().map(|object| object.key).filter(|k| domain::storage::is_file_key(k)),
+        Ok(self.inbound(date).await?.into_iter().map(|(_, key)| key).collect())
+    }
+
+    /// The date's files in the inbound store with their sources, the Zelle extract first (loading
+    /// it is the longest: PostgreSQL copies and indexes every payment, and the network files are
+    /// read alongside it). Not S3's folder markers or hidden files, which are no feed (see
+    /// [`domain::storage::is_file_key`]).
+    async fn inbound(&self, date: NaiveDate) -> anyhow::Result<Vec<(Source, String)>> {
+        let mut objects = Vec::new();
+        for source in [Source::Zelle, Source::Network(Network::Visa), Source::Network(Network::Mastercard)] {
+            let listed = self.store.list(&format!("inbound/{}/{date}/", source.code())).await;
+            objects.extend(
+                (listed.context("listing inbound files")?.into_iter())
+                    .filter(|object| domain::storage::is_file_key(&object.key))
+                    .map(|object| (source, object.key)),
             );
         }
-        Ok(keys)
+        Ok(objects)
     }
 
     /// Ingests the date's inbound files, then reconciles it; `say` hears each step.
@@ -185,18 +194,7 @@ impl Job {
     ) -> anyhow::Result<domain::recon::run::RunSummary> {
         let (store, cards) = (&self.store, &self.cards);
         say(Progress::Stage(&format!("ingesting the inbound files of {date}")));
-        let mut objects = Vec::new();
-        // The Zelle extract first: loading it is the longest (PostgreSQL copies and indexes every
-        // payment), and the network files are read alongside it.
-        for source in [Source::Zelle, Source::Network(Network::Visa), Source::Network(Network::Mastercard)] {
-            let prefix = format!("inbound/{}/{date}/", source.code());
-            let listed = store.list(&prefix).await.context("listing inbound files")?;
-            objects.extend(
-                (listed.into_iter())
-                    .filter(|object| domain::storage::is_file_key(&object.key))
-                    .map(|object| (source, object.key)),
-            );
-        }
+        let objects = self.inbound(date).await?;
         // Files are independent (the registry is safe under concurrency): two at a time keeps both
         // cores busy, one parsing while PostgreSQL indexes the other.
         // Boxed into a list first: a lazily mapped iterator here defeats the compiler's proof

@@ -247,31 +247,7 @@ async fn the_server_catches_up_a_closed_date_that_has_its_files(pool: PgPool) {
     let zone = domain::calendar::parse_time_zone("America/New_York").unwrap();
     let date = Utc::now().with_timezone(&zone).date_naive() - Days::new(2);
     demo_feeds_for(&pool, storage.path(), &date.to_string(), 1_000);
-
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut serving = server(&pool, storage.path())
-        .arg("serve")
-        .env("SETTLEDESK_LISTEN_ADDR", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = std::time::Instant::now();
-    let completed = loop {
-        let done: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM recon_run WHERE business_date = $1 AND status = 'completed')",
-        )
-        .bind(date)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-        if done || started.elapsed() > std::time::Duration::from_secs(60) {
-            break done;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    };
-    serving.kill().unwrap();
-    serving.wait().unwrap();
+    let completed = serve_until_version(&pool, storage.path(), date, 1).await;
     assert!(completed, "the scheduler reconciled {date} at start-up");
     assert!(storage.path().join(format!("reports/{date}/v1/manifest.json")).exists());
 }

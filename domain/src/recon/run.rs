@@ -884,6 +884,59 @@ mod tests {
         try_run(pool, s, on).await.unwrap()
     }
 
+    /// A run of the 20th with `rules`, reading the files itself.
+    async fn run_with(pool: &PgPool, s: &Setup, rules: &RuleSet) -> RunSummary {
+        run_day(
+            pool,
+            &s.store,
+            date("2026-11-20"),
+            rules,
+            &cards(),
+            s.work.path(),
+            DayReading::default(),
+            |_| {},
+        )
+        .await
+        .unwrap()
+    }
+
+    /// Rules with no grace period: a payment without its record is Zelle-only the day after.
+    fn without_grace() -> RuleSet {
+        let mut rules = RuleSet::default();
+        for network in rules.networks.values_mut() {
+            network.grace_business_days = 0;
+        }
+        rules
+    }
+
+    /// Puts `bytes` into the store at `key` (`inbound/<source>/<date>/<name>`) and ingests it
+    /// for that date.
+    async fn deliver(pool: &PgPool, s: &Setup, key: &str, bytes: Vec<u8>, source: Source) {
+        let file = s.work.path().join("upload");
+        std::fs::write(&file, &bytes).unwrap();
+        s.store.put_file(key, &file).await.unwrap();
+        let (outcome, _) = ingest_object(
+            pool,
+            &s.store,
+            key,
+            source,
+            date(key.split('/').nth(2).expect("inbound/<source>/<date>/<name>")),
+            &cards(),
+            Strictness::Lenient,
+            s.work.path(),
+            crate::ingest::load::KeepNothing,
+        )
+        .await
+        .unwrap();
+        assert!(matches!(outcome, FileOutcome::Loaded { .. }), "{outcome:?}");
+    }
+
+    /// A fresh local store and work directory.
+    fn empty_setup() -> Setup {
+        let root = tempfile::tempdir().unwrap();
+        Setup { store: ObjectStore::local(root.path()), _root: root, work: tempfile::tempdir().unwrap() }
+    }
+
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
     async fn a_day_runs_end_to_end_and_a_rerun_is_a_new_identical_version(pool: PgPool) {
         let s = ingested_day(&pool).await;
@@ -1171,62 +1224,18 @@ mod tests {
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
     async fn a_late_network_file_makes_a_new_version_that_closes_the_items_it_settles(pool: PgPool) {
-        let root = tempfile::tempdir().unwrap();
-        let s =
-            Setup { store: ObjectStore::local(root.path()), _root: root, work: tempfile::tempdir().unwrap() };
+        let s = empty_setup();
         let outputs = Outputs { visa: Vec::new(), mastercard: Vec::new(), zelle: Vec::new() };
         // The bank's payments of the 19th; the networks' files for them come on the 20th.
         let (_, out) =
             generator::generate(&DayPlan::new(date("2026-11-19"), 3_000, 21), &cards(), outputs).unwrap();
-        let deliver = |key: &'static str, bytes: Vec<u8>, source: Source| {
-            let (pool, s) = (&pool, &s);
-            async move {
-                let file = s.work.path().join("upload");
-                std::fs::write(&file, &bytes).unwrap();
-                s.store.put_file(key, &file).await.unwrap();
-                let (outcome, _) = ingest_object(
-                    pool,
-                    &s.store,
-                    key,
-                    source,
-                    // The date is the key's: inbound/<source>/<date>/<name>.
-                    date(key.split('/').nth(2).unwrap()),
-                    &cards(),
-                    Strictness::Lenient,
-                    s.work.path(),
-                    crate::ingest::load::KeepNothing,
-                )
-                .await
-                .unwrap();
-                assert!(matches!(outcome, FileOutcome::Loaded { .. }), "{outcome:?}");
-            }
-        };
         // The 20th without its Mastercard file; no grace, so the payments it would have settled
         // are Zelle-only at once, each a work item.
-        deliver("inbound/zelle/2026-11-19/z.csv", out.zelle.clone(), Source::Zelle).await;
-        deliver("inbound/visa/2026-11-20/v.ctf", out.visa.clone(), Source::Network(Network::Visa)).await;
-        let mut rules = RuleSet::default();
-        for network in rules.networks.values_mut() {
-            network.grace_business_days = 0;
-        }
-        let run = |rules: RuleSet| {
-            let (pool, s) = (&pool, &s);
-            async move {
-                run_day(
-                    pool,
-                    &s.store,
-                    date("2026-11-20"),
-                    &rules,
-                    &cards(),
-                    s.work.path(),
-                    DayReading::default(),
-                    |_| {},
-                )
-                .await
-                .unwrap()
-            }
-        };
-        let first = run(rules.clone()).await;
+        deliver(&pool, &s, "inbound/zelle/2026-11-19/z.csv", out.zelle.clone(), Source::Zelle).await;
+        deliver(&pool, &s, "inbound/visa/2026-11-20/v.ctf", out.visa.clone(), Source::Network(Network::Visa))
+            .await;
+        let rules = without_grace();
+        let first = run_with(&pool, &s, &rules).await;
         assert_eq!(first.closed_items, 0);
         let open_payments = || async {
             sqlx::query_scalar::<_, String>(
@@ -1256,7 +1265,7 @@ mod tests {
             late_files(&pool, date("2026-11-20"), &listed(&s).await).await.unwrap(),
             vec![key.to_owned()]
         );
-        deliver(key, out.mastercard.clone(), Source::Network(Network::Mastercard)).await;
+        deliver(&pool, &s, key, out.mastercard.clone(), Source::Network(Network::Mastercard)).await;
         assert_eq!(
             late_files(&pool, date("2026-11-20"), &listed(&s).await).await.unwrap(),
             vec![key.to_owned()]
@@ -1275,7 +1284,7 @@ mod tests {
         .rows_affected();
         assert!(waiting > 500, "{waiting}");
 
-        let second = run(rules.clone()).await;
+        let second = run_with(&pool, &s, &rules).await;
         assert_eq!(second.version, 2);
         let (closed_with_action, held): (i64, i64) = sqlx::query_as(
             "SELECT count(*) FILTER (WHERE w.status = 'resolved'),
@@ -1349,15 +1358,13 @@ mod tests {
             .await
             .unwrap();
         // Run again: nothing more closes, nothing is closed twice.
-        assert_eq!(run(rules).await.closed_items, 0);
+        assert_eq!(run_with(&pool, &s, &rules).await.closed_items, 0);
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
     async fn a_chargeback_naming_a_zelle_only_payment_does_not_close_its_item(pool: PgPool) {
         use crate::feeds::visa::{TransactionCode, VisaTransaction, VisaWriter};
-        let root = tempfile::tempdir().unwrap();
-        let s =
-            Setup { store: ObjectStore::local(root.path()), _root: root, work: tempfile::tempdir().unwrap() };
+        let s = empty_setup();
         // The bank's payments of the 19th, and no network file: with no grace, every one is
         // Zelle-only on the 20th, each a work item.
         let outputs = Outputs { visa: Vec::new(), mastercard: Vec::new(), zelle: Vec::new() };
@@ -1366,52 +1373,9 @@ mod tests {
         let mut payments = Vec::new();
         crate::feeds::zelle::read(&out.zelle[..], Strictness::Lenient, |p| payments.push(p.unwrap()))
             .unwrap();
-        let deliver = |key: &'static str, bytes: Vec<u8>, source: Source| {
-            let (pool, s) = (&pool, &s);
-            async move {
-                let file = s.work.path().join("upload");
-                std::fs::write(&file, &bytes).unwrap();
-                s.store.put_file(key, &file).await.unwrap();
-                let day = date(key.split('/').nth(2).unwrap());
-                let (outcome, _) = ingest_object(
-                    pool,
-                    &s.store,
-                    key,
-                    source,
-                    day,
-                    &cards(),
-                    Strictness::Lenient,
-                    s.work.path(),
-                    crate::ingest::load::KeepNothing,
-                )
-                .await
-                .unwrap();
-                assert!(matches!(outcome, FileOutcome::Loaded { .. }), "{outcome:?}");
-            }
-        };
-        deliver("inbound/zelle/2026-11-19/z.csv", out.zelle.clone(), Source::Zelle).await;
-        let mut rules = RuleSet::default();
-        for network in rules.networks.values_mut() {
-            network.grace_business_days = 0;
-        }
-        let run = || {
-            let (pool, s, rules) = (&pool, &s, rules.clone());
-            async move {
-                run_day(
-                    pool,
-                    &s.store,
-                    date("2026-11-20"),
-                    &rules,
-                    &cards(),
-                    s.work.path(),
-                    DayReading::default(),
-                    |_| {},
-                )
-                .await
-                .unwrap()
-            }
-        };
-        run().await;
+        deliver(&pool, &s, "inbound/zelle/2026-11-19/z.csv", out.zelle.clone(), Source::Zelle).await;
+        let rules = without_grace();
+        run_with(&pool, &s, &rules).await;
         // A Visa file that only charges one of them back: it names the payment, takes nothing.
         let p = payments
             .iter()
@@ -1443,12 +1407,14 @@ mod tests {
         })
         .unwrap();
         deliver(
+            &pool,
+            &s,
             "inbound/visa/2026-11-20/chargeback.ctf",
             visa.finish().unwrap(),
             Source::Network(Network::Visa),
         )
         .await;
-        let second = run().await;
+        let second = run_with(&pool, &s, &rules).await;
         let reported: Vec<String> = sqlx::query_scalar(
             "SELECT reason FROM recon_item WHERE run_id = $1 AND payment_id = $2 ORDER BY seq",
         )
@@ -1598,10 +1564,7 @@ mod tests {
         .await
         .unwrap();
         assert!(matches!(outcome, FileOutcome::Loaded { .. }), "{outcome:?}");
-        let mut rules = RuleSet::default();
-        for network in rules.networks.values_mut() {
-            network.grace_business_days = 0;
-        }
+        let rules = without_grace();
         let day = run_day(
             &pool,
             &s.store,

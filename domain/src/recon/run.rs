@@ -1546,24 +1546,7 @@ mod tests {
         let plan = DayPlan::new(date("2026-11-19"), 500, 22);
         let outputs = Outputs { visa: Vec::new(), mastercard: Vec::new(), zelle: Vec::new() };
         let (_, out) = generator::generate(&plan, &cards(), outputs).unwrap();
-        let file = s.work.path().join("day-before.csv");
-        std::fs::write(&file, &out.zelle).unwrap();
-        let key = "inbound/zelle/2026-11-19/z.csv";
-        s.store.put_file(key, &file).await.unwrap();
-        let (outcome, _) = ingest_object(
-            &pool,
-            &s.store,
-            key,
-            Source::Zelle,
-            date("2026-11-19"),
-            &cards(),
-            Strictness::Lenient,
-            s.work.path(),
-            crate::ingest::load::KeepNothing,
-        )
-        .await
-        .unwrap();
-        assert!(matches!(outcome, FileOutcome::Loaded { .. }), "{outcome:?}");
+        deliver(&pool, &s, "inbound/zelle/2026-11-19/z.csv", out.zelle, Source::Zelle).await;
         let rules = without_grace();
         let day = run_day(
             &pool,

@@ -44,6 +44,12 @@ pub enum AuditAction {
     ActionApproved,
     ActionRejected,
     LedgerDateClosed,
+    /// A feed file was taken in (registered and read) by the system.
+    FeedFileLoaded,
+    /// A feed file was refused whole, with its reason.
+    FeedFileQuarantined,
+    /// A reconciliation run of a business date completed.
+    RunCompleted,
 }
 
 impl AuditAction {
@@ -62,6 +68,9 @@ impl AuditAction {
         AuditAction::ActionApproved,
         AuditAction::ActionRejected,
         AuditAction::LedgerDateClosed,
+        AuditAction::FeedFileLoaded,
+        AuditAction::FeedFileQuarantined,
+        AuditAction::RunCompleted,
     ];
 
     pub fn code(self) -> &'static str {
@@ -80,6 +89,9 @@ impl AuditAction {
             AuditAction::ActionApproved => "ledger.action_approved",
             AuditAction::ActionRejected => "ledger.action_rejected",
             AuditAction::LedgerDateClosed => "ledger.date_closed",
+            AuditAction::FeedFileLoaded => "feed.file_loaded",
+            AuditAction::FeedFileQuarantined => "feed.file_quarantined",
+            AuditAction::RunCompleted => "recon.run_completed",
         }
     }
 }

@@ -55,6 +55,13 @@ impl NamedLock {
         Ok(taken.then(|| NamedLock { conn: Some(conn), name }))
     }
 
+    /// Takes the lock `name`, waiting for whoever holds it to release it.
+    pub async fn take(pool: &PgPool, name: String) -> Result<NamedLock, sqlx::Error> {
+        let mut conn = pool.acquire().await?;
+        sqlx::query!("SELECT pg_advisory_lock(hashtext($1))", name).fetch_one(&mut *conn).await?;
+        Ok(NamedLock { conn: Some(conn), name })
+    }
+
     pub async fn release(mut self) {
         if let Some(mut conn) = self.conn.take() {
             let unlocked = sqlx::query!("SELECT pg_advisory_unlock(hashtext($1))", self.name)

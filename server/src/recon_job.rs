@@ -5,7 +5,7 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use domain::feeds::{CardTokenizer, Network};
 use domain::ingest::load::{ingest_object, FileOutcome};
-use domain::ingest::Source;
+use domain::ingest::{DateLock, Source};
 use domain::recon::day_files::{DayReading, FileKeeper};
 use domain::recon::run::{run_day, Progress};
 use domain::recon::RuleSet;
@@ -170,15 +170,38 @@ impl Job {
         Ok(objects)
     }
 
-    /// Ingests the date's inbound files, then reconciles it; `say` hears each step.
+    /// Ingests the date's inbound files, then reconciles it; `say` hears each step. Waits for
+    /// the date's lock if another process is loading a file of it or running it.
     pub async fn reconcile(
         &self,
         pool: &sqlx::PgPool,
         date: NaiveDate,
         say: impl Fn(Progress),
     ) -> anyhow::Result<domain::recon::run::RunSummary> {
+        let lock = match DateLock::try_take(pool, date).await? {
+            Some(lock) => lock,
+            None => {
+                say(Progress::Note(&format!(
+                    "waiting for another process that is loading a file of {date} or running it"
+                )));
+                DateLock::take(pool, date).await?
+            }
+        };
+        let result = self.reconcile_locked(pool, &lock, say).await;
+        lock.release().await;
+        result
+    }
+
+    /// [`Job::reconcile`] of a date whose lock the caller holds.
+    pub async fn reconcile_locked(
+        &self,
+        pool: &sqlx::PgPool,
+        date: &DateLock,
+        say: impl Fn(Progress),
+    ) -> anyhow::Result<domain::recon::run::RunSummary> {
         sweep_abandoned_work_dirs(&std::env::temp_dir());
-        let work = std::env::temp_dir().join(format!("{WORK_DIR_PREFIX}{}-{date}", std::process::id()));
+        let work =
+            std::env::temp_dir().join(format!("{WORK_DIR_PREFIX}{}-{}", std::process::id(), date.date()));
         std::fs::create_dir_all(&work).context("creating a work directory")?;
         let result = self.reconcile_in(pool, date, &work, &say).await;
         let _ = std::fs::remove_dir_all(&work);
@@ -188,11 +211,12 @@ impl Job {
     async fn reconcile_in(
         &self,
         pool: &sqlx::PgPool,
-        date: NaiveDate,
+        lock: &DateLock,
         work: &std::path::Path,
         say: &impl Fn(Progress),
     ) -> anyhow::Result<domain::recon::run::RunSummary> {
         let (store, cards) = (&self.store, &self.cards);
+        let date = lock.date();
         say(Progress::Stage(&format!("ingesting the inbound files of {date}")));
         let objects = self.inbound(date).await?;
         // Files are independent (the registry is safe under concurrency): two at a time keeps both
@@ -216,7 +240,7 @@ impl Job {
                     let strictness = domain::ingest::strictness(pool, *source).await?;
                     let keeper = FileKeeper::new(date, work.join(format!("kept-{n}.spill")));
                     let (outcome, kept) =
-                        ingest_object(pool, store, key, *source, date, cards, strictness, work, keeper)
+                        ingest_object(pool, store, key, *source, lock, cards, strictness, work, keeper)
                             .await
                             .with_context(|| format!("ingesting {key}"))?;
                     Ok((key, outcome, kept))
@@ -242,7 +266,7 @@ impl Job {
             done += 1;
             say(Progress::Done { done, total: objects.len() as u64 });
         }
-        let summary = run_day(pool, store, date, &RuleSet::default(), cards, work, kept, say)
+        let summary = run_day(pool, store, lock, &RuleSet::default(), cards, work, kept, say)
             .await
             .context("reconciling")?;
         Ok(summary)

@@ -8,12 +8,11 @@
 use std::io::Seek;
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
 use sqlx::PgPool;
 use tokio::sync::mpsc;
 
 use super::totals::{FileTotals, Tallying};
-use super::{fingerprint, mark_quarantined, register, Registration, Source};
+use super::{fingerprint, mark_quarantined, register, DateLock, Registration, Source};
 use crate::db::{BinaryRows, DetachedPartition, NamedLock};
 use crate::feeds::zelle::{self, ZellePayment};
 use crate::feeds::{
@@ -73,7 +72,7 @@ impl Keep for KeepNothing {
     fn zelle_payment(&mut self, _: i64, _: &ZellePayment) {}
 }
 
-/// Registers the object at `key` and, if it is new (or an earlier load of it never finished),
+/// Registers the object at `key` as a file of the locked date and, if it is new (or an earlier load of it never finished),
 /// loads it, with `keep` seeing every good record as the file is read ([`KeepNothing`] for
 /// ingestion alone). `keep` comes back only when this call loaded the file (not when it was
 /// loaded before, or quarantined).
@@ -86,12 +85,13 @@ pub async fn ingest_object<K: Keep>(
     store: &ObjectStore,
     key: &str,
     source: Source,
-    business_date: NaiveDate,
+    date: &DateLock,
     cards: &CardTokenizer,
     strictness: Strictness,
     work_dir: &Path,
     keep: K,
 ) -> Result<(FileOutcome, Option<K>), IngestError> {
+    let business_date = date.date();
     let scratch: PathBuf = work_dir.join(format!("ingest-{}", key.replace('/', "_")));
     let file = store.open_local(key, &scratch).await?;
     // Hashed and then parsed through the same handle: both see the same bytes.
@@ -312,16 +312,31 @@ async fn load_claimed<K: Keep>(
         .await?;
     }
     let totals = totals.map(|t| serde_json::to_value(&t)).transpose().map_err(std::io::Error::other)?;
-    sqlx::query!(
+    let file = sqlx::query!(
         "UPDATE feed_file SET status = 'parsed', transactions = $2, issues = $3, totals = $4, processed_at = now()
-         WHERE id = $1",
+         WHERE id = $1 RETURNING object_key, business_date AS \"business_date: chrono::NaiveDate\"",
         id,
         transactions as i64,
         issue_count as i64,
         totals
     )
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
+    let event = crate::audit::NewAuditEvent {
+        target: Some(format!("feed_file:{id}")),
+        after: Some(serde_json::json!({
+            "object_key": file.object_key,
+            "source": source.code(),
+            "business_date": file.business_date,
+            "records": transactions,
+            "unreadable": issue_count,
+        })),
+        ..crate::audit::NewAuditEvent::new(
+            crate::exceptions::SYSTEM,
+            crate::audit::AuditAction::FeedFileLoaded,
+        )
+    };
+    crate::audit::append(&mut tx, event).await?;
     tx.commit().await?;
     Ok((FileOutcome::Loaded { id, transactions, issues: issue_count }, Some(keep)))
 }
@@ -491,12 +506,13 @@ mod tests {
     }
 
     async fn ingest(pool: &PgPool, d: &Day, key: &str, source: Source) -> FileOutcome {
-        ingest_object(
+        let lock = DateLock::take(pool, date("2026-11-20")).await.unwrap();
+        let outcome = ingest_object(
             pool,
             &d.store,
             key,
             source,
-            date("2026-11-20"),
+            &lock,
             &cards(),
             Strictness::Lenient,
             d.work.path(),
@@ -504,7 +520,9 @@ mod tests {
         )
         .await
         .unwrap()
-        .0
+        .0;
+        lock.release().await;
+        outcome
     }
 
     async fn count(pool: &PgPool, table: &str) -> i64 {

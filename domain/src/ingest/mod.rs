@@ -36,6 +36,40 @@ impl Source {
     }
 }
 
+/// The lock of one business date, held while any of its files is loaded and through its run: a
+/// run never starts while a file of its date is still loading, and a file is never loaded into a
+/// date while the date is being run (it waits for the next version). A PostgreSQL advisory lock,
+/// so it holds across processes and replicas. Locks of different dates are independent; runs of
+/// different dates are ordered by a lock of their own (`recon::run::run_day`).
+pub struct DateLock {
+    date: NaiveDate,
+    lock: crate::db::NamedLock,
+}
+
+impl DateLock {
+    fn name(date: NaiveDate) -> String {
+        format!("settledesk:date:{date}")
+    }
+
+    /// The date's lock, if nobody holds it.
+    pub async fn try_take(pool: &PgPool, date: NaiveDate) -> Result<Option<DateLock>, sqlx::Error> {
+        Ok(crate::db::NamedLock::try_take(pool, Self::name(date)).await?.map(|lock| DateLock { date, lock }))
+    }
+
+    /// The date's lock, waiting for whoever holds it.
+    pub async fn take(pool: &PgPool, date: NaiveDate) -> Result<DateLock, sqlx::Error> {
+        Ok(DateLock { date, lock: crate::db::NamedLock::take(pool, Self::name(date)).await? })
+    }
+
+    pub fn date(&self) -> NaiveDate {
+        self.date
+    }
+
+    pub async fn release(self) {
+        self.lock.release().await
+    }
+}
+
 /// How each source's files are read: strict sources refuse a whole file for one bad record.
 pub async fn strictness(pool: &PgPool, source: Source) -> Result<Strictness, sqlx::Error> {
     let strict = sqlx::query_scalar!("SELECT strict FROM source_setting WHERE source = $1", source.code())
@@ -223,7 +257,6 @@ async fn try_register(
     Ok(registration)
 }
 
-/// Records that a file was read in full.
 /// What arrived from one source for a business date.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Arrival {
@@ -251,29 +284,35 @@ pub async fn arrivals(pool: &PgPool, date: NaiveDate) -> Result<Vec<Arrival>, sq
     .await
 }
 
-pub async fn mark_parsed(pool: &PgPool, id: i64, transactions: u64, issues: u64) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE feed_file SET status = 'parsed', transactions = $2, issues = $3, processed_at = now(), error = NULL
-         WHERE id = $1 AND status IN ('received', 'parsed')",
-        id,
-        transactions as i64,
-        issues as i64
-    )
-    .execute(pool)
-    .await?;
-    Ok(())
-}
-
-/// Records that a file is unusable, with the precise reason; nothing of it is loaded.
+/// Records that a file is unusable, with the precise reason, in the audit trail too (by the
+/// system); nothing of it is loaded.
 pub async fn mark_quarantined(pool: &PgPool, id: i64, error: &FileError) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE feed_file SET status = 'quarantined', error = $2, processed_at = now() WHERE id = $1 AND status <> 'duplicate'",
+    let mut tx = pool.begin().await?;
+    let file = sqlx::query!(
+        "UPDATE feed_file SET status = 'quarantined', error = $2, processed_at = now() WHERE id = $1 AND status <> 'duplicate'
+         RETURNING object_key, source, business_date AS \"business_date: NaiveDate\"",
         id,
         error.to_string()
     )
-    .execute(pool)
+    .fetch_optional(&mut *tx)
     .await?;
-    Ok(())
+    if let Some(file) = file {
+        let event = crate::audit::NewAuditEvent {
+            target: Some(format!("feed_file:{id}")),
+            after: Some(serde_json::json!({
+                "object_key": file.object_key,
+                "source": file.source,
+                "business_date": file.business_date,
+                "reason": error.to_string(),
+            })),
+            ..crate::audit::NewAuditEvent::new(
+                crate::exceptions::SYSTEM,
+                crate::audit::AuditAction::FeedFileQuarantined,
+            )
+        };
+        crate::audit::append(&mut tx, event).await?;
+    }
+    tx.commit().await
 }
 
 /// Masks the card numbers in the raw bytes of unreadable records stored before the readers did

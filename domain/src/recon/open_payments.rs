@@ -1,5 +1,5 @@
 //! The Zelle payments a run matches against: those of the run's date and the days before it
-//! (within [`OPEN_PAYMENT_DAYS`]) that no completed run of an earlier date consumed.
+//! (within [`OPEN_PAYMENT_DAYS`]) that no completed run of another date consumed.
 //!
 //! They are read from PostgreSQL, except the payments of the run's date in a Zelle extract that
 //! ingestion has just read in the same process: those it kept while reading ([`TakenPayments`]),
@@ -78,33 +78,45 @@ impl TakenPayments {
 }
 
 impl OpenPayments {
-    /// Zelle payments of the last days that no network record of a completed run of an earlier date
-    /// consumed: `taken` (the date's payments in files just ingested) and the rest from PostgreSQL.
+    /// Zelle payments of the last days that no network record of another date's newest completed
+    /// run consumed: `taken` (the date's payments in files just ingested) and the rest from PostgreSQL.
     pub async fn load(
         pool: &PgPool,
         date: NaiveDate,
         taken: Vec<TakenPayments>,
     ) -> Result<OpenPayments, RunError> {
         let since = date - chrono::Duration::days(OPEN_PAYMENT_DAYS);
-        // A run of date D reads only payments of D and before, so only completed runs of the
-        // dates since `since` can have consumed one of these. Naming them lets PostgreSQL look in
-        // their partitions alone: probing every run's items (a re-run of a 10M day probed the
-        // day's earlier version for each payment) took a minute. For the same reason no run can
-        // have consumed a payment of D itself, taken or not.
-        let earlier_runs = sqlx::query_scalar!(
-            "SELECT id FROM recon_run WHERE status = 'completed' AND business_date >= $1 AND business_date < $2 ORDER BY id",
+        let until = date + chrono::Duration::days(OPEN_PAYMENT_DAYS);
+        // A run of date E reads only payments of E and the days before, so only runs of the dates
+        // since `since` and until `until` can have consumed one of these. Naming them lets
+        // PostgreSQL look in their partitions alone: probing every run's items (a re-run of a 10M
+        // day probed the day's earlier version for each payment) took a minute. Each date counts
+        // by its newest completed version (an older version's matches were superseded), and a
+        // later date counts too: run before this date (its files came late, or this is a re-run),
+        // it may have taken a payment of this date or before, which is then not open here. The
+        // date's own runs are left out: a new version decides its matches again.
+        let other_dates = sqlx::query!(
+            r#"SELECT DISTINCT ON (business_date) id, business_date AS "business_date: NaiveDate" FROM recon_run
+               WHERE status = 'completed' AND business_date BETWEEN $1 AND $2 AND business_date <> $3
+               ORDER BY business_date, version DESC"#,
             since as _,
+            until as _,
             date as _
         )
         .fetch_all(pool)
         .await?;
-        let not_consumed = if earlier_runs.is_empty() {
+        let other_dates_runs: Vec<i64> = other_dates.iter().map(|run| run.id).collect();
+        // What ingestion kept of the date's payments was never checked against other runs: when a
+        // later date has run, they are read from PostgreSQL like the rest, through that check (the
+        // rare case of a late file or a re-run; the daily run reads them from memory).
+        let taken = if other_dates.iter().any(|run| run.business_date > date) { Vec::new() } else { taken };
+        let not_consumed = if other_dates_runs.is_empty() {
             String::new()
         } else {
             format!(
                 "AND NOT EXISTS (SELECT 1 FROM recon_item i WHERE i.run_id IN ({}) AND i.payment_id = p.payment_id \
                                  AND i.feed_file_id IS NOT NULL)",
-                listed(&earlier_runs)
+                listed(&other_dates_runs)
             )
         };
         // A file whose every payment was taken is left out by its partition key, which prunes its

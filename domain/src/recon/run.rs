@@ -22,13 +22,14 @@ use super::spill::SpillReader;
 use crate::db::{BinaryRows, DetachedPartition, NamedLock};
 use crate::feeds::zelle::ZellePayment;
 use crate::feeds::{CardTokenizer, Network, NetworkRecord};
+use crate::ingest::DateLock;
 use crate::money::Money;
 use crate::storage::{ObjectStore, StorageError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("business date {0} is being reconciled by another run")]
-    AlreadyRunning(NaiveDate),
+    #[error("files of the date were registered but never loaded (load them, then run again): {}", .0.join(", "))]
+    FilesNotLoaded(Vec<String>),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
@@ -196,10 +197,42 @@ pub async fn late_files(
     Ok(late)
 }
 
-/// Runs `date`. `kept` is what ingestion kept of the date's files it has just loaded (empty when
-/// the run does not follow an ingestion): those files are not read again.
+/// Runs the locked date (its files cannot change meanwhile). `kept` is what ingestion kept of the
+/// date's files it has just loaded (empty when the run does not follow an ingestion): those files
+/// are not read again.
+///
+/// Runs of different dates take turns (a lock of their own, waited for): a run reads as open the
+/// payments no completed run of another date consumed, so two runs at once could both take one.
 #[expect(clippy::too_many_arguments, reason = "what a run reads, how it reads it, and whom it tells")]
 pub async fn run_day(
+    pool: &PgPool,
+    store: &ObjectStore,
+    date: &DateLock,
+    rules: &RuleSet,
+    cards: &CardTokenizer,
+    work_dir: &Path,
+    kept: DayReading,
+    progress: impl Fn(Progress),
+) -> Result<RunSummary, RunError> {
+    let date = date.date();
+    let waiting = NamedLock::try_take(pool, RUNS_LOCK.to_owned()).await?;
+    let turn = match waiting {
+        Some(turn) => turn,
+        None => {
+            progress(Progress::Note("waiting for the run of another date to finish"));
+            NamedLock::take(pool, RUNS_LOCK.to_owned()).await?
+        }
+    };
+    let result = run_in_turn(pool, store, date, rules, cards, work_dir, kept, &progress).await;
+    turn.release().await;
+    result
+}
+
+/// The lock runs take turns by.
+const RUNS_LOCK: &str = "settledesk:runs";
+
+#[expect(clippy::too_many_arguments, reason = "run_day's arguments")]
+async fn run_in_turn(
     pool: &PgPool,
     store: &ObjectStore,
     date: NaiveDate,
@@ -207,15 +240,20 @@ pub async fn run_day(
     cards: &CardTokenizer,
     work_dir: &Path,
     kept: DayReading,
-    progress: impl Fn(Progress),
+    progress: &impl Fn(Progress),
 ) -> Result<RunSummary, RunError> {
-    // One run per date at a time, also across replicas.
-    let Some(lock) = NamedLock::try_take(pool, format!("settledesk:recon:{date}")).await? else {
-        return Err(RunError::AlreadyRunning(date));
-    };
-    let result = run_locked(pool, store, date, rules, cards, work_dir, kept, &progress).await;
-    lock.release().await;
-    result
+    // A file registered but not loaded (its load died: the date's lock keeps out one in
+    // progress) would be left out of the day without a trace.
+    let unloaded = sqlx::query_scalar!(
+        "SELECT object_key FROM feed_file WHERE business_date = $1 AND status = 'received' ORDER BY id",
+        date as _
+    )
+    .fetch_all(pool)
+    .await?;
+    if !unloaded.is_empty() {
+        return Err(RunError::FilesNotLoaded(unloaded));
+    }
+    run_locked(pool, store, date, rules, cards, work_dir, kept, progress).await
 }
 
 #[expect(clippy::too_many_arguments, reason = "run_day's arguments")]
@@ -493,6 +531,18 @@ async fn run_locked(
         )
         .execute(&mut *tx)
         .await?;
+        let event = crate::audit::NewAuditEvent {
+            target: Some(format!("run:{date}/v{version}")),
+            after: Some(serde_json::json!({
+                "records": record_count,
+                "payments": payment_count,
+                "counts": counts_json,
+                "work_items_closed": closed_items,
+                "files_not_closing": manifest.controls.iter().filter(|c| !c.closes).count(),
+            })),
+            ..crate::audit::NewAuditEvent::new(crate::exceptions::SYSTEM, crate::audit::AuditAction::RunCompleted)
+        };
+        crate::audit::append(&mut tx, event).await?;
         tx.commit().await?;
         progress(Progress::Stage("completed"));
         Ok::<_, RunError>(RunSummary {
@@ -847,12 +897,13 @@ mod tests {
             std::fs::write(&file, bytes).unwrap();
             store.put_file(key, &file).await.unwrap();
             let keeper = FileKeeper::new(date("2026-11-20"), work.path().join(format!("kept-{n}.spill")));
+            let lock = DateLock::take(pool, date("2026-11-20")).await.unwrap();
             let (outcome, keeper) = ingest_object(
                 pool,
                 &store,
                 key,
                 source,
-                date("2026-11-20"),
+                &lock,
                 &cards(),
                 Strictness::Lenient,
                 work.path(),
@@ -860,6 +911,7 @@ mod tests {
             )
             .await
             .unwrap();
+            lock.release().await;
             assert!(matches!(outcome, FileOutcome::Loaded { .. }), "{outcome:?}");
             kept.add(keeper.expect("a file loaded now comes back with what was kept of it"));
         }
@@ -877,7 +929,11 @@ mod tests {
         on: &str,
         kept: DayReading,
     ) -> Result<RunSummary, RunError> {
-        run_day(pool, &s.store, date(on), &RuleSet::default(), &cards(), s.work.path(), kept, |_| {}).await
+        let lock = DateLock::take(pool, date(on)).await.unwrap();
+        let result =
+            run_day(pool, &s.store, &lock, &RuleSet::default(), &cards(), s.work.path(), kept, |_| {}).await;
+        lock.release().await;
+        result
     }
 
     async fn run(pool: &PgPool, s: &Setup, on: &str) -> RunSummary {
@@ -886,18 +942,13 @@ mod tests {
 
     /// A run of the 20th with `rules`, reading the files itself.
     async fn run_with(pool: &PgPool, s: &Setup, rules: &RuleSet) -> RunSummary {
-        run_day(
-            pool,
-            &s.store,
-            date("2026-11-20"),
-            rules,
-            &cards(),
-            s.work.path(),
-            DayReading::default(),
-            |_| {},
-        )
-        .await
-        .unwrap()
+        let lock = DateLock::take(pool, date("2026-11-20")).await.unwrap();
+        let summary =
+            run_day(pool, &s.store, &lock, rules, &cards(), s.work.path(), DayReading::default(), |_| {})
+                .await
+                .unwrap();
+        lock.release().await;
+        summary
     }
 
     /// Rules with no grace period: a payment without its record is Zelle-only the day after.
@@ -915,12 +966,15 @@ mod tests {
         let file = s.work.path().join("upload");
         std::fs::write(&file, &bytes).unwrap();
         s.store.put_file(key, &file).await.unwrap();
+        let lock = DateLock::take(pool, date(key.split('/').nth(2).expect("inbound/<source>/<date>/<name>")))
+            .await
+            .unwrap();
         let (outcome, _) = ingest_object(
             pool,
             &s.store,
             key,
             source,
-            date(key.split('/').nth(2).expect("inbound/<source>/<date>/<name>")),
+            &lock,
             &cards(),
             Strictness::Lenient,
             s.work.path(),
@@ -928,6 +982,7 @@ mod tests {
         )
         .await
         .unwrap();
+        lock.release().await;
         assert!(matches!(outcome, FileOutcome::Loaded { .. }), "{outcome:?}");
     }
 
@@ -1522,20 +1577,139 @@ mod tests {
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
-    async fn only_one_run_of_a_date_at_a_time(pool: PgPool) {
+    async fn runs_of_different_dates_take_turns(pool: PgPool) {
         let s = ingested_day(&pool).await;
+        // Another date's run has its turn.
         let mut other = pool.acquire().await.unwrap();
-        sqlx::query("SELECT pg_advisory_lock(hashtext('settledesk:recon:2026-11-20'))")
+        sqlx::query("SELECT pg_advisory_lock(hashtext('settledesk:runs'))")
             .execute(&mut *other)
+            .await
+            .unwrap();
+        let waiting = {
+            let (pool, store, work) = (pool.clone(), s.store.clone(), s.work.path().to_owned());
+            tokio::spawn(async move {
+                let lock = DateLock::take(&pool, date("2026-11-20")).await.unwrap();
+                let summary = run_day(
+                    &pool,
+                    &store,
+                    &lock,
+                    &RuleSet::default(),
+                    &cards(),
+                    &work,
+                    DayReading::default(),
+                    |_| {},
+                )
+                .await;
+                lock.release().await;
+                summary
+            })
+        };
+        // Until the run is seen waiting for the lock (a state, not a time).
+        loop {
+            let waiting_on_advisory: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'
+                   AND datname = current_database()",
+            )
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            if waiting_on_advisory > 0 {
+                break;
+            }
+            assert!(!waiting.is_finished(), "the run did not wait: {:?}", waiting.await);
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let runs: i64 = sqlx::query_scalar("SELECT count(*) FROM recon_run").fetch_one(&pool).await.unwrap();
+        assert_eq!(runs, 0, "a run began while another date's run had its turn");
+        sqlx::query("SELECT pg_advisory_unlock(hashtext('settledesk:runs'))")
+            .execute(&mut *other)
+            .await
+            .unwrap();
+        assert_eq!(waiting.await.unwrap().unwrap().version, 1);
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_run_refuses_a_file_of_its_date_registered_but_not_loaded(pool: PgPool) {
+        let s = ingested_day(&pool).await;
+        let key = "inbound/visa/2026-11-20/half-loaded.ctf";
+        crate::ingest::register(&pool, Source::Network(Network::Visa), key, date("2026-11-20"), 10, &[9; 32])
             .await
             .unwrap();
         let err = try_run(&pool, &s, "2026-11-20").await.unwrap_err();
-        assert!(matches!(err, RunError::AlreadyRunning(_)), "{err}");
-        sqlx::query("SELECT pg_advisory_unlock(hashtext('settledesk:recon:2026-11-20'))")
-            .execute(&mut *other)
-            .await
-            .unwrap();
-        assert_eq!(run(&pool, &s, "2026-11-20").await.version, 1);
+        assert!(matches!(&err, RunError::FilesNotLoaded(keys) if keys == &[key.to_owned()]), "{err}");
+        let runs: i64 = sqlx::query_scalar("SELECT count(*) FROM recon_run").fetch_one(&pool).await.unwrap();
+        assert_eq!(runs, 0, "a run began without the file");
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_payment_taken_by_a_later_date_s_run_is_not_open_to_an_earlier_one(pool: PgPool) {
+        let s = ingested_day(&pool).await;
+        // The same day's Visa records, with one of them unreadable (so another file), sent again
+        // as Monday's: Monday's run, done first, takes the 20th's payments they name.
+        let plan = DayPlan { unreadable_per_network: 1, ..DayPlan::new(date("2026-11-20"), 3_000, 21) };
+        let outputs = Outputs { visa: Vec::new(), mastercard: Vec::new(), zelle: Vec::new() };
+        let (_, again) = generator::generate(&plan, &cards(), outputs).unwrap();
+        deliver(&pool, &s, "inbound/visa/2026-11-23/v-again.ctf", again.visa, Source::Network(Network::Visa))
+            .await;
+        let monday = run(&pool, &s, "2026-11-23").await;
+        assert!(monday.counts.get("match").copied().unwrap_or(0) > 100, "{:?}", monday.counts);
+        run(&pool, &s, "2026-11-20").await;
+        let twice: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM (SELECT payment_id FROM recon_item
+                                   WHERE feed_file_id IS NOT NULL AND payment_id IS NOT NULL
+                                   GROUP BY payment_id HAVING count(DISTINCT run_id) > 1) t",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(twice, 0, "payments taken by two runs");
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn loads_quarantines_and_runs_are_audited_as_the_system(pool: PgPool) {
+        let s = ingested_day(&pool).await;
+        let mut broken = b"not a visa file".to_vec();
+        broken.extend_from_slice(&[b'\n'; 3]);
+        let file = s.work.path().join("broken");
+        std::fs::write(&file, &broken).unwrap();
+        s.store.put_file("inbound/visa/2026-11-20/broken.ctf", &file).await.unwrap();
+        let lock = DateLock::take(&pool, date("2026-11-20")).await.unwrap();
+        let (outcome, _) = ingest_object(
+            &pool,
+            &s.store,
+            "inbound/visa/2026-11-20/broken.ctf",
+            Source::Network(Network::Visa),
+            &lock,
+            &cards(),
+            Strictness::Lenient,
+            s.work.path(),
+            crate::ingest::load::KeepNothing,
+        )
+        .await
+        .unwrap();
+        lock.release().await;
+        assert!(matches!(outcome, FileOutcome::Quarantined { .. }), "{outcome:?}");
+        run(&pool, &s, "2026-11-20").await;
+        let events: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT actor, action, coalesce(target, '') FROM audit_event ORDER BY seq")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        let actions: Vec<&str> = events.iter().map(|(_, action, _)| action.as_str()).collect();
+        assert_eq!(
+            actions,
+            [
+                "feed.file_loaded",
+                "feed.file_loaded",
+                "feed.file_loaded",
+                "feed.file_quarantined",
+                "recon.run_completed"
+            ]
+        );
+        assert!(events.iter().all(|(actor, _, _)| actor == "system"), "{events:?}");
+        assert_eq!(events[4].2, "run:2026-11-20/v1");
+        let chain = crate::audit::verify(&pool).await.unwrap();
+        assert!(matches!(chain, crate::audit::ChainReport::Intact { events: 5, .. }), "{chain:?}");
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
@@ -1547,19 +1721,7 @@ mod tests {
         let outputs = Outputs { visa: Vec::new(), mastercard: Vec::new(), zelle: Vec::new() };
         let (_, out) = generator::generate(&plan, &cards(), outputs).unwrap();
         deliver(&pool, &s, "inbound/zelle/2026-11-19/z.csv", out.zelle, Source::Zelle).await;
-        let rules = without_grace();
-        let day = run_day(
-            &pool,
-            &s.store,
-            date("2026-11-20"),
-            &rules,
-            &cards(),
-            s.work.path(),
-            DayReading::default(),
-            |_| {},
-        )
-        .await
-        .unwrap();
+        let day = run_with(&pool, &s, &without_grace()).await;
         assert!(day.counts.get("mismatch/zelle_only").copied().unwrap_or(0) > 0, "{:?}", day.counts);
         let ranges = sqlx::query!(
             "SELECT network, first_seq, last_seq FROM recon_run_network WHERE run_id = $1 ORDER BY first_seq",

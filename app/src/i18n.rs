@@ -130,6 +130,12 @@ const ZH_CN: &[(&str, &str)] = &[
     ("Saved.", "已保存。"),
     // Control totals (dashboard) and unreadable records (item pages).
     ("Control totals", "控制总数"),
+    ("Received", "已收到"),
+    ("Late", "迟到"),
+    ("Missing", "缺失"),
+    ("Not due yet", "尚未到期"),
+    ("Quarantined", "已隔离"),
+    ("Unknown", "未知"),
     ("Control totals per file and currency", "按文件和币种的控制总数"),
     ("This run read no network file.", "本次运行未读取任何卡组织文件。"),
     ("Every record of the day's network files is accounted for once.", "当日卡组织文件中的每条记录均已核算且仅核算一次。"),

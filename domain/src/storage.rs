@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_s3::primitives::ByteStream;
+use chrono::{DateTime, Utc};
 use tokio::io::AsyncWriteExt;
 
 #[derive(Debug, thiserror::Error)]
@@ -26,11 +27,23 @@ pub enum StorageError {
 /// An object being read.
 pub type ObjectReader = std::pin::Pin<Box<dyn tokio::io::AsyncRead + Send>>;
 
-/// An object's key and size.
+/// An object's key, size, and when it was last written (S3's `LastModified`, a local file's
+/// modification time): when a delivered file arrived.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ObjectInfo {
     pub key: String,
     pub size: u64,
+    pub last_modified: Option<DateTime<Utc>>,
+}
+
+/// S3's timestamp as chrono's.
+fn s3_time(t: &aws_sdk_s3::primitives::DateTime) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(t.secs(), t.subsec_nanos())
+}
+
+/// A local file's modification time.
+fn file_time(meta: &std::fs::Metadata) -> Option<DateTime<Utc>> {
+    meta.modified().ok().map(DateTime::<Utc>::from)
 }
 
 /// Where S3 objects live, as configured.
@@ -185,6 +198,30 @@ impl ObjectStore {
         Ok(file)
     }
 
+    /// When the object was last written (it arrived); `None` if the store cannot tell.
+    pub async fn last_modified(&self, key: &str) -> Result<Option<DateTime<Utc>>, StorageError> {
+        check_key(key)?;
+        match self {
+            ObjectStore::Local { root } => match tokio::fs::metadata(root.join(key)).await {
+                Ok(meta) => Ok(file_time(&meta)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    Err(StorageError::NotFound(key.to_owned()))
+                }
+                Err(source) => Err(StorageError::Local { key: key.to_owned(), source }),
+            },
+            ObjectStore::S3 { client, bucket } => {
+                let head = client.head_object().bucket(bucket).key(key).send().await.map_err(|e| {
+                    if e.as_service_error().is_some_and(|s| s.is_not_found()) {
+                        StorageError::NotFound(key.to_owned())
+                    } else {
+                        s3_error(key, e)
+                    }
+                })?;
+                Ok(head.last_modified().and_then(s3_time))
+            }
+        }
+    }
+
     /// Writes the object to the file at `path`, and returns its size.
     pub async fn download_to(&self, key: &str, path: &Path) -> Result<u64, StorageError> {
         check_key(key)?;
@@ -234,7 +271,7 @@ impl ObjectStore {
                         let key = relative.to_string_lossy().replace('\\', "/");
                         let hidden = key.split('/').any(|part| part.starts_with('.'));
                         if !hidden && key.starts_with(prefix) {
-                            found.push(ObjectInfo { key, size: meta.len() });
+                            found.push(ObjectInfo { key, size: meta.len(), last_modified: file_time(&meta) });
                         }
                     }
                 }
@@ -249,6 +286,7 @@ impl ObjectStore {
                             found.push(ObjectInfo {
                                 key: key.to_owned(),
                                 size: object.size().unwrap_or(0) as u64,
+                                last_modified: object.last_modified().and_then(s3_time),
                             });
                         }
                     }
@@ -449,13 +487,24 @@ mod tests {
         store.download_to("inbound/zelle/2026-11-20/a.csv", &back).await.unwrap();
         assert_eq!(std::fs::read(&back).unwrap(), b"second", "a put replaces the object");
 
+        let listed = store.list("inbound/").await.unwrap();
         assert_eq!(
-            store.list("inbound/").await.unwrap(),
+            listed.iter().map(|o| (o.key.as_str(), o.size)).collect::<Vec<_>>(),
             vec![
-                ObjectInfo { key: "inbound/visa/2026-11-20/big.ctf".into(), size: big.len() as u64 },
-                ObjectInfo { key: "inbound/zelle/2026-11-20/a.csv".into(), size: 6 },
+                ("inbound/visa/2026-11-20/big.ctf", big.len() as u64),
+                ("inbound/zelle/2026-11-20/a.csv", 6)
             ]
         );
+        // When each arrived: the listing and the object itself agree, and it is about now (the
+        // store's clock may differ from ours by a little; not by an hour).
+        for object in &listed {
+            let arrived = object.last_modified.expect("the store tells when an object was written");
+            // To the second: S3 sends a listing's times in ISO 8601 and a HEAD's as an HTTP date.
+            let head = store.last_modified(&object.key).await.unwrap().expect("a time");
+            assert_eq!(head.timestamp(), arrived.timestamp());
+            assert!((chrono::Utc::now() - arrived).num_minutes().abs() < 60, "{arrived}");
+        }
+        assert!(matches!(store.last_modified("inbound/missing.csv").await, Err(StorageError::NotFound(_))));
         assert_eq!(store.list("inbound/zelle/").await.unwrap().len(), 1);
         assert!(store.list("reports/").await.unwrap().is_empty());
 

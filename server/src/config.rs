@@ -52,8 +52,10 @@ pub struct Config {
     pub local_storage_dir: PathBuf,
     /// The S3 bucket for feeds and reports, when `SETTLEDESK_S3_BUCKET` is set.
     pub s3: Option<S3Settings>,
-    /// Whether `serve` runs the daily reconciliation schedule.
+    /// Whether `serve` runs the daily reconciliation schedule and the inbound watcher.
     pub scheduler: bool,
+    /// How often the inbound watcher lists the inbound store.
+    pub ingest_interval: Duration,
 }
 
 /// Sign-in through the bank's OpenID Connect provider, and the sessions that follow.
@@ -194,6 +196,15 @@ impl Config {
                         .optional("SETTLEDESK_S3_SECRET_KEY")
                         .ok_or(ConfigError::Missing { name: "SETTLEDESK_S3_SECRET_KEY" })?,
                 }),
+            },
+            ingest_interval: match settings.parse_or("SETTLEDESK_INGEST_INTERVAL_SECS", 60u64)? {
+                0 => {
+                    return Err(ConfigError::Invalid {
+                        name: "SETTLEDESK_INGEST_INTERVAL_SECS",
+                        reason: "the watcher needs at least a second between looks".into(),
+                    })
+                }
+                secs => Duration::from_secs(secs),
             },
             scheduler: match settings.optional("SETTLEDESK_SCHEDULER").as_deref() {
                 None | Some("on") => true,

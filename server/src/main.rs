@@ -13,6 +13,7 @@ mod scheduler;
 mod security_headers;
 mod serve;
 mod telemetry;
+mod watcher;
 
 use std::process::ExitCode;
 
@@ -36,6 +37,11 @@ enum Command {
     Migrate,
     /// Write a business date's synthetic Visa, Mastercard and Zelle feeds into the inbound area.
     DemoFeeds(demo_feeds::DemoFeedsArgs),
+    /// Taking in inbound files.
+    Ingest {
+        #[command(subcommand)]
+        command: IngestCommand,
+    },
     /// Reconciliation of a business date.
     Recon {
         #[command(subcommand)]
@@ -52,6 +58,13 @@ enum Command {
 enum ReconCommand {
     /// Ingest the date's inbound files, then reconcile it (a new version if it ran before).
     Run(recon_job::ReconRunArgs),
+}
+
+#[derive(Subcommand)]
+enum IngestCommand {
+    /// List the inbound store every interval (SETTLEDESK_INGEST_INTERVAL_SECS) and take in each
+    /// new file: what `serve` does beside its scheduler.
+    Watch(watcher::WatchArgs),
 }
 
 #[derive(Subcommand)]
@@ -75,6 +88,9 @@ async fn main() -> anyhow::Result<ExitCode> {
         Command::Migrate => migrate(&config).await.map(|()| ExitCode::SUCCESS),
         Command::Audit { command: AuditCommand::Verify } => verify_audit_trail(&config).await,
         Command::DemoFeeds(args) => demo_feeds::run(&config, &args).await.map(|()| ExitCode::SUCCESS),
+        Command::Ingest { command: IngestCommand::Watch(args) } => {
+            watcher::run(&config, &args).await.map(|()| ExitCode::SUCCESS)
+        }
         Command::Recon { command: ReconCommand::Run(args) } => {
             let _prompt = allocator::PromptRelease::start();
             recon_job::run(&config, &args).await.map(|()| ExitCode::SUCCESS)

@@ -9,7 +9,7 @@ use domain::ingest::{DateLock, Source};
 use domain::recon::day_files::{DayReading, FileKeeper};
 use domain::recon::run::{run_day, Progress};
 use domain::recon::RuleSet;
-use domain::storage::ObjectStore;
+use domain::storage::{ObjectInfo, ObjectStore};
 use futures_util::StreamExt;
 
 use crate::cli_output::say;
@@ -150,24 +150,59 @@ impl Job {
 
     /// The keys of the date's files in the inbound store, of every source.
     pub async fn inbound_keys(&self, date: NaiveDate) -> anyhow::Result<Vec<String>> {
-        Ok(self.inbound(date).await?.into_iter().map(|(_, key)| key).collect())
+        Ok(self.inbound(date).await?.into_iter().map(|(_, object)| object.key).collect())
     }
 
     /// The date's files in the inbound store with their sources, the Zelle extract first (loading
     /// it is the longest: PostgreSQL copies and indexes every payment, and the network files are
     /// read alongside it). Not S3's folder markers or hidden files, which are no feed (see
     /// [`domain::storage::is_file_key`]).
-    async fn inbound(&self, date: NaiveDate) -> anyhow::Result<Vec<(Source, String)>> {
+    pub async fn inbound(&self, date: NaiveDate) -> anyhow::Result<Vec<(Source, ObjectInfo)>> {
         let mut objects = Vec::new();
         for source in [Source::Zelle, Source::Network(Network::Visa), Source::Network(Network::Mastercard)] {
             let listed = self.store.list(&format!("inbound/{}/{date}/", source.code())).await;
             objects.extend(
                 (listed.context("listing inbound files")?.into_iter())
                     .filter(|object| domain::storage::is_file_key(&object.key))
-                    .map(|object| (source, object.key)),
+                    .map(|object| (source, object)),
             );
         }
         Ok(objects)
+    }
+
+    /// A work directory of this process named by `label` (a date, say), created; the work
+    /// directories of processes that ended are removed first.
+    pub fn work_dir(&self, label: &str) -> anyhow::Result<std::path::PathBuf> {
+        sweep_abandoned_work_dirs(&std::env::temp_dir());
+        let work = std::env::temp_dir().join(format!("{WORK_DIR_PREFIX}{}-{label}", std::process::id()));
+        std::fs::create_dir_all(&work).context("creating a work directory")?;
+        Ok(work)
+    }
+
+    /// Registers and loads one inbound file of the locked date (nothing kept for a run).
+    pub async fn take_in(
+        &self,
+        pool: &sqlx::PgPool,
+        date: &DateLock,
+        source: Source,
+        key: &str,
+        work: &std::path::Path,
+    ) -> anyhow::Result<FileOutcome> {
+        let strictness = domain::ingest::strictness(pool, source).await?;
+        let (outcome, _) = ingest_object(
+            pool,
+            &self.store,
+            key,
+            source,
+            date,
+            &self.cards,
+            strictness,
+            work,
+            domain::ingest::load::KeepNothing,
+        )
+        .await
+        .with_context(|| format!("ingesting {key}"))?;
+        Ok(outcome)
     }
 
     /// Ingests the date's inbound files, then reconciles it; `say` hears each step. Waits for
@@ -199,10 +234,7 @@ impl Job {
         date: &DateLock,
         say: impl Fn(Progress),
     ) -> anyhow::Result<domain::recon::run::RunSummary> {
-        sweep_abandoned_work_dirs(&std::env::temp_dir());
-        let work =
-            std::env::temp_dir().join(format!("{WORK_DIR_PREFIX}{}-{}", std::process::id(), date.date()));
-        std::fs::create_dir_all(&work).context("creating a work directory")?;
+        let work = self.work_dir(&date.date().to_string())?;
         let result = self.reconcile_in(pool, date, &work, &say).await;
         let _ = std::fs::remove_dir_all(&work);
         result
@@ -235,7 +267,7 @@ impl Job {
         let loads: Vec<Load> = objects
             .iter()
             .enumerate()
-            .map(|(n, (source, key))| -> Load {
+            .map(|(n, (source, ObjectInfo { key, .. }))| -> Load {
                 Box::pin(async move {
                     let strictness = domain::ingest::strictness(pool, *source).await?;
                     let keeper = FileKeeper::new(date, work.join(format!("kept-{n}.spill")));
@@ -273,7 +305,7 @@ impl Job {
     }
 }
 
-/// Work directories are named `settledesk-work-<pid>-<date>`: the process that owns one is known.
+/// Work directories are named `settledesk-work-<pid>-<label>`: the process that owns one is known.
 const WORK_DIR_PREFIX: &str = "settledesk-work-";
 
 /// Removes the work directories of runs whose process is gone (killed mid-run: a crash leaves its

@@ -1,5 +1,6 @@
 //! The daily schedule: each business date is reconciled once its cutoff (in the bank's operating
-//! time zone) has passed; at start-up, and every few minutes after, dates of the last week that
+//! time zone) has passed and each source's file has arrived or is past due; at start-up, when the
+//! watcher takes in a file of a closed date, and every few minutes, dates of the last week that
 //! have inbound files but no completed run are caught up. A date whose run has completed is run
 //! again, as a new version, when a file of it arrives later (one in the inbound store that no run
 //! has taken in, or one loaded since by another process): a late file is reconciled by itself,
@@ -7,26 +8,42 @@
 //! date's lock (`ingest::DateLock`) lets only one of them reconcile a date, and runs of different
 //! dates take turns.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
 use domain::ingest::DateLock;
 use domain::recon::run::Progress;
 use sqlx::PgPool;
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 
 use crate::recon_job::Job;
 
 /// How far back missed dates are caught up.
 const CATCH_UP_DAYS: u64 = 7;
-/// How often to look for late files and missed dates between cutoffs.
+/// How often to look for late files and missed dates between cutoffs (the watcher also wakes
+/// the scheduler when it takes in a file of a closed date).
 const RECHECK: Duration = Duration::from_secs(15 * 60);
+/// How soon to look again when a date was held by another process.
+const BUSY_RECHECK: Duration = Duration::from_secs(30);
 
-pub fn spawn(pool: PgPool, job: Job, mut stopping: watch::Receiver<bool>) {
+/// What a look at the dates found.
+struct Tick {
+    /// Time until the open date's cutoff.
+    until_cutoff: Duration,
+    /// Whether a date was held by another process (loading a file, or running it).
+    busy: bool,
+}
+
+/// Runs the schedule until `stopping`; `woken` (by the watcher, when a file arrived after its
+/// date's run) makes it look at once.
+pub fn spawn(pool: PgPool, job: Job, woken: Arc<Notify>, mut stopping: watch::Receiver<bool>) {
     tokio::spawn(async move {
         loop {
             let wait = match tick(&pool, &job).await {
-                Ok(until_cutoff) => until_cutoff.min(RECHECK),
+                // A date another process held is looked at again soon: it may need a run.
+                Ok(Tick { until_cutoff, busy: true }) => until_cutoff.min(BUSY_RECHECK),
+                Ok(Tick { until_cutoff, busy: false }) => until_cutoff.min(RECHECK),
                 Err(e) => {
                     tracing::warn!(error = %e, "scheduler could not check the business dates; retrying in a minute");
                     Duration::from_secs(60)
@@ -34,16 +51,18 @@ pub fn spawn(pool: PgPool, job: Job, mut stopping: watch::Receiver<bool>) {
             };
             tokio::select! {
                 () = tokio::time::sleep(wait) => {}
+                () = woken.notified() => {}
                 _ = stopping.wait_for(|stop| *stop) => return,
             }
         }
     });
 }
 
-/// Reconciles every closed date that needs it; returns the time until the next cutoff.
-async fn tick(pool: &PgPool, job: &Job) -> anyhow::Result<Duration> {
+/// Reconciles every closed date that needs it, oldest first.
+async fn tick(pool: &PgPool, job: &Job) -> anyhow::Result<Tick> {
     let schedule = domain::calendar::load_schedule(pool).await?;
     let now = Utc::now();
+    let mut busy = false;
     for date in schedule.closed_dates(now, CATCH_UP_DAYS) {
         let inbound = job.inbound_keys(date).await?;
         if inbound.is_empty() {
@@ -53,23 +72,27 @@ async fn tick(pool: &PgPool, job: &Job) -> anyhow::Result<Duration> {
         // run it. A date held by another process (loading a file of it, or running it) is left
         // to the next look.
         let Some(lock) = DateLock::try_take(pool, date).await? else {
-            tracing::info!(run.business_date = %date, "another process is loading or running this date; looking again later");
+            tracing::info!(run.business_date = %date, "another process is loading or running this date; looking again soon");
+            busy = true;
             continue;
         };
-        let ran = reconcile_if_needed(pool, job, &lock, &inbound).await;
+        let ran = reconcile_if_needed(pool, job, &lock, &inbound, &schedule).await;
         lock.release().await;
         ran?;
     }
     let next_cutoff = schedule.cutoff_instant(schedule.open_business_date(now));
-    Ok((next_cutoff - Utc::now()).to_std().unwrap_or(Duration::from_secs(1)))
+    let until_cutoff = (next_cutoff - Utc::now()).to_std().unwrap_or(Duration::from_secs(1));
+    Ok(Tick { until_cutoff, busy })
 }
 
-/// Runs the locked date if it has no completed run, or files no completed run has seen.
+/// Runs the locked date if it has no completed run (once its sources are in or due), or files no
+/// completed run has seen.
 async fn reconcile_if_needed(
     pool: &PgPool,
     job: &Job,
     lock: &DateLock,
     inbound: &[String],
+    schedule: &domain::calendar::BusinessDaySchedule,
 ) -> anyhow::Result<()> {
     let date = lock.date();
     if domain::recon::run::has_completed_run(pool, date).await? {
@@ -78,6 +101,18 @@ async fn reconcile_if_needed(
             return Ok(());
         }
         tracing::info!(run.business_date = %date, files = ?late, "files arrived after the date's run: reconciling a new version");
+    } else {
+        // The first run waits for every source's file, or for its due time to pass (then the
+        // source is missing, and the day is run without it): a Zelle extract in the evening and
+        // network files the next morning make one version, not two.
+        let arrivals = domain::ingest::arrivals(pool, date, schedule.time_zone).await?;
+        let now = Utc::now();
+        let waiting: Vec<&str> =
+            arrivals.iter().filter(|a| a.files == 0 && now <= a.due).map(|a| a.source.as_str()).collect();
+        if !waiting.is_empty() {
+            tracing::info!(run.business_date = %date, sources = ?waiting, "waiting for the date's other files (not due yet)");
+            return Ok(());
+        }
     }
     tracing::info!(run.business_date = %date, "scheduled reconciliation starting");
     let _prompt = crate::allocator::PromptRelease::start();

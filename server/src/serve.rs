@@ -51,7 +51,16 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         // A pool of its own: a run's bulk loads and index builds hold several connections for
         // minutes, which must not keep people's pages waiting for one.
         let jobs_pool = domain::db::lazy_pool(config.database_options(), crate::recon_job::Job::CONNECTIONS);
-        crate::scheduler::spawn(jobs_pool, crate::recon_job::Job::new(&config), stopping_rx.clone());
+        let job = crate::recon_job::Job::new(&config);
+        let wake_scheduler = std::sync::Arc::new(tokio::sync::Notify::new());
+        crate::watcher::spawn(
+            jobs_pool.clone(),
+            job.clone(),
+            config.ingest_interval,
+            wake_scheduler.clone(),
+            stopping_rx.clone(),
+        );
+        crate::scheduler::spawn(jobs_pool, job, wake_scheduler, stopping_rx.clone());
     }
     let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {

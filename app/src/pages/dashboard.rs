@@ -41,9 +41,25 @@ pub struct ArrivalView {
     pub received: i64,
     pub parsed: i64,
     pub quarantined: i64,
-    /// `received`, `late` (after the cutoff), `missing` or `quarantined`.
+    /// An `ingest::ArrivalState` code: `received`, `late` (after the source's due time),
+    /// `missing`, `not_due_yet` or `quarantined`.
     pub state: String,
-    pub first_received: String,
+    /// When the first file landed in the inbound store, in the viewer's zone.
+    pub first_arrived: String,
+    /// When the source's file was due, in the viewer's zone.
+    pub due: String,
+}
+
+/// An arrival state in words.
+fn arrival_state_label(code: &str) -> &'static str {
+    match code {
+        "received" => "Received",
+        "late" => "Late",
+        "missing" => "Missing",
+        "not_due_yet" => "Not due yet",
+        "quarantined" => "Quarantined",
+        _ => "Unknown",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -162,23 +178,17 @@ pub async fn fetch_dashboard_overview() -> Result<DashboardOverview, AppError> {
     let running = running_view(&state.pool, viewer_zone).await?;
     // The feeds of the date most recently closed: the one whose files should all be in.
     let feeds_date = schedule.closed_dates(now, 1).into_iter().next().unwrap_or(open);
-    let cutoff = schedule.cutoff_instant(feeds_date);
-    let arrivals = domain::ingest::arrivals(&state.pool, feeds_date)
+    let arrivals = domain::ingest::arrivals(&state.pool, feeds_date, schedule.time_zone)
         .await
         .map_err(|e| AppError::database(&e))?
         .into_iter()
         .map(|a| ArrivalView {
-            state: match (a.quarantined, a.first_received_at) {
-                (q, _) if q > 0 => "quarantined",
-                (_, None) => "missing",
-                (_, Some(at)) if at > cutoff => "late",
-                _ => "received",
-            }
-            .to_owned(),
-            first_received: a
-                .first_received_at
+            state: a.state(now).code().to_owned(),
+            first_arrived: a
+                .first_arrived_at
                 .map(|at| viewer::format_instant(at, viewer_zone))
                 .unwrap_or_default(),
+            due: viewer::format_instant(a.due, viewer_zone),
             source: a.source,
             received: a.files,
             parsed: a.parsed,
@@ -374,14 +384,15 @@ fn OverviewCards(overview: DashboardOverview) -> impl IntoView {
                 <h2 id="feeds-heading">"Feeds for " {overview.feeds_date.clone()}</h2>
                 <RunningStatus initial=overview.running.clone()/>
                 <table class="data">
-                    <thead><tr><th scope="col">"Source"</th><th scope="col">"State"</th><th scope="col" class="num">"Files"</th><th scope="col">"First arrived"</th></tr></thead>
+                    <thead><tr><th scope="col">"Source"</th><th scope="col">"State"</th><th scope="col" class="num">"Files"</th><th scope="col">"First arrived"</th><th scope="col">"Due"</th></tr></thead>
                     <tbody>
                         {overview.arrivals.iter().cloned().map(|a| view! {
-                            <tr data-source=a.source.clone()>
+                            <tr data-source=a.source.clone() data-state=a.state.clone()>
                                 <td>{a.source.clone()}</td>
-                                <td><span class=format!("status status-{}", a.state)>{a.state.clone()}</span></td>
+                                <td><span class=format!("status status-{}", a.state)>{locale.tr(arrival_state_label(&a.state))}</span></td>
                                 <td class="num">{a.received}</td>
-                                <td class="nowrap">{a.first_received}</td>
+                                <td class="nowrap">{a.first_arrived}</td>
+                                <td class="nowrap">{a.due}</td>
                             </tr>
                         }).collect_view()}
                     </tbody>

@@ -103,7 +103,22 @@ pub async fn ingest_object<K: Keep>(
     })
     .await
     .map_err(|e| std::io::Error::other(e.to_string()))??;
-    let id = match register(pool, source, key, business_date, size, &sha256).await? {
+    let registration = register(pool, source, key, business_date, size, &sha256).await?;
+    // When the file landed (not when it was read): what the dashboard's late and missing mean.
+    let arrived_at = store.last_modified(key).await?;
+    let registered = match registration {
+        Registration::New { id } | Registration::AlreadyKnown { id } | Registration::Duplicate { id, .. } => {
+            id
+        }
+    };
+    sqlx::query!(
+        "UPDATE feed_file SET arrived_at = coalesce(arrived_at, $2) WHERE id = $1",
+        registered,
+        arrived_at as _
+    )
+    .execute(pool)
+    .await?;
+    let id = match registration {
         Registration::New { id } => id,
         Registration::AlreadyKnown { id } => {
             let status =

@@ -257,31 +257,166 @@ async fn try_register(
     Ok(registration)
 }
 
-/// What arrived from one source for a business date.
+/// What arrived from one source for a business date, and when it was due.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Arrival {
     pub source: String,
     pub files: i64,
     pub parsed: i64,
     pub quarantined: i64,
-    pub first_received_at: Option<DateTime<Utc>>,
+    /// When the first file landed in the inbound store (when it was taken in, for files
+    /// registered before arrival times were kept).
+    pub first_arrived_at: Option<DateTime<Utc>>,
+    /// When the first file was taken in (registered).
+    pub first_taken_in_at: Option<DateTime<Utc>>,
+    /// When the source's file of the date is due.
+    pub due: DateTime<Utc>,
 }
 
-/// Files received per source for `date` (every source listed, with zeros when nothing came).
-pub async fn arrivals(pool: &PgPool, date: NaiveDate) -> Result<Vec<Arrival>, sqlx::Error> {
-    sqlx::query_as!(
-        Arrival,
+/// Where a source's file for a date stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArrivalState {
+    /// Arrived by its due time, and read.
+    Received,
+    /// Arrived after its due time.
+    Late,
+    /// Not arrived, and its due time has passed.
+    Missing,
+    /// Not arrived, and not due yet.
+    NotDueYet,
+    /// A file arrived and was refused whole.
+    Quarantined,
+}
+
+impl ArrivalState {
+    pub fn code(self) -> &'static str {
+        match self {
+            ArrivalState::Received => "received",
+            ArrivalState::Late => "late",
+            ArrivalState::Missing => "missing",
+            ArrivalState::NotDueYet => "not_due_yet",
+            ArrivalState::Quarantined => "quarantined",
+        }
+    }
+}
+
+impl Arrival {
+    /// Where it stands at `now`. A quarantined file is the state to act on even beside a good one
+    /// (it may hold records the good one lacks).
+    pub fn state(&self, now: DateTime<Utc>) -> ArrivalState {
+        match self.first_arrived_at {
+            _ if self.quarantined > 0 => ArrivalState::Quarantined,
+            Some(at) if at > self.due => ArrivalState::Late,
+            Some(_) => ArrivalState::Received,
+            None if now > self.due => ArrivalState::Missing,
+            None => ArrivalState::NotDueYet,
+        }
+    }
+}
+
+/// When a source's file of a business date is due: `days_after` the date, at `by` in the bank's
+/// zone (see migration 0019).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpectedArrival {
+    pub days_after: u16,
+    pub by: chrono::NaiveTime,
+}
+
+impl ExpectedArrival {
+    pub fn due(&self, date: NaiveDate, zone: crate::calendar::Tz) -> DateTime<Utc> {
+        let day = date + chrono::Days::new(u64::from(self.days_after));
+        crate::calendar::local_instant(day.and_time(self.by), zone)
+    }
+}
+
+/// Each source's expected arrival, in [`Source::ALL`] order.
+pub async fn expected_arrivals(pool: &PgPool) -> Result<Vec<(Source, ExpectedArrival)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT source, expected_days_after, expected_by AS "expected_by: chrono::NaiveTime" FROM source_setting"#
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(Source::ALL
+        .into_iter()
+        .map(|source| {
+            let row = rows.iter().find(|r| r.source == source.code());
+            let expected = match row {
+                Some(r) => {
+                    ExpectedArrival { days_after: r.expected_days_after.max(0) as u16, by: r.expected_by }
+                }
+                // The migration seeds every source; a row deleted by hand means "by the date's end".
+                None => {
+                    ExpectedArrival { days_after: 0, by: chrono::NaiveTime::from_hms_opt(23, 59, 0).unwrap() }
+                }
+            };
+            (source, expected)
+        })
+        .collect())
+}
+
+/// Files per source for `date` (every source listed, with zeros when nothing came), with when
+/// each source's file was due in the bank's `zone`.
+pub async fn arrivals(
+    pool: &PgPool,
+    date: NaiveDate,
+    zone: crate::calendar::Tz,
+) -> Result<Vec<Arrival>, sqlx::Error> {
+    let expected = expected_arrivals(pool).await?;
+    let rows = sqlx::query!(
         r#"SELECT s.source AS "source!", count(f.id) AS "files!",
                   count(f.id) FILTER (WHERE f.status = 'parsed') AS "parsed!",
                   count(f.id) FILTER (WHERE f.status = 'quarantined') AS "quarantined!",
-                  min(f.received_at) AS "first_received_at: DateTime<Utc>"
+                  min(coalesce(f.arrived_at, f.received_at)) AS "first_arrived_at: DateTime<Utc>",
+                  min(f.received_at) AS "first_taken_in_at: DateTime<Utc>"
            FROM unnest(ARRAY['visa', 'mastercard', 'zelle']) AS s (source)
            LEFT JOIN feed_file f ON f.source = s.source AND f.business_date = $1 AND f.status <> 'duplicate'
            GROUP BY s.source ORDER BY array_position(ARRAY['visa', 'mastercard', 'zelle'], s.source)"#,
         date as _
     )
     .fetch_all(pool)
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let due = expected
+                .iter()
+                .find(|(source, _)| source.code() == row.source)
+                .map(|(_, e)| e.due(date, zone))
+                .unwrap_or_else(|| crate::calendar::start_of_day(date + chrono::Days::new(1), zone));
+            Arrival {
+                source: row.source,
+                files: row.files,
+                parsed: row.parsed,
+                quarantined: row.quarantined,
+                first_arrived_at: row.first_arrived_at,
+                first_taken_in_at: row.first_taken_in_at,
+                due,
+            }
+        })
+        .collect())
+}
+
+/// Of the objects listed in the inbound store, those the registry has not taken in: never
+/// registered, registered but never loaded, or written again since (an object replaced under its
+/// key; a second of slack, as S3 gives a listing's time more precisely than a HEAD's).
+pub async fn not_taken_in(
+    pool: &PgPool,
+    listed: Vec<crate::storage::ObjectInfo>,
+) -> Result<Vec<crate::storage::ObjectInfo>, sqlx::Error> {
+    let keys: Vec<String> = listed.iter().map(|o| o.key.clone()).collect();
+    let times: Vec<Option<DateTime<Utc>>> = listed.iter().map(|o| o.last_modified).collect();
+    let taken_in: Vec<String> = sqlx::query_scalar!(
+        r#"SELECT k AS "key!" FROM unnest($1::text[], $2::timestamptz[]) AS listed (k, modified)
+           WHERE EXISTS (SELECT 1 FROM feed_file f
+                         WHERE f.object_key = listed.k AND f.status <> 'received'
+                           AND (listed.modified IS NULL OR f.arrived_at IS NULL
+                                OR f.arrived_at >= listed.modified - interval '1 second'))"#,
+        &keys,
+        &times as &[Option<DateTime<Utc>>]
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(listed.into_iter().filter(|o| !taken_in.contains(&o.key)).collect())
 }
 
 /// Records that a file is unusable, with the precise reason, in the audit trail too (by the
@@ -504,5 +639,88 @@ mod tests {
         let (size, sha) = fingerprint(std::fs::File::open(&path).unwrap()).unwrap();
         assert_eq!(size, 3);
         assert_eq!(hex::encode(sha), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn arrival(files: i64, quarantined: i64, arrived: Option<&str>) -> Arrival {
+        Arrival {
+            source: "visa".into(),
+            files,
+            parsed: files - quarantined,
+            quarantined,
+            first_arrived_at: arrived.map(at),
+            first_taken_in_at: arrived.map(at),
+            due: at("2026-11-21T13:00:00Z"),
+        }
+    }
+
+    #[test]
+    fn a_source_is_late_missing_or_not_due_by_its_own_due_time() {
+        let now = at("2026-11-21T15:00:00Z");
+        assert_eq!(arrival(1, 0, Some("2026-11-21T12:59:00Z")).state(now), ArrivalState::Received);
+        assert_eq!(arrival(1, 0, Some("2026-11-21T13:01:00Z")).state(now), ArrivalState::Late);
+        assert_eq!(arrival(0, 0, None).state(now), ArrivalState::Missing);
+        assert_eq!(arrival(0, 0, None).state(at("2026-11-21T12:00:00Z")), ArrivalState::NotDueYet);
+        assert_eq!(arrival(2, 1, Some("2026-11-21T12:00:00Z")).state(now), ArrivalState::Quarantined);
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn network_files_are_due_the_next_morning_and_the_extract_the_same_evening(pool: PgPool) {
+        let zone = crate::calendar::parse_time_zone("America/New_York").unwrap();
+        let due: Vec<(String, DateTime<Utc>)> =
+            arrivals(&pool, date(), zone).await.unwrap().into_iter().map(|a| (a.source, a.due)).collect();
+        assert_eq!(
+            due,
+            [
+                ("visa".to_owned(), at("2026-11-21T13:00:00Z")),
+                ("mastercard".to_owned(), at("2026-11-21T13:00:00Z")),
+                ("zelle".to_owned(), at("2026-11-21T01:00:00Z")),
+            ]
+        );
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn the_watcher_takes_in_what_is_new_unloaded_or_written_again(pool: PgPool) {
+        use crate::storage::ObjectInfo;
+        let object = |key: &str, modified: &str| ObjectInfo {
+            key: key.into(),
+            size: 10,
+            last_modified: Some(at(modified)),
+        };
+        let loaded = "inbound/visa/2026-11-20/loaded.ctf";
+        let half = "inbound/visa/2026-11-20/half.ctf";
+        let Registration::New { id } = register(&pool, VISA, loaded, date(), 10, &[1; 32]).await.unwrap()
+        else {
+            panic!("new")
+        };
+        sqlx::query!(
+            "UPDATE feed_file SET status = 'parsed', arrived_at = '2026-11-21T06:00:00Z' WHERE id = $1",
+            id
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        register(&pool, VISA, half, date(), 10, &[2; 32]).await.unwrap();
+        let listed = vec![
+            object(loaded, "2026-11-21T06:00:00.400Z"),
+            object(half, "2026-11-21T06:00:00Z"),
+            object("inbound/visa/2026-11-20/new.ctf", "2026-11-21T07:00:00Z"),
+        ];
+        let keys = |objects: Vec<ObjectInfo>| objects.into_iter().map(|o| o.key).collect::<Vec<_>>();
+        assert_eq!(
+            keys(not_taken_in(&pool, listed.clone()).await.unwrap()),
+            [half, "inbound/visa/2026-11-20/new.ctf"],
+            "a loaded file is not read again (its listed time a fraction later than a HEAD's)"
+        );
+        let mut replaced = listed;
+        replaced[0] = object(loaded, "2026-11-21T09:00:00Z");
+        assert_eq!(
+            keys(not_taken_in(&pool, replaced).await.unwrap())[0],
+            loaded,
+            "an object written again under its key is read again"
+        );
     }
 }

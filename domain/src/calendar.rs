@@ -45,30 +45,174 @@ impl BusinessDaySchedule {
     }
 }
 
-/// `n` business days after `date`, counting Monday to Friday (no holiday calendar yet).
-pub fn add_business_days(date: NaiveDate, n: u32) -> NaiveDate {
-    let mut day = date;
-    let mut left = n;
-    while left > 0 {
-        day = day + Days::new(1);
-        if !matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) {
-            left -= 1;
-        }
+/// The bank's holidays (table `bank_holiday`, migration 0020): with Saturdays and Sundays, the
+/// days that are not business days. Every business-day count goes through here.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Holidays(std::collections::BTreeSet<NaiveDate>);
+
+impl Holidays {
+    /// No holidays: only weekends are not business days.
+    pub fn none() -> Holidays {
+        Holidays::default()
     }
-    day
+
+    pub fn from_days(days: impl IntoIterator<Item = NaiveDate>) -> Holidays {
+        Holidays(days.into_iter().collect())
+    }
+
+    pub fn is_business_day(&self, day: NaiveDate) -> bool {
+        !matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) && !self.0.contains(&day)
+    }
+
+    /// `n` business days after `date`.
+    pub fn add_business_days(&self, date: NaiveDate, n: u32) -> NaiveDate {
+        let mut day = date;
+        let mut left = n;
+        while left > 0 {
+            day = day + Days::new(1);
+            if self.is_business_day(day) {
+                left -= 1;
+            }
+        }
+        day
+    }
+
+    /// How many business days after `from` `to` is; 0 when `to` is not later.
+    pub fn business_days_between(&self, from: NaiveDate, to: NaiveDate) -> i64 {
+        let mut count = 0;
+        let mut day = from;
+        while day < to {
+            day = day + Days::new(1);
+            if self.is_business_day(day) {
+                count += 1;
+            }
+        }
+        count
+    }
 }
 
-/// How many business days (Monday to Friday) after `from` `to` is; 0 when `to` is not later.
-pub fn business_days_between(from: NaiveDate, to: NaiveDate) -> i64 {
-    let mut count = 0;
-    let mut day = from;
-    while day < to {
-        day = day + Days::new(1);
-        if !matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) {
-            count += 1;
-        }
+/// A holiday as the admin page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holiday {
+    pub day: NaiveDate,
+    pub name: String,
+    pub updated_by: String,
+}
+
+/// Every holiday (a few a year): what business-day counts read.
+pub async fn load_holidays(pool: &PgPool) -> Result<Holidays, sqlx::Error> {
+    let days =
+        sqlx::query_scalar!(r#"SELECT day AS "day: NaiveDate" FROM bank_holiday"#).fetch_all(pool).await?;
+    Ok(Holidays::from_days(days))
+}
+
+/// The holidays from `from` to `to`, by date.
+pub async fn list_holidays(
+    pool: &PgPool,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<Holiday>, sqlx::Error> {
+    sqlx::query_as!(
+        Holiday,
+        r#"SELECT day AS "day: NaiveDate", name, updated_by FROM bank_holiday WHERE day BETWEEN $1 AND $2 ORDER BY day"#,
+        from as _,
+        to as _
+    )
+    .fetch_all(pool)
+    .await
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HolidayError {
+    #[error("{0} is a {1}: weekends are never business days")]
+    Weekend(NaiveDate, &'static str),
+    #[error("{0} is already a holiday")]
+    AlreadyHoliday(NaiveDate),
+    #[error("{0} is not a holiday")]
+    NotHoliday(NaiveDate),
+    #[error("holidays can be set from {1} to {2}; {0} is outside")]
+    OutOfRange(NaiveDate, NaiveDate, NaiveDate),
+    #[error("give the holiday a name of 1 to 100 characters, without control characters")]
+    BadName,
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// How far from `today` a holiday may be set: a year back (a correction of a recent SLA age or
+/// grace period) to five years ahead. Beyond that a change would rewrite history long settled, or
+/// plan a calendar nobody has published.
+pub fn holiday_range(today: NaiveDate) -> (NaiveDate, NaiveDate) {
+    (today - Days::new(366), today + Days::new(5 * 366))
+}
+
+fn check_holiday_day(day: NaiveDate, today: NaiveDate) -> Result<(), HolidayError> {
+    let (first, last) = holiday_range(today);
+    if day < first || day > last {
+        return Err(HolidayError::OutOfRange(day, first, last));
     }
-    count
+    match day.weekday() {
+        chrono::Weekday::Sat => Err(HolidayError::Weekend(day, "Saturday")),
+        chrono::Weekday::Sun => Err(HolidayError::Weekend(day, "Sunday")),
+        _ => Ok(()),
+    }
+}
+
+/// Makes `day` a holiday, recorded in the audit trail (`event`: who, from where).
+pub async fn add_holiday(
+    pool: &PgPool,
+    event: crate::audit::NewAuditEvent,
+    day: NaiveDate,
+    name: &str,
+    today: NaiveDate,
+) -> Result<(), HolidayError> {
+    check_holiday_day(day, today)?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(HolidayError::BadName);
+    }
+    let mut tx = pool.begin().await?;
+    let inserted = sqlx::query!(
+        "INSERT INTO bank_holiday (day, name, updated_by) VALUES ($1, $2, $3) ON CONFLICT (day) DO NOTHING",
+        day as _,
+        name,
+        event.actor
+    )
+    .execute(&mut *tx)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        return Err(HolidayError::AlreadyHoliday(day));
+    }
+    let event = crate::audit::NewAuditEvent {
+        target: Some(format!("bank_holiday:{day}")),
+        after: Some(serde_json::json!({ "day": day, "name": name })),
+        ..event
+    };
+    crate::audit::append(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Makes `day` a business day again, recorded in the audit trail with the name it had.
+pub async fn remove_holiday(
+    pool: &PgPool,
+    event: crate::audit::NewAuditEvent,
+    day: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), HolidayError> {
+    check_holiday_day(day, today)?;
+    let mut tx = pool.begin().await?;
+    let removed = sqlx::query_scalar!("DELETE FROM bank_holiday WHERE day = $1 RETURNING name", day as _)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(HolidayError::NotHoliday(day))?;
+    let event = crate::audit::NewAuditEvent {
+        target: Some(format!("bank_holiday:{day}")),
+        before: Some(serde_json::json!({ "day": day, "name": removed })),
+        ..event
+    };
+    crate::audit::append(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Midnight starting `date` in `zone`, as an instant.
@@ -211,10 +355,84 @@ mod tests {
 
     #[test]
     fn business_days_skip_weekends() {
-        assert_eq!(add_business_days(date("2026-11-20"), 2), date("2026-11-24"), "Friday + 2 is Tuesday");
-        assert_eq!(add_business_days(date("2026-11-23"), 2), date("2026-11-25"));
-        assert_eq!(add_business_days(date("2026-11-21"), 1), date("2026-11-23"), "Saturday + 1 is Monday");
-        assert_eq!(add_business_days(date("2026-11-23"), 0), date("2026-11-23"));
+        let none = Holidays::none();
+        assert_eq!(
+            none.add_business_days(date("2026-11-20"), 2),
+            date("2026-11-24"),
+            "Friday + 2 is Tuesday"
+        );
+        assert_eq!(none.add_business_days(date("2026-11-23"), 2), date("2026-11-25"));
+        assert_eq!(
+            none.add_business_days(date("2026-11-21"), 1),
+            date("2026-11-23"),
+            "Saturday + 1 is Monday"
+        );
+        assert_eq!(none.add_business_days(date("2026-11-23"), 0), date("2026-11-23"));
+    }
+
+    #[test]
+    fn business_days_skip_holidays() {
+        // Thanksgiving, Thursday 26 November 2026.
+        let holidays = Holidays::from_days([date("2026-11-26")]);
+        assert_eq!(holidays.add_business_days(date("2026-11-25"), 1), date("2026-11-27"));
+        assert_eq!(holidays.add_business_days(date("2026-11-24"), 2), date("2026-11-27"));
+        assert_eq!(holidays.business_days_between(date("2026-11-25"), date("2026-11-30")), 2, "Fri and Mon");
+        assert_eq!(Holidays::none().business_days_between(date("2026-11-25"), date("2026-11-30")), 3);
+        assert!(!holidays.is_business_day(date("2026-11-26")));
+        assert!(!holidays.is_business_day(date("2026-11-28")), "a Saturday");
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn the_federal_reserve_holidays_are_seeded_as_the_fed_observes_them(pool: PgPool) {
+        let holidays = load_holidays(&pool).await.unwrap();
+        for (day, holiday) in [
+            ("2026-11-26", true),  // Thanksgiving
+            ("2026-12-25", true),  // Christmas, a Friday
+            ("2026-07-03", false), // Independence Day falls on a Saturday: the Fed is open the Friday
+            ("2027-07-05", true),  // on a Sunday: observed the Monday
+            ("2026-11-27", false),
+        ] {
+            assert_eq!(!holidays.is_business_day(date(day)), holiday, "{day}");
+        }
+        let year = list_holidays(&pool, date("2026-01-01"), date("2026-12-31")).await.unwrap();
+        assert_eq!(year.len(), 10, "{year:?}");
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn an_admin_adds_and_removes_holidays_within_bounds_and_each_change_is_audited(pool: PgPool) {
+        let today = date("2026-12-03");
+        let event = || crate::audit::NewAuditEvent::new("ada", crate::audit::AuditAction::SettingChanged);
+        add_holiday(&pool, event(), date("2026-12-24"), " Christmas Eve ", today).await.unwrap();
+        assert!(!load_holidays(&pool).await.unwrap().is_business_day(date("2026-12-24")));
+        // An insider stretching grace periods and SLA ages, or a typo.
+        for (day, name, expected) in [
+            ("2026-12-24", "again", "already a holiday"),
+            ("2026-12-26", "a Saturday", "weekends are never business days"),
+            ("9999-12-31", "far", "outside"),
+            ("2024-12-24", "long ago", "outside"),
+            ("2026-12-28", "", "give the holiday a name"),
+            ("2026-12-28", "tab\there", "give the holiday a name"),
+        ] {
+            let err = add_holiday(&pool, event(), date(day), name, today).await.unwrap_err();
+            assert!(err.to_string().contains(expected), "{day} {name:?}: {err}");
+        }
+        remove_holiday(&pool, event(), date("2026-12-24"), today).await.unwrap();
+        let err = remove_holiday(&pool, event(), date("2026-12-24"), today).await.unwrap_err();
+        assert!(matches!(err, HolidayError::NotHoliday(_)), "{err}");
+        let err = remove_holiday(&pool, event(), date("2021-12-24"), today).await.unwrap_err();
+        assert!(matches!(err, HolidayError::OutOfRange(..)), "{err}");
+        let trail: Vec<(String, String, Option<String>, Option<String>)> =
+            sqlx::query_as("SELECT actor, target, before_state, after_state FROM audit_event ORDER BY seq")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(trail.len(), 2, "{trail:?}");
+        assert_eq!(trail[0].1, "bank_holiday:2026-12-24");
+        assert!(trail[0].3.as_deref().unwrap().contains("Christmas Eve"), "{trail:?}");
+        assert!(
+            trail[1].2.as_deref().unwrap().contains("Christmas Eve"),
+            "the removal says what was removed"
+        );
     }
 
     #[test]

@@ -78,7 +78,7 @@ test('an admin extends the chart of accounts, and the change is audited', async 
   await signIn(page, USERS.admin, '/admin');
   await waitForHydration(page);
   await page.getByLabel('Code').fill('visa_settlement_gbp');
-  await page.getByLabel('Name').fill('Visa settlement GBP');
+  await page.getByLabel('Name', { exact: true }).fill('Visa settlement GBP');
   await page.getByLabel('Currency').fill('GBP');
   await page.getByRole('button', { name: 'Open account' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Account opened.' })).toBeVisible();

@@ -1,4 +1,5 @@
-//! Admin: how each source's files are read. Every change is recorded in the audit trail.
+//! Admin: how each source's files are read, the bank's holidays, and the chart of accounts. Every
+//! change is recorded in the audit trail.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -39,6 +40,156 @@ pub async fn set_source_strictness(source: String, strict: String) -> Result<(),
     domain::ingest::set_strictness(&state.pool, event, source, strict)
         .await
         .map_err(|e| AppError::database(&e))
+}
+
+/// A bank holiday as the admin page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HolidayRow {
+    /// YYYY-MM-DD: the form value that removes it.
+    pub day: String,
+    /// The date in words.
+    pub shown: String,
+    pub name: String,
+    pub updated_by: String,
+}
+
+/// Today in the bank's zone: holidays are bank days.
+#[cfg(feature = "ssr")]
+async fn bank_today(pool: &sqlx::PgPool) -> Result<chrono::NaiveDate, AppError> {
+    let schedule = crate::preferences::viewer::operating_schedule(pool).await?;
+    Ok(chrono::Utc::now().with_timezone(&schedule.time_zone).date_naive())
+}
+
+/// The holidays of the last month and the coming year.
+#[server(endpoint = "admin/holidays")]
+pub async fn bank_holidays() -> Result<Vec<HolidayRow>, AppError> {
+    crate::auth::server::require(domain::access::Permission::Administer).await?;
+    let state = crate::state::AppState::from_context()?;
+    let today = bank_today(&state.pool).await?;
+    let from = today - chrono::Days::new(31);
+    let to = today + chrono::Days::new(400);
+    let holidays =
+        domain::calendar::list_holidays(&state.pool, from, to).await.map_err(|e| AppError::database(&e))?;
+    Ok(holidays
+        .into_iter()
+        .map(|h| HolidayRow {
+            day: h.day.to_string(),
+            shown: h.day.format("%a %-d %b %Y").to_string(),
+            name: h.name,
+            updated_by: h.updated_by,
+        })
+        .collect())
+}
+
+/// A request that cannot be done as asked: said in words, with a 4xx status.
+#[cfg(feature = "ssr")]
+fn refused(message: String) -> AppError {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    AppError::Invalid(message)
+}
+
+#[cfg(feature = "ssr")]
+fn holiday_error(e: domain::calendar::HolidayError) -> AppError {
+    match e {
+        domain::calendar::HolidayError::Database(e) => AppError::database(&e),
+        other => refused(other.to_string()),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn holiday_date(day: &str) -> Result<chrono::NaiveDate, AppError> {
+    day.trim().parse().map_err(|_| refused(format!("'{}' is not a date (YYYY-MM-DD)", day.trim())))
+}
+
+/// Makes a day a bank holiday: SLA ages and grace periods stop counting it.
+#[server(endpoint = "admin/holidays/add")]
+pub async fn add_bank_holiday(day: String, name: String) -> Result<(), AppError> {
+    let user = crate::auth::server::require(domain::access::Permission::Administer).await?;
+    let state = crate::state::AppState::from_context()?;
+    let day = holiday_date(&day)?;
+    let today = bank_today(&state.pool).await?;
+    let event =
+        user.audit_event(domain::audit::AuditAction::SettingChanged, crate::auth::server::client_address());
+    domain::calendar::add_holiday(&state.pool, event, day, &name, today).await.map_err(holiday_error)
+}
+
+/// Makes a holiday a business day again.
+#[server(endpoint = "admin/holidays/remove")]
+pub async fn remove_bank_holiday(day: String) -> Result<(), AppError> {
+    let user = crate::auth::server::require(domain::access::Permission::Administer).await?;
+    let state = crate::state::AppState::from_context()?;
+    let day = holiday_date(&day)?;
+    let today = bank_today(&state.pool).await?;
+    let event =
+        user.audit_event(domain::audit::AuditAction::SettingChanged, crate::auth::server::client_address());
+    domain::calendar::remove_holiday(&state.pool, event, day, today).await.map_err(holiday_error)
+}
+
+#[component]
+fn HolidaysCard() -> impl IntoView {
+    let locale = crate::i18n::use_locale();
+    let add = ServerAction::<AddBankHoliday>::new();
+    let remove = ServerAction::<RemoveBankHoliday>::new();
+    let holidays = Resource::new(move || (add.version().get(), remove.version().get()), |_| bank_holidays());
+    let outcome = move |value: Option<Result<(), AppError>>, done: &'static str, id: &'static str| {
+        value.map(|outcome| match outcome {
+            Ok(()) => view! { <p class="form-ok" role="status">{locale.tr(done)}</p> }.into_any(),
+            Err(e) => view! { <p class="form-error" role="alert" id=id>{e.to_string()}</p> }.into_any(),
+        })
+    };
+    view! {
+        <section class="card narrow" aria-labelledby="holidays-heading" data-test="holidays">
+            <h2 id="holidays-heading">{locale.tr("Bank holidays")}</h2>
+            <p class="muted">{locale.tr("Not business days: SLA ages and grace periods do not count them. Weekends never count.")}</p>
+            <ActionForm action=add attr:class="form" attr:data-test="add-holiday">
+                <div class="field"><label for="holiday-day">{locale.tr("Holiday date")}</label>
+                    <input id="holiday-day" name="day" type="date" required aria-describedby="holiday-error"/></div>
+                <div class="field"><label for="holiday-name">{locale.tr("Holiday name")}</label>
+                    <input id="holiday-name" name="name" required maxlength="100" aria-describedby="holiday-error"/></div>
+                {move || outcome(add.value().get(), "Holiday added.", "holiday-error")}
+                <div class="actions"><button type="submit" class="button primary">{locale.tr("Add holiday")}</button></div>
+            </ActionForm>
+            {move || outcome(remove.value().get(), "Holiday removed.", "holiday-remove-error")}
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
+                <Transition fallback=move || view! { <p class="loading">{locale.tr("Loading…")}</p> }>
+                    {move || Suspend::new(async move {
+                        holidays.await.map(|rows| view! {
+                            <table class="data" data-test="holiday-list">
+                                <thead><tr>
+                                    <th scope="col">{locale.tr("Date")}</th>
+                                    <th scope="col">{locale.tr("Name")}</th>
+                                    <th scope="col">{locale.tr("Set by")}</th>
+                                    <th scope="col"><span class="visually-hidden">{locale.tr("Remove")}</span></th>
+                                </tr></thead>
+                                <tbody>
+                                    {rows.into_iter().map(|h| {
+                                        let label = format!("{} {}", locale.tr("Remove"), h.name);
+                                        let day = h.day.clone();
+                                        view! {
+                                        <tr data-day=day>
+                                            <td class="nowrap">{h.shown}</td>
+                                            <td>{h.name.clone()}</td>
+                                            <td>{h.updated_by}</td>
+                                            <td>
+                                                <ActionForm action=remove attr:class="inline-form">
+                                                    <input type="hidden" name="day" value=h.day/>
+                                                    <button type="submit" class="button small" aria-label=label>
+                                                        {locale.tr("Remove")}
+                                                    </button>
+                                                </ActionForm>
+                                            </td>
+                                        </tr>
+                                    }}).collect_view()}
+                                </tbody>
+                            </table>
+                        })
+                    })}
+                </Transition>
+            </ErrorBoundary>
+        </section>
+    }
 }
 
 /// Extends the chart of accounts.
@@ -153,6 +304,7 @@ pub fn AdminPage() -> impl IntoView {
                 </Transition>
             </ErrorBoundary>
         </section>
+        <HolidaysCard/>
         <OpenAccountForm/>
     }
 }

@@ -100,10 +100,11 @@ pub async fn work_queue(query: QueueQuery) -> Result<QueuePage, AppError> {
     items.truncate(PAGE_SIZE as usize);
     let schedule = crate::preferences::viewer::operating_schedule(&state.pool).await?;
     let today = chrono::Utc::now().with_timezone(&schedule.time_zone).date_naive();
+    let holidays = domain::calendar::load_holidays(&state.pool).await.map_err(|e| AppError::database(&e))?;
     let rows = items
         .iter()
         .map(|item| {
-            let age = domain::calendar::business_days_between(item.business_date, today);
+            let age = holidays.business_days_between(item.business_date, today);
             QueueRow {
                 id: item.id,
                 version: item.version,

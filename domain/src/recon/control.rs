@@ -352,7 +352,7 @@ mod tests {
                 zelle::read(&out.zelle[..], Strictness::Lenient, |p| zelle_payments.push(p.unwrap())).unwrap();
             }
             let readable: Vec<NetworkRecord> = records.iter().map(|(_, r)| r.clone()).collect();
-            let result = reconcile(&readable, &zelle_payments, day, &RuleSet::default());
+            let result = reconcile(&readable, &zelle_payments, day, &RuleSet::default(), &crate::calendar::Holidays::none());
             proptest::prop_assert_eq!(result.records.len(), readable.len());
             let mut run = ControlTally::default();
             for ((file, record), outcome) in records.iter().zip(&result.records) {

@@ -29,7 +29,7 @@ use chrono::NaiveDate;
 
 use super::keys::{Amount, PaymentKeys, RecordKeys, NO_REFERENCE};
 use super::rules::{NetworkRules, RuleSet};
-use crate::calendar::add_business_days;
+use crate::calendar::Holidays;
 use crate::feeds::zelle::{PaymentStatus, ZellePayment};
 use crate::feeds::{Network, NetworkRecord, RecordKind};
 
@@ -122,12 +122,13 @@ pub fn reconcile(
     payments: &[ZellePayment],
     run_date: NaiveDate,
     rules: &RuleSet,
+    holidays: &Holidays,
 ) -> Reconciliation {
     let mut by_id: Vec<usize> = (0..payments.len()).collect();
     by_id.sort_by(|a, b| payments[*a].payment_id.cmp(&payments[*b].payment_id));
     let record_keys: Vec<RecordKeys> = records.iter().map(RecordKeys::of).collect();
     let payment_keys: Vec<PaymentKeys> = by_id.iter().map(|i| PaymentKeys::of(&payments[*i])).collect();
-    let sorted = reconcile_keys(&record_keys, &payment_keys, run_date, rules);
+    let sorted = reconcile_keys(&record_keys, &payment_keys, run_date, rules, holidays);
     let records = sorted
         .records
         .into_iter()
@@ -160,6 +161,7 @@ pub fn reconcile_keys(
     payments: &[PaymentKeys],
     run_date: NaiveDate,
     rules: &RuleSet,
+    holidays: &Holidays,
 ) -> Reconciliation {
     assert!(
         records.len() < DUPLICATE as usize && payments.len() < DUPLICATE as usize,
@@ -311,7 +313,7 @@ pub fn reconcile_keys(
             NONE => {
                 let ends = *grace_ends.entry((p.business_date, p.network)).or_insert_with(|| {
                     let grace = rules.rules_for(p.network).map(|r| r.grace_business_days).unwrap_or(0);
-                    add_business_days(p.business_date, grace)
+                    holidays.add_business_days(p.business_date, grace)
                 });
                 if run_date > ends {
                     PaymentState::ZelleOnly
@@ -674,6 +676,7 @@ mod tests {
             &[payment(Some(REF1), 1, 1000)],
             date("2026-11-20"),
             &RuleSet::default(),
+            &Holidays::none(),
         );
         assert_eq!(
             result.records,
@@ -694,6 +697,7 @@ mod tests {
             &[payment(None, 1, 1000)],
             date("2026-11-20"),
             &RuleSet::default(),
+            &Holidays::none(),
         );
         assert_eq!(
             result.records[0],
@@ -706,7 +710,13 @@ mod tests {
         // Outside the date window it does not.
         let mut late = payment(None, 1, 1000);
         late.business_date = date("2026-11-30");
-        let result = reconcile(&[record(REF1, 1, 1000)], &[late], date("2026-11-20"), &RuleSet::default());
+        let result = reconcile(
+            &[record(REF1, 1, 1000)],
+            &[late],
+            date("2026-11-20"),
+            &RuleSet::default(),
+            &Holidays::none(),
+        );
         assert_eq!(classes(&result), vec![Some(Class::Mismatch(MismatchReason::NetworkOnly))]);
     }
 
@@ -735,7 +745,7 @@ mod tests {
             ),
         ];
         for (r, p, expected) in cases {
-            let result = reconcile(&[r], &[p], date("2026-11-20"), &RuleSet::default());
+            let result = reconcile(&[r], &[p], date("2026-11-20"), &RuleSet::default(), &Holidays::none());
             assert_eq!(classes(&result), vec![Some(expected)]);
         }
     }
@@ -744,8 +754,13 @@ mod tests {
     fn a_tolerance_in_the_rules_lets_small_differences_match() {
         let mut rules = RuleSet::default();
         rules.networks.get_mut(&Network::Visa).unwrap().amount_tolerance_minor = 2;
-        let result =
-            reconcile(&[record(REF1, 1, 1002)], &[payment(Some(REF1), 1, 1000)], date("2026-11-20"), &rules);
+        let result = reconcile(
+            &[record(REF1, 1, 1002)],
+            &[payment(Some(REF1), 1, 1000)],
+            date("2026-11-20"),
+            &rules,
+            &Holidays::none(),
+        );
         assert_eq!(classes(&result), vec![Some(Class::Match)]);
     }
 
@@ -758,6 +773,7 @@ mod tests {
             &[payment(Some(REF1), 1, 1000)],
             date("2026-11-20"),
             &RuleSet::default(),
+            &Holidays::none(),
         );
         assert_eq!(
             classes(&result),
@@ -777,6 +793,7 @@ mod tests {
             &[payment(Some(REF1), 1, 1000)],
             date("2026-11-20"),
             &RuleSet::default(),
+            &Holidays::none(),
         );
         assert_eq!(
             result.records,
@@ -800,21 +817,32 @@ mod tests {
     fn records_outside_the_zelle_rules_are_excluded() {
         let mut grocery = record(REF1, 1, 1000);
         grocery.merchant_category = 5411;
-        let result = reconcile(&[grocery], &[], date("2026-11-20"), &RuleSet::default());
+        let result = reconcile(&[grocery], &[], date("2026-11-20"), &RuleSet::default(), &Holidays::none());
         assert_eq!(result.records, vec![Outcome::Excluded]);
+    }
+
+    #[test]
+    fn a_bank_holiday_in_the_grace_period_lengthens_it() {
+        let p = [payment(Some(REF1), 1, 1000)]; // Friday 2026-11-20, grace 2 business days
+                                                // Monday 23rd a holiday: the grace runs to Wednesday.
+        let holidays = Holidays::from_days([date("2026-11-23")]);
+        let state = |run: &str| reconcile(&[], &p, date(run), &RuleSet::default(), &holidays).payments[0];
+        assert_eq!(state("2026-11-25"), PaymentState::Pending, "Wednesday is the last day of grace");
+        assert_eq!(state("2026-11-26"), PaymentState::ZelleOnly);
     }
 
     #[test]
     fn an_unsettled_payment_is_pending_until_its_grace_period_ends() {
         let p = [payment(Some(REF1), 1, 1000)]; // business date Friday 2026-11-20, grace 2 business days
-        let state = |run: &str| reconcile(&[], &p, date(run), &RuleSet::default()).payments[0];
+        let state =
+            |run: &str| reconcile(&[], &p, date(run), &RuleSet::default(), &Holidays::none()).payments[0];
         assert_eq!(state("2026-11-20"), PaymentState::Pending);
         assert_eq!(state("2026-11-24"), PaymentState::Pending, "Tuesday is the last day of grace");
         assert_eq!(state("2026-11-25"), PaymentState::ZelleOnly);
         let mut failed = payment(Some(REF1), 1, 1000);
         failed.status = PaymentStatus::Failed;
         assert_eq!(
-            reconcile(&[], &[failed], date("2026-12-20"), &RuleSet::default()).payments[0],
+            reconcile(&[], &[failed], date("2026-12-20"), &RuleSet::default(), &Holidays::none()).payments[0],
             PaymentState::NotExpected
         );
     }
@@ -824,7 +852,8 @@ mod tests {
     fn a_generated_day_reconciles_to_what_was_generated() {
         let (day, records, payments) = parsed_day("2026-11-20", 20_000, 5);
 
-        let result = reconcile(&records, &payments, date("2026-11-20"), &RuleSet::default());
+        let result =
+            reconcile(&records, &payments, date("2026-11-20"), &RuleSet::default(), &Holidays::none());
         let counts = result.class_counts();
         let generated = |s: Situation| *day.situations.get(&s).unwrap_or(&0);
         let found = |c: Class| *counts.get(&c).unwrap_or(&0);
@@ -848,7 +877,8 @@ mod tests {
         let pending = result.payments.iter().filter(|s| **s == PaymentState::Pending).count() as u64;
         assert_eq!(pending, generated(Situation::ZelleOnly));
         // Three business days later the same payments are Zelle-only mismatches.
-        let later = reconcile(&records, &payments, date("2026-11-25"), &RuleSet::default());
+        let later =
+            reconcile(&records, &payments, date("2026-11-25"), &RuleSet::default(), &Holidays::none());
         let zelle_only = later.payments.iter().filter(|s| **s == PaymentState::ZelleOnly).count() as u64;
         assert_eq!(zelle_only, generated(Situation::ZelleOnly));
     }
@@ -926,7 +956,7 @@ mod tests {
         /// Every record ends in exactly one outcome, and every payment is matched at most once.
         #[test]
         fn classes_partition_the_input((records, payments) in arbitrary_day()) {
-            let result = reconcile(&records, &payments, date("2026-11-20"), &RuleSet::default());
+            let result = reconcile(&records, &payments, date("2026-11-20"), &RuleSet::default(), &Holidays::none());
             prop_assert_eq!(result.records.len(), records.len());
             prop_assert_eq!(result.payments.len(), payments.len());
             let classified = result.class_counts().values().sum::<u64>();
@@ -945,8 +975,8 @@ mod tests {
         #[test]
         fn the_result_does_not_depend_on_input_order((records, payments) in arbitrary_day(), seed in any::<u64>()) {
             let rules = RuleSet::default();
-            let first = reconcile(&records, &payments, date("2026-11-20"), &rules);
-            prop_assert_eq!(&first, &reconcile(&records, &payments, date("2026-11-20"), &rules));
+            let first = reconcile(&records, &payments, date("2026-11-20"), &rules, &Holidays::none());
+            prop_assert_eq!(&first, &reconcile(&records, &payments, date("2026-11-20"), &rules, &Holidays::none()));
             let mut shuffled = records.clone();
             let n = shuffled.len();
             if n > 1 {
@@ -955,7 +985,7 @@ mod tests {
                     shuffled.swap(i, j);
                 }
             }
-            let again = reconcile(&shuffled, &payments, date("2026-11-20"), &rules);
+            let again = reconcile(&shuffled, &payments, date("2026-11-20"), &rules, &Holidays::none());
             prop_assert_eq!(class_multiset(&records, &first), class_multiset(&shuffled, &again));
         }
     }

@@ -427,7 +427,13 @@ mod tests {
 
     fn reconciled_day(run: &str) -> (Vec<NetworkRecord>, Vec<ZellePayment>, Reconciliation) {
         let (_, records, payments) = parsed_day("2026-11-20", 3_000, 9);
-        let result = reconcile(&records, &payments, date(run), &RuleSet::default());
+        let result = reconcile(
+            &records,
+            &payments,
+            date(run),
+            &RuleSet::default(),
+            &crate::calendar::Holidays::none(),
+        );
         (records, payments, result)
     }
 

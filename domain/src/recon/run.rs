@@ -331,8 +331,9 @@ async fn run_locked(
 
         stage("matching").await?;
         let rules_owned = rules.clone();
+        let holidays = crate::calendar::load_holidays(pool).await?;
         let (payments, result) = tokio::task::spawn_blocking(move || {
-            let result = reconcile_keys(&records, &payments.keys, date, &rules_owned);
+            let result = reconcile_keys(&records, &payments.keys, date, &rules_owned, &holidays);
             (payments, result)
         })
         .await

@@ -80,7 +80,8 @@ pub mod server {
     }
 
     /// The portal's sections, by the first segment of their path.
-    pub const SECTIONS: &[&str] = &["/", "/lookup", "/reports", "/exceptions", "/ledger", "/audit", "/admin"];
+    pub const SECTIONS: &[&str] =
+        &["/", "/lookup", "/reports", "/exceptions", "/feeds", "/ledger", "/audit", "/admin"];
 
     /// The permission a page needs, by its path. Pages not listed (the dashboard, preferences, the
     /// 404 page) need only a signed-in person with some role.
@@ -90,6 +91,8 @@ pub mod server {
             "lookup" => Permission::LookUpPayments,
             "download" => Permission::ViewReports,
             "reports" => Permission::ViewReports,
+            // Associates read the feeds; the actions check for admins themselves.
+            "feeds" => Permission::ViewReports,
             "exceptions" => Permission::WorkExceptions,
             "ledger" => Permission::ViewLedger,
             "audit" => Permission::ViewAudit,

@@ -17,6 +17,7 @@ const NAV_ITEMS: &[NavItem] = &[
     NavItem { href: "/lookup", label: "Payment lookup" },
     NavItem { href: "/reports", label: "Reports" },
     NavItem { href: "/exceptions", label: "Exceptions" },
+    NavItem { href: "/feeds", label: "Feeds" },
     NavItem { href: "/ledger", label: "Ledger" },
     NavItem { href: "/audit", label: "Audit" },
     NavItem { href: "/admin", label: "Admin" },

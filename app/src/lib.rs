@@ -28,6 +28,7 @@ use crate::pages::{
     audit::AuditPage,
     dashboard::DashboardPage,
     exceptions::{ExceptionsPage, WorkItemPage},
+    feeds::FeedsPage,
     ledger::{LedgerPage, StatementPage},
     lookup::LookupPage,
     not_found::NotFoundPage,
@@ -94,6 +95,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("reports/:date/items") view=ItemsPage ssr=SsrMode::Async/>
                     <Route path=path!("reports/:date/items/:seq") view=ItemDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("exceptions") view=ExceptionsPage ssr=SsrMode::Async/>
+                    <Route path=path!("feeds") view=FeedsPage ssr=SsrMode::Async/>
                     <Route path=path!("exceptions/:id") view=WorkItemPage ssr=SsrMode::Async/>
                     <Route path=path!("lookup") view=LookupPage ssr=SsrMode::Async/>
                     <Route path=path!("ledger") view=LedgerPage ssr=SsrMode::Async/>

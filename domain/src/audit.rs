@@ -50,6 +50,12 @@ pub enum AuditAction {
     FeedFileQuarantined,
     /// A reconciliation run of a business date completed.
     RunCompleted,
+    /// An admin asked for a date to be run again.
+    RerunRequested,
+    /// An admin released a quarantined file by its corrected replacement.
+    FeedFileReleased,
+    /// An admin said a source will send nothing for a date.
+    SourceNotExpected,
 }
 
 impl AuditAction {
@@ -71,6 +77,9 @@ impl AuditAction {
         AuditAction::FeedFileLoaded,
         AuditAction::FeedFileQuarantined,
         AuditAction::RunCompleted,
+        AuditAction::RerunRequested,
+        AuditAction::FeedFileReleased,
+        AuditAction::SourceNotExpected,
     ];
 
     pub fn code(self) -> &'static str {
@@ -92,6 +101,9 @@ impl AuditAction {
             AuditAction::FeedFileLoaded => "feed.file_loaded",
             AuditAction::FeedFileQuarantined => "feed.file_quarantined",
             AuditAction::RunCompleted => "recon.run_completed",
+            AuditAction::RerunRequested => "recon.rerun_requested",
+            AuditAction::FeedFileReleased => "feed.file_released",
+            AuditAction::SourceNotExpected => "feed.source_not_expected",
         }
     }
 }

@@ -3,9 +3,9 @@ import { signIn, submitProviderLogin, USERS } from './helpers';
 
 const NAVIGATION: Record<string, string[]> = {
   [USERS.viewer]: ['Dashboard', 'Payment lookup'],
-  [USERS.associate]: ['Dashboard', 'Payment lookup', 'Reports', 'Exceptions', 'Ledger'],
-  [USERS.approver]: ['Dashboard', 'Payment lookup', 'Reports', 'Exceptions', 'Ledger'],
-  [USERS.admin]: ['Dashboard', 'Reports', 'Audit', 'Admin'],
+  [USERS.associate]: ['Dashboard', 'Payment lookup', 'Reports', 'Exceptions', 'Feeds', 'Ledger'],
+  [USERS.approver]: ['Dashboard', 'Payment lookup', 'Reports', 'Exceptions', 'Feeds', 'Ledger'],
+  [USERS.admin]: ['Dashboard', 'Reports', 'Feeds', 'Audit', 'Admin'],
 };
 
 async function navigationLinks(page: Page) {

@@ -64,6 +64,14 @@ pub fn router(state: ServerState) -> Router {
         .route("/auth/logout", post(auth::routes::logout))
         .route("/auth/signed-out", get(auth::routes::signed_out))
         .route("/download/reports/{date}/{version}/{name}", get(crate::downloads::report))
+        .route("/feeds/rerun", post(crate::feed_ops::rerun))
+        .route("/feeds/not-expected", post(crate::feed_ops::not_expected))
+        .route(
+            "/feeds/release",
+            post(crate::feed_ops::release).layer(axum::extract::DefaultBodyLimit::max(
+                crate::feed_ops::MAX_REPLACEMENT_BYTES + 64 * 1024,
+            )),
+        )
         .leptos_routes_with_context(
             &state,
             generate_route_list(app::App),

@@ -6,6 +6,7 @@ mod cli_output;
 mod config;
 mod demo_feeds;
 mod downloads;
+mod feed_ops;
 mod health;
 mod http;
 mod recon_job;

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use domain::ingest::operations::RUN_REQUESTED;
 use domain::ingest::DateLock;
 use domain::recon::run::Progress;
 use sqlx::PgPool;
@@ -39,6 +40,20 @@ struct Tick {
 /// date's run) makes it look at once.
 pub fn spawn(pool: PgPool, job: Job, woken: Arc<Notify>, mut stopping: watch::Receiver<bool>) {
     tokio::spawn(async move {
+        // Re-runs asked for in the portal (by any replica) wake every scheduler at once.
+        let mut requests = match sqlx::postgres::PgListener::connect_with(&pool).await {
+            Ok(mut listener) => match listener.listen(RUN_REQUESTED).await {
+                Ok(()) => Some(listener),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for re-run requests; they wait for the next look");
+                    None
+                }
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for re-run requests; they wait for the next look");
+                None
+            }
+        };
         loop {
             let wait = match tick(&pool, &job).await {
                 // A date another process held is looked at again soon: it may need a run.
@@ -49,9 +64,21 @@ pub fn spawn(pool: PgPool, job: Job, woken: Arc<Notify>, mut stopping: watch::Re
                     Duration::from_secs(60)
                 }
             };
+            let requested = async {
+                match requests.as_mut() {
+                    Some(listener) => {
+                        if let Err(e) = listener.recv().await {
+                            tracing::warn!(error = %e, "lost the re-run request channel; reconnecting");
+                            tokio::time::sleep(Duration::from_secs(5)).await;
+                        }
+                    }
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 () = tokio::time::sleep(wait) => {}
                 () = woken.notified() => {}
+                () = requested => {}
                 _ = stopping.wait_for(|stop| *stop) => return,
             }
         }
@@ -63,6 +90,15 @@ async fn tick(pool: &PgPool, job: &Job) -> anyhow::Result<Tick> {
     let schedule = domain::calendar::load_schedule(pool).await?;
     let now = Utc::now();
     let mut busy = false;
+    for (id, date) in domain::ingest::operations::open_run_requests(pool).await? {
+        let Some(lock) = DateLock::try_take(pool, date).await? else {
+            busy = true;
+            continue;
+        };
+        let answered = answer_run_request(pool, job, &lock, id).await;
+        lock.release().await;
+        answered?;
+    }
     for date in schedule.closed_dates(now, CATCH_UP_DAYS) {
         let inbound = job.inbound_keys(date).await?;
         if inbound.is_empty() {
@@ -83,6 +119,35 @@ async fn tick(pool: &PgPool, job: &Job) -> anyhow::Result<Tick> {
     let next_cutoff = schedule.cutoff_instant(schedule.open_business_date(now));
     let until_cutoff = (next_cutoff - Utc::now()).to_std().unwrap_or(Duration::from_secs(1));
     Ok(Tick { until_cutoff, busy })
+}
+
+/// Runs the locked date for re-run request `id`, if no other scheduler has answered it, and
+/// records the run (or why it failed) on the request.
+async fn answer_run_request(pool: &PgPool, job: &Job, lock: &DateLock, id: i64) -> anyhow::Result<()> {
+    use domain::ingest::operations::{finish_run_request, run_request_open};
+    if !run_request_open(pool, id).await? {
+        return Ok(());
+    }
+    let date = lock.date();
+    tracing::info!(run.business_date = %date, request = id, "re-run asked for in the portal starting");
+    let outcome = job.reconcile_locked(pool, lock, |progress| log_progress(date, progress)).await;
+    match &outcome {
+        Ok(summary) => {
+            tracing::info!(run.business_date = %date, run.version = summary.version, request = id, "re-run completed")
+        }
+        Err(e) => {
+            tracing::error!(run.business_date = %date, request = id, error = %format!("{e:#}"), "re-run failed")
+        }
+    }
+    finish_run_request(pool, id, outcome.map(|s| s.run_id).map_err(|e| format!("{e:#}"))).await?;
+    Ok(())
+}
+
+fn log_progress(date: chrono::NaiveDate, progress: Progress) {
+    match progress {
+        Progress::Stage(text) | Progress::Note(text) => tracing::info!(run.business_date = %date, "{text}"),
+        Progress::Done { .. } => {}
+    }
 }
 
 /// Runs the locked date if it has no completed run (once its sources are in or due), or files no
@@ -107,8 +172,11 @@ async fn reconcile_if_needed(
         // network files the next morning make one version, not two.
         let arrivals = domain::ingest::arrivals(pool, date, schedule.time_zone).await?;
         let now = Utc::now();
-        let waiting: Vec<&str> =
-            arrivals.iter().filter(|a| a.files == 0 && now <= a.due).map(|a| a.source.as_str()).collect();
+        let waiting: Vec<&str> = arrivals
+            .iter()
+            .filter(|a| a.files == 0 && a.not_expected.is_none() && now <= a.due)
+            .map(|a| a.source.as_str())
+            .collect();
         if !waiting.is_empty() {
             tracing::info!(run.business_date = %date, sources = ?waiting, "waiting for the date's other files (not due yet)");
             return Ok(());
@@ -116,15 +184,7 @@ async fn reconcile_if_needed(
     }
     tracing::info!(run.business_date = %date, "scheduled reconciliation starting");
     let _prompt = crate::allocator::PromptRelease::start();
-    match job
-        .reconcile_locked(pool, lock, |progress| match progress {
-            Progress::Stage(text) | Progress::Note(text) => {
-                tracing::info!(run.business_date = %date, "{text}")
-            }
-            Progress::Done { .. } => {}
-        })
-        .await
-    {
+    match job.reconcile_locked(pool, lock, |progress| log_progress(date, progress)).await {
         Ok(summary) => {
             tracing::info!(run.business_date = %date, run.version = summary.version, "scheduled reconciliation completed")
         }

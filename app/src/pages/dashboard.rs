@@ -22,6 +22,9 @@ pub struct DashboardOverview {
     /// The business date whose feeds are shown, and what arrived per source.
     pub feeds_date: String,
     pub arrivals: Vec<ArrivalView>,
+    /// Sources late, missing or quarantined on the dates of the last week (the Feeds page has
+    /// the files).
+    pub feed_problems: Vec<FeedProblem>,
     /// Match rate per business date, oldest first, for the last 30 reconciled dates.
     pub trend: Vec<TrendPoint>,
 }
@@ -50,6 +53,14 @@ pub struct ArrivalView {
     pub due: String,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedProblem {
+    pub date: String,
+    pub source: String,
+    /// `late`, `missing` or `quarantined`.
+    pub state: String,
+}
+
 /// An arrival state in words.
 fn arrival_state_label(code: &str) -> &'static str {
     match code {
@@ -58,6 +69,7 @@ fn arrival_state_label(code: &str) -> &'static str {
         "missing" => "Missing",
         "not_due_yet" => "Not due yet",
         "quarantined" => "Quarantined",
+        "not_expected" => "Not expected",
         _ => "Unknown",
     }
 }
@@ -195,6 +207,23 @@ pub async fn fetch_dashboard_overview() -> Result<DashboardOverview, AppError> {
             quarantined: a.quarantined,
         })
         .collect();
+    let mut feed_problems = Vec::new();
+    for date in schedule.closed_dates(now, 7).into_iter().rev() {
+        let arrivals = domain::ingest::arrivals(&state.pool, date, schedule.time_zone)
+            .await
+            .map_err(|e| AppError::database(&e))?;
+        for a in arrivals {
+            let state = a.state(now);
+            use domain::ingest::ArrivalState::{Late, Missing, Quarantined};
+            if matches!(state, Late | Missing | Quarantined) {
+                feed_problems.push(FeedProblem {
+                    date: date.to_string(),
+                    source: a.source,
+                    state: state.code().to_owned(),
+                });
+            }
+        }
+    }
     let trend = domain::recon::run::trend(&state.pool, 30)
         .await
         .map_err(|e| AppError::database(&e))?
@@ -226,6 +255,7 @@ pub async fn fetch_dashboard_overview() -> Result<DashboardOverview, AppError> {
         running,
         feeds_date: feeds_date.to_string(),
         arrivals,
+        feed_problems,
         trend,
     })
 }
@@ -384,7 +414,7 @@ fn OverviewCards(overview: DashboardOverview) -> impl IntoView {
                 <h2 id="feeds-heading">"Feeds for " {overview.feeds_date.clone()}</h2>
                 <RunningStatus initial=overview.running.clone()/>
                 <table class="data">
-                    <thead><tr><th scope="col">"Source"</th><th scope="col">"State"</th><th scope="col" class="num">"Files"</th><th scope="col">"First arrived"</th><th scope="col">"Due"</th></tr></thead>
+                    <thead><tr><th scope="col">{locale.tr("Source")}</th><th scope="col">{locale.tr("State")}</th><th scope="col" class="num">{locale.tr("Files")}</th><th scope="col">{locale.tr("First arrived")}</th><th scope="col">{locale.tr("Due")}</th></tr></thead>
                     <tbody>
                         {overview.arrivals.iter().cloned().map(|a| view! {
                             <tr data-source=a.source.clone() data-state=a.state.clone()>
@@ -397,6 +427,23 @@ fn OverviewCards(overview: DashboardOverview) -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
+            </section>
+            <section class="card" aria-labelledby="feed-problems-heading" data-test="feed-problems">
+                <h2 id="feed-problems-heading">{locale.tr("Feed problems this week")}</h2>
+                {if overview.feed_problems.is_empty() {
+                    view! { <p class="muted">{locale.tr("Every file of the last week came on time.")}</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="plain">
+                            {overview.feed_problems.into_iter().map(|p| view! {
+                                <li data-date=p.date.clone() data-source=p.source.clone() data-state=p.state.clone()>
+                                    <a href=format!("/feeds?date={}", p.date)>{p.date.clone()}</a>" "{p.source.clone()}" "
+                                    <span class=format!("status status-{}", p.state)>{locale.tr(arrival_state_label(&p.state))}</span>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
             </section>
             <section class="card wide" aria-labelledby="trend-heading" data-test="trend">
                 <h2 id="trend-heading">"Match rate, last 30 reconciled dates"</h2>

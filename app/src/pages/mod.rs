@@ -4,6 +4,7 @@ pub mod admin;
 pub mod audit;
 pub mod dashboard;
 pub mod exceptions;
+pub mod feeds;
 pub mod ledger;
 pub mod lookup;
 pub mod not_found;

@@ -3,6 +3,7 @@
 //! ([`load`]): a registered file is parsed and loaded into PostgreSQL in one transaction.
 
 pub mod load;
+pub mod operations;
 pub mod totals;
 
 use std::io::Read;
@@ -271,6 +272,8 @@ pub struct Arrival {
     pub first_taken_in_at: Option<DateTime<Utc>>,
     /// When the source's file of the date is due.
     pub due: DateTime<Utc>,
+    /// Why an admin said the source sends nothing for the date, if they did.
+    pub not_expected: Option<String>,
 }
 
 /// Where a source's file for a date stands.
@@ -284,8 +287,10 @@ pub enum ArrivalState {
     Missing,
     /// Not arrived, and not due yet.
     NotDueYet,
-    /// A file arrived and was refused whole.
+    /// A file arrived and was refused whole (and is not yet released by a replacement).
     Quarantined,
+    /// An admin said the source sends nothing for the date.
+    NotExpected,
 }
 
 impl ArrivalState {
@@ -296,6 +301,7 @@ impl ArrivalState {
             ArrivalState::Missing => "missing",
             ArrivalState::NotDueYet => "not_due_yet",
             ArrivalState::Quarantined => "quarantined",
+            ArrivalState::NotExpected => "not_expected",
         }
     }
 }
@@ -306,6 +312,7 @@ impl Arrival {
     pub fn state(&self, now: DateTime<Utc>) -> ArrivalState {
         match self.first_arrived_at {
             _ if self.quarantined > 0 => ArrivalState::Quarantined,
+            None if self.not_expected.is_some() => ArrivalState::NotExpected,
             Some(at) if at > self.due => ArrivalState::Late,
             Some(_) => ArrivalState::Received,
             None if now > self.due => ArrivalState::Missing,
@@ -365,11 +372,13 @@ pub async fn arrivals(
     let rows = sqlx::query!(
         r#"SELECT s.source AS "source!", count(f.id) AS "files!",
                   count(f.id) FILTER (WHERE f.status = 'parsed') AS "parsed!",
-                  count(f.id) FILTER (WHERE f.status = 'quarantined') AS "quarantined!",
+                  count(f.id) FILTER (WHERE f.status = 'quarantined' AND f.replaced_by_key IS NULL) AS "quarantined!",
                   min(coalesce(f.arrived_at, f.received_at)) AS "first_arrived_at: DateTime<Utc>",
-                  min(f.received_at) AS "first_taken_in_at: DateTime<Utc>"
+                  min(f.received_at) AS "first_taken_in_at: DateTime<Utc>",
+                  min(n.reason) AS not_expected
            FROM unnest(ARRAY['visa', 'mastercard', 'zelle']) AS s (source)
            LEFT JOIN feed_file f ON f.source = s.source AND f.business_date = $1 AND f.status <> 'duplicate'
+           LEFT JOIN source_not_expected n ON n.source = s.source AND n.business_date = $1
            GROUP BY s.source ORDER BY array_position(ARRAY['visa', 'mastercard', 'zelle'], s.source)"#,
         date as _
     )
@@ -391,6 +400,7 @@ pub async fn arrivals(
                 first_arrived_at: row.first_arrived_at,
                 first_taken_in_at: row.first_taken_in_at,
                 due,
+                not_expected: row.not_expected,
             }
         })
         .collect())
@@ -654,6 +664,7 @@ mod tests {
             first_arrived_at: arrived.map(at),
             first_taken_in_at: arrived.map(at),
             due: at("2026-11-21T13:00:00Z"),
+            not_expected: None,
         }
     }
 
@@ -665,6 +676,8 @@ mod tests {
         assert_eq!(arrival(0, 0, None).state(now), ArrivalState::Missing);
         assert_eq!(arrival(0, 0, None).state(at("2026-11-21T12:00:00Z")), ArrivalState::NotDueYet);
         assert_eq!(arrival(2, 1, Some("2026-11-21T12:00:00Z")).state(now), ArrivalState::Quarantined);
+        let said_none = Arrival { not_expected: Some("network holiday".into()), ..arrival(0, 0, None) };
+        assert_eq!(said_none.state(now), ArrivalState::NotExpected);
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]

@@ -234,9 +234,13 @@ pub async fn load_record_keys(
     }
     // The date's network files this run cannot reconcile (quarantined, or still loading): in the
     // control totals too, as files that do not close, so the day never looks whole without them.
+    // A quarantined file released by a replacement that is loaded is accounted for by it.
     let others = sqlx::query!(
-        r#"SELECT id, source, object_key, status, transactions FROM feed_file
+        r#"SELECT id, source, object_key, status, transactions FROM feed_file f
            WHERE business_date = $1 AND status IN ('received', 'quarantined') AND source IN ('visa', 'mastercard')
+             AND NOT EXISTS (SELECT 1 FROM feed_file r
+                             WHERE r.object_key = f.replaced_by_key AND r.business_date = f.business_date
+                               AND r.status = 'parsed')
            ORDER BY source, object_key, id"#,
         date as _
     )

@@ -838,6 +838,7 @@ mod tests {
     use crate::ingest::load::{ingest_object, FileOutcome};
     use crate::ingest::Source;
     use crate::recon::day_files::FileKeeper;
+    use sha2::Digest;
 
     struct Setup {
         store: ObjectStore,
@@ -1664,6 +1665,70 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(twice, 0, "payments taken by two runs");
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_quarantined_file_holds_the_day_open_until_its_replacement_is_loaded(pool: PgPool) {
+        let s = ingested_day(&pool).await;
+        let broken_key = "inbound/visa/2026-11-20/broken.ctf";
+        let file = s.work.path().join("broken");
+        std::fs::write(&file, b"not a visa file\n").unwrap();
+        s.store.put_file(broken_key, &file).await.unwrap();
+        let lock = DateLock::take(&pool, date("2026-11-20")).await.unwrap();
+        let (outcome, _) = ingest_object(
+            &pool,
+            &s.store,
+            broken_key,
+            Source::Network(Network::Visa),
+            &lock,
+            &cards(),
+            Strictness::Lenient,
+            s.work.path(),
+            crate::ingest::load::KeepNothing,
+        )
+        .await
+        .unwrap();
+        lock.release().await;
+        let FileOutcome::Quarantined { id, .. } = outcome else { panic!("{outcome:?}") };
+        let closing = |summary: &RunSummary| {
+            summary.manifest.controls.iter().map(|c| (c.object_key.clone(), c.closes)).collect::<Vec<_>>()
+        };
+        let before = run(&pool, &s, "2026-11-20").await;
+        assert!(closing(&before).contains(&(broken_key.to_owned(), false)), "{:?}", closing(&before));
+
+        // Released by a corrected file (here another day's worth of Visa records for the date).
+        let plan = DayPlan::new(date("2026-11-20"), 200, 99);
+        let outputs = Outputs { visa: Vec::new(), mastercard: Vec::new(), zelle: Vec::new() };
+        let (_, corrected) = generator::generate(&plan, &cards(), outputs).unwrap();
+        let sha: [u8; 32] = sha2::Sha256::digest(&corrected.visa).into();
+        let mut tx = pool.begin().await.unwrap();
+        let event = crate::audit::NewAuditEvent::new("ada", crate::audit::AuditAction::FeedFileReleased);
+        let release = crate::ingest::operations::release_quarantined(
+            &mut tx,
+            event,
+            id,
+            corrected.visa.len() as u64,
+            &sha,
+            "Visa resent the file with its header fixed",
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let key = release.replacement_key.clone();
+        let late = late_files(&pool, date("2026-11-20"), std::slice::from_ref(&key)).await.unwrap();
+        assert_eq!(late, vec![key], "the replacement is a late file of the date");
+        deliver(&pool, &s, &release.replacement_key, corrected.visa, Source::Network(Network::Visa)).await;
+        let after = run(&pool, &s, "2026-11-20").await;
+        let controls = closing(&after);
+        assert!(!controls.iter().any(|(key, _)| key == broken_key), "{controls:?}");
+        assert!(controls.contains(&(release.replacement_key.clone(), true)), "{controls:?}");
+        assert!(controls.iter().all(|(_, closes)| *closes), "{controls:?}");
+        let status: String = sqlx::query_scalar("SELECT status FROM feed_file WHERE id = $1")
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(status, "quarantined", "the original is kept as it came");
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]

@@ -389,6 +389,11 @@ impl std::fmt::Display for ChainReport {
 /// first break.
 pub async fn verify(pool: &PgPool) -> Result<ChainReport, sqlx::Error> {
     const BATCH: i64 = 5_000;
+    // One snapshot for the events and the head: an event appended while the chain is read (a
+    // sign-in meanwhile) would otherwise put the head past the last event read, and a whole chain
+    // would be reported cut.
+    let mut snapshot = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *snapshot).await?;
     let mut expected_seq: i64 = 1;
     let mut prev_hash: Vec<u8> = GENESIS_HASH.to_vec();
     loop {
@@ -400,7 +405,7 @@ pub async fn verify(pool: &PgPool) -> Result<ChainReport, sqlx::Error> {
             expected_seq,
             BATCH
         )
-        .fetch_all(pool)
+        .fetch_all(&mut *snapshot)
         .await?;
         let done = (batch.len() as i64) < BATCH;
         for event in batch {
@@ -421,7 +426,7 @@ pub async fn verify(pool: &PgPool) -> Result<ChainReport, sqlx::Error> {
         }
     }
     let last_seq = expected_seq - 1;
-    let head = sqlx::query!("SELECT seq, hash FROM audit_head").fetch_one(pool).await?;
+    let head = sqlx::query!("SELECT seq, hash FROM audit_head").fetch_one(&mut *snapshot).await?;
     if head.seq > last_seq {
         return Ok(ChainReport::Broken { seq: last_seq + 1, problem: ChainBreak::TailRemoved });
     }
@@ -538,6 +543,27 @@ mod tests {
         // Absent and empty are different, and field boundaries cannot be shifted.
         let shifted = AuditEvent { actor: "alic".into(), session_ref: Some("es".into()), ..event.clone() };
         assert_ne!(shifted.expected_hash(&GENESIS_HASH), original);
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_chain_read_while_events_are_appended_verifies(pool: PgPool) {
+        // Sign-ins go on while an auditor verifies: each verification sees one consistent chain.
+        let appending = {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                for i in 0..300 {
+                    record(&pool, NewAuditEvent::new(format!("associate{i}"), AuditAction::Login))
+                        .await
+                        .unwrap();
+                }
+            })
+        };
+        while !appending.is_finished() {
+            let report = verify(&pool).await.unwrap();
+            assert!(matches!(report, ChainReport::Intact { .. }), "{report:?}");
+        }
+        appending.await.unwrap();
+        assert!(matches!(verify(&pool).await.unwrap(), ChainReport::Intact { events: 300, .. }));
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]

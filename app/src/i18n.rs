@@ -186,6 +186,8 @@ const ZH_CN: &[(&str, &str)] = &[
     ("The upload was cut off or is larger than 512 MiB.", "上传被中断或超过 512 MiB。"),
     ("The date is not a date (YYYY-MM-DD).", "日期格式无效（YYYY-MM-DD）。"),
     ("Choose a source.", "请选择来源。"),
+    ("These exact bytes were delivered before: a replacement must be a file not yet taken in.", "这些字节此前已送达：替换文件必须是尚未接收的文件。"),
+    ("This date is more than a year back: it is not run again from the portal.", "此日期早于一年前：不能在门户中重新运行。"),
     ("The form was incomplete. Please fill it in again.", "表单不完整，请重新填写。"),
     ("The database is not available right now. Please try again in a minute.", "数据库暂时不可用，请一分钟后重试。"),
     // Bank holidays (admin).

@@ -47,6 +47,8 @@ fn code(e: &OperationError) -> &'static str {
         OperationError::AlreadyReleased(..) => "already_released",
         OperationError::EmptyReplacement => "empty",
         OperationError::SameFile => "same_file",
+        OperationError::AlreadyRegistered(_) => "already_registered",
+        OperationError::TooOld(..) => "too_old",
         OperationError::Database(_) => "unavailable",
     }
 }
@@ -211,23 +213,33 @@ pub async fn release(
         return back(None, &format!("error=empty&form={form}"), &anchor);
     };
     let event = user.audit_event(AuditAction::FeedFileReleased, client_address(&parts.extensions));
+    let open = match open_date(&state).await {
+        Ok(open) => open,
+        Err(e) => return failed(&e, None, &anchor, &form),
+    };
     let mut tx = match state.app.pool.begin().await {
         Ok(tx) => tx,
         Err(e) => return failed(&e, None, &anchor, &form),
     };
-    let release = match operations::release_quarantined(&mut tx, event, id, size, &sha256, &reason).await {
+    let release = match operations::claim_release(&mut tx, &event.actor, id, size, &sha256, &reason).await {
         Ok(release) => release,
         Err(OperationError::Database(e)) => return failed(&e, None, &anchor, &form),
         Err(e) => return back(None, &format!("error={}&form={form}", code(&e)), &anchor),
     };
-    // Stored before the release commits: a store that fails leaves the file quarantined and
-    // unreleased, and a commit that fails leaves an object no one registered (the watcher takes
-    // it in as a new file of the date; nothing is lost either way).
+    let date = Some(release.business_date);
+    // Stored while the file's row is claimed, and recorded (the audit chain's head locked) only
+    // after: a store that fails rolls the claim back and leaves the file quarantined; a commit
+    // that fails leaves an object under a replacement key no release names, which the watcher
+    // takes in as a file of the date (shown on this page; the original stays quarantined).
     if let Err(e) = state.store.put_file(&release.replacement_key, &upload).await {
-        return failed(&e, Some(release.business_date), &anchor, &form);
+        return failed(&e, date, &anchor, &form);
+    }
+    let watched = release.business_date >= open - chrono::Days::new(crate::watcher::WATCH_DAYS);
+    if let Err(e) = operations::record_release(&mut tx, event, &release, watched).await {
+        return failed(&e, date, &anchor, &form);
     }
     if let Err(e) = tx.commit().await {
-        return failed(&e, Some(release.business_date), &anchor, &form);
+        return failed(&e, date, &anchor, &form);
     }
     tracing::info!(file = id, replacement = %release.replacement_key, "quarantined file released by its replacement");
     back(Some(release.business_date), &format!("done=released&form={form}"), &anchor)

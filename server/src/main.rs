@@ -118,6 +118,12 @@ async fn migrate(config: &Config) -> anyhow::Result<()> {
     if masked > 0 {
         tracing::info!(records = masked, "card numbers masked in stored raw records");
     }
+    let reasons = domain::ingest::mask_stored_quarantine_reasons(&pool)
+        .await
+        .context("masking stored quarantine reasons")?;
+    if reasons > 0 {
+        tracing::info!(files = reasons, "card numbers masked in stored quarantine reasons");
+    }
     let status = domain::db::schema_status(&pool).await.context("reading the schema version")?;
     tracing::info!(?status, "migrations applied");
     pool.close().await;

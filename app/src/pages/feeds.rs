@@ -237,10 +237,15 @@ fn outcome_text(code: &str) -> &'static str {
         "empty" => "Choose the corrected file to upload.",
         "same_file" => "This is the very file that was quarantined: correct it first.",
         "too_large" => "The upload was cut off or is larger than 512 MiB.",
+        "already_registered" => {
+            "These exact bytes were delivered before: a replacement must be a file not yet taken in."
+        }
+        "too_old" => "This date is more than a year back: it is not run again from the portal.",
         "bad_date" => "The date is not a date (YYYY-MM-DD).",
         "bad_source" => "Choose a source.",
         "bad_form" => "The form was incomplete. Please fill it in again.",
-        _ => "The database is not available right now. Please try again in a minute.",
+        "unavailable" => "The database is not available right now. Please try again in a minute.",
+        _ => "",
     }
 }
 
@@ -249,12 +254,13 @@ fn message_for(locale: Locale, query: &Outcome, form: &str) -> Option<AnyView> {
     if query.form.as_deref() != Some(form) {
         return None;
     }
+    let known = |code: &str| !outcome_text(code).is_empty();
     match (&query.done, &query.error) {
-        (_, Some(error)) => Some(
+        (_, Some(error)) if known(error) => Some(
             view! { <p class="form-error" role="alert" id=format!("{form}-error")>{locale.tr(outcome_text(error))}</p> }
                 .into_any(),
         ),
-        (Some(done), None) => Some(view! { <p class="form-ok" role="status">{locale.tr(outcome_text(done))}</p> }.into_any()),
+        (Some(done), None) if known(done) => Some(view! { <p class="form-ok" role="status">{locale.tr(outcome_text(done))}</p> }.into_any()),
         _ => None,
     }
 }

@@ -129,6 +129,12 @@ impl FileError {
     ) -> Self {
         FileError { record, field: field.into(), expected: expected.into(), found: found.into() }
     }
+
+    /// The error with card numbers masked in what it quotes (a field found where a card number
+    /// stood), as it must be before it is stored, logged or shown.
+    pub fn masked(self) -> Self {
+        FileError { found: card::mask_text(&self.found), expected: card::mask_text(&self.expected), ..self }
+    }
 }
 
 /// One record that cannot be read; the rest of the file is fine.

@@ -291,6 +291,7 @@ async fn load_claimed<K: Keep>(
         Ok(counts) => counts,
         Err(error) => {
             // Nothing of a broken file is kept (its detached table is dropped by `load`).
+            let error = error.masked();
             mark_quarantined(pool, id, &error).await?;
             return Ok((FileOutcome::Quarantined { id, error }, None));
         }

@@ -372,7 +372,10 @@ pub async fn arrivals(
     let rows = sqlx::query!(
         r#"SELECT s.source AS "source!", count(f.id) AS "files!",
                   count(f.id) FILTER (WHERE f.status = 'parsed') AS "parsed!",
-                  count(f.id) FILTER (WHERE f.status = 'quarantined' AND f.replaced_by_key IS NULL) AS "quarantined!",
+                  count(f.id) FILTER (WHERE f.status = 'quarantined'
+                                       AND NOT EXISTS (SELECT 1 FROM feed_file r
+                                                       WHERE r.object_key = f.replaced_by_key AND r.status = 'parsed'))
+                      AS "quarantined!",
                   min(coalesce(f.arrived_at, f.received_at)) AS "first_arrived_at: DateTime<Utc>",
                   min(f.received_at) AS "first_taken_in_at: DateTime<Utc>",
                   min(n.reason) AS not_expected
@@ -432,12 +435,15 @@ pub async fn not_taken_in(
 /// Records that a file is unusable, with the precise reason, in the audit trail too (by the
 /// system); nothing of it is loaded.
 pub async fn mark_quarantined(pool: &PgPool, id: i64, error: &FileError) -> Result<(), sqlx::Error> {
+    // A reader's reason quotes the field it could not read, which may be a card number (a strict
+    // source refuses a whole file for one bad record): masked like a raw record.
+    let reason = crate::feeds::card::mask_text(&error.to_string());
     let mut tx = pool.begin().await?;
     let file = sqlx::query!(
         "UPDATE feed_file SET status = 'quarantined', error = $2, processed_at = now() WHERE id = $1 AND status <> 'duplicate'
          RETURNING object_key, source, business_date AS \"business_date: NaiveDate\"",
         id,
-        error.to_string()
+        reason
     )
     .fetch_optional(&mut *tx)
     .await?;
@@ -448,7 +454,7 @@ pub async fn mark_quarantined(pool: &PgPool, id: i64, error: &FileError) -> Resu
                 "object_key": file.object_key,
                 "source": file.source,
                 "business_date": file.business_date,
-                "reason": error.to_string(),
+                "reason": reason,
             })),
             ..crate::audit::NewAuditEvent::new(
                 crate::exceptions::SYSTEM,
@@ -458,6 +464,25 @@ pub async fn mark_quarantined(pool: &PgPool, id: i64, error: &FileError) -> Resu
         crate::audit::append(&mut tx, event).await?;
     }
     tx.commit().await
+}
+
+/// Masks card numbers in the quarantine reasons stored before `mark_quarantined` did; returns how
+/// many it changed. (Audit events written meanwhile are append-only and keep what they said.)
+pub async fn mask_stored_quarantine_reasons(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    let rows = sqlx::query!("SELECT id, error AS \"error!\" FROM feed_file WHERE error IS NOT NULL")
+        .fetch_all(pool)
+        .await?;
+    let mut changed = 0;
+    for row in rows {
+        let masked = crate::feeds::card::mask_text(&row.error);
+        if masked != row.error {
+            sqlx::query!("UPDATE feed_file SET error = $2 WHERE id = $1", row.id, masked)
+                .execute(pool)
+                .await?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
 }
 
 /// Masks the card numbers in the raw bytes of unreadable records stored before the readers did
@@ -665,6 +690,31 @@ mod tests {
             first_taken_in_at: arrived.map(at),
             due: at("2026-11-21T13:00:00Z"),
             not_expected: None,
+        }
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_quarantine_reason_quoting_a_card_number_is_stored_and_audited_masked(pool: PgPool) {
+        let Registration::New { id } =
+            register(&pool, Source::Zelle, "inbound/zelle/2026-11-20/z.csv", date(), 10, &[8; 32])
+                .await
+                .unwrap()
+        else {
+            panic!("new")
+        };
+        // What a strict source's reader says of a card number where the last four digits belong.
+        let error = FileError::new(7, "card_last4", "4 digits", "'4111111111111111'");
+        assert!(!error.clone().masked().to_string().contains("4111111111111111"));
+        mark_quarantined(&pool, id, &error).await.unwrap();
+        let stored: String = sqlx::query_scalar("SELECT error FROM feed_file WHERE id = $1")
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        let audited: String =
+            sqlx::query_scalar("SELECT after_state FROM audit_event").fetch_one(&pool).await.unwrap();
+        for text in [&stored, &audited] {
+            assert!(!text.contains("4111111111111111") && text.contains("1111"), "{text}");
         }
     }
 

@@ -154,6 +154,9 @@ pub async fn finish_run_request(
     Ok(())
 }
 
+/// How far back a date may be run again from the portal (as far back as holidays may change).
+pub const RERUN_DAYS: u64 = 366;
+
 /// The channel schedulers listen on for re-run requests.
 pub const RUN_REQUESTED: &str = "settledesk_run_requested";
 
@@ -181,6 +184,12 @@ pub enum OperationError {
     EmptyReplacement,
     #[error("the replacement is the very file that was quarantined (same SHA-256): correct it first")]
     SameFile,
+    #[error(
+        "these exact bytes were delivered before (file {0}): a replacement must be a file not yet taken in"
+    )]
+    AlreadyRegistered(i64),
+    #[error("{0} is more than {1} days back: re-running it would rewrite long-settled history")]
+    TooOld(NaiveDate, u64),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -206,6 +215,9 @@ pub async fn request_rerun(
     let reason = checked_reason(reason)?;
     if date >= open_date {
         return Err(OperationError::StillOpen(date));
+    }
+    if date < open_date - Days::new(RERUN_DAYS) {
+        return Err(OperationError::TooOld(date, RERUN_DAYS));
     }
     let mut tx = pool.begin().await?;
     let has_files =
@@ -258,13 +270,8 @@ pub async fn mark_not_expected(
         return Err(OperationError::OutOfRange(date, first, last));
     }
     let mut tx = pool.begin().await?;
-    // Under a lock of the date's source: a file taken in meanwhile is seen, or waits.
-    sqlx::query!(
-        "SELECT pg_advisory_xact_lock(hashtext($1))",
-        format!("settledesk:expected:{date}:{}", source.code())
-    )
-    .execute(&mut *tx)
-    .await?;
+    // A file that arrives after the mark wins: the source's state counts files first
+    // (`Arrival::state`), so a mark never hides what came.
     let arrived = sqlx::query_scalar!(
         "SELECT EXISTS (SELECT 1 FROM feed_file WHERE business_date = $1 AND source = $2 AND status <> 'duplicate')",
         date as _,
@@ -300,13 +307,18 @@ pub async fn mark_not_expected(
     Ok(())
 }
 
-/// A quarantined file about to be released: what the caller needs to store its replacement.
+/// A quarantined file being released: what the caller needs to store its replacement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Release {
+    pub id: i64,
     pub business_date: NaiveDate,
     pub source: String,
+    pub original_key: String,
     /// Where the replacement goes: beside the original, in the same date's inbound folder.
     pub replacement_key: String,
+    pub reason: String,
+    pub size: u64,
+    pub sha256: [u8; 32],
 }
 
 /// The key of a replacement for `original`, stored at `at`: the original's name with
@@ -325,13 +337,15 @@ pub fn replacement_key(original: &str, at: DateTime<Utc>) -> String {
     }
 }
 
-/// Releases quarantined file `id` by a replacement with SHA-256 `sha256`, for `reason`, inside
-/// `tx`: the caller stores the replacement at the returned key and then commits (a store that
-/// fails rolls the release back). Refused for a file not quarantined, one already released, an
-/// empty replacement or the quarantined bytes themselves.
-pub async fn release_quarantined(
+/// Claims quarantined file `id` for release by a replacement with SHA-256 `sha256`, for
+/// `reason`, inside `tx` (the file's row stays locked until it ends): the caller stores the
+/// replacement at the returned key, then calls [`record_release`] and commits. A store that fails
+/// rolls the claim back. Refused for a file not quarantined, one already released, an empty
+/// replacement, the quarantined bytes themselves, or bytes already delivered (a copy would be
+/// registered as a duplicate and never loaded, and the original would hold the day open).
+pub async fn claim_release(
     tx: &mut sqlx::PgConnection,
-    event: NewAuditEvent,
+    actor: &str,
     id: i64,
     size: u64,
     sha256: &[u8; 32],
@@ -358,31 +372,76 @@ pub async fn release_quarantined(
     if file.sha256 == sha256 {
         return Err(OperationError::SameFile);
     }
+    let delivered = sqlx::query_scalar!(
+        "SELECT id FROM feed_file WHERE source = $1 AND sha256 = $2 ORDER BY id LIMIT 1",
+        file.source,
+        &sha256[..]
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(earlier) = delivered {
+        return Err(OperationError::AlreadyRegistered(earlier));
+    }
     let replacement_key = replacement_key(&file.object_key, Utc::now());
     sqlx::query!(
         "UPDATE feed_file SET replaced_by_key = $2, released_by = $3, released_at = now(), release_reason = $4
          WHERE id = $1",
         id,
         replacement_key,
-        event.actor,
+        actor,
         reason
     )
     .execute(&mut *tx)
     .await?;
+    Ok(Release {
+        id,
+        business_date: file.business_date,
+        source: file.source,
+        original_key: file.object_key,
+        replacement_key,
+        reason: reason.to_owned(),
+        size,
+        sha256: *sha256,
+    })
+}
+
+/// Records a claimed release once its replacement is stored: the audit event, and when the
+/// watcher no longer looks at the date (`watched` false), a re-run of it, which takes the
+/// replacement in. Last before the commit: the audit chain's head stays locked until then.
+pub async fn record_release(
+    tx: &mut sqlx::PgConnection,
+    event: NewAuditEvent,
+    release: &Release,
+    watched: bool,
+) -> Result<(), OperationError> {
+    if !watched {
+        sqlx::query!(
+            "INSERT INTO run_request (business_date, reason, requested_by) VALUES ($1, $2, $3)
+             ON CONFLICT (business_date) WHERE done_at IS NULL DO NOTHING",
+            release.business_date as _,
+            format!("release of file {}: {}", release.id, release.reason),
+            event.actor
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query!("SELECT pg_notify($1, $2)", RUN_REQUESTED, release.business_date.to_string())
+            .execute(&mut *tx)
+            .await?;
+    }
     let event = NewAuditEvent {
         action: AuditAction::FeedFileReleased,
-        target: Some(format!("feed_file:{id}")),
-        before: Some(serde_json::json!({ "object_key": file.object_key, "status": "quarantined" })),
+        target: Some(format!("feed_file:{}", release.id)),
+        before: Some(serde_json::json!({ "object_key": release.original_key, "status": "quarantined" })),
         after: Some(serde_json::json!({
-            "replaced_by": replacement_key,
-            "replacement_bytes": size,
-            "replacement_sha256": hex::encode(sha256),
-            "reason": reason,
+            "replaced_by": release.replacement_key,
+            "replacement_bytes": release.size,
+            "replacement_sha256": hex::encode(release.sha256),
+            "reason": release.reason,
         })),
         ..event
     };
     crate::audit::append(&mut *tx, event).await?;
-    Ok(Release { business_date: file.business_date, source: file.source, replacement_key })
+    Ok(())
 }
 
 #[cfg(test)]
@@ -429,28 +488,6 @@ mod tests {
     async fn a_quarantined_file_is_released_once_by_a_different_file_with_a_reason(pool: PgPool) {
         let id = quarantined(&pool).await;
         let reason = "Visa resent the file with the header fixed";
-        // The same broken bytes, an empty file, no reason: refused.
-        let mut tx = pool.begin().await.unwrap();
-        for (size, sha, why, expected) in [
-            (10, [3u8; 32], reason, "the very file"),
-            (0, [4u8; 32], reason, "empty"),
-            (10, [4u8; 32], "ok", "reason"),
-        ] {
-            let err = release_quarantined(&mut tx, admin(), id, size, &sha, why).await.unwrap_err();
-            assert!(err.to_string().contains(expected), "{err}");
-        }
-        let release = release_quarantined(&mut tx, admin(), id, 10, &[4; 32], reason).await.unwrap();
-        assert!(
-            release.replacement_key.starts_with("inbound/visa/2026-11-20/broken.replacement-"),
-            "{release:?}"
-        );
-        tx.commit().await.unwrap();
-        // Twice (a double submission, two admins at once): the second is refused.
-        let mut tx = pool.begin().await.unwrap();
-        let err = release_quarantined(&mut tx, admin(), id, 10, &[5; 32], reason).await.unwrap_err();
-        assert!(matches!(err, OperationError::AlreadyReleased(..)), "{err}");
-        drop(tx);
-        // A parsed file is not released.
         let Registration::New { id: good } =
             register(&pool, VISA, "inbound/visa/2026-11-20/good.ctf", date("2026-11-20"), 10, &[6; 32])
                 .await
@@ -458,9 +495,34 @@ mod tests {
         else {
             panic!("new")
         };
+        // The same broken bytes, an empty file, no reason, bytes delivered before: refused.
         let mut tx = pool.begin().await.unwrap();
-        let err = release_quarantined(&mut tx, admin(), good, 10, &[7; 32], reason).await.unwrap_err();
+        for (size, sha, why, expected) in [
+            (10, [3u8; 32], reason, "the very file"),
+            (0, [4u8; 32], reason, "empty"),
+            (10, [4u8; 32], "ok", "reason"),
+            (10, [6u8; 32], reason, "delivered before"),
+        ] {
+            let err = claim_release(&mut tx, "ada", id, size, &sha, why).await.unwrap_err();
+            assert!(err.to_string().contains(expected), "{err}");
+        }
+        let release = claim_release(&mut tx, "ada", id, 10, &[4; 32], reason).await.unwrap();
+        assert!(
+            release.replacement_key.starts_with("inbound/visa/2026-11-20/broken.replacement-"),
+            "{release:?}"
+        );
+        record_release(&mut tx, admin(), &release, false).await.unwrap();
+        tx.commit().await.unwrap();
+        // A date the watcher no longer looks at: a re-run takes the replacement in.
+        assert_eq!(open_run_requests(&pool).await.unwrap().len(), 1);
+        // Twice (a double submission, two admins at once): the second is refused.
+        let mut tx = pool.begin().await.unwrap();
+        let err = claim_release(&mut tx, "ada", id, 10, &[5; 32], reason).await.unwrap_err();
+        assert!(matches!(err, OperationError::AlreadyReleased(..)), "{err}");
+        // A file that is not quarantined is not released.
+        let err = claim_release(&mut tx, "ada", good, 10, &[7; 32], reason).await.unwrap_err();
         assert!(matches!(err, OperationError::NotQuarantined(_)), "{err}");
+        drop(tx);
         let events: Vec<String> =
             sqlx::query_scalar("SELECT action FROM audit_event ORDER BY seq").fetch_all(&pool).await.unwrap();
         assert_eq!(events, ["feed.file_quarantined", "feed.file_released"]);

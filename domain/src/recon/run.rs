@@ -1703,16 +1703,18 @@ mod tests {
         let sha: [u8; 32] = sha2::Sha256::digest(&corrected.visa).into();
         let mut tx = pool.begin().await.unwrap();
         let event = crate::audit::NewAuditEvent::new("ada", crate::audit::AuditAction::FeedFileReleased);
-        let release = crate::ingest::operations::release_quarantined(
+        let reason = "Visa resent the file with its header fixed";
+        let release = crate::ingest::operations::claim_release(
             &mut tx,
-            event,
+            "ada",
             id,
             corrected.visa.len() as u64,
             &sha,
-            "Visa resent the file with its header fixed",
+            reason,
         )
         .await
         .unwrap();
+        crate::ingest::operations::record_release(&mut tx, event, &release, true).await.unwrap();
         tx.commit().await.unwrap();
         let key = release.replacement_key.clone();
         let late = late_files(&pool, date("2026-11-20"), std::slice::from_ref(&key)).await.unwrap();

@@ -29,6 +29,11 @@ pub struct DemoFeedsArgs {
     /// becomes an `unreadable_record` exception, with the file still loaded).
     #[arg(long, default_value_t = 0)]
     unreadable: u64,
+    /// Date each file as delivered an hour before its source's due time (or now, if that is
+    /// still to come), as a day that went well: otherwise a file written now for an earlier date
+    /// is late. Local files only: an S3 object's time is when it was uploaded.
+    #[arg(long)]
+    on_time: bool,
     /// Directory to write into (default: the object store's `inbound/`).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -67,6 +72,18 @@ pub async fn run(config: &Config, args: &DemoFeedsArgs) -> anyhow::Result<()> {
     for written in [outputs.visa, outputs.mastercard, outputs.zelle] {
         written.commit()?;
     }
+    if args.on_time {
+        date_as_on_time(
+            config,
+            date,
+            &[
+                (Source::Network(Network::Visa), &visa),
+                (Source::Network(Network::Mastercard), &mastercard),
+                (Source::Zelle, &zelle),
+            ],
+        )
+        .await?;
+    }
     if let Some(staging) = &staging {
         let store = config.object_store();
         for path in [&visa, &mastercard, &zelle] {
@@ -88,6 +105,31 @@ pub async fn run(config: &Config, args: &DemoFeedsArgs) -> anyhow::Result<()> {
     say!("Situations generated:");
     for (situation, count) in &day.situations {
         say!("  {situation:?}: {count}");
+    }
+    Ok(())
+}
+
+/// Sets each file's modification time (its arrival, to the watcher) to an hour before its
+/// source's due time for `date`, read from the database, or to now when that is still to come.
+async fn date_as_on_time(
+    config: &Config,
+    date: NaiveDate,
+    files: &[(Source, &PathBuf)],
+) -> anyhow::Result<()> {
+    let pool = domain::db::lazy_pool(config.database_options(), 2);
+    let schedule = domain::calendar::load_schedule(&pool).await.context("reading the bank's time zone")?;
+    let expected =
+        domain::ingest::expected_arrivals(&pool).await.context("reading the sources' due times")?;
+    pool.close().await;
+    let now = chrono::Utc::now();
+    for (source, path) in files {
+        let Some((_, arrival)) = expected.iter().find(|(s, _)| s == source) else { continue };
+        let arrived = (arrival.due(date, schedule.time_zone) - chrono::Duration::hours(1)).min(now);
+        let file = std::fs::File::options()
+            .write(true)
+            .open(path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        file.set_modified(arrived.into()).with_context(|| format!("dating {}", path.display()))?;
     }
     Ok(())
 }

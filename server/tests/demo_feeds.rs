@@ -76,3 +76,33 @@ fn a_reader_that_goes_away_does_not_fail_the_command() {
         "the files were written all the same"
     );
 }
+
+/// `--on-time` dates each file as delivered an hour before its source's due time (`./dev` uses
+/// it, so a fresh portal does not show its demo day's files as late).
+#[sqlx::test(migrator = "domain::db::MIGRATOR")]
+async fn on_time_demo_files_arrive_an_hour_before_they_are_due(pool: sqlx::PgPool) {
+    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL points at the test cluster");
+    let name = pool.connect_options().get_database().expect("a database name").to_owned();
+    let url = format!("{}/{name}", base.rsplit_once('/').unwrap().0);
+    let out = tempfile::tempdir().unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["demo-feeds", "--date", "2026-11-20", "--records", "200", "--seed", "3", "--on-time", "--out"])
+        .arg(out.path())
+        .env("DATABASE_URL", url)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let modified = |source: &str, name: &str| -> chrono::DateTime<chrono::Utc> {
+        std::fs::metadata(out.path().join(source).join("2026-11-20").join(name))
+            .unwrap()
+            .modified()
+            .unwrap()
+            .into()
+    };
+    // Due (New York, EST): network files on the 21st by 08:00 (13:00 UTC), the extract on the
+    // 20th by 20:00 (01:00 UTC on the 21st).
+    let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&chrono::Utc);
+    assert_eq!(modified("visa", "VISA-BASEII-2026-11-20-s3.ctf"), at("2026-11-21T12:00:00Z"));
+    assert_eq!(modified("mastercard", "MC-IPM-T112-2026-11-20-s3.ipm"), at("2026-11-21T12:00:00Z"));
+    assert_eq!(modified("zelle", "ZELLE-EXTRACT-2026-11-20-s3.csv"), at("2026-11-21T00:00:00Z"));
+}

@@ -331,6 +331,7 @@ fn DateSection(date: DateView, can_act: bool, outcome: Outcome) -> impl IntoView
                 </tbody>
             </table>
             </div>
+            {(!no_files).then(|| view! {
             <div class="table-scroll">
             <table class="data" data-test="feed-files">
                 <thead><tr>
@@ -372,7 +373,7 @@ fn DateSection(date: DateView, can_act: bool, outcome: Outcome) -> impl IntoView
                                     <input id=format!("replacement-{}", f.id) name="replacement" type="file" required/>
                                     <label for=format!("release-reason-{}", f.id)>{locale.tr("Reason")}</label>
                                     <input id=format!("release-reason-{}", f.id) name="reason" required minlength="5" maxlength="500"/>
-                                    <button type="submit" class="button small">{locale.tr("Release with this file")}</button>
+                                    <button type="submit" class="button">{locale.tr("Release with this file")}</button>
                                 </form>
                                 })}
                                 {release_message}
@@ -383,6 +384,7 @@ fn DateSection(date: DateView, can_act: bool, outcome: Outcome) -> impl IntoView
                 </tbody>
             </table>
             </div>
+            })}
             {no_files.then(|| view! { <p class="muted">{locale.tr("No file has arrived for this date.")}</p> })}
             {(!date.requests.is_empty()).then(|| view! {
                 <h3>{locale.tr("Re-runs asked for")}</h3>
@@ -390,12 +392,12 @@ fn DateSection(date: DateView, can_act: bool, outcome: Outcome) -> impl IntoView
                     {date.requests.iter().map(|r| view! { <li>{r.summary.clone()}" — "{r.outcome.clone()}</li> }).collect_view()}
                 </ul>
             })}
-            {(can_act && date.closed).then(|| view! {
+            {(can_act && date.closed && !no_files).then(|| view! {
                 <form method="post" action="/feeds/rerun" class="inline-form" id=format!("rerun-{}", date_value) data-test="rerun-form">
                     <input type="hidden" name="date" value=date_value.clone()/>
                     <label for=format!("rerun-reason-{}", date_value)>{locale.tr("Reason for a re-run")}</label>
                     <input id=format!("rerun-reason-{}", date_value) name="reason" required minlength="5" maxlength="500"/>
-                    <button type="submit" class="button small">{locale.tr("Run again")}</button>
+                    <button type="submit" class="button">{locale.tr("Run again")}</button>
                 </form>
                 {message_for(locale, &outcome, "rerun")}
             })}
@@ -408,7 +410,7 @@ fn DateSection(date: DateView, can_act: bool, outcome: Outcome) -> impl IntoView
                     </select>
                     <label for=format!("not-expected-reason-{}", date_value)>{locale.tr("Reason")}</label>
                     <input id=format!("not-expected-reason-{}", date_value) name="reason" required minlength="5" maxlength="500"/>
-                    <button type="submit" class="button small">{locale.tr("Mark not expected")}</button>
+                    <button type="submit" class="button">{locale.tr("Mark not expected")}</button>
                 </form>
                 {message_for(locale, &outcome, "not-expected")}
             })}

@@ -1,6 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
 import * as fs from 'node:fs';
-import { signIn, submitProviderLogin, USERS } from './helpers';
+import { holdsCardNumber, signIn, submitProviderLogin, USERS } from './helpers';
 
 // The Feeds portal of ./test: a database and object store of their own, with two recent dates.
 // FEEDS_LATE_DAY (six days ago) was reconciled without its Mastercard file, which waits at
@@ -12,21 +12,6 @@ const lastDay = process.env.FEEDS_LAST_DAY!;
 
 test.skip(!base, 'needs the Feeds portal that ./test starts (FEEDS_BASE_URL)');
 test.describe.configure({ mode: 'serial' });
-
-/** Whether `text` holds a run of 12 to 19 digits that passes the Luhn check: a card number. */
-function holdsCardNumber(text: string): boolean {
-  for (const run of text.match(/\d{12,}/g) ?? []) {
-    if (run.length > 19) continue;
-    let sum = 0;
-    for (let i = 0; i < run.length; i++) {
-      let d = Number(run[run.length - 1 - i]);
-      if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-      sum += d;
-    }
-    if (sum % 10 === 0) return true;
-  }
-  return false;
-}
 
 async function signInFeeds(page: Page, user: string, path: string) {
   await signIn(page, user, `${base}${path}`);

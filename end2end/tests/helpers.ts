@@ -28,3 +28,18 @@ export async function signIn(page: Page, username: string, path = '/') {
 export async function waitForHydration(page: Page) {
   await expect(page.locator('.app')).toHaveAttribute('data-hydrated', 'true');
 }
+
+/** Whether `text` holds a run of 12 to 19 digits that passes the Luhn check: a card number. */
+export function holdsCardNumber(text: string): boolean {
+  for (const run of text.match(/\d{12,}/g) ?? []) {
+    if (run.length > 19) continue;
+    let sum = 0;
+    for (let i = 0; i < run.length; i++) {
+      let d = Number(run[run.length - 1 - i]);
+      if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+      sum += d;
+    }
+    if (sum % 10 === 0) return true;
+  }
+  return false;
+}

@@ -1,23 +1,8 @@
 import { test, expect, type Page } from '@playwright/test';
-import { signIn, USERS } from './helpers';
+import { holdsCardNumber, signIn, USERS } from './helpers';
 
 // ./test writes the 2026-11-20 feeds with one unreadable record in each network file
 // (`demo-feeds --unreadable 1`) and reconciles the date before the browser tests start.
-
-/** Whether `text` holds a run of 12 to 19 digits that passes the Luhn check: a card number. */
-function holdsCardNumber(text: string): boolean {
-  for (const run of text.match(/\d{12,}/g) ?? []) {
-    if (run.length > 19) continue;
-    let sum = 0;
-    for (let i = 0; i < run.length; i++) {
-      let d = Number(run[run.length - 1 - i]);
-      if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-      sum += d;
-    }
-    if (sum % 10 === 0) return true;
-  }
-  return false;
-}
 
 async function controlTotalsClose(page: Page) {
   const controls = page.locator('[data-test="controls"]');

@@ -61,8 +61,8 @@ pub struct FeedProblem {
     pub state: String,
 }
 
-/// An arrival state in words.
-fn arrival_state_label(code: &str) -> &'static str {
+/// An arrival state (`ingest::ArrivalState::code`) in words, to be translated.
+pub(crate) fn arrival_state_label(code: &str) -> &'static str {
     match code {
         "received" => "Received",
         "late" => "Late",

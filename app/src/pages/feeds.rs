@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{AppError, ErrorNotice};
 use crate::i18n::Locale;
 use crate::layout::PageHeader;
+use crate::pages::dashboard::arrival_state_label;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeedsView {
@@ -207,18 +208,6 @@ fn status_label(status: &str) -> &'static str {
     }
 }
 
-fn state_label(state: &str) -> &'static str {
-    match state {
-        "received" => "Received",
-        "late" => "Late",
-        "missing" => "Missing",
-        "not_due_yet" => "Not due yet",
-        "quarantined" => "Quarantined",
-        "not_expected" => "Not expected",
-        _ => "Unknown",
-    }
-}
-
 /// What an admin action's result code says.
 fn outcome_text(code: &str) -> &'static str {
     match code {
@@ -323,7 +312,7 @@ fn DateSection(date: DateView, can_act: bool, outcome: Outcome) -> impl IntoView
                     {date.sources.iter().map(|s| view! {
                         <tr data-source=s.source.clone() data-state=s.state.clone()>
                             <td>{s.source.clone()}</td>
-                            <td><span class=format!("status status-{}", s.state)>{locale.tr(state_label(&s.state))}</span>
+                            <td><span class=format!("status status-{}", s.state)>{locale.tr(arrival_state_label(&s.state))}</span>
                                 {s.not_expected.clone().map(|why| view! { <span class="muted">{format!(" ({why})")}</span> })}</td>
                             <td class="nowrap">{s.due.clone()}</td>
                         </tr>

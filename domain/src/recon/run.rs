@@ -965,6 +965,12 @@ mod tests {
     /// Puts `bytes` into the store at `key` (`inbound/<source>/<date>/<name>`) and ingests it
     /// for that date.
     async fn deliver(pool: &PgPool, s: &Setup, key: &str, bytes: Vec<u8>, source: Source) {
+        let outcome = deliver_any(pool, s, key, bytes, source).await;
+        assert!(matches!(outcome, FileOutcome::Loaded { .. }), "{outcome:?}");
+    }
+
+    /// [`deliver`], whatever becomes of the file (a broken one is quarantined).
+    async fn deliver_any(pool: &PgPool, s: &Setup, key: &str, bytes: Vec<u8>, source: Source) -> FileOutcome {
         let file = s.work.path().join("upload");
         std::fs::write(&file, &bytes).unwrap();
         s.store.put_file(key, &file).await.unwrap();
@@ -985,7 +991,7 @@ mod tests {
         .await
         .unwrap();
         lock.release().await;
-        assert!(matches!(outcome, FileOutcome::Loaded { .. }), "{outcome:?}");
+        outcome
     }
 
     /// A fresh local store and work directory.
@@ -1671,24 +1677,8 @@ mod tests {
     async fn a_quarantined_file_holds_the_day_open_until_its_replacement_is_loaded(pool: PgPool) {
         let s = ingested_day(&pool).await;
         let broken_key = "inbound/visa/2026-11-20/broken.ctf";
-        let file = s.work.path().join("broken");
-        std::fs::write(&file, b"not a visa file\n").unwrap();
-        s.store.put_file(broken_key, &file).await.unwrap();
-        let lock = DateLock::take(&pool, date("2026-11-20")).await.unwrap();
-        let (outcome, _) = ingest_object(
-            &pool,
-            &s.store,
-            broken_key,
-            Source::Network(Network::Visa),
-            &lock,
-            &cards(),
-            Strictness::Lenient,
-            s.work.path(),
-            crate::ingest::load::KeepNothing,
-        )
-        .await
-        .unwrap();
-        lock.release().await;
+        let visa = Source::Network(Network::Visa);
+        let outcome = deliver_any(&pool, &s, broken_key, b"not a visa file\n".to_vec(), visa).await;
         let FileOutcome::Quarantined { id, .. } = outcome else { panic!("{outcome:?}") };
         let closing = |summary: &RunSummary| {
             summary.manifest.controls.iter().map(|c| (c.object_key.clone(), c.closes)).collect::<Vec<_>>()
@@ -1738,24 +1728,8 @@ mod tests {
         let s = ingested_day(&pool).await;
         let mut broken = b"not a visa file".to_vec();
         broken.extend_from_slice(&[b'\n'; 3]);
-        let file = s.work.path().join("broken");
-        std::fs::write(&file, &broken).unwrap();
-        s.store.put_file("inbound/visa/2026-11-20/broken.ctf", &file).await.unwrap();
-        let lock = DateLock::take(&pool, date("2026-11-20")).await.unwrap();
-        let (outcome, _) = ingest_object(
-            &pool,
-            &s.store,
-            "inbound/visa/2026-11-20/broken.ctf",
-            Source::Network(Network::Visa),
-            &lock,
-            &cards(),
-            Strictness::Lenient,
-            s.work.path(),
-            crate::ingest::load::KeepNothing,
-        )
-        .await
-        .unwrap();
-        lock.release().await;
+        let visa = Source::Network(Network::Visa);
+        let outcome = deliver_any(&pool, &s, "inbound/visa/2026-11-20/broken.ctf", broken, visa).await;
         assert!(matches!(outcome, FileOutcome::Quarantined { .. }), "{outcome:?}");
         run(&pool, &s, "2026-11-20").await;
         let events: Vec<(String, String, String)> =

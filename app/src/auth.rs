@@ -51,6 +51,8 @@ pub mod server {
     /// A signed-in person, as kept in their server-side session.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
     pub struct User {
+        /// The person (issuer + subject): what separation of duties compares.
+        pub person: domain::people::PersonId,
         /// The identity provider's stable subject identifier.
         pub subject: String,
         pub username: String,
@@ -67,6 +69,16 @@ pub mod server {
     impl User {
         pub fn can(&self, permission: Permission) -> bool {
             domain::access::allows(&self.roles, permission)
+        }
+
+        /// This person as the domain's rules see them.
+        pub fn actor(&self) -> domain::audit::Actor {
+            domain::audit::Actor {
+                person: self.person,
+                username: self.username.clone(),
+                session_ref: Some(self.session_ref.clone()),
+                address: client_address(),
+            }
         }
 
         /// An audit event by this person in this session.
@@ -90,6 +102,8 @@ pub mod server {
         match section {
             "lookup" => Permission::LookUpPayments,
             "download" => Permission::ViewReports,
+            // Each list checks its own page's permission.
+            "export" => Permission::ViewDashboard,
             "reports" => Permission::ViewReports,
             // Associates read the feeds; the actions check for admins themselves.
             "feeds" => Permission::ViewReports,

@@ -59,6 +59,82 @@ impl AppError {
     }
 }
 
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// A request that cannot be done as asked: said in words, answered with 422.
+    pub fn refused(message: impl Into<String>) -> Self {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        AppError::Invalid(message.into())
+    }
+}
+
+/// Domain refusals are said to the person (422); database failures are logged, never shown.
+#[cfg(feature = "ssr")]
+mod from_domain {
+    use super::AppError;
+    use domain::exceptions::WorkError;
+    use domain::ledger::actions::ActionError;
+    use domain::ledger::close::CloseError;
+    use domain::ledger::limits::LimitError;
+    use domain::ledger::posting::LedgerError;
+
+    impl From<ActionError> for AppError {
+        fn from(e: ActionError) -> Self {
+            match e {
+                ActionError::Database(e) | ActionError::Ledger(LedgerError::Database(e)) => {
+                    AppError::database(&e)
+                }
+                ActionError::Limit(e) => e.into(),
+                other => AppError::refused(other.to_string()),
+            }
+        }
+    }
+
+    impl From<LimitError> for AppError {
+        fn from(e: LimitError) -> Self {
+            match e {
+                LimitError::Database(e) => AppError::database(&e),
+                other => AppError::refused(other.to_string()),
+            }
+        }
+    }
+
+    impl From<CloseError> for AppError {
+        fn from(e: CloseError) -> Self {
+            match e {
+                CloseError::Database(e) => AppError::database(&e),
+                other => AppError::refused(other.to_string()),
+            }
+        }
+    }
+
+    impl From<WorkError> for AppError {
+        fn from(e: WorkError) -> Self {
+            match e {
+                WorkError::Database(e) => AppError::database(&e),
+                other => AppError::refused(other.to_string()),
+            }
+        }
+    }
+
+    impl From<domain::ledger::templates::TemplateError> for AppError {
+        fn from(e: domain::ledger::templates::TemplateError) -> Self {
+            match e {
+                domain::ledger::templates::TemplateError::Database(e) => AppError::database(&e),
+                other => AppError::refused(other.to_string()),
+            }
+        }
+    }
+
+    impl From<sqlx::Error> for AppError {
+        fn from(e: sqlx::Error) -> Self {
+            AppError::database(&e)
+        }
+    }
+}
+
 /// The message to show for any error caught by an error boundary: ours are safe as they are,
 /// anything else gets a generic sentence.
 pub fn safe_message(error: &leptos::error::Error) -> String {

@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod forms;
 pub mod i18n;
 pub mod layout;
 pub mod pages;

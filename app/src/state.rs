@@ -14,6 +14,8 @@ pub struct AppState {
     pub audit: domain::audit::AuditLog,
     /// The identity provider's origin (`scheme://host:port`): signing out redirects there.
     pub sign_in_origin: std::sync::Arc<str>,
+    /// The bank's maker-checker limits (configuration).
+    pub limits: domain::ledger::limits::Policy,
 }
 
 impl AppState {

@@ -39,13 +39,26 @@ impl Role {
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
-            Role::Viewer => &[ViewDashboard, LookUpPayments],
-            Role::Associate => {
-                &[ViewDashboard, LookUpPayments, ViewReports, WorkExceptions, ViewLedger, InitiateActions]
-            }
-            Role::Approver => {
-                &[ViewDashboard, LookUpPayments, ViewReports, WorkExceptions, ViewLedger, ApproveActions]
-            }
+            Role::Viewer => &[ViewDashboard, LookUpPayments, AnnotateCases],
+            Role::Associate => &[
+                ViewDashboard,
+                LookUpPayments,
+                AnnotateCases,
+                ViewReports,
+                WorkExceptions,
+                ViewLedger,
+                InitiateActions,
+            ],
+            Role::Approver => &[
+                ViewDashboard,
+                LookUpPayments,
+                AnnotateCases,
+                ViewReports,
+                WorkExceptions,
+                SuperviseExceptions,
+                ViewLedger,
+                ApproveActions,
+            ],
             Role::Admin => &[ViewDashboard, ViewReports, ViewAudit, Administer],
         }
     }
@@ -55,8 +68,12 @@ impl Role {
 pub enum Permission {
     ViewDashboard,
     LookUpPayments,
+    /// Reads a case's history and adds notes to it (the help desk too).
+    AnnotateCases,
     ViewReports,
     WorkExceptions,
+    /// Assigns items to anyone who works them and acts on anyone's item.
+    SuperviseExceptions,
     ViewLedger,
     InitiateActions,
     ApproveActions,
@@ -155,11 +172,14 @@ mod tests {
         assert!(allows(&viewer, Permission::LookUpPayments));
         assert!(!allows(&viewer, Permission::WorkExceptions));
         assert!(!allows(&viewer, Permission::InitiateActions));
+        assert!(allows(&viewer, Permission::AnnotateCases), "the help desk adds notes");
         let associate = BTreeSet::from([Role::Associate]);
         assert!(allows(&associate, Permission::InitiateActions));
         assert!(!allows(&associate, Permission::ApproveActions));
+        assert!(!allows(&associate, Permission::SuperviseExceptions), "an associate works her own items");
         let approver = BTreeSet::from([Role::Approver]);
         assert!(allows(&approver, Permission::ApproveActions));
+        assert!(allows(&approver, Permission::SuperviseExceptions), "approvers supervise the queue");
         assert!(!allows(&approver, Permission::InitiateActions), "maker and checker are different people");
         assert!(!allows(&approver, Permission::Administer));
         let admin = BTreeSet::from([Role::Admin]);

@@ -56,6 +56,19 @@ pub enum AuditAction {
     FeedFileReleased,
     /// An admin said a source will send nothing for a date.
     SourceNotExpected,
+    /// An approver proposed closing a business date; another approves or rejects it.
+    LedgerCloseProposed,
+    LedgerCloseRejected,
+    /// An admin set a currency's reference rate (the limits compare through it).
+    ReferenceRateSet,
+    /// Pending actions ran out of time without approval (the expiry job).
+    ActionsExpired,
+    /// A work item was opened again (its transfer was reversed).
+    WorkItemReopened,
+    /// A work item passed its service level and was raised to high priority.
+    WorkItemEscalated,
+    /// A filtered list was exported as CSV.
+    ListExported,
 }
 
 impl AuditAction {
@@ -80,6 +93,13 @@ impl AuditAction {
         AuditAction::RerunRequested,
         AuditAction::FeedFileReleased,
         AuditAction::SourceNotExpected,
+        AuditAction::LedgerCloseProposed,
+        AuditAction::LedgerCloseRejected,
+        AuditAction::ReferenceRateSet,
+        AuditAction::ActionsExpired,
+        AuditAction::WorkItemReopened,
+        AuditAction::WorkItemEscalated,
+        AuditAction::ListExported,
     ];
 
     pub fn code(self) -> &'static str {
@@ -104,6 +124,13 @@ impl AuditAction {
             AuditAction::RerunRequested => "recon.rerun_requested",
             AuditAction::FeedFileReleased => "feed.file_released",
             AuditAction::SourceNotExpected => "feed.source_not_expected",
+            AuditAction::LedgerCloseProposed => "ledger.close_proposed",
+            AuditAction::LedgerCloseRejected => "ledger.close_rejected",
+            AuditAction::ReferenceRateSet => "ledger.reference_rate_set",
+            AuditAction::ActionsExpired => "ledger.actions_expired",
+            AuditAction::WorkItemReopened => "work_item.reopen",
+            AuditAction::WorkItemEscalated => "work_item.escalate",
+            AuditAction::ListExported => "list.export",
         }
     }
 }
@@ -140,6 +167,9 @@ impl NewAuditEvent {
 /// its id) and the address they came from.
 #[derive(Debug, Clone)]
 pub struct Actor {
+    /// The person (issuer + subject, see [`crate::people`]): what separation of duties compares.
+    pub person: crate::people::PersonId,
+    /// What the identity provider calls them today: for display and the audit trail only.
     pub username: String,
     pub session_ref: Option<String>,
     pub address: Option<String>,

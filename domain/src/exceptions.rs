@@ -91,6 +91,12 @@ pub enum WorkError {
     Conflict { by: String, at: DateTime<Utc>, version: i32 },
     #[error("this item is already resolved")]
     AlreadyResolved,
+    #[error("work item {0} belongs to someone else; its owner or a supervisor changes it")]
+    NotYours(i64),
+    #[error(
+        "'{0}' means money moved: it comes only from an approved transfer or write-off on the Ledger page"
+    )]
+    MoneyNeedsAction(&'static str),
     #[error("{0}")]
     Invalid(String),
     #[error("database: {0}")]
@@ -111,7 +117,11 @@ pub struct WorkItem {
     pub seq: i64,
     pub status: Status,
     pub owner: Option<String>,
+    /// The owner, as a person (see [`crate::people`]): what ownership rules compare.
+    pub owner_person: Option<i64>,
     pub resolution: Option<String>,
+    /// `normal`, or `high` once escalated past its service level.
+    pub priority: String,
     pub opened_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub updated_by: Option<String>,
@@ -184,7 +194,7 @@ pub async fn close_matched_on_rerun(
     let before: Vec<WorkItem> = sqlx::query_as!(
         Row,
         r#"SELECT id, subject, business_date AS "business_date: NaiveDate", class, reason, amount_minor, currency,
-                  run_id, seq, status, owner, resolution, opened_at AS "opened_at: DateTime<Utc>",
+                  run_id, seq, status, owner, owner_person, resolution, priority, opened_at AS "opened_at: DateTime<Utc>",
                   updated_at AS "updated_at: DateTime<Utc>", updated_by, version
            FROM work_item WHERE subject = ANY($1) AND status <> 'resolved' ORDER BY id FOR UPDATE"#,
         subjects
@@ -218,7 +228,7 @@ pub async fn close_matched_on_rerun(
                       updated_by = $3, version = version + 1
                WHERE id = $1
                RETURNING id, subject, business_date AS "business_date: NaiveDate", class, reason, amount_minor, currency,
-                         run_id, seq, status, owner, resolution, opened_at AS "opened_at: DateTime<Utc>",
+                         run_id, seq, status, owner, owner_person, resolution, priority, opened_at AS "opened_at: DateTime<Utc>",
                          updated_at AS "updated_at: DateTime<Utc>", updated_by, version"#,
             item.id,
             Resolution::MatchedOnRerun.code(),
@@ -277,7 +287,7 @@ async fn fetch(conn: &mut PgConnection, id: i64, for_update: bool) -> Result<Wor
         sqlx::query_as!(
             Row,
             r#"SELECT id, subject, business_date AS "business_date: NaiveDate", class, reason, amount_minor, currency,
-                      run_id, seq, status, owner, resolution, opened_at AS "opened_at: DateTime<Utc>",
+                      run_id, seq, status, owner, owner_person, resolution, priority, opened_at AS "opened_at: DateTime<Utc>",
                       updated_at AS "updated_at: DateTime<Utc>", updated_by, version
                FROM work_item WHERE id = $1 FOR UPDATE"#,
             id
@@ -288,7 +298,7 @@ async fn fetch(conn: &mut PgConnection, id: i64, for_update: bool) -> Result<Wor
         sqlx::query_as!(
             Row,
             r#"SELECT id, subject, business_date AS "business_date: NaiveDate", class, reason, amount_minor, currency,
-                      run_id, seq, status, owner, resolution, opened_at AS "opened_at: DateTime<Utc>",
+                      run_id, seq, status, owner, owner_person, resolution, priority, opened_at AS "opened_at: DateTime<Utc>",
                       updated_at AS "updated_at: DateTime<Utc>", updated_by, version
                FROM work_item WHERE id = $1"#,
             id
@@ -311,7 +321,9 @@ struct Row {
     seq: i64,
     status: String,
     owner: Option<String>,
+    owner_person: Option<i64>,
     resolution: Option<String>,
+    priority: String,
     opened_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     updated_by: Option<String>,
@@ -334,7 +346,9 @@ impl Row {
             seq: self.seq,
             status,
             owner: self.owner,
+            owner_person: self.owner_person,
             resolution: self.resolution,
+            priority: self.priority,
             opened_at: self.opened_at,
             updated_at: self.updated_at,
             updated_by: self.updated_by,
@@ -360,18 +374,42 @@ fn state(item: &WorkItem) -> serde_json::Value {
     serde_json::json!({ "status": item.status.code(), "owner": item.owner, "resolution": item.resolution, "version": item.version })
 }
 
-/// Makes `actor` (or `owner`, when given: assigning to someone else) the owner of each item, each at
-/// the version the caller saw. All or nothing: one conflict changes none.
+/// What the person acting may do with other people's work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Authority {
+    /// Works their own items and unowned ones.
+    Worker,
+    /// Supervises the queue: assigns items to anyone who works it, acts on anyone's item.
+    Supervisor,
+}
+
+/// Makes `to` (or `actor`, when `None`) the owner of each item, each at the version the caller saw.
+/// Only a supervisor assigns to someone else or takes an item someone else owns, and only to a
+/// person whose latest sign-in gave them a role that works exceptions. All or nothing: one
+/// conflict changes none.
 pub async fn assign(
     pool: &PgPool,
     actor: &Actor,
+    authority: Authority,
     items: &[(i64, i32)],
-    owner: Option<&str>,
+    to: Option<crate::people::PersonId>,
 ) -> Result<Vec<WorkItem>, WorkError> {
     if items.is_empty() {
         return Err(WorkError::Invalid("choose at least one item".into()));
     }
-    let owner = owner.unwrap_or(&actor.username);
+    let owner = match to.filter(|p| *p != actor.person) {
+        None => (actor.person, actor.username.clone()),
+        Some(_) if authority != Authority::Supervisor => {
+            return Err(WorkError::Invalid("only a supervisor assigns items to someone else".into()))
+        }
+        Some(person) => {
+            let found = crate::people::get(pool, person)
+                .await?
+                .filter(|p| p.roles.iter().any(|r| r == "associate" || r == "approver"))
+                .ok_or_else(|| WorkError::Invalid("that person does not work exceptions".into()))?;
+            (person, found.username)
+        }
+    };
     let mut tx = pool.begin().await?;
     let mut sorted = items.to_vec();
     sorted.sort_unstable(); // one locking order for every caller: no deadlocks between bulk assigns
@@ -382,16 +420,20 @@ pub async fn assign(
         if before.status == Status::Resolved {
             return Err(WorkError::AlreadyResolved);
         }
+        if !may_change(&before, actor, authority) {
+            return Err(WorkError::NotYours(id));
+        }
         let after = sqlx::query_as!(
             Row,
-            r#"UPDATE work_item SET owner = $2, status = 'in_progress', updated_at = now(), updated_by = $3,
-                      version = version + 1
+            r#"UPDATE work_item SET owner = $2, owner_person = $3, status = 'in_progress', updated_at = now(),
+                      updated_by = $4, version = version + 1
                WHERE id = $1
                RETURNING id, subject, business_date AS "business_date: NaiveDate", class, reason, amount_minor, currency,
-                         run_id, seq, status, owner, resolution, opened_at AS "opened_at: DateTime<Utc>",
+                         run_id, seq, status, owner, owner_person, resolution, priority, opened_at AS "opened_at: DateTime<Utc>",
                          updated_at AS "updated_at: DateTime<Utc>", updated_by, version"#,
             id,
-            owner,
+            owner.1,
+            owner.0 .0,
             actor.username
         )
         .fetch_one(&mut *tx)
@@ -409,45 +451,275 @@ pub async fn assign(
     Ok(changed)
 }
 
-/// Resolves the item with a reason code and a note.
+/// Whether `actor` may change `item`: a supervisor always; anyone else when it is theirs or
+/// nobody's (by person; older items owned only by name, by name).
+fn may_change(item: &WorkItem, actor: &Actor, authority: Authority) -> bool {
+    authority == Authority::Supervisor
+        || match (item.owner_person, item.owner.as_deref()) {
+            (Some(person), _) => person == actor.person.0,
+            (None, Some(name)) => name == actor.username,
+            (None, None) => true,
+        }
+}
+
+/// Resolves the item with a reason code and a note. Resolutions that mean money moved
+/// (`corrected`, `written_off`) come only from a posted action ([`settled_by_action`]).
 pub async fn resolve(
     pool: &PgPool,
     actor: &Actor,
+    authority: Authority,
     id: i64,
     seen_version: i32,
     resolution: Resolution,
     note: &str,
 ) -> Result<WorkItem, WorkError> {
-    let note = checked_note(note)?;
-    let mut tx = pool.begin().await?;
-    let before = lock_at(&mut tx, id, seen_version).await?;
-    if before.status == Status::Resolved {
-        return Err(WorkError::AlreadyResolved);
+    Ok(resolve_many(pool, actor, authority, &[(id, seen_version)], resolution, note).await?.remove(0))
+}
+
+/// Resolves several items with one reason and one note, each at the version the caller saw. All
+/// or nothing.
+pub async fn resolve_many(
+    pool: &PgPool,
+    actor: &Actor,
+    authority: Authority,
+    items: &[(i64, i32)],
+    resolution: Resolution,
+    note: &str,
+) -> Result<Vec<WorkItem>, WorkError> {
+    if matches!(resolution, Resolution::Corrected | Resolution::WrittenOff | Resolution::MatchedOnRerun) {
+        return Err(WorkError::MoneyNeedsAction(resolution.code()));
     }
-    let after = sqlx::query_as!(
-        Row,
-        r#"UPDATE work_item SET status = 'resolved', resolution = $2, resolved_at = now(), updated_at = now(),
-                  updated_by = $3, owner = coalesce(owner, $3), version = version + 1
-           WHERE id = $1
-           RETURNING id, subject, business_date AS "business_date: NaiveDate", class, reason, amount_minor, currency,
-                     run_id, seq, status, owner, resolution, opened_at AS "opened_at: DateTime<Utc>",
-                     updated_at AS "updated_at: DateTime<Utc>", updated_by, version"#,
+    if items.is_empty() {
+        return Err(WorkError::Invalid("choose at least one item".into()));
+    }
+    let note = checked_note(note)?;
+    let mut sorted = items.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup_by_key(|(id, _)| *id);
+    let mut tx = pool.begin().await?;
+    let mut resolved = Vec::with_capacity(sorted.len());
+    for (id, seen_version) in sorted {
+        let before = lock_at(&mut tx, id, seen_version).await?;
+        if before.status == Status::Resolved {
+            return Err(WorkError::AlreadyResolved);
+        }
+        if !may_change(&before, actor, authority) {
+            return Err(WorkError::NotYours(id));
+        }
+        let after = sqlx::query_as!(
+            Row,
+            r#"UPDATE work_item SET status = 'resolved', resolution = $2, resolved_at = now(), updated_at = now(),
+                      updated_by = $3, owner = coalesce(owner, $3), owner_person = coalesce(owner_person, $4),
+                      version = version + 1
+               WHERE id = $1
+               RETURNING id, subject, business_date AS "business_date: NaiveDate", class, reason, amount_minor, currency,
+                         run_id, seq, status, owner, owner_person, resolution, priority, opened_at AS "opened_at: DateTime<Utc>",
+                         updated_at AS "updated_at: DateTime<Utc>", updated_by, version"#,
+            id,
+            resolution.code(),
+            actor.username,
+            actor.person.0
+        )
+        .fetch_one(&mut *tx)
+        .await?
+        .into_item()?;
+        insert_note(&mut tx, id, &actor.username, note).await?;
+        let event = NewAuditEvent {
+            before: Some(state(&before)),
+            after: Some(serde_json::json!({ "state": state(&after), "note": note })),
+            ..actor.event(AuditAction::WorkItemResolved, format!("work_item:{id}"))
+        };
+        audit::append(&mut tx, event).await?;
+        resolved.push(after);
+    }
+    tx.commit().await?;
+    Ok(resolved)
+}
+
+/// Resolves the item an approved action settled (inside the approval's transaction): the only way
+/// an item becomes `corrected` or `written_off`.
+pub(crate) async fn settled_by_action(
+    tx: &mut PgConnection,
+    approver: &Actor,
+    id: i64,
+    resolution: Resolution,
+    action: i64,
+    transaction: i64,
+) -> Result<(), sqlx::Error> {
+    let note = format!("Settled by ledger action {action} (transaction {transaction}).");
+    let changed = sqlx::query!(
+        "UPDATE work_item SET status = 'resolved', resolution = $2, resolved_at = now(), updated_at = now(),
+                updated_by = $3, version = version + 1
+         WHERE id = $1 AND status <> 'resolved'",
         id,
         resolution.code(),
+        approver.username
+    )
+    .execute(&mut *tx)
+    .await?;
+    if changed.rows_affected() == 1 {
+        insert_note(tx, id, SYSTEM, &note).await?;
+        let event = NewAuditEvent {
+            after: Some(
+                serde_json::json!({ "resolution": resolution.code(), "action": action, "transaction": transaction }),
+            ),
+            ..approver.event(AuditAction::WorkItemResolved, format!("work_item:{id}"))
+        };
+        audit::append(tx, event).await?;
+    }
+    Ok(())
+}
+
+/// Opens a resolved item again because the transaction that settled it was reversed by
+/// `reversal` (inside the reversal's approval): back to its owner, or to the queue.
+pub(crate) async fn reopen(
+    tx: &mut PgConnection,
+    approver: &Actor,
+    id: i64,
+    reversal: i64,
+) -> Result<(), sqlx::Error> {
+    let changed = sqlx::query!(
+        "UPDATE work_item SET status = CASE WHEN owner IS NULL THEN 'open' ELSE 'in_progress' END, resolution = NULL,
+                resolved_at = NULL, updated_at = now(), updated_by = $2, version = version + 1
+         WHERE id = $1 AND status = 'resolved'",
+        id,
+        approver.username
+    )
+    .execute(&mut *tx)
+    .await?;
+    if changed.rows_affected() == 1 {
+        let note =
+            format!("Reopened: the transaction that settled it was reversed by transaction {reversal}.");
+        insert_note(tx, id, SYSTEM, &note).await?;
+        let event = NewAuditEvent {
+            after: Some(serde_json::json!({ "reversed_by": reversal })),
+            ..approver.event(AuditAction::WorkItemReopened, format!("work_item:{id}"))
+        };
+        audit::append(tx, event).await?;
+    }
+    Ok(())
+}
+
+/// Business days an item of each reason may stay unresolved (migration 0023); `*` is the default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceLevels(std::collections::BTreeMap<String, u32>);
+
+impl ServiceLevels {
+    /// The fallback when the table has no default row.
+    pub const DEFAULT_DAYS: u32 = 2;
+
+    pub async fn load(pool: &PgPool) -> Result<ServiceLevels, sqlx::Error> {
+        let rows = sqlx::query!("SELECT reason, business_days FROM service_level").fetch_all(pool).await?;
+        Ok(ServiceLevels(rows.into_iter().map(|r| (r.reason, r.business_days.unsigned_abs())).collect()))
+    }
+
+    pub fn days(&self, reason: &str) -> u32 {
+        self.0.get(reason).or_else(|| self.0.get("*")).copied().unwrap_or(Self::DEFAULT_DAYS)
+    }
+
+    /// Whether an item of `reason` from `business_date`, unresolved on `today`, is past its level.
+    pub fn overdue(
+        &self,
+        reason: &str,
+        business_date: NaiveDate,
+        today: NaiveDate,
+        holidays: &crate::calendar::Holidays,
+    ) -> bool {
+        holidays.business_days_between(business_date, today) > i64::from(self.days(reason))
+    }
+
+    pub fn entries(&self) -> impl Iterator<Item = (&str, u32)> {
+        self.0.iter().map(|(r, d)| (r.as_str(), *d))
+    }
+}
+
+/// Sets the service level of `reason` (`*` for every reason without its own), audited.
+pub async fn set_service_level(
+    pool: &PgPool,
+    actor: &Actor,
+    reason: &str,
+    business_days: u32,
+) -> Result<(), WorkError> {
+    let reason = reason.trim();
+    let reason_ok = reason == "*"
+        || (!reason.is_empty()
+            && reason.len() <= 40
+            && reason.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+    if !reason_ok {
+        return Err(WorkError::Invalid("a reason is a code like chargeback, or * for the default".into()));
+    }
+    if !(1..=60).contains(&business_days) {
+        return Err(WorkError::Invalid("a service level is 1 to 60 business days".into()));
+    }
+    let mut tx = pool.begin().await?;
+    let before =
+        sqlx::query_scalar!("SELECT business_days FROM service_level WHERE reason = $1 FOR UPDATE", reason)
+            .fetch_optional(&mut *tx)
+            .await?;
+    sqlx::query!(
+        "INSERT INTO service_level (reason, business_days, updated_by) VALUES ($1, $2, $3)
+         ON CONFLICT (reason) DO UPDATE SET business_days = EXCLUDED.business_days, updated_by = EXCLUDED.updated_by,
+                                            updated_at = now()",
+        reason,
+        business_days as i32,
         actor.username
     )
-    .fetch_one(&mut *tx)
-    .await?
-    .into_item()?;
-    insert_note(&mut tx, id, &actor.username, note).await?;
+    .execute(&mut *tx)
+    .await?;
     let event = NewAuditEvent {
-        before: Some(state(&before)),
-        after: Some(serde_json::json!({ "state": state(&after), "note": note })),
-        ..actor.event(AuditAction::WorkItemResolved, format!("work_item:{id}"))
+        before: before.map(|d| serde_json::json!({ "business_days": d })),
+        after: Some(serde_json::json!({ "business_days": business_days })),
+        ..actor.event(AuditAction::SettingChanged, format!("service_level:{reason}"))
     };
     audit::append(&mut tx, event).await?;
     tx.commit().await?;
-    Ok(after)
+    Ok(())
+}
+
+/// Raises every unresolved item past its service level to high priority, once, with a note and an
+/// audit record by the system; returns the items escalated. The scheduler runs it.
+pub async fn escalate_overdue(
+    pool: &PgPool,
+    today: NaiveDate,
+    holidays: &crate::calendar::Holidays,
+) -> Result<Vec<i64>, WorkError> {
+    let levels = ServiceLevels::load(pool).await?;
+    let candidates = sqlx::query!(
+        r#"SELECT id, reason, business_date AS "business_date: NaiveDate" FROM work_item
+           WHERE status <> 'resolved' AND escalated_at IS NULL ORDER BY id"#
+    )
+    .fetch_all(pool)
+    .await?;
+    let due: Vec<i64> = candidates
+        .into_iter()
+        .filter(|c| levels.overdue(&c.reason, c.business_date, today, holidays))
+        .map(|c| c.id)
+        .collect();
+    let mut escalated = Vec::new();
+    for chunk in due.chunks(500) {
+        let mut tx = pool.begin().await?;
+        let ids = sqlx::query_scalar!(
+            "UPDATE work_item SET priority = 'high', escalated_at = now(), updated_at = now(), updated_by = $2,
+                    version = version + 1
+             WHERE id = ANY($1) AND status <> 'resolved' AND escalated_at IS NULL RETURNING id",
+            chunk,
+            SYSTEM
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        for id in &ids {
+            insert_note(&mut tx, *id, SYSTEM, "Past its service level: escalated to high priority.").await?;
+            let event = NewAuditEvent {
+                target: Some(format!("work_item:{id}")),
+                after: Some(serde_json::json!({ "priority": "high" })),
+                ..NewAuditEvent::new(SYSTEM, AuditAction::WorkItemEscalated)
+            };
+            audit::append(&mut tx, event).await?;
+        }
+        tx.commit().await?;
+        escalated.extend(ids);
+    }
+    Ok(escalated)
 }
 
 /// Adds a note (anyone who may see the item may annotate it; viewers too).
@@ -504,7 +776,7 @@ pub async fn notes(pool: &PgPool, id: i64) -> Result<Vec<Note>, sqlx::Error> {
 pub struct QueueFilter {
     pub status: Option<Status>,
     /// Only this person's items.
-    pub owner: Option<String>,
+    pub owner: Option<crate::people::PersonId>,
     pub business_date: Option<NaiveDate>,
     pub reason: Option<String>,
 }
@@ -519,18 +791,18 @@ pub async fn queue(
     let rows = sqlx::query_as!(
         Row,
         r#"SELECT id, subject, business_date AS "business_date: NaiveDate", class, reason, amount_minor, currency,
-                  run_id, seq, status, owner, resolution, opened_at AS "opened_at: DateTime<Utc>",
+                  run_id, seq, status, owner, owner_person, resolution, priority, opened_at AS "opened_at: DateTime<Utc>",
                   updated_at AS "updated_at: DateTime<Utc>", updated_by, version
            FROM work_item
            WHERE ($1::text IS NULL OR status = $1)
-             AND ($2::text IS NULL OR owner = $2)
+             AND ($2::bigint IS NULL OR owner_person = $2)
              AND ($3::date IS NULL OR business_date = $3)
              AND ($4::text IS NULL OR reason = $4)
              AND id > coalesce($5::bigint, 0)
            ORDER BY id
            LIMIT $6"#,
         filter.status.map(Status::code),
-        filter.owner,
+        filter.owner.map(|p| p.0),
         filter.business_date as _,
         filter.reason,
         after,
@@ -542,12 +814,62 @@ pub async fn queue(
 }
 
 #[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// Work items of a completed run of `date`, one per (class, reason, amount in minor units,
+    /// currency), opened the way a run opens them.
+    pub async fn items(pool: &PgPool, date: &str, specs: &[(&str, &str, i64, &str)]) -> Vec<i64> {
+        let date: NaiveDate = date.parse().unwrap();
+        let run_id: i64 = sqlx::query_scalar!(
+            "INSERT INTO recon_run (business_date, version, rule_set_version, status, stage)
+             VALUES ($1, 1, 1, 'completed', 'completed') RETURNING id",
+            date as _
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        let mut tx = pool.begin().await.unwrap();
+        sqlx::query(&format!(
+            "CREATE TABLE recon_item_r{run_id} PARTITION OF recon_item FOR VALUES IN ({run_id})"
+        ))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        for (seq, (class, reason, amount, currency)) in specs.iter().enumerate() {
+            sqlx::query!(
+                "INSERT INTO recon_item (run_id, seq, class, reason, network, reference, card_last4, transaction_date,
+                                         amount_minor, currency, payment_id, feed_file_id, record_number)
+                 VALUES ($1, $2, $3, $4, 'visa', NULL, '1234', $5, $6, $7, $8, NULL, NULL)",
+                run_id,
+                seq as i64 + 1,
+                class,
+                reason,
+                date as _,
+                amount,
+                currency,
+                format!("P-{run_id}-{seq}")
+            )
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        }
+        open_for_run(&mut tx, run_id, "recon_item", date).await.unwrap();
+        tx.commit().await.unwrap();
+        sqlx::query_scalar!("SELECT id FROM work_item WHERE run_id = $1 ORDER BY seq", run_id)
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
-    fn actor(name: &str) -> Actor {
-        Actor { username: name.into(), session_ref: None, address: None }
-    }
+    use crate::access::Role;
+    use crate::people::testing::actor;
+    use Authority::{Supervisor, Worker};
 
     /// Two exception items of a completed run.
     async fn two_items(pool: &PgPool) -> (i64, i64) {
@@ -596,29 +918,30 @@ mod tests {
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
     async fn a_change_made_on_a_stale_version_is_refused_and_loses_nothing(pool: PgPool) {
         let (id, _) = two_items(&pool).await;
+        let (ava, sam) =
+            (actor(&pool, "ava", Role::Associate).await, actor(&pool, "sam", Role::Approver).await);
         let seen = get(&pool, id).await.unwrap().version;
-        assign(&pool, &actor("ava"), &[(id, seen)], None).await.unwrap();
-        let err = resolve(&pool, &actor("aaron"), id, seen, Resolution::Explained, "done").await.unwrap_err();
+        assign(&pool, &sam, Supervisor, &[(id, seen)], Some(ava.person)).await.unwrap();
+        let err = resolve(&pool, &ava, Worker, id, seen, Resolution::Explained, "done").await.unwrap_err();
         match err {
-            WorkError::Conflict { by, version, .. } => assert_eq!((by.as_str(), version), ("ava", seen + 1)),
+            WorkError::Conflict { by, version, .. } => assert_eq!((by.as_str(), version), ("sam", seen + 1)),
             other => panic!("expected a conflict, got {other}"),
         }
         let item = get(&pool, id).await.unwrap();
         assert_eq!(
-            (item.status, item.owner.as_deref()),
-            (Status::InProgress, Some("ava")),
-            "ava's change stands"
+            (item.status, item.owner.as_deref(), item.owner_person),
+            (Status::InProgress, Some("ava"), Some(ava.person.0)),
+            "sam's assignment stands"
         );
         assert!(notes(&pool, id).await.unwrap().is_empty(), "the refused resolution left no note");
 
-        let resolved =
-            resolve(&pool, &actor("aaron"), id, item.version, Resolution::Explained, "  checked  ")
-                .await
-                .unwrap();
+        let resolved = resolve(&pool, &ava, Worker, id, item.version, Resolution::Explained, "  checked  ")
+            .await
+            .unwrap();
         assert_eq!(resolved.status, Status::Resolved);
         assert_eq!(notes(&pool, id).await.unwrap()[0].body, "checked");
         assert!(matches!(
-            resolve(&pool, &actor("ava"), id, resolved.version, Resolution::Timing, "again").await,
+            resolve(&pool, &ava, Worker, id, resolved.version, Resolution::Timing, "again").await,
             Err(WorkError::AlreadyResolved)
         ));
         let actions: Vec<String> = sqlx::query_scalar!(
@@ -634,19 +957,124 @@ mod tests {
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
     async fn a_bulk_assignment_is_all_or_nothing(pool: PgPool) {
         let (a, b) = two_items(&pool).await;
+        let (ava, sam, sue) = (
+            actor(&pool, "ava", Role::Associate).await,
+            actor(&pool, "sam", Role::Approver).await,
+            actor(&pool, "sue", Role::Viewer).await,
+        );
         let (va, vb) = (get(&pool, a).await.unwrap().version, get(&pool, b).await.unwrap().version);
-        add_note(&pool, &actor("sue"), b, "customer called").await.unwrap();
-        assign(&pool, &actor("sam"), &[(b, vb)], None).await.unwrap();
+        add_note(&pool, &sue, b, "customer called").await.unwrap();
+        assign(&pool, &sam, Supervisor, &[(b, vb)], None).await.unwrap();
         // b moved on since the queue was read: neither item changes.
         assert!(matches!(
-            assign(&pool, &actor("ava"), &[(a, va), (b, vb)], None).await,
+            assign(&pool, &sam, Supervisor, &[(a, va), (b, vb)], Some(ava.person)).await,
             Err(WorkError::Conflict { .. })
         ));
         assert_eq!(get(&pool, a).await.unwrap().owner, None);
-        assert!(matches!(add_note(&pool, &actor("ava"), a, "   ").await, Err(WorkError::Invalid(_))));
-        let mine = queue(&pool, &QueueFilter { owner: Some("sam".into()), ..Default::default() }, None, 10)
+        assert!(matches!(add_note(&pool, &ava, a, "   ").await, Err(WorkError::Invalid(_))));
+        let mine = queue(&pool, &QueueFilter { owner: Some(sam.person), ..Default::default() }, None, 10)
             .await
             .unwrap();
         assert_eq!(mine.iter().map(|i| i.id).collect::<Vec<_>>(), vec![b]);
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn only_a_supervisor_gives_work_to_others_or_touches_someone_elses_item(pool: PgPool) {
+        let (a, b) = two_items(&pool).await;
+        let ava = actor(&pool, "ava", Role::Associate).await;
+        let aaron = actor(&pool, "aaron", Role::Associate).await;
+        let sam = actor(&pool, "sam", Role::Approver).await;
+        let viewer = actor(&pool, "vic", Role::Viewer).await;
+        let v = |id| {
+            let pool = pool.clone();
+            async move { get(&pool, id).await.unwrap().version }
+        };
+        // An associate assigns to herself only.
+        assert!(matches!(
+            assign(&pool, &ava, Worker, &[(a, v(a).await)], Some(aaron.person)).await,
+            Err(WorkError::Invalid(_))
+        ));
+        // A supervisor assigns to anyone who works exceptions, never to a viewer.
+        assert!(matches!(
+            assign(&pool, &sam, Supervisor, &[(a, v(a).await)], Some(viewer.person)).await,
+            Err(WorkError::Invalid(_))
+        ));
+        assign(&pool, &sam, Supervisor, &[(a, v(a).await), (b, v(b).await)], Some(aaron.person))
+            .await
+            .unwrap();
+        // Ava can neither resolve aaron's item nor take it.
+        assert!(matches!(
+            resolve(&pool, &ava, Worker, a, v(a).await, Resolution::Explained, "mine now").await,
+            Err(WorkError::NotYours(_))
+        ));
+        assert!(matches!(
+            assign(&pool, &ava, Worker, &[(a, v(a).await)], None).await,
+            Err(WorkError::NotYours(_))
+        ));
+        // Money-moving resolutions come only from a posted action, whoever asks.
+        for money in [Resolution::Corrected, Resolution::WrittenOff] {
+            assert!(matches!(
+                resolve(&pool, &aaron, Worker, a, v(a).await, money, "paid").await,
+                Err(WorkError::MoneyNeedsAction(_))
+            ));
+            assert!(matches!(
+                resolve(&pool, &sam, Supervisor, a, v(a).await, money, "paid").await,
+                Err(WorkError::MoneyNeedsAction(_))
+            ));
+        }
+        // The owner resolves both at once, with one reason; a stale version in the batch stops all.
+        let stale = v(b).await - 1;
+        assert!(matches!(
+            resolve_many(
+                &pool,
+                &aaron,
+                Worker,
+                &[(a, v(a).await), (b, stale)],
+                Resolution::Timing,
+                "settles tomorrow"
+            )
+            .await,
+            Err(WorkError::Conflict { .. })
+        ));
+        assert_eq!(get(&pool, a).await.unwrap().status, Status::InProgress);
+        let done = resolve_many(
+            &pool,
+            &aaron,
+            Worker,
+            &[(a, v(a).await), (b, v(b).await)],
+            Resolution::Timing,
+            "settles tomorrow",
+        )
+        .await
+        .unwrap();
+        assert!(done
+            .iter()
+            .all(|i| i.status == Status::Resolved && i.resolution.as_deref() == Some("timing")));
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn an_item_past_its_service_level_is_escalated_once(pool: PgPool) {
+        // A chargeback has one business day; an amount difference the default two.
+        let ids = testing::items(
+            &pool,
+            "2026-11-23",
+            &[("resettlement", "chargeback", 100, "USD"), ("mismatch", "amount_differs", 200, "USD")],
+        )
+        .await;
+        let holidays = crate::calendar::Holidays::none();
+        let wednesday: NaiveDate = "2026-11-25".parse().unwrap();
+        assert_eq!(escalate_overdue(&pool, wednesday, &holidays).await.unwrap(), vec![ids[0]]);
+        assert!(escalate_overdue(&pool, wednesday, &holidays).await.unwrap().is_empty(), "once");
+        let thursday: NaiveDate = "2026-11-26".parse().unwrap();
+        assert_eq!(escalate_overdue(&pool, thursday, &holidays).await.unwrap(), vec![ids[1]]);
+        let item = get(&pool, ids[0]).await.unwrap();
+        assert_eq!((item.priority.as_str(), item.updated_by.as_deref()), ("high", Some(SYSTEM)));
+        let sam = actor(&pool, "sam", Role::Approver).await;
+        set_service_level(&pool, &sam, "amount_differs", 5).await.unwrap();
+        assert!(ServiceLevels::load(&pool).await.unwrap().days("amount_differs") == 5);
+        assert!(matches!(
+            set_service_level(&pool, &sam, "amount_differs", 0).await,
+            Err(WorkError::Invalid(_))
+        ));
     }
 }

@@ -99,6 +99,8 @@ pub enum MoneyError {
     OutOfRange { amount: Decimal, currency: Currency },
     #[error("cannot combine {left} with {right}")]
     CurrencyMismatch { left: Currency, right: Currency },
+    #[error("'{0}' is not an amount: write digits with at most one decimal point, like 1250.50")]
+    NotPlain(String),
 }
 
 /// An exact amount of one currency.
@@ -126,6 +128,26 @@ impl Money {
             .and_then(|m| i64::try_from(m).ok())
             .ok_or(MoneyError::OutOfRange { amount, currency })?;
         Ok(Money { minor, currency })
+    }
+
+    /// A person's typed amount: digits with at most one decimal point (`1250.50`), nothing else.
+    /// Signs, exponents (`1e9`), grouping and spaces are refused rather than guessed at.
+    pub fn parse_plain(text: &str, currency: Currency) -> Result<Money, MoneyError> {
+        let trimmed = text.trim();
+        let (whole, fraction) = trimmed.split_once('.').unwrap_or((trimmed, ""));
+        let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+        let plain = !whole.is_empty()
+            && whole.len() <= 15
+            && digits(whole)
+            && digits(fraction)
+            && (fraction.len() <= 10)
+            && !(trimmed.ends_with('.'));
+        if !plain {
+            return Err(MoneyError::NotPlain(text.chars().take(40).collect()));
+        }
+        let amount: Decimal =
+            trimmed.parse().map_err(|_| MoneyError::NotPlain(text.chars().take(40).collect()))?;
+        Money::from_decimal(amount, currency)
     }
 
     pub fn minor(self) -> i64 {
@@ -254,6 +276,19 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn a_typed_amount_is_plain_digits_or_refused() {
+        let usd = Currency::from_code("USD").unwrap();
+        assert_eq!(Money::parse_plain(" 1250.5 ", usd).unwrap().minor(), 125_050);
+        assert_eq!(Money::parse_plain("7", usd).unwrap().minor(), 700);
+        for bad in ["1e9", "1E3", "-5", "+5", "1,000", "1 000", ".5", "5.", "", "NaN", "0x10", "1.2.3", "١٢"]
+        {
+            assert!(matches!(Money::parse_plain(bad, usd), Err(MoneyError::NotPlain(_))), "{bad}");
+        }
+        assert!(matches!(Money::parse_plain("1.005", usd), Err(MoneyError::TooPrecise { .. })));
+        assert!(Money::parse_plain("9999999999999999", usd).is_err(), "16 digits");
+    }
 
     #[test]
     fn grouped_shows_thousands_and_the_currency_scale() {

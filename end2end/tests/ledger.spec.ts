@@ -10,16 +10,32 @@ test('a transfer from a resettlement item posts only after an approver who is no
   const itemUrl = associate.url();
   await associate.getByRole('link', { name: 'Start a funds transfer for this item' }).click();
   await expect(associate).toHaveURL(/\/ledger\?work_item=\d+/);
-  await associate.getByLabel('From account').selectOption('global_finance_resettlement');
-  await associate.getByLabel('To account').selectOption('visa_settlement');
-  await associate.getByLabel('Amount').fill('125.50');
-  await associate.getByLabel('What it is for').fill('Chargeback resettlement to the Visa settlement account');
   // Outcomes appear in place: act once the page is interactive.
   await waitForHydration(associate);
+  // The chargeback's posting template fills the form: from global finance to the network's account.
+  await expect(associate.getByLabel('From account')).toHaveValue('global_finance_resettlement');
+  await expect(associate.getByLabel('To account')).toHaveValue(/^(visa|mastercard)_settlement$/);
+  await expect(associate.getByLabel('Amount', { exact: true })).not.toHaveValue('');
+  await associate.getByLabel('To account').selectOption('visa_settlement');
+  await associate.getByLabel('Amount', { exact: true }).fill('125.50');
+  await associate.getByLabel('What it is for').fill('Chargeback resettlement to the Visa settlement account');
+  // Not the item's amount, and no reason: refused beside the form, with a 4xx status.
+  const refused = associate.waitForResponse((r) => r.url().includes('/api/ledger/initiate'));
+  await associate.getByRole('button', { name: 'Initiate' }).click();
+  expect((await refused).status()).toBe(422);
+  await expect(associate.locator('[data-test="action-outcome"]').first()).toContainText('say why in the reason');
+  // The refusal kept what was typed.
+  await expect(associate.getByLabel('To account')).toHaveValue('visa_settlement');
+  await expect(associate.getByLabel('Amount', { exact: true })).toHaveValue('125.50');
+  await associate.getByLabel("Why the amount differs from the item's").fill('Partial chargeback agreed with Visa');
   await associate.getByRole('button', { name: 'Initiate' }).click();
   await expect(associate.locator('[data-test="action-outcome"]').first()).toContainText('waiting for an approver');
+  // The form is emptied: a second press cannot make a second action.
+  await expect(associate.getByLabel('Amount', { exact: true })).toHaveValue('');
+  await expect(associate.locator('[data-test="transfer-item"]')).toContainText('waiting for approval');
   const row = associate.locator('[data-test="pending-action"]').filter({ hasText: 'Chargeback resettlement' });
   await expect(row).toHaveCount(1);
+  await expect(row.locator('[data-test="difference-reason"]')).toContainText('Partial chargeback agreed with Visa');
   await expect(row.getByRole('button', { name: 'Approve' })).toHaveCount(0);
   const actionId = await row.getAttribute('data-action');
 
@@ -58,11 +74,15 @@ test('a transfer from a resettlement item posts only after an approver who is no
   await expect(approver.locator('[data-test="action-outcome"]').first()).toContainText('posted as transaction');
   await expect(approver.locator('[data-account="visa_settlement"] [data-test="balance"]')).toHaveText('0.00 USD');
 
-  // The work item is resolved with it, and shows the transaction.
+  // The money is back, so the work item is open again, and says why.
   await associate.goto(itemUrl);
-  await expect(associate.locator('[data-test="work-status"]')).toHaveText('resolved');
-  await expect(associate.locator('[data-test="work-resolution"]')).toHaveText('corrected');
-  await expect(associate.locator('[data-test="item-actions"]')).toContainText(/posted \(transaction \d+\)/);
+  await expect(associate.locator('[data-test="work-status"]')).toHaveText('open');
+  await expect(associate.locator('[data-test="work-resolution"]')).toHaveCount(0);
+  await expect(associate.locator('[data-test="item-actions"]')).toContainText(/posted \(transaction \d+\), then reversed by transaction \d+/);
+  await expect(associate.locator('[data-test="notes"]')).toContainText('Reopened: the transaction that settled it was reversed');
+  // A reversed transaction offers no second reversal.
+  await associate.goto('/ledger');
+  await expect(associate.locator(`[data-test="journal"] tr[data-transaction="${transactionId}"]`).getByRole('button', { name: 'Reverse' })).toHaveCount(0);
 
   // And the audit trail has the initiation, the refusal and the approval.
   const admin = await (await browser.newContext()).newPage();
@@ -70,6 +90,8 @@ test('a transfer from a resettlement item posts only after an approver who is no
   const events = admin.locator('[data-test="audit-events"]');
   await expect(events).toContainText('ledger.action_initiated');
   await expect(events).toContainText('ledger.action_approved');
+  await admin.goto(`/audit?action=work_item.reopen`);
+  await expect(admin.locator('[data-test="audit-events"]')).toContainText('work_item:');
   await admin.goto(`/audit?actor=${USERS.associate}&action=auth.access_denied`);
   await expect(admin.locator('[data-test="audit-events"]')).toContainText('/api/ledger/approve');
 });
@@ -77,9 +99,9 @@ test('a transfer from a resettlement item posts only after an approver who is no
 test('an admin extends the chart of accounts, and the change is audited', async ({ page }) => {
   await signIn(page, USERS.admin, '/admin');
   await waitForHydration(page);
-  await page.getByLabel('Code').fill('visa_settlement_gbp');
+  await page.getByLabel('Code', { exact: true }).fill('visa_settlement_gbp');
   await page.getByLabel('Name', { exact: true }).fill('Visa settlement GBP');
-  await page.getByLabel('Currency').fill('GBP');
+  await page.getByLabel('Currency', { exact: true }).fill('GBP');
   await page.getByRole('button', { name: 'Open account' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Account opened.' })).toBeVisible();
   await page.getByRole('button', { name: 'Open account' }).click();

@@ -110,7 +110,7 @@ test('a viewer finds a payment by reference, read-only, and a direct POST to an 
 
   const forged = await viewer.request.post('/api/exceptions/assign', {
     headers: { Origin: new URL(viewer.url()).origin, Accept: 'application/json' },
-    form: { 'items[0]': '1:1' },
+    form: { id: '1', version: '1' },
   });
   expect(forged.status()).toBe(403);
 

@@ -56,6 +56,10 @@ pub struct Config {
     pub scheduler: bool,
     /// How often the inbound watcher lists the inbound store.
     pub ingest_interval: Duration,
+    /// Maker-checker limits, in USD: two approvers above `SETTLEDESK_DUAL_APPROVAL_ABOVE_USD`,
+    /// nothing above `SETTLEDESK_ACTION_MAX_USD`, FX rates within `SETTLEDESK_FX_BAND_BPS` of the
+    /// reference, pending actions expire after `SETTLEDESK_ACTION_EXPIRY_HOURS`.
+    pub limits: domain::ledger::limits::Policy,
 }
 
 /// Sign-in through the bank's OpenID Connect provider, and the sessions that follow.
@@ -206,6 +210,7 @@ impl Config {
                 }
                 secs => Duration::from_secs(secs),
             },
+            limits: limits(&settings)?,
             scheduler: match settings.optional("SETTLEDESK_SCHEDULER").as_deref() {
                 None | Some("on") => true,
                 Some("off") => false,
@@ -261,6 +266,43 @@ impl Settings<'_> {
     }
 }
 
+/// The maker-checker limits, whole US dollars in the environment.
+fn limits(settings: &Settings<'_>) -> Result<domain::ledger::limits::Policy, ConfigError> {
+    let defaults = domain::ledger::limits::Policy::default();
+    let dollars = |name: &'static str, default_minor: i64| -> Result<i64, ConfigError> {
+        let whole: u32 = settings.parse_or(name, u32::try_from(default_minor / 100).unwrap_or(u32::MAX))?;
+        Ok(i64::from(whole) * 100)
+    };
+    let dual = dollars("SETTLEDESK_DUAL_APPROVAL_ABOVE_USD", defaults.dual_approval_above_usd_minor)?;
+    let max = dollars("SETTLEDESK_ACTION_MAX_USD", defaults.max_usd_minor)?;
+    if dual >= max {
+        return Err(ConfigError::Invalid {
+            name: "SETTLEDESK_DUAL_APPROVAL_ABOVE_USD",
+            reason: "must be below SETTLEDESK_ACTION_MAX_USD".into(),
+        });
+    }
+    let fx_band_bps: u32 = settings.parse_or("SETTLEDESK_FX_BAND_BPS", defaults.fx_band_bps)?;
+    if !(1..=5_000).contains(&fx_band_bps) {
+        return Err(ConfigError::Invalid {
+            name: "SETTLEDESK_FX_BAND_BPS",
+            reason: "must be 1 to 5000".into(),
+        });
+    }
+    let hours: u32 = settings.parse_or("SETTLEDESK_ACTION_EXPIRY_HOURS", 24)?;
+    if !(1..=24 * 14).contains(&hours) {
+        return Err(ConfigError::Invalid {
+            name: "SETTLEDESK_ACTION_EXPIRY_HOURS",
+            reason: "must be 1 to 336 (two weeks)".into(),
+        });
+    }
+    Ok(domain::ledger::limits::Policy {
+        dual_approval_above_usd_minor: dual,
+        max_usd_minor: max,
+        fx_band_bps,
+        expires_after: chrono::Duration::hours(i64::from(hours)),
+    })
+}
+
 /// A value that must never reach a log: `Debug` prints a placeholder.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -296,6 +338,22 @@ mod tests {
         assert_eq!(config.listen_addr, "127.0.0.1:3000".parse().unwrap());
         assert_eq!(config.database_url.expose(), DEFAULT_DATABASE_URL);
         assert_eq!(config.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn limits_are_whole_dollars_and_an_upside_down_pair_is_refused() {
+        let set =
+            config(&[("SETTLEDESK_DUAL_APPROVAL_ABOVE_USD", "5000"), ("SETTLEDESK_FX_BAND_BPS", "200")])
+                .unwrap();
+        assert_eq!((set.limits.dual_approval_above_usd_minor, set.limits.fx_band_bps), (500_000, 200));
+        for bad in [
+            [("SETTLEDESK_DUAL_APPROVAL_ABOVE_USD", "1000"), ("SETTLEDESK_ACTION_MAX_USD", "1000")],
+            [("SETTLEDESK_DUAL_APPROVAL_ABOVE_USD", "-5"), ("SETTLEDESK_FX_BAND_BPS", "100")],
+            [("SETTLEDESK_FX_BAND_BPS", "0"), ("SETTLEDESK_ACTION_EXPIRY_HOURS", "24")],
+            [("SETTLEDESK_ACTION_EXPIRY_HOURS", "100000"), ("SETTLEDESK_FX_BAND_BPS", "100")],
+        ] {
+            assert!(config(&bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

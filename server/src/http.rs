@@ -64,6 +64,7 @@ pub fn router(state: ServerState) -> Router {
         .route("/auth/logout", post(auth::routes::logout))
         .route("/auth/signed-out", get(auth::routes::signed_out))
         .route("/download/reports/{date}/{version}/{name}", get(crate::downloads::report))
+        .route("/export/{list}", get(crate::exports::export))
         .route("/feeds/rerun", post(crate::feed_ops::rerun))
         .route("/feeds/not-expected", post(crate::feed_ops::not_expected))
         .route(

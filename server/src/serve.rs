@@ -32,6 +32,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             pool: pool.clone(),
             audit: domain::audit::AuditLog::start(pool.clone()),
             sign_in_origin,
+            limits: config.limits,
         },
         auth: std::sync::Arc::new(auth),
         store: config.object_store(),
@@ -60,6 +61,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             wake_scheduler.clone(),
             stopping_rx.clone(),
         );
+        crate::housekeeping::spawn(pool.clone(), stopping_rx.clone());
         crate::scheduler::spawn(jobs_pool, job, wake_scheduler, stopping_rx.clone());
     }
     let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())

@@ -81,26 +81,17 @@ pub async fn bank_holidays() -> Result<Vec<HolidayRow>, AppError> {
         .collect())
 }
 
-/// A request that cannot be done as asked: said in words, with a 4xx status.
-#[cfg(feature = "ssr")]
-fn refused(message: String) -> AppError {
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
-    }
-    AppError::Invalid(message)
-}
-
 #[cfg(feature = "ssr")]
 fn holiday_error(e: domain::calendar::HolidayError) -> AppError {
     match e {
         domain::calendar::HolidayError::Database(e) => AppError::database(&e),
-        other => refused(other.to_string()),
+        other => AppError::refused(other.to_string()),
     }
 }
 
 #[cfg(feature = "ssr")]
 fn holiday_date(day: &str) -> Result<chrono::NaiveDate, AppError> {
-    day.trim().parse().map_err(|_| refused(format!("'{}' is not a date (YYYY-MM-DD)", day.trim())))
+    day.trim().parse().map_err(|_| AppError::refused(format!("'{}' is not a date (YYYY-MM-DD)", day.trim())))
 }
 
 /// Makes a day a bank holiday: SLA ages and grace periods stop counting it.
@@ -305,6 +296,7 @@ pub fn AdminPage() -> impl IntoView {
             </ErrorBoundary>
         </section>
         <HolidaysCard/>
+        <crate::pages::admin_rules::RulesCards/>
         <OpenAccountForm/>
     }
 }

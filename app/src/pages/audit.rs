@@ -42,6 +42,32 @@ pub struct AuditPage {
     pub time_zone: String,
 }
 
+/// The search as the domain reads it; days are in `zone`.
+#[cfg(feature = "ssr")]
+pub fn audit_filter(
+    query: &AuditQuery,
+    zone: domain::calendar::Tz,
+) -> Result<domain::audit::AuditFilter, AppError> {
+    let day = |field: &str, value: &Option<String>, next_day: bool| -> Result<_, AppError> {
+        let Some(text) = value.as_deref().map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
+        let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()
+            .filter(|d| (2000..=2100).contains(&chrono::Datelike::year(d)))
+            .ok_or_else(|| AppError::refused(format!("'{text}' is not a date (YYYY-MM-DD) for '{field}'")))?;
+        let date = if next_day { date + chrono::Days::new(1) } else { date };
+        Ok(Some(domain::calendar::start_of_day(date, zone)))
+    };
+    let text =
+        |value: &Option<String>| value.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
+    Ok(domain::audit::AuditFilter {
+        actor: text(&query.actor),
+        action: text(&query.action),
+        target: text(&query.target),
+        from: day("from", &query.from, false)?,
+        until: day("until", &query.until, true)?,
+    })
+}
+
 #[server(endpoint = "audit/search")]
 pub async fn search_audit(query: AuditQuery) -> Result<AuditPage, AppError> {
     use crate::preferences::viewer;
@@ -51,22 +77,7 @@ pub async fn search_audit(query: AuditQuery) -> Result<AuditPage, AppError> {
     crate::auth::server::require(Permission::ViewAudit).await?;
     let state = crate::state::AppState::from_context()?;
     let (zone, _) = viewer::time_zone(&state.pool).await?;
-    let day = |field: &str, value: &Option<String>, next_day: bool| -> Result<_, AppError> {
-        let Some(text) = value.as_deref().map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
-        let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .map_err(|_| AppError::Invalid(format!("'{text}' is not a date (YYYY-MM-DD) for '{field}'")))?;
-        let date = if next_day { date + chrono::Days::new(1) } else { date };
-        Ok(Some(domain::calendar::start_of_day(date, zone)))
-    };
-    let text =
-        |value: &Option<String>| value.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
-    let filter = domain::audit::AuditFilter {
-        actor: text(&query.actor),
-        action: text(&query.action),
-        target: text(&query.target),
-        from: day("from", &query.from, false)?,
-        until: day("until", &query.until, true)?,
-    };
+    let filter = audit_filter(&query, zone)?;
     let mut events = domain::audit::search(&state.pool, &filter, query.before, PAGE_SIZE + 1)
         .await
         .map_err(|e| AppError::database(&e))?;
@@ -165,19 +176,21 @@ fn AuditSearchForm(query: AuditQuery) -> impl IntoView {
 
 #[component]
 fn AuditTable(page: AuditPage, current: AuditQuery) -> impl IntoView {
-    let next_link = page.next_before.map(|before| {
-        let mut pairs = Vec::new();
-        for (key, value) in [
-            ("actor", &current.actor),
-            ("action", &current.action),
-            ("target", &current.target),
-            ("from", &current.from),
-            ("until", &current.until),
-        ] {
-            if let Some(v) = value {
-                pairs.push(format!("{key}={}", crate::url::encode_component(v)));
-            }
+    let mut pairs = Vec::new();
+    for (key, value) in [
+        ("actor", &current.actor),
+        ("action", &current.action),
+        ("target", &current.target),
+        ("from", &current.from),
+        ("until", &current.until),
+    ] {
+        if let Some(v) = value {
+            pairs.push(format!("{key}={}", crate::url::encode_component(v)));
         }
+    }
+    let export = format!("/export/audit.csv?{}", pairs.join("&"));
+    let next_link = page.next_before.map(|before| {
+        let mut pairs = pairs.clone();
         pairs.push(format!("before={before}"));
         format!("/audit?{}", pairs.join("&"))
     });
@@ -212,7 +225,10 @@ fn AuditTable(page: AuditPage, current: AuditQuery) -> impl IntoView {
                 </tbody>
             </table>
         </div>
-        {next_link.map(|href| view! { <p><a href=href rel="next">"Older events"</a></p> })}
+        <p class="list-links">
+            {next_link.map(|href| view! { <a href=href rel="next">"Older events"</a> " " })}
+            <a href=export download rel="external" data-test="export">"Download this search (CSV)"</a>
+        </p>
     }
     .into_any()
 }

@@ -10,9 +10,6 @@ use crate::error::{AppError, ErrorNotice};
 use crate::layout::PageHeader;
 use crate::pages::reports::{DetailView, SideBySide};
 
-/// Business days an exception may stay unresolved before it is overdue.
-pub const SLA_BUSINESS_DAYS: u32 = 2;
-
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueQuery {
     pub status: Option<String>,
@@ -36,71 +33,102 @@ pub struct QueueRow {
     /// Business days since the business date.
     pub age: i64,
     pub overdue: bool,
+    pub high_priority: bool,
 }
+
+/// Someone work can be assigned to: (person id, username).
+pub type Assignee = (i64, String);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueuePage {
     pub rows: Vec<QueueRow>,
     pub next_after: Option<i64>,
+    /// People a supervisor may assign to (empty for everyone else).
+    pub assignees: Vec<Assignee>,
+}
+
+/// `id:version` pairs, as the queue's checkboxes and the release form send them.
+pub fn id_versions(pairs: &[String]) -> Result<Vec<(i64, i32)>, AppError> {
+    pairs
+        .iter()
+        .map(|pair| {
+            pair.split_once(':')
+                .and_then(|(id, v)| Some((id.parse().ok()?, v.parse().ok()?)))
+                .ok_or_else(|| AppError::Invalid("the form named an item wrongly; reload the page".into()))
+        })
+        .collect()
+}
+
+/// The people whose latest sign-in lets them work exceptions.
+#[cfg(feature = "ssr")]
+async fn assignees(pool: &sqlx::PgPool) -> Result<Vec<Assignee>, AppError> {
+    use domain::access::Role;
+    Ok(domain::people::with_any_role(pool, &[Role::Associate, Role::Approver])
+        .await?
+        .into_iter()
+        .map(|p| (p.id.0, p.username))
+        .collect())
 }
 
 #[cfg(feature = "ssr")]
-fn work_error(e: domain::exceptions::WorkError) -> AppError {
-    use domain::exceptions::WorkError;
-    match e {
-        WorkError::Database(e) => AppError::database(&e),
-        other => AppError::Invalid(other.to_string()),
+fn authority(user: &crate::auth::server::User) -> domain::exceptions::Authority {
+    if user.can(domain::access::Permission::SuperviseExceptions) {
+        domain::exceptions::Authority::Supervisor
+    } else {
+        domain::exceptions::Authority::Worker
     }
 }
 
+/// The queue's filter as the domain reads it (`owner=me` is `me`).
 #[cfg(feature = "ssr")]
-fn actor(user: &crate::auth::server::User) -> domain::audit::Actor {
-    domain::audit::Actor {
-        username: user.username.clone(),
-        session_ref: Some(user.session_ref.clone()),
-        address: crate::auth::server::client_address(),
-    }
-}
-
-#[server(endpoint = "exceptions/queue")]
-pub async fn work_queue(query: QueueQuery) -> Result<QueuePage, AppError> {
+pub fn queue_filter(
+    query: &QueueQuery,
+    me: domain::people::PersonId,
+) -> Result<domain::exceptions::QueueFilter, AppError> {
     use domain::exceptions::{QueueFilter, Status};
-    const PAGE_SIZE: i64 = 50;
-    let user = crate::auth::server::require(domain::access::Permission::WorkExceptions).await?;
-    let state = crate::state::AppState::from_context()?;
     let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
     let status = match text(&query.status).as_deref() {
         None => Some(Status::Open),
         Some("any") => None,
         Some(code) => Some(
-            Status::from_code(code).ok_or_else(|| AppError::Invalid(format!("'{code}' is not a status")))?,
+            Status::from_code(code).ok_or_else(|| AppError::refused(format!("'{code}' is not a status")))?,
         ),
     };
     let business_date = match text(&query.date) {
         Some(d) => Some(
             chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
-                .map_err(|_| AppError::Invalid(format!("'{d}' is not a date (YYYY-MM-DD)")))?,
+                .map_err(|_| AppError::refused(format!("'{d}' is not a date (YYYY-MM-DD)")))?,
         ),
         None => None,
     };
-    let filter = QueueFilter {
+    Ok(QueueFilter {
         status,
         owner: match text(&query.owner).as_deref() {
-            Some("me") => Some(user.username.clone()),
-            Some(other) => Some(other.to_owned()),
+            Some("me") => Some(me),
+            Some(other) => Some(domain::people::PersonId(
+                other.parse().map_err(|_| AppError::refused(format!("'{other}' is not a person")))?,
+            )),
             None => None,
         },
         business_date,
         reason: text(&query.reason),
-    };
-    let mut items = domain::exceptions::queue(&state.pool, &filter, query.after, PAGE_SIZE + 1)
-        .await
-        .map_err(work_error)?;
+    })
+}
+
+#[server(endpoint = "exceptions/queue")]
+pub async fn work_queue(query: QueueQuery) -> Result<QueuePage, AppError> {
+    use domain::exceptions::Status;
+    const PAGE_SIZE: i64 = 50;
+    let user = crate::auth::server::require(domain::access::Permission::WorkExceptions).await?;
+    let state = crate::state::AppState::from_context()?;
+    let filter = queue_filter(&query, user.person)?;
+    let mut items = domain::exceptions::queue(&state.pool, &filter, query.after, PAGE_SIZE + 1).await?;
     let more = items.len() as i64 > PAGE_SIZE;
     items.truncate(PAGE_SIZE as usize);
     let schedule = crate::preferences::viewer::operating_schedule(&state.pool).await?;
     let today = chrono::Utc::now().with_timezone(&schedule.time_zone).date_naive();
-    let holidays = domain::calendar::load_holidays(&state.pool).await.map_err(|e| AppError::database(&e))?;
+    let holidays = domain::calendar::load_holidays(&state.pool).await?;
+    let levels = domain::exceptions::ServiceLevels::load(&state.pool).await?;
     let rows = items
         .iter()
         .map(|item| {
@@ -115,29 +143,78 @@ pub async fn work_queue(query: QueueQuery) -> Result<QueuePage, AppError> {
                 status: item.status.code().to_owned(),
                 owner: item.owner.clone().unwrap_or_default(),
                 age,
-                overdue: item.status != Status::Resolved && age > i64::from(SLA_BUSINESS_DAYS),
+                overdue: item.status != Status::Resolved
+                    && levels.overdue(&item.reason, item.business_date, today, &holidays),
+                high_priority: item.priority == "high",
             }
         })
         .collect();
-    Ok(QueuePage { rows, next_after: if more { items.last().map(|i| i.id) } else { None } })
+    let assignees = match authority(&user) {
+        domain::exceptions::Authority::Supervisor => assignees(&state.pool).await?,
+        domain::exceptions::Authority::Worker => Vec::new(),
+    };
+    Ok(QueuePage { rows, next_after: if more { items.last().map(|i| i.id) } else { None }, assignees })
 }
 
-/// Assigns the chosen items (`items` holds `id:version` pairs) to the signed-in person.
-#[server(endpoint = "exceptions/assign")]
-pub async fn assign_to_me(items: Vec<String>) -> Result<usize, AppError> {
+/// What the queue's buttons do to the chosen items (`items` holds `id:version` pairs): `assign_me`,
+/// `assign` (to the person `to`; supervisors only), or `resolve` (with a non-money resolution and
+/// one note for all).
+#[server(endpoint = "exceptions/bulk")]
+pub async fn queue_action(
+    items: Option<Vec<String>>,
+    op: String,
+    to: Option<String>,
+    resolution: Option<String>,
+    note: Option<String>,
+) -> Result<String, AppError> {
+    use domain::exceptions::{self, Resolution};
     let user = crate::auth::server::require(domain::access::Permission::WorkExceptions).await?;
     let state = crate::state::AppState::from_context()?;
-    let pairs = items
-        .iter()
-        .map(|pair| {
-            pair.split_once(':')
-                .and_then(|(id, v)| Some((id.parse().ok()?, v.parse().ok()?)))
-                .ok_or_else(|| AppError::Invalid("the form named an item wrongly; reload the page".into()))
-        })
-        .collect::<Result<Vec<(i64, i32)>, AppError>>()?;
-    let changed =
-        domain::exceptions::assign(&state.pool, &actor(&user), &pairs, None).await.map_err(work_error)?;
-    Ok(changed.len())
+    let pairs = id_versions(&items.unwrap_or_default())?;
+    if pairs.is_empty() {
+        return Err(AppError::refused("Choose at least one item first."));
+    }
+    let actor = user.actor();
+    match op.as_str() {
+        "assign_me" => {
+            let n = exceptions::assign(&state.pool, &actor, authority(&user), &pairs, None).await?.len();
+            Ok(format!("Assigned {n} item(s) to you."))
+        }
+        "assign" => {
+            let to = to
+                .as_deref()
+                .and_then(|t| t.trim().parse::<i64>().ok())
+                .ok_or_else(|| AppError::refused("Choose who to assign the items to."))?;
+            let changed = exceptions::assign(
+                &state.pool,
+                &actor,
+                authority(&user),
+                &pairs,
+                Some(domain::people::PersonId(to)),
+            )
+            .await?;
+            let owner = changed.first().and_then(|i| i.owner.clone()).unwrap_or_default();
+            Ok(format!("Assigned {} item(s) to {owner}.", changed.len()))
+        }
+        "resolve" => {
+            let resolution = resolution
+                .as_deref()
+                .and_then(Resolution::from_code)
+                .ok_or_else(|| AppError::refused("Choose a resolution."))?;
+            let n = exceptions::resolve_many(
+                &state.pool,
+                &actor,
+                authority(&user),
+                &pairs,
+                resolution,
+                note.as_deref().unwrap_or_default(),
+            )
+            .await?
+            .len();
+            Ok(format!("Resolved {n} item(s)."))
+        }
+        _ => Err(AppError::refused("Choose what to do with the items.")),
+    }
 }
 
 #[server(endpoint = "exceptions/resolve")]
@@ -145,18 +222,36 @@ pub async fn resolve_item(id: i64, version: i32, resolution: String, note: Strin
     let user = crate::auth::server::require(domain::access::Permission::WorkExceptions).await?;
     let state = crate::state::AppState::from_context()?;
     let resolution = domain::exceptions::Resolution::from_code(&resolution)
-        .ok_or_else(|| AppError::Invalid("choose a resolution".into()))?;
-    domain::exceptions::resolve(&state.pool, &actor(&user), id, version, resolution, &note)
-        .await
-        .map_err(work_error)?;
+        .ok_or_else(|| AppError::refused("choose a resolution"))?;
+    domain::exceptions::resolve(&state.pool, &user.actor(), authority(&user), id, version, resolution, &note)
+        .await?;
     Ok(())
 }
 
+/// Assigns one item: to the signed-in person, or (supervisors) to `to`.
+#[server(endpoint = "exceptions/assign")]
+pub async fn assign_item(id: i64, version: i32, to: Option<String>) -> Result<String, AppError> {
+    let user = crate::auth::server::require(domain::access::Permission::WorkExceptions).await?;
+    let state = crate::state::AppState::from_context()?;
+    let to = match to.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => Some(domain::people::PersonId(
+            t.parse().map_err(|_| AppError::refused("Choose who to assign the item to."))?,
+        )),
+        None => None,
+    };
+    let changed =
+        domain::exceptions::assign(&state.pool, &user.actor(), authority(&user), &[(id, version)], to)
+            .await?;
+    Ok(format!("Assigned to {}.", changed[0].owner.clone().unwrap_or_default()))
+}
+
+/// Adds a note to a work item (the help desk adds theirs from the payment lookup).
 #[server(endpoint = "exceptions/note")]
 pub async fn add_note(id: i64, note: String) -> Result<(), AppError> {
     let user = crate::auth::server::require(domain::access::Permission::WorkExceptions).await?;
     let state = crate::state::AppState::from_context()?;
-    domain::exceptions::add_note(&state.pool, &actor(&user), id, &note).await.map_err(work_error)
+    domain::exceptions::add_note(&state.pool, &user.actor(), id, &note).await?;
+    Ok(())
 }
 
 #[component]
@@ -174,27 +269,44 @@ pub fn ExceptionsPage() -> impl IntoView {
             }
         })
     };
-    let assign = ServerAction::<AssignToMe>::new();
-    let page = Resource::new(move || (query(), assign.version().get()), |(q, _)| work_queue(q));
+    let act = ServerAction::<QueueAction>::new();
+    let done = crate::forms::successes(act);
+    let page = Resource::new(move || (query(), done.get()), |(q, _)| work_queue(q));
     view! {
         <PageHeader
             title="Exceptions"
-            lede="Mismatches and resettlements to be worked, oldest first. Overdue items are past the service level of two business days."
+            lede="Mismatches and resettlements to be worked, oldest first. Overdue items are past their reason's service level and raised to high priority."
         />
         <QueueFilterForm query=query()/>
-        {move || assign.value().get().map(|outcome| match outcome {
-            Ok(n) => view! { <p class="form-ok" role="status">{format!("Assigned {n} item(s) to you.")}</p> }.into_any(),
-            Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+        {move || act.value().get().map(|outcome| match outcome {
+            Ok(text) => view! { <p class="form-ok" role="status" data-test="queue-outcome">{text}</p> }.into_any(),
+            Err(e) => view! { <p class="form-error" role="alert" data-test="queue-outcome">{e.to_string()}</p> }.into_any(),
         })}
         <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     let current = query();
-                    page.await.map(|page| view! { <QueueTable page current assign/> })
+                    page.await.map(|page| view! { <QueueTable page current act/> })
                 })}
             </Transition>
         </ErrorBoundary>
     }
+}
+
+/// The query string of the queue's current filter (for the next page and the export).
+fn filter_query(current: &QueueQuery) -> String {
+    let mut parts = Vec::new();
+    for (k, v) in [
+        ("status", &current.status),
+        ("owner", &current.owner),
+        ("date", &current.date),
+        ("reason", &current.reason),
+    ] {
+        if let Some(v) = v {
+            parts.push(format!("{k}={}", crate::url::encode_component(v)));
+        }
+    }
+    parts.join("&")
 }
 
 #[component]
@@ -212,7 +324,7 @@ fn QueueFilterForm(query: QueueQuery) -> impl IntoView {
             <div class="field"><label for="queue-date">"Business date"</label>
                 <input id="queue-date" name="date" type="date" value=query.date.clone().unwrap_or_default()/></div>
             <div class="field"><label for="queue-reason">"Reason"</label>
-                <input id="queue-reason" name="reason" value=query.reason.clone().unwrap_or_default() placeholder="amount_differs"/></div>
+                <input id="queue-reason" name="reason" value=query.reason.clone().unwrap_or_default()/></div>
             <div class="field checkbox"><input id="queue-mine" name="owner" type="checkbox" value="me" checked=mine/>
                 <label for="queue-mine">"Only mine"</label></div>
             <div class="actions"><button type="submit" class="button primary">"Filter"</button></div>
@@ -221,26 +333,18 @@ fn QueueFilterForm(query: QueueQuery) -> impl IntoView {
 }
 
 #[component]
-fn QueueTable(page: QueuePage, current: QueueQuery, assign: ServerAction<AssignToMe>) -> impl IntoView {
+fn QueueTable(page: QueuePage, current: QueueQuery, act: ServerAction<QueueAction>) -> impl IntoView {
+    let export = format!("/export/exceptions.csv?{}", filter_query(&current));
     if page.rows.is_empty() {
         return view! { <p class="muted" data-test="queue-empty">"No work items match."</p> }.into_any();
     }
     let next = page.next_after.map(|after| {
-        let mut link = format!("/exceptions?after={after}");
-        for (k, v) in [
-            ("status", &current.status),
-            ("owner", &current.owner),
-            ("date", &current.date),
-            ("reason", &current.reason),
-        ] {
-            if let Some(v) = v {
-                link += &format!("&{k}={}", crate::url::encode_component(v));
-            }
-        }
-        link
+        let rest = filter_query(&current);
+        format!("/exceptions?after={after}{}{rest}", if rest.is_empty() { "" } else { "&" })
     });
+    let supervisor = !page.assignees.is_empty();
     view! {
-        <ActionForm action=assign attr:class="queue-form">
+        <ActionForm action=act attr:class="queue-form">
             <div class="table-wrap">
                 <table class="data" data-test="queue">
                     <thead><tr>
@@ -253,23 +357,64 @@ fn QueueTable(page: QueuePage, current: QueueQuery, assign: ServerAction<AssignT
                         {page.rows.into_iter().enumerate().map(|(i, r)| {
                             let label = format!("Choose item {}", r.id);
                             view! {
-                                <tr data-test="work-item" class:overdue=r.overdue>
+                                <tr data-test="work-item" data-item=r.id class:overdue=r.overdue>
                                     <td><input type="checkbox" name=format!("items[{i}]") value=format!("{}:{}", r.id, r.version) aria-label=label/></td>
                                     <td class="num"><a href=format!("/exceptions/{}", r.id)>{r.id}</a></td>
                                     <td class="nowrap">{r.business_date}</td><td>{r.class}</td><td>{r.reason}</td>
-                                    <td class="num nowrap">{r.amount}</td><td>{r.status}</td><td>{r.owner}</td>
-                                    <td class="num">{r.age}{r.overdue.then(|| view! { " " <span class="badge overdue">"overdue"</span> })}</td>
+                                    <td class="num nowrap">{r.amount}</td><td data-test="row-status">{r.status}</td><td data-test="row-owner">{r.owner}</td>
+                                    <td class="num">{r.age}
+                                        {r.overdue.then(|| view! { " " <span class="badge overdue">"overdue"</span> })}
+                                        {r.high_priority.then(|| view! { " " <span class="badge high">"high priority"</span> })}</td>
                                 </tr>
                             }
                         }).collect_view()}
                     </tbody>
                 </table>
             </div>
-            <div class="actions"><button type="submit" class="button">"Assign chosen to me"</button></div>
+            <div class="actions">
+                <button type="submit" name="op" value="assign_me" class="button">"Assign chosen to me"</button>
+            </div>
+            {supervisor.then(|| view! {
+                <fieldset class="field-group">
+                    <legend>"Assign the chosen items to someone"</legend>
+                    <div class="field"><label for="assign-to">"Assign to"</label>
+                        <select id="assign-to" name="to">
+                            <option value="">"Choose a person"</option>
+                            {page.assignees.iter().map(|(id, name)| view! { <option value=*id>{name.clone()}</option> }).collect_view()}
+                        </select></div>
+                    <div class="actions"><button type="submit" name="op" value="assign" class="button">"Assign chosen"</button></div>
+                </fieldset>
+            })}
+            <fieldset class="field-group">
+                <legend>"Resolve the chosen items together"</legend>
+                <ResolutionChoice id="bulk-resolution"/>
+                <div class="field"><label for="bulk-note">"Note for all of them"</label>
+                    <input id="bulk-note" name="note" maxlength="4000"/></div>
+                <div class="actions"><button type="submit" name="op" value="resolve" class="button">"Resolve chosen"</button></div>
+            </fieldset>
         </ActionForm>
-        {next.map(|href| view! { <p><a href=href rel="next">"Next page"</a></p> })}
+        <p class="list-links">
+            {next.map(|href| view! { <a href=href rel="next">"Next page"</a> " " })}
+            <a href=export download rel="external" data-test="export">"Download this list (CSV)"</a>
+        </p>
     }
     .into_any()
+}
+
+/// The resolutions a person may choose; `corrected` and `written off` come from an approved
+/// transfer on the Ledger page.
+#[component]
+fn ResolutionChoice(id: &'static str) -> impl IntoView {
+    view! {
+        <div class="field"><label for=id>"Resolution"</label>
+            <select id=id name="resolution">
+                <option value="">"Choose…"</option>
+                <option value="explained">"Explained, no money moves"</option>
+                <option value="timing">"Timing: settles on a later date"</option>
+                <option value="duplicate">"Duplicate of another item"</option>
+            </select>
+            <p class="hint">"Corrected and written off are set by an approved transfer on the Ledger page."</p></div>
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -298,9 +443,16 @@ pub struct WorkItemView {
     pub notes: Vec<NoteView>,
     pub history: Vec<HistoryView>,
     pub resolved: bool,
-    /// Ledger actions started from this item: (action id, what, status, transaction id).
-    pub actions: Vec<(i64, String, String, Option<i64>)>,
+    pub priority: String,
+    /// Ledger actions started from this item: (action id, what, status in words).
+    pub actions: Vec<(i64, String, String)>,
     pub can_initiate: bool,
+    /// The signed-in person owns it.
+    pub mine: bool,
+    /// The signed-in person may take it (it is nobody's, or they supervise).
+    pub can_take: bool,
+    /// People a supervisor may assign it to (empty for everyone else).
+    pub assignees: Vec<Assignee>,
 }
 
 #[server(endpoint = "exceptions/item")]
@@ -309,24 +461,36 @@ pub async fn work_item(id: i64) -> Result<WorkItemView, AppError> {
     let user = crate::auth::server::require(domain::access::Permission::WorkExceptions).await?;
     let state = crate::state::AppState::from_context()?;
     let (zone, _) = viewer::time_zone(&state.pool).await?;
-    let item = domain::exceptions::get(&state.pool, id).await.map_err(work_error)?;
-    let detail = domain::items::detail(&state.pool, item.run_id, item.seq)
-        .await
-        .map_err(|e| AppError::database(&e))?;
-    let notes = domain::exceptions::notes(&state.pool, id).await.map_err(|e| AppError::database(&e))?;
+    let item = domain::exceptions::get(&state.pool, id).await?;
+    let detail = domain::items::detail(&state.pool, item.run_id, item.seq).await?;
+    let notes = domain::exceptions::notes(&state.pool, id).await?;
     let filter = domain::audit::AuditFilter { target: Some(format!("work_item:{id}")), ..Default::default() };
-    let history =
-        domain::audit::search(&state.pool, &filter, None, 100).await.map_err(|e| AppError::database(&e))?;
+    let history = domain::audit::search(&state.pool, &filter, None, 100).await?;
     crate::pages::reports::record_view(&state, &user, format!("work_item:{id}")).await?;
     let actions = domain::ledger::actions::list(&state.pool, None, Some(id), 20)
-        .await
-        .map_err(AppError::internal)?
+        .await?
         .into_iter()
-        .map(|a| (a.id, format!("{} {}", a.kind, a.request.amount().grouped()), a.status, a.transaction_id))
+        .map(|a| {
+            let status = match (a.status.as_str(), a.transaction_id, a.reversed_by) {
+                ("posted", Some(t), _) => format!("posted (transaction {t})"),
+                ("reversed", Some(t), Some(r)) => {
+                    format!("posted (transaction {t}), then reversed by transaction {r}")
+                }
+                ("pending", ..) => "waiting for approval".to_owned(),
+                (other, ..) => other.to_owned(),
+            };
+            (a.id, format!("{} of {}", a.kind.replace('_', "-"), a.request.amount().grouped()), status)
+        })
         .collect();
+    let mine = item.owner_person == Some(user.person.0);
+    let supervisor = authority(&user) == domain::exceptions::Authority::Supervisor;
     Ok(WorkItemView {
         actions,
         can_initiate: user.can(domain::access::Permission::InitiateActions),
+        mine,
+        can_take: !mine && (item.owner.is_none() || supervisor),
+        assignees: if supervisor { assignees(&state.pool).await? } else { Vec::new() },
+        priority: item.priority.clone(),
         id,
         version: item.version,
         status: item.status.code().to_owned(),
@@ -359,13 +523,13 @@ pub async fn work_item(id: i64) -> Result<WorkItemView, AppError> {
 pub fn WorkItemPage() -> impl IntoView {
     let path = use_params_map();
     let id = move || path.with(|p| p.get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0));
-    let assign = ServerAction::<AssignToMe>::new();
+    let assign = ServerAction::<AssignItem>::new();
     let resolve = ServerAction::<ResolveItem>::new();
     let note = ServerAction::<AddNote>::new();
-    let item = Resource::new(
-        move || (id(), assign.version().get(), resolve.version().get(), note.version().get()),
-        |(id, ..)| work_item(id),
-    );
+    let (assigned, resolved, noted) =
+        (crate::forms::successes(assign), crate::forms::successes(resolve), crate::forms::successes(note));
+    let item =
+        Resource::new(move || (id(), assigned.get(), resolved.get(), noted.get()), |(id, ..)| work_item(id));
     view! {
         <PageHeader title="Work item"/>
         <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
@@ -394,11 +558,12 @@ fn outcome<T: Clone + Send + Sync + 'static>(
 #[component]
 fn WorkItemPanel(
     item: WorkItemView,
-    assign: ServerAction<AssignToMe>,
+    assign: ServerAction<AssignItem>,
     resolve: ServerAction<ResolveItem>,
     note: ServerAction<AddNote>,
 ) -> impl IntoView {
-    let pair = format!("{}:{}", item.id, item.version);
+    let note_form = NodeRef::<leptos::html::Form>::new();
+    crate::forms::reset_on_success(note, note_form);
     view! {
         <section class="card" aria-labelledby="work-heading">
             <h2 id="work-heading">{format!("Work item {}", item.id)}</h2>
@@ -406,22 +571,36 @@ fn WorkItemPanel(
                 <dt>"Status"</dt><dd data-test="work-status">{item.status.clone()}</dd>
                 <dt>"Owner"</dt><dd data-test="work-owner">{if item.owner.is_empty() { "nobody yet".to_owned() } else { item.owner.clone() }}</dd>
                 <dt>"Opened"</dt><dd>{item.opened.clone()}</dd>
+                <dt>"Priority"</dt><dd data-test="work-priority">{item.priority.clone()}</dd>
                 {(!item.resolution.is_empty()).then(|| view! { <dt>"Resolution"</dt><dd data-test="work-resolution">{item.resolution.clone()}</dd> })}
             </dl>
-            {(!item.resolved).then(|| view! {
+            {(!item.resolved && item.can_take).then(|| view! {
                 <ActionForm action=assign attr:class="inline-form">
-                    <input type="hidden" name="items[0]" value=pair.clone()/>
+                    <input type="hidden" name="id" value=item.id/>
+                    <input type="hidden" name="version" value=item.version/>
                     <button type="submit" class="button">"Assign to me"</button>
                 </ActionForm>
-                {outcome(assign.value(), "Assigned to you.")}
             })}
+            {(!item.resolved && !item.assignees.is_empty()).then(|| view! {
+                <ActionForm action=assign attr:class="inline-form">
+                    <input type="hidden" name="id" value=item.id/>
+                    <input type="hidden" name="version" value=item.version/>
+                    <label for="item-assign-to">"Assign to"</label>
+                    <select id="item-assign-to" name="to" required>
+                        <option value="">"Choose a person"</option>
+                        {item.assignees.iter().map(|(id, name)| view! { <option value=*id>{name.clone()}</option> }).collect_view()}
+                    </select>
+                    <button type="submit" class="button">"Assign"</button>
+                </ActionForm>
+            })}
+            {outcome(assign.value(), "Assigned.")}
         </section>
         {item.detail.clone().map(|detail| view! { <SideBySide detail/> })}
         <section class="card narrow" aria-labelledby="money-heading">
             <h2 id="money-heading">"Ledger"</h2>
             <ul data-test="item-actions">
-                {item.actions.iter().map(|(id, what, status, tx)| view! {
-                    <li>{format!("Action {id}: {what}, {status}")}{tx.map(|t| format!(" (transaction {t})"))}</li>
+                {item.actions.iter().map(|(id, what, status)| view! {
+                    <li>{format!("Action {id}: {what}, {status}")}</li>
                 }).collect_view()}
             </ul>
             {(item.can_initiate && !item.resolved).then(|| view! {
@@ -434,15 +613,7 @@ fn WorkItemPanel(
                 <ActionForm action=resolve attr:class="form">
                     <input type="hidden" name="id" value=item.id/>
                     <input type="hidden" name="version" value=item.version/>
-                    <div class="field"><label for="resolution">"Resolution"</label>
-                        <select id="resolution" name="resolution" required>
-                            <option value="">"Choose…"</option>
-                            <option value="corrected">"Corrected (money moved)"</option>
-                            <option value="explained">"Explained, no money moves"</option>
-                            <option value="timing">"Timing: settles on a later date"</option>
-                            <option value="duplicate">"Duplicate of another item"</option>
-                            <option value="written_off">"Written off to suspense"</option>
-                        </select></div>
+                    <ResolutionChoice id="resolution"/>
                     <div class="field"><label for="resolve-note">"Note"</label>
                         <textarea id="resolve-note" name="note" rows="3" required maxlength="4000"></textarea></div>
                     {outcome(resolve.value(), "Resolved.")}
@@ -457,7 +628,7 @@ fn WorkItemPanel(
                     <li><p>{n.body}</p><p class="muted">{format!("{}, {}", n.author, n.written)}</p></li>
                 }).collect_view()}
             </ul>
-            <ActionForm action=note attr:class="form">
+            <ActionForm action=note node_ref=note_form attr:class="form">
                 <input type="hidden" name="id" value=item.id/>
                 <div class="field"><label for="new-note">"Add a note"</label>
                     <textarea id="new-note" name="note" rows="2" required maxlength="4000"></textarea></div>

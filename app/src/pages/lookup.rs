@@ -39,6 +39,41 @@ pub struct FoundView {
     /// What reconciliation made of it, in words.
     pub reconciliation: String,
     pub work: String,
+    /// Its case (work item), with the history and notes the help desk reads and adds to.
+    pub case: Option<CaseView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseView {
+    pub id: i64,
+    pub notes: Vec<crate::pages::exceptions::NoteView>,
+    pub history: Vec<crate::pages::exceptions::HistoryView>,
+}
+
+/// A case's notes and history, as the help desk reads them.
+#[cfg(feature = "ssr")]
+async fn case_view(pool: &sqlx::PgPool, id: i64, zone: domain::calendar::Tz) -> Result<CaseView, AppError> {
+    use crate::pages::exceptions::{HistoryView, NoteView};
+    use crate::preferences::viewer::format_instant;
+    let notes = domain::exceptions::notes(pool, id).await?;
+    let filter = domain::audit::AuditFilter { target: Some(format!("work_item:{id}")), ..Default::default() };
+    let history = domain::audit::search(pool, &filter, None, 50).await?;
+    Ok(CaseView {
+        id,
+        notes: notes
+            .into_iter()
+            .map(|n| NoteView { author: n.author, written: format_instant(n.written_at, zone), body: n.body })
+            .collect(),
+        history: history
+            .into_iter()
+            .filter(|e| e.action != domain::audit::AuditAction::CustomerDataViewed.code())
+            .map(|e| HistoryView {
+                when: format_instant(e.occurred_at, zone),
+                actor: e.actor,
+                action: e.action,
+            })
+            .collect(),
+    })
 }
 
 #[server(endpoint = "lookup")]
@@ -78,13 +113,22 @@ pub async fn look_up(query: LookupQuery) -> Result<Vec<FoundView>, AppError> {
         Lookup::CardAmountDate { last4, amount, date }
     };
     let found = domain::items::lookup(&state.pool, &question).await.map_err(|e| AppError::database(&e))?;
+    let mut cases = Vec::with_capacity(found.len());
     for f in &found {
         crate::pages::reports::record_view(&state, &user, format!("payment:{}", f.payment.payment_id))
             .await?;
+        cases.push(match &f.work_item {
+            Some((id, _)) => {
+                crate::pages::reports::record_view(&state, &user, format!("work_item:{id}")).await?;
+                Some(case_view(&state.pool, *id, zone).await?)
+            }
+            None => None,
+        });
     }
     Ok(found
         .into_iter()
-        .map(|f| {
+        .zip(cases)
+        .map(|(f, case)| {
             let p = f.payment;
             FoundView {
                 amount: domain::money::grouped_minor(p.amount_minor, &p.currency),
@@ -108,9 +152,27 @@ pub async fn look_up(query: LookupQuery) -> Result<Vec<FoundView>, AppError> {
                     .map(|(id, status)| format!("work item {id}, {}", status.replace('_', " ")))
                     .unwrap_or_default(),
                 payment_id: p.payment_id,
+                case,
             }
         })
         .collect())
+}
+
+/// Adds a note to the case of a payment the help desk looked up. The case is found by the payment
+/// id (what the help desk holds), never taken as an item id from the form: a note goes only to a
+/// case the person could look up.
+#[server(endpoint = "lookup/note")]
+pub async fn add_case_note(payment_id: String, note: String) -> Result<(), AppError> {
+    let user = crate::auth::server::require(domain::access::Permission::AnnotateCases).await?;
+    let state = crate::state::AppState::from_context()?;
+    let question = domain::items::Lookup::PaymentId(payment_id.trim().to_owned());
+    let found = domain::items::lookup(&state.pool, &question).await?;
+    let case = found
+        .iter()
+        .find_map(|f| f.work_item.as_ref().map(|(id, _)| *id))
+        .ok_or_else(|| AppError::refused("This payment has no case to add a note to."))?;
+    domain::exceptions::add_note(&state.pool, &user.actor(), case, &note).await?;
+    Ok(())
 }
 
 #[component]
@@ -129,13 +191,18 @@ pub fn LookupPage() -> impl IntoView {
             }
         })
     };
-    let results = Resource::new(query, |q| async move {
-        if q.is_empty() {
-            Ok(None)
-        } else {
-            look_up(q).await.map(Some)
-        }
-    });
+    let note = ServerAction::<AddCaseNote>::new();
+    let noted = crate::forms::successes(note);
+    let results = Resource::new(
+        move || (query(), noted.get()),
+        |(q, _)| async move {
+            if q.is_empty() {
+                Ok(None)
+            } else {
+                look_up(q).await.map(Some)
+            }
+        },
+    );
     let value = move |f: fn(&LookupQuery) -> &Option<String>| f(&query()).clone().unwrap_or_default();
     view! {
         <PageHeader title="Payment lookup" lede="Find a customer's Zelle payment and what reconciliation made of it. Read-only; cards show their last four digits only."/>
@@ -160,7 +227,7 @@ pub fn LookupPage() -> impl IntoView {
         <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    results.await.map(|found| found.map(|found| view! { <LookupResults found/> }))
+                    results.await.map(|found| found.map(|found| view! { <LookupResults found note/> }))
                 })}
             </Transition>
         </ErrorBoundary>
@@ -168,7 +235,7 @@ pub fn LookupPage() -> impl IntoView {
 }
 
 #[component]
-fn LookupResults(found: Vec<FoundView>) -> impl IntoView {
+fn LookupResults(found: Vec<FoundView>, note: ServerAction<AddCaseNote>) -> impl IntoView {
     if found.is_empty() {
         return view! { <p class="muted" data-test="lookup-empty">"No payment matches."</p> }.into_any();
     }
@@ -187,8 +254,46 @@ fn LookupResults(found: Vec<FoundView>) -> impl IntoView {
                     <dt>"Reconciliation"</dt><dd data-test="payment-reconciliation">{f.reconciliation}</dd>
                     {(!f.work.is_empty()).then(|| view! { <dt>"Case"</dt><dd>{f.work.clone()}</dd> })}
                 </dl>
+                {f.case.map(|case| view! { <CaseNotes case payment_id=f.payment_id.clone() note/> })}
             </section>
         }).collect_view()}
     }
     .into_any()
+}
+
+/// A case's history and notes, and the form that adds one.
+#[component]
+fn CaseNotes(case: CaseView, payment_id: String, note: ServerAction<AddCaseNote>) -> impl IntoView {
+    let id = case.id;
+    let field = format!("case-note-{id}");
+    view! {
+        <div class="case" data-test="case">
+            <h3>{format!("Case {id}: notes")}</h3>
+            {if case.notes.is_empty() {
+                view! { <p class="muted">"No notes yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="notes" data-test="case-notes">
+                        {case.notes.into_iter().map(|n| view! {
+                            <li><p>{n.body}</p><p class="muted">{format!("{}, {}", n.author, n.written)}</p></li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            <ActionForm action=note attr:class="form">
+                <input type="hidden" name="payment_id" value=payment_id/>
+                <div class="field"><label for=field.clone()>"Add a note to the case"</label>
+                    <textarea id=field name="note" rows="2" required maxlength="4000"></textarea></div>
+                {move || note.value().get().map(|outcome| match outcome {
+                    Ok(()) => view! { <p class="form-ok" role="status">"Note added."</p> }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                })}
+                <div class="actions"><button type="submit" class="button">"Add note"</button></div>
+            </ActionForm>
+            <h3>"History"</h3>
+            <ol class="history" data-test="case-history">
+                {case.history.into_iter().map(|h| view! { <li>{format!("{} {} {}", h.when, h.actor, h.action)}</li> }).collect_view()}
+            </ol>
+        </div>
+    }
 }

@@ -1,6 +1,7 @@
 //! One module per page of the portal.
 
 pub mod admin;
+pub mod admin_rules;
 pub mod audit;
 pub mod dashboard;
 pub mod exceptions;

@@ -231,23 +231,25 @@ pub struct ItemsPage {
     pub counts: Vec<(String, u64)>,
 }
 
-#[server(endpoint = "reports/items")]
-pub async fn browse_items(query: ItemQuery) -> Result<ItemsPage, AppError> {
-    use domain::items::{Cursor, ItemFilter, ItemOrder};
-    const PAGE_SIZE: i64 = 50;
-    crate::auth::server::require(domain::access::Permission::ViewReports).await?;
-    let state = crate::state::AppState::from_context()?;
+/// The run, filter and order an item query asks for.
+#[cfg(feature = "ssr")]
+pub async fn item_selection(
+    pool: &sqlx::PgPool,
+    query: &ItemQuery,
+) -> Result<
+    (chrono::NaiveDate, domain::items::CompletedRun, domain::items::ItemFilter, domain::items::ItemOrder),
+    AppError,
+> {
+    use domain::items::{ItemFilter, ItemOrder};
     let date = parse_date(&query.date)?;
-    let run = domain::items::run_of(&state.pool, date, query.version)
-        .await
-        .map_err(|e| AppError::database(&e))?
-        .ok_or_else(|| AppError::Invalid(format!("{date} has no completed run of that version")))?;
-    let (run_id, version) = (run.id, run.version);
+    let run = domain::items::run_of(pool, date, query.version)
+        .await?
+        .ok_or_else(|| AppError::refused(format!("{date} has no completed run of that version")))?;
     let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
     let currency = match text(&query.currency) {
         Some(code) => {
             Some(domain::money::Currency::from_code(&code.to_uppercase()).ok_or_else(|| {
-                AppError::Invalid(format!("'{code}' is not a currency SettleDesk settles in"))
+                AppError::refused(format!("'{code}' is not a currency SettleDesk settles in"))
             })?)
         }
         None => None,
@@ -255,18 +257,18 @@ pub async fn browse_items(query: ItemQuery) -> Result<ItemsPage, AppError> {
     let amount = |field: &str, value: &Option<String>| -> Result<Option<i64>, AppError> {
         let Some(text) = text(value) else { return Ok(None) };
         let currency = currency
-            .ok_or_else(|| AppError::Invalid(format!("choose a currency to filter by {field} amount")))?;
+            .ok_or_else(|| AppError::refused(format!("choose a currency to filter by {field} amount")))?;
         let decimal: rust_decimal::Decimal = text
             .parse()
-            .map_err(|_| AppError::Invalid(format!("'{text}' is not an amount for the {field} amount")))?;
+            .map_err(|_| AppError::refused(format!("'{text}' is not an amount for the {field} amount")))?;
         domain::money::Money::from_decimal(decimal, currency)
             .map(|m| Some(m.minor()))
-            .map_err(|e| AppError::Invalid(e.to_string()))
+            .map_err(|e| AppError::refused(e.to_string()))
     };
     let last4 = text(&query.last4);
     if let Some(l) = &last4 {
         if l.len() != 4 || !l.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(AppError::Invalid(format!("'{l}' is not the last four digits of a card")));
+            return Err(AppError::refused(format!("'{l}' is not the last four digits of a card")));
         }
     }
     let filter = ItemFilter {
@@ -288,6 +290,18 @@ pub async fn browse_items(query: ItemQuery) -> Result<ItemsPage, AppError> {
         _ if filter.min_minor.is_some() || filter.max_minor.is_some() => ItemOrder::AmountAscending,
         _ => ItemOrder::Seq,
     };
+    Ok((date, run, filter, order))
+}
+
+#[server(endpoint = "reports/items")]
+pub async fn browse_items(query: ItemQuery) -> Result<ItemsPage, AppError> {
+    use domain::items::Cursor;
+    const PAGE_SIZE: i64 = 50;
+    crate::auth::server::require(domain::access::Permission::ViewReports).await?;
+    let state = crate::state::AppState::from_context()?;
+    let (date, run, filter, order) = item_selection(&state.pool, &query).await?;
+    let (run_id, version) = (run.id, run.version);
+    let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
     let after = match text(&query.after) {
         Some(cursor) => {
             let (amount, seq) = cursor
@@ -413,6 +427,12 @@ fn ItemFilterForm(query: ItemQuery) -> impl IntoView {
 fn ItemTable(page: ItemsPage, current: ItemQuery) -> impl IntoView {
     let next = page.next_after.as_deref().map(|after| current.link(Some(after)));
     let download = format!("/download/reports/{}/v{}/", current.date, page.version);
+    let filter = current.link(None);
+    let export = format!(
+        "/export/items.csv?date={}&{}",
+        current.date,
+        filter.split_once('?').map(|(_, q)| q).unwrap_or_default()
+    );
     view! {
         <section class="card" aria-labelledby="counts-heading">
             <h2 id="counts-heading">{format!("Version {} of {}", page.version, current.date)}</h2>
@@ -455,7 +475,10 @@ fn ItemTable(page: ItemsPage, current: ItemQuery) -> impl IntoView {
                 </div>
             }.into_any()
         }}
-        {next.map(|href| view! { <p><a href=href rel="next" data-test="next-page">"Next page"</a></p> })}
+        <p class="list-links">
+            {next.map(|href| view! { <a href=href rel="next" data-test="next-page">"Next page"</a> " " })}
+            <a href=export download rel="external" data-test="export">"Download these items (CSV)"</a>
+        </p>
     }
 }
 

@@ -3,7 +3,10 @@
 //! See migration 0010 for what the database itself guarantees.
 
 pub mod actions;
+pub mod close;
+pub mod limits;
 pub mod posting;
+pub mod templates;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -99,22 +102,63 @@ pub async fn statement(
 /// A posting with its transaction, for the journal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JournalLine {
+    pub posting_id: i64,
     pub transaction_id: i64,
     pub effective_date: NaiveDate,
+    pub posted_at: DateTime<Utc>,
     pub description: String,
     pub account_id: i64,
+    pub account_code: String,
+    pub currency: String,
     pub amount_minor: i64,
     pub balance_after: i64,
+    pub initiated_by: String,
+    pub approved_by: String,
+    /// The transaction this one reverses, if it is a reversal.
+    pub reverses: Option<i64>,
+    /// The transaction that reversed this one, if any.
+    pub reversed_by: Option<i64>,
+}
+
+/// Which postings the journal lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JournalFilter {
+    pub account: Option<i64>,
+    /// Business dates (effective dates), both included.
+    pub from: Option<NaiveDate>,
+    pub until: Option<NaiveDate>,
 }
 
 /// The latest postings, newest first.
 pub async fn journal(pool: &PgPool, limit: i64) -> Result<Vec<JournalLine>, sqlx::Error> {
+    journal_page(pool, &JournalFilter::default(), None, true, limit).await
+}
+
+/// Postings matching `filter`, after (or, newest first, before) posting `cursor` (keyset).
+pub async fn journal_page(
+    pool: &PgPool,
+    filter: &JournalFilter,
+    cursor: Option<i64>,
+    newest_first: bool,
+    limit: i64,
+) -> Result<Vec<JournalLine>, sqlx::Error> {
     sqlx::query_as!(
         JournalLine,
-        r#"SELECT t.id AS transaction_id, t.effective_date AS "effective_date: NaiveDate", t.description, p.account_id,
-                  p.amount_minor, p.balance_after
+        r#"SELECT p.id AS posting_id, t.id AS transaction_id, t.effective_date AS "effective_date: NaiveDate",
+                  t.posted_at AS "posted_at: DateTime<Utc>", t.description, p.account_id, a.code AS account_code,
+                  p.currency, p.amount_minor, p.balance_after, t.initiated_by, t.approved_by, t.reverses,
+                  (SELECT r.id FROM ledger_transaction r WHERE r.reverses = t.id) AS reversed_by
            FROM ledger_posting p JOIN ledger_transaction t ON t.id = p.transaction_id
-           ORDER BY p.id DESC LIMIT $1"#,
+           JOIN ledger_account a ON a.id = p.account_id
+           WHERE ($1::bigint IS NULL OR p.account_id = $1)
+             AND ($2::date IS NULL OR t.effective_date >= $2) AND ($3::date IS NULL OR t.effective_date <= $3)
+             AND ($4::bigint IS NULL OR (CASE WHEN $5 THEN p.id < $4 ELSE p.id > $4 END))
+           ORDER BY CASE WHEN $5 THEN -p.id ELSE p.id END LIMIT $6"#,
+        filter.account,
+        filter.from as _,
+        filter.until as _,
+        cursor,
+        newest_first,
         limit
     )
     .fetch_all(pool)
@@ -166,23 +210,6 @@ pub async fn trial_balance(pool: &PgPool, as_of: NaiveDate) -> Result<Vec<TrialB
     .await
 }
 
-/// Closes `date` for posting: nothing may be dated on or before it afterwards; corrections go to
-/// the next open date. Dates close in order, and a closed date stays closed.
-pub async fn close_date(pool: &PgPool, date: NaiveDate, by: &str) -> Result<(), posting::LedgerError> {
-    let mut db = pool.begin().await?;
-    sqlx::query!("LOCK TABLE ledger_closed_date IN EXCLUSIVE MODE").execute(&mut *db).await?;
-    if let Some(first_open) = posting::first_open_date(&mut db).await? {
-        if date < first_open {
-            return Err(posting::LedgerError::DateClosed { date, first_open });
-        }
-    }
-    sqlx::query!("INSERT INTO ledger_closed_date (business_date, closed_by) VALUES ($1, $2)", date as _, by)
-        .execute(&mut *db)
-        .await?;
-    db.commit().await?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -204,6 +231,8 @@ mod tests {
             work_item: None,
             initiated_by: "ava".into(),
             approved_by: "sam".into(),
+            initiated_by_person: None,
+            approved_by_persons: Vec::new(),
             reverses: None,
             lines: vec![
                 Line { account: from, amount: Money::from_minor(-amount.minor(), amount.currency()) },
@@ -436,9 +465,15 @@ mod tests {
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
     async fn a_closed_date_takes_no_postings_and_the_trial_balance_balances(pool: PgPool) {
+        use crate::access::Role;
+        use crate::people::testing::actor;
         let a = ids(&pool, &["suspense", "zelle_clearing"]).await;
         post(&pool, &transfer("before-close".into(), a[0], a[1], usd(700))).await.unwrap();
-        close_date(&pool, "2026-11-20".parse().unwrap(), "fin").await.unwrap();
+        let (sam, sue) =
+            (actor(&pool, "sam", Role::Approver).await, actor(&pool, "sue", Role::Approver).await);
+        let (day, today) = ("2026-11-20".parse().unwrap(), "2026-12-03".parse().unwrap());
+        let proposal = close::propose(&pool, &sam, day, today).await.unwrap();
+        close::approve(&pool, &sue, proposal, today).await.unwrap();
         let late = transfer("after-close".into(), a[0], a[1], usd(5));
         match post(&pool, &late).await {
             Err(LedgerError::DateClosed { first_open, .. }) => {
@@ -449,7 +484,7 @@ mod tests {
         let next = NewTransaction { effective_date: "2026-11-21".parse().unwrap(), ..late };
         post(&pool, &next).await.unwrap();
         assert!(
-            close_date(&pool, "2026-11-19".parse().unwrap(), "fin").await.is_err(),
+            close::propose(&pool, &sam, "2026-11-19".parse().unwrap(), today).await.is_err(),
             "dates close in order"
         );
         let trial = trial_balance(&pool, "2026-11-20".parse().unwrap()).await.unwrap();

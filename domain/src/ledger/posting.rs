@@ -32,6 +32,10 @@ pub struct NewTransaction {
     pub work_item: Option<i64>,
     pub initiated_by: String,
     pub approved_by: String,
+    /// The people behind `initiated_by` and `approved_by` (see [`crate::people`]), when known:
+    /// then they, not the names, must differ.
+    pub initiated_by_person: Option<i64>,
+    pub approved_by_persons: Vec<i64>,
     /// The transaction this one reverses.
     pub reverses: Option<i64>,
     pub lines: Vec<Line>,
@@ -78,7 +82,11 @@ pub fn check(tx: &NewTransaction) -> Result<(), LedgerError> {
     if tx.lines.iter().any(|l| l.amount.minor() == 0) {
         return Err(LedgerError::ZeroPosting);
     }
-    if tx.initiated_by == tx.approved_by {
+    let self_approved = match tx.initiated_by_person {
+        Some(maker) => tx.approved_by_persons.is_empty() || tx.approved_by_persons.contains(&maker),
+        None => tx.initiated_by == tx.approved_by,
+    };
+    if self_approved {
         return Err(LedgerError::SelfApproval);
     }
     if !(8..=128).contains(&tx.idempotency_key.len()) {
@@ -149,9 +157,15 @@ pub async fn post_batch(pool: &PgPool, batch: &[NewTransaction]) -> Result<Vec<P
 }
 
 fn is_retryable(e: &sqlx::Error) -> bool {
-    let code = e.as_database_error().and_then(|d| d.code().map(|c| c.into_owned()));
-    // serialization_failure, deadlock_detected, unique_violation on a racing idempotency key
-    matches!(code.as_deref(), Some("40001" | "40P01"))
+    let Some(db) = e.as_database_error() else { return false };
+    match db.code().as_deref() {
+        // serialization_failure, deadlock_detected
+        Some("40001" | "40P01") => true,
+        // Two callers raced with one idempotency key: the retry finds the winner's transaction and
+        // replays it (or says KeyReused if the content differs).
+        Some("23505") => db.constraint() == Some("ledger_transaction_idempotency_key_key"),
+        _ => false,
+    }
 }
 
 /// Posts `batch` inside the caller's database transaction (so an approval, its work item update
@@ -171,6 +185,7 @@ pub async fn post_in(db: &mut PgConnection, batch: &[NewTransaction]) -> Result<
     .into_iter()
     .map(|r| (r.idempotency_key, r.id))
     .collect();
+    hold_closes(db).await?;
     let first_open = first_open_date(db).await?;
     for tx in batch.iter().filter(|t| !existing.contains_key(&t.idempotency_key)) {
         if let Some(first_open) = first_open.filter(|open| tx.effective_date < *open) {
@@ -186,10 +201,17 @@ pub async fn post_in(db: &mut PgConnection, batch: &[NewTransaction]) -> Result<
     let dates: Vec<NaiveDate> = fresh.iter().map(|t| t.effective_date).collect();
     let work_items: Vec<Option<i64>> = fresh.iter().map(|t| t.work_item).collect();
     let reverses: Vec<Option<i64>> = fresh.iter().map(|t| t.reverses).collect();
+    let makers: Vec<Option<i64>> = fresh.iter().map(|t| t.initiated_by_person).collect();
+    // Arrays of different lengths cannot be one SQL array: each goes as text ("3,7").
+    let checkers = column(|t| t.approved_by_persons.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
     let ids: BTreeMap<String, i64> = sqlx::query!(
         r#"INSERT INTO ledger_transaction (idempotency_key, effective_date, description, work_item_id, initiated_by,
-                                           approved_by, reverses)
-           SELECT * FROM UNNEST($1::text[], $2::date[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[])
+                                           approved_by, reverses, initiated_by_person, approved_by_persons)
+           SELECT key, date, description, item, maker, checker, reverses, maker_person,
+                  coalesce(string_to_array(nullif(checker_persons, ''), ',')::bigint[], '{}')
+           FROM UNNEST($1::text[], $2::date[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[],
+                       $8::bigint[], $9::text[])
+                AS n (key, date, description, item, maker, checker, reverses, maker_person, checker_persons)
            RETURNING idempotency_key, id"#,
         &column(|t| t.idempotency_key.clone()),
         &dates as _,
@@ -197,7 +219,9 @@ pub async fn post_in(db: &mut PgConnection, batch: &[NewTransaction]) -> Result<
         &work_items as &[Option<i64>],
         &column(|t| t.initiated_by.clone()),
         &column(|t| t.approved_by.clone()),
-        &reverses as &[Option<i64>]
+        &reverses as &[Option<i64>],
+        &makers as &[Option<i64>],
+        &checkers
     )
     .fetch_all(&mut *db)
     .await?
@@ -316,13 +340,28 @@ async fn same_content(db: &mut PgConnection, id: i64, tx: &NewTransaction) -> Re
     Ok(stored.first().is_some_and(|r| r.effective_date == tx.effective_date) && stored_lines == given)
 }
 
+/// Holds off any day-end close until this transaction ends, so a posting dated on an open date
+/// commits before that date can close. Postings share the hold (SHARE mode); a close takes
+/// EXCLUSIVE mode, which waits for them.
+pub async fn hold_closes(db: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("LOCK TABLE ledger_closed_date IN SHARE MODE").execute(&mut *db).await?;
+    Ok(())
+}
+
 /// The first date still open for posting (the day after the latest closed one), if any is closed.
-pub async fn first_open_date(db: &mut PgConnection) -> Result<Option<NaiveDate>, sqlx::Error> {
+pub async fn first_open_date(db: &mut PgConnection) -> Result<Option<NaiveDate>, LedgerError> {
     let closed =
         sqlx::query_scalar!(r#"SELECT max(business_date) AS "closed: NaiveDate" FROM ledger_closed_date"#)
             .fetch_one(&mut *db)
             .await?;
-    Ok(closed.map(|d| d + chrono::Days::new(1)))
+    // Checked: a closed date at the end of the calendar must refuse postings, not panic.
+    closed
+        .map(|d| {
+            d.checked_add_days(chrono::Days::new(1)).ok_or_else(|| {
+                LedgerError::Invalid(format!("the ledger is closed up to {d}, the end of the calendar"))
+            })
+        })
+        .transpose()
 }
 
 #[cfg(test)]
@@ -344,6 +383,8 @@ mod tests {
             work_item: None,
             initiated_by: "ava".into(),
             approved_by: "sam".into(),
+            initiated_by_person: None,
+            approved_by_persons: Vec::new(),
             reverses: None,
             lines,
         }
@@ -365,6 +406,21 @@ mod tests {
         ));
         let mine = NewTransaction { approved_by: "ava".into(), ..ok.clone() };
         assert!(matches!(check(&mine), Err(LedgerError::SelfApproval)));
+        // By person: a new username is still the same person; a namesake is someone else.
+        let renamed = NewTransaction {
+            approved_by: "ava.renamed".into(),
+            initiated_by_person: Some(7),
+            approved_by_persons: vec![7],
+            ..ok.clone()
+        };
+        assert!(matches!(check(&renamed), Err(LedgerError::SelfApproval)));
+        let namesake = NewTransaction {
+            approved_by: "ava".into(),
+            initiated_by_person: Some(7),
+            approved_by_persons: vec![8],
+            ..ok.clone()
+        };
+        assert!(check(&namesake).is_ok());
         let eur = Money::from_minor(-500, Currency::from_code("EUR").unwrap());
         let mixed = tx(vec![Line { account: 1, amount: usd(500) }, Line { account: 3, amount: eur }]);
         assert!(

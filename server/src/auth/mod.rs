@@ -22,8 +22,9 @@ use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::config::AuthConfig;
 
-/// Session keys.
-const USER_KEY: &str = "user";
+/// Session keys. The user's key names its shape: a session kept from before a change of [`User`]
+/// reads as signed out (and signs in again) instead of failing to decode.
+const USER_KEY: &str = "user.v2";
 const PENDING_LOGIN_KEY: &str = "pending_login";
 /// The session cookie's name; the local identity provider's own cookies (`_session`,
 /// `_interaction`) share the host, so ours must differ.

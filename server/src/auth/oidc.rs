@@ -103,6 +103,8 @@ pub struct PendingLogin {
 /// Who the provider says signed in.
 #[derive(Debug, Clone)]
 pub struct Identity {
+    /// The provider that vouched for them: with `subject`, who they are.
+    pub issuer: String,
     pub subject: String,
     pub username: String,
     pub display_name: String,
@@ -239,12 +241,13 @@ fn identity_from(
     nonce: &Nonce,
 ) -> Result<Identity, OidcError> {
     let claims = id_token.claims(verifier, nonce).map_err(|e| OidcError::InvalidIdToken(e.to_string()))?;
+    let issuer = claims.issuer().to_string();
     let subject = claims.subject().to_string();
     let username = claims.preferred_username().map(|u| u.to_string()).unwrap_or_else(|| subject.clone());
     let display_name =
         claims.name().and_then(|n| n.get(None)).map(|n| n.to_string()).unwrap_or_else(|| username.clone());
     let groups = claims.additional_claims().groups.clone().unwrap_or_default();
-    Ok(Identity { subject, username, display_name, groups })
+    Ok(Identity { issuer, subject, username, display_name, groups })
 }
 
 #[cfg(test)]

@@ -204,8 +204,29 @@ async fn finish(state: &ServerState, pending: &PendingLogin, query: CallbackQuer
                    Ask your supervisor to request a role for you.",
         });
     }
+    // The person behind this sign-in, by issuer and subject: what maker-checker compares.
+    let person = domain::people::signed_in(
+        &state.app.pool,
+        &identity.issuer,
+        &identity.subject,
+        &identity.username,
+        &identity.display_name,
+        roles.iter().copied(),
+    )
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "could not record the person signing in");
+        Failure {
+            reason: "the database was unavailable".into(),
+            actor: identity.username.clone(),
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            title: "Sign-in is unavailable",
+            text: "SettleDesk could not complete your sign-in just now. Please try again in a minute.",
+        }
+    })?;
     let now = now_unix();
     Ok(User {
+        person,
         subject: identity.subject,
         username: identity.username,
         display_name: identity.display_name,

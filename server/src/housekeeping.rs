@@ -1,0 +1,42 @@
+//! Work that must happen whether or not anyone looks: pending ledger actions past their time
+//! expire, and work items past their service level are escalated. Every replica may run it; both
+//! steps are idempotent single statements, so two replicas at once change nothing twice.
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+use tokio::sync::watch;
+
+/// How often to look.
+const EVERY: Duration = Duration::from_secs(60);
+
+pub fn spawn(pool: PgPool, mut stopping: watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(EVERY);
+        loop {
+            tokio::select! {
+                _ = every.tick() => {}
+                _ = stopping.wait_for(|stop| *stop) => return,
+            }
+            if let Err(e) = once(&pool).await {
+                tracing::warn!(error = %format!("{e:#}"), "housekeeping skipped; trying again in a minute");
+            }
+        }
+    });
+}
+
+/// One round: expire, then escalate.
+pub async fn once(pool: &PgPool) -> anyhow::Result<()> {
+    let expired = domain::ledger::actions::expire(pool).await?;
+    if expired > 0 {
+        tracing::info!(expired, "pending ledger actions expired without approval");
+    }
+    let schedule = domain::calendar::load_schedule(pool).await?;
+    let today = chrono::Utc::now().with_timezone(&schedule.time_zone).date_naive();
+    let holidays = domain::calendar::load_holidays(pool).await?;
+    let escalated = domain::exceptions::escalate_overdue(pool, today, &holidays).await?;
+    if !escalated.is_empty() {
+        tracing::info!(escalated = escalated.len(), "work items past their service level escalated");
+    }
+    Ok(())
+}

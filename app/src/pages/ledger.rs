@@ -619,6 +619,8 @@ fn LedgerView(o: LedgerBook, preview: Option<ReleaseList>, actions: LedgerAction
         all.collect_view()
     };
     let item = o.item.clone();
+    let (no_postings, no_trial, no_decisions) =
+        (o.journal.is_empty(), o.trial_balance.is_empty(), o.recent.is_empty());
     let (from, to, amount, description, item_id) = match &item {
         Some(i) if i.open => {
             (i.from.clone(), i.to.clone(), i.amount.clone(), i.description.clone(), i.id.to_string())
@@ -675,7 +677,8 @@ fn LedgerView(o: LedgerBook, preview: Option<ReleaseList>, actions: LedgerAction
         <section class="card" aria-labelledby="journal-heading">
             <h2 id="journal-heading">"Journal (latest postings)"</h2>
             <p class="list-links"><a href="/export/journal.csv" download rel="external" data-test="export">"Download the whole journal (CSV)"</a></p>
-            <div class="table-wrap">
+            {no_postings.then(|| view! { <p class="muted" data-test="journal-empty">"Nothing has been posted yet."</p> })}
+            <div class="table-wrap" hidden=no_postings>
             <table class="data" data-test="journal">
                 <thead><tr><th scope="col">"Transaction"</th><th scope="col">"Date"</th><th scope="col">"Description"</th>
                     <th scope="col">"Account"</th><th scope="col" class="num">"Amount"</th><th scope="col" class="num">"Balance after"</th>
@@ -708,7 +711,8 @@ fn LedgerView(o: LedgerBook, preview: Option<ReleaseList>, actions: LedgerAction
                     <input id="trial-as-of" name="as_of" type="date" value=o.trial_as_of.clone()/></div>
                 <div class="actions"><button type="submit" class="button">"Show"</button></div>
             </form>
-            <table class="data" data-test="trial-balance">
+            {no_trial.then(|| view! { <p class="muted">"Nothing is posted on or before this date."</p> })}
+            <table class="data" data-test="trial-balance" hidden=no_trial>
                 <thead><tr><th scope="col">"Account"</th><th scope="col" class="num">"Debits"</th><th scope="col" class="num">"Credits"</th></tr></thead>
                 <tbody>
                     {o.trial_balance.into_iter().map(|(account, debits, credits)| view! {
@@ -719,6 +723,7 @@ fn LedgerView(o: LedgerBook, preview: Option<ReleaseList>, actions: LedgerAction
         </section>
         <section class="card" aria-labelledby="decided-heading">
             <h2 id="decided-heading">"Decided recently"</h2>
+            {no_decisions.then(|| view! { <p class="muted">"Nothing has been decided yet."</p> })}
             <ul data-test="decided">
                 {o.recent.into_iter().map(|a| view! {
                     <li data-action=a.id>{format!("#{} {} {}: {} — {}", a.id, a.kind, a.summary, a.amount, a.status)}</li>
@@ -811,7 +816,7 @@ fn ReleaseCard(preview: Option<ReleaseList>, actions: LedgerActions) -> impl Int
                             <input type="hidden" name=format!("seen[{i}]") value=format!("{}:{}", l.action.id, l.action.version)/>
                         }).collect_view()}
                         <p class="muted">"Actions needing two approvers get your approval and wait for a second one."</p>
-                        <div class="actions"><button type="submit" class="button primary">{format!("Approve these {count} as one batch")}</button></div>
+                        <div class="actions"><button type="submit" class="button primary">{format!("Approve this list as one batch ({count})")}</button></div>
                     </ActionForm>
                 }.into_any()
             })}

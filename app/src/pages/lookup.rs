@@ -291,6 +291,7 @@ fn CaseNotes(case: CaseView, payment_id: String, note: ServerAction<AddCaseNote>
                 <div class="actions"><button type="submit" class="button">"Add note"</button></div>
             </ActionForm>
             <h3>"History"</h3>
+            {case.history.is_empty().then(|| view! { <p class="muted">"Nothing has changed on this case yet."</p> })}
             <ol class="history" data-test="case-history">
                 {case.history.into_iter().map(|h| view! { <li>{format!("{} {} {}", h.when, h.actor, h.action)}</li> }).collect_view()}
             </ol>

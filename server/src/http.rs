@@ -88,7 +88,8 @@ pub fn router(state: ServerState) -> Router {
         .layer(auth::session_layer(state.app.pool.clone(), &state.auth.config));
 
     let origin = PortalOrigin::of(&state.auth.config.public_url);
-    let default_policy = crate::security_headers::DefaultPolicy::new(&state.app.sign_in_origin);
+    let https = state.auth.config.public_url.starts_with("https://");
+    let default_policy = crate::security_headers::DefaultPolicy::new(&state.app.sign_in_origin, https);
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

@@ -25,6 +25,16 @@ pub async fn require_sign_in(
     next: Next,
 ) -> Response {
     let path = request.uri().path().to_owned();
+    // Before any decision by path: `/%2e%2e/ledger` must not pass as a page of another section,
+    // nor `/auth/%2e%2e/ledger` as a sign-in route.
+    if has_dot_segment(&path) {
+        return pages::message(
+            StatusCode::BAD_REQUEST,
+            "This address is not valid",
+            "The address has a '.' or '..' part. Open the page from the menu instead.",
+            ("/", "Go to the dashboard"),
+        );
+    }
     if path.starts_with("/auth/") {
         return next.run(request).await;
     }
@@ -76,6 +86,15 @@ pub async fn require_sign_in(
     response
 }
 
+/// Whether a path has a `.` or `..` segment, written plainly or percent-encoded (`%2e`). Browsers
+/// and proxies resolve them; the permission check must never see a path that means another one.
+pub fn has_dot_segment(path: &str) -> bool {
+    path.split('/').any(|segment| {
+        let decoded = segment.replace("%2e", ".").replace("%2E", ".");
+        decoded == "." || decoded == ".."
+    })
+}
+
 /// Sign-in, then back to what was asked for.
 fn login_url(request: &Request, expired: bool) -> String {
     let wanted = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
@@ -116,4 +135,27 @@ async fn signed_in_user(
         session.insert(USER_KEY, &user).await?;
     }
     Ok(SessionState::SignedIn(user))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_dot_segment;
+
+    #[test]
+    fn dot_segments_are_found_however_they_are_written() {
+        for bad in [
+            "/%2e%2e/ledger",
+            "/auth/%2e%2e/ledger",
+            "/auth/../ledger",
+            "/./x",
+            "/x/.",
+            "/%2E%2e/audit",
+            "/a/%2e/b",
+        ] {
+            assert!(has_dot_segment(bad), "{bad}");
+        }
+        for good in ["/", "/ledger", "/reports/2026-11-20/items", "/x.csv", "/..x", "/.well-known"] {
+            assert!(!has_dot_segment(good), "{good}");
+        }
+    }
 }

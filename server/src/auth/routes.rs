@@ -24,13 +24,25 @@ pub struct LoginQuery {
 }
 
 /// Only a local path may be a destination after sign-in (no open redirect to another site).
+/// Where to go after signing in: a path on this site, or the dashboard. An allow-list, not a
+/// deny-list: a path and query of URL characters only (no control characters, no spaces, no
+/// backslashes), starting with one `/` and no dot segments. Browsers drop a tab or newline inside a
+/// URL, so `/\t/example.org` is `//example.org`, another site, to them.
 fn local_path(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_owned()
-        }
+        Some(path) if is_local_path(path) => path.to_owned(),
         _ => "/".to_owned(),
     }
+}
+
+fn is_local_path(path: &str) -> bool {
+    let url_char = |b: u8| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?%#".contains(&b);
+    let (path_part, _) = path.split_once(['?', '#']).unwrap_or((path, ""));
+    path.len() <= 2048
+        && path.starts_with('/')
+        && !path.starts_with("//")
+        && path.bytes().all(url_char)
+        && !crate::auth::guard::has_dot_segment(path_part)
 }
 
 fn session_failure(e: tower_sessions::session::Error) -> Response {
@@ -275,8 +287,26 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed_after_sign_in() {
         assert_eq!(local_path(Some("/exceptions?class=mismatch")), "/exceptions?class=mismatch");
-        for outside in ["https://evil.example/", "//evil.example/x", "/\\evil.example", "evil", ""] {
-            assert_eq!(local_path(Some(outside)), "/", "{outside}");
+        assert_eq!(
+            local_path(Some("/audit?target=ledger_action:4&from=2026-12-01")),
+            "/audit?target=ledger_action:4&from=2026-12-01"
+        );
+        for outside in [
+            "https://evil.example/",
+            "//evil.example/x",
+            "/\\evil.example",
+            "evil",
+            "",
+            "/\t/example.org",
+            "/\n/example.org",
+            "/\r\nSet-Cookie:x=1",
+            "/ /example.org",
+            "/%2e%2e/ledger",
+            "/auth/../ledger",
+            "/./x",
+            "/\u{ff0f}/example.org",
+        ] {
+            assert_eq!(local_path(Some(outside)), "/", "{outside:?}");
         }
         assert_eq!(local_path(None), "/");
     }

@@ -101,7 +101,14 @@ pub async fn propose(
     Ok(id)
 }
 
-async fn lock_pending(db: &mut PgConnection, id: i64, actor: &Actor) -> Result<NaiveDate, CloseError> {
+/// Marks the pending proposal `id` decided (`approved` or `rejected`) by `actor`, who must not be
+/// its proposer, and returns its date. The row stays locked until the caller's transaction ends.
+async fn decide(
+    db: &mut PgConnection,
+    id: i64,
+    actor: &Actor,
+    status: &str,
+) -> Result<NaiveDate, CloseError> {
     let row = sqlx::query!(
         r#"SELECT business_date AS "business_date: NaiveDate", proposed_by_person, status
            FROM ledger_close_proposal WHERE id = $1 FOR UPDATE"#,
@@ -116,6 +123,16 @@ async fn lock_pending(db: &mut PgConnection, id: i64, actor: &Actor) -> Result<N
     if row.proposed_by_person == actor.person.0 {
         return Err(CloseError::OwnProposal);
     }
+    sqlx::query!(
+        "UPDATE ledger_close_proposal SET status = $4, decided_by = $2, decided_by_person = $3, decided_at = now()
+         WHERE id = $1",
+        id,
+        actor.username,
+        actor.person.0,
+        status
+    )
+    .execute(&mut *db)
+    .await?;
     Ok(row.business_date)
 }
 
@@ -128,18 +145,9 @@ pub async fn approve(
 ) -> Result<NaiveDate, CloseError> {
     let mut db = pool.begin().await?;
     lock_closes(&mut db).await?;
-    let date = lock_pending(&mut db, id, actor).await?;
+    let date = decide(&mut db, id, actor, "approved").await?;
     // Still the next date to close, and ended (the proposal may be days old).
     closable(&mut db, date, today).await?;
-    sqlx::query!(
-        "UPDATE ledger_close_proposal SET status = 'approved', decided_by = $2, decided_by_person = $3, decided_at = now()
-         WHERE id = $1",
-        id,
-        actor.username,
-        actor.person.0
-    )
-    .execute(&mut *db)
-    .await?;
     sqlx::query!(
         "INSERT INTO ledger_closed_date (business_date, closed_by, proposal_id) VALUES ($1, $2, $3)",
         date as _,
@@ -159,16 +167,7 @@ pub async fn approve(
 
 pub async fn reject(pool: &PgPool, actor: &Actor, id: i64) -> Result<(), CloseError> {
     let mut db = pool.begin().await?;
-    let date = lock_pending(&mut db, id, actor).await?;
-    sqlx::query!(
-        "UPDATE ledger_close_proposal SET status = 'rejected', decided_by = $2, decided_by_person = $3, decided_at = now()
-         WHERE id = $1",
-        id,
-        actor.username,
-        actor.person.0
-    )
-    .execute(&mut *db)
-    .await?;
+    let date = decide(&mut db, id, actor, "rejected").await?;
     let event = NewAuditEvent {
         after: Some(serde_json::json!({ "proposal": id })),
         ..actor.event(AuditAction::LedgerCloseRejected, format!("business_date:{date}"))

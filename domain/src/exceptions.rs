@@ -411,9 +411,7 @@ pub async fn assign(
         }
     };
     let mut tx = pool.begin().await?;
-    let mut sorted = items.to_vec();
-    sorted.sort_unstable(); // one locking order for every caller: no deadlocks between bulk assigns
-    sorted.dedup_by_key(|(id, _)| *id);
+    let sorted = in_lock_order(items);
     let mut changed = Vec::with_capacity(sorted.len());
     for (id, seen) in sorted {
         let before = lock_at(&mut tx, id, seen).await?;
@@ -449,6 +447,15 @@ pub async fn assign(
     }
     tx.commit().await?;
     Ok(changed)
+}
+
+/// `(id, version)` pairs by id, each item once: every bulk change locks items in this one order,
+/// so two bulk changes never deadlock.
+fn in_lock_order(items: &[(i64, i32)]) -> Vec<(i64, i32)> {
+    let mut sorted = items.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup_by_key(|(id, _)| *id);
+    sorted
 }
 
 /// Whether `actor` may change `item`: a supervisor always; anyone else when it is theirs or
@@ -493,9 +500,7 @@ pub async fn resolve_many(
         return Err(WorkError::Invalid("choose at least one item".into()));
     }
     let note = checked_note(note)?;
-    let mut sorted = items.to_vec();
-    sorted.sort_unstable();
-    sorted.dedup_by_key(|(id, _)| *id);
+    let sorted = in_lock_order(items);
     let mut tx = pool.begin().await?;
     let mut resolved = Vec::with_capacity(sorted.len());
     for (id, seen_version) in sorted {

@@ -41,20 +41,30 @@ impl FromServerFnError for AppError {
 
 #[cfg(feature = "ssr")]
 impl AppError {
-    /// Logs an unexpected failure and returns the message a person may see.
+    /// Logs an unexpected failure and returns the message a person may see. The response that
+    /// carries it says so in its status (500), also when it is a page with the message inside.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(request_id = %crate::request::request_id(), error = %cause, "request failed");
+        respond_with(http::StatusCode::INTERNAL_SERVER_ERROR);
         AppError::Internal
     }
 
-    /// Logs a database failure; a database that cannot be reached is reported as unavailable.
+    /// Logs a database failure; a database that cannot be reached, is saturated, or cancelled a
+    /// statement that ran too long is reported as unavailable (503, never a 200 with the message).
     pub fn database(cause: &sqlx::Error) -> Self {
-        match cause {
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-                tracing::warn!(request_id = %crate::request::request_id(), error = %cause, "database unavailable");
-                AppError::Unavailable
-            }
-            other => Self::internal(other),
+        /// query_canceled (statement_timeout), too_many_connections, cannot_connect_now.
+        const BUSY: [&str; 3] = ["57014", "53300", "57P03"];
+        let busy = match cause {
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => true,
+            sqlx::Error::Database(e) => e.code().is_some_and(|code| BUSY.contains(&code.as_ref())),
+            _ => false,
+        };
+        if busy {
+            tracing::warn!(request_id = %crate::request::request_id(), error = %cause, "database unavailable");
+            respond_with(http::StatusCode::SERVICE_UNAVAILABLE);
+            AppError::Unavailable
+        } else {
+            Self::internal(cause)
         }
     }
 }
@@ -63,10 +73,21 @@ impl AppError {
 impl AppError {
     /// A request that cannot be done as asked: said in words, answered with 422.
     pub fn refused(message: impl Into<String>) -> Self {
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
-        }
+        respond_with(http::StatusCode::UNPROCESSABLE_ENTITY);
         AppError::Invalid(message.into())
+    }
+}
+
+/// Sets the status of the response being made, when there is one (a page or a server function
+/// call). A failure outranks a refusal: a page whose one part failed answers 5xx even if another
+/// part refused its input.
+#[cfg(feature = "ssr")]
+fn respond_with(status: http::StatusCode) {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        let current = response.0.read().ok().and_then(|parts| parts.status).unwrap_or(http::StatusCode::OK);
+        if status.as_u16() > current.as_u16() || current.is_success() {
+            response.set_status(status);
+        }
     }
 }
 

@@ -10,6 +10,7 @@ pub mod db;
 pub mod exceptions;
 pub mod export;
 pub mod feeds;
+pub mod gauges;
 pub mod ingest;
 pub mod items;
 pub mod ledger;

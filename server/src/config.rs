@@ -19,6 +19,9 @@ pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:54320/sett
 /// The local default identity provider: the one in `identity-provider/` that `./dev` starts.
 const DEFAULT_OIDC_ISSUER: &str = "http://127.0.0.1:3100";
 const DEFAULT_OIDC_CLIENT_SECRET: &str = "settledesk-local-client-secret";
+const DEFAULT_CARD_TOKEN_KEY: &str = "settledesk-local-card-token-key";
+/// The shortest secret production accepts: 32 characters, as a generated key or secret is.
+const MIN_SECRET_CHARS: usize = 32;
 const DEFAULT_ROLE_GROUPS: &str = "viewer=settledesk-viewers,associate=settledesk-associates,\
     approver=settledesk-approvers,admin=settledesk-admins";
 
@@ -40,6 +43,10 @@ pub struct Config {
     pub listen_addr: SocketAddr,
     pub database_url: Secret,
     pub db_max_connections: u32,
+    /// Longest a statement of a page or server function may run before PostgreSQL cancels it.
+    pub web_statement_timeout: Duration,
+    /// Longest a statement of a job (ingestion, a run's bulk loads and index builds) may run.
+    pub job_statement_timeout: Duration,
     /// Where the built site (`pkg/` with the wasm bundle, and the public assets) lives.
     pub site_root: PathBuf,
     pub log_format: LogFormat,
@@ -56,10 +63,33 @@ pub struct Config {
     pub scheduler: bool,
     /// How often the inbound watcher lists the inbound store.
     pub ingest_interval: Duration,
+    /// The bearer token a scraper of `/metrics` must send; without one, `/metrics` is open (on a
+    /// laptop). Required in production.
+    pub metrics_token: Option<Secret>,
+    /// The limits at the edge: connections, slow clients, rate limits and back-pressure.
+    pub edge: EdgeConfig,
     /// Maker-checker limits, in USD: two approvers above `SETTLEDESK_DUAL_APPROVAL_ABOVE_USD`,
     /// nothing above `SETTLEDESK_ACTION_MAX_USD`, FX rates within `SETTLEDESK_FX_BAND_BPS` of the
     /// reference, pending actions expire after `SETTLEDESK_ACTION_EXPIRY_HOURS`.
     pub limits: domain::ledger::limits::Policy,
+}
+
+/// What one client, or everyone together, may ask of the portal at once.
+#[derive(Debug, Clone, Copy)]
+pub struct EdgeConfig {
+    pub listener: crate::listener::Edge,
+    /// Requests per minute one address may make to `/auth/*` (a burst of as many is allowed).
+    pub sign_in_per_minute: u32,
+    /// Requests per minute one address may make to the help-desk lookup.
+    pub lookup_per_minute: u32,
+    /// Requests one session (or, without one, one address) may have in progress at once; more
+    /// wait in a short queue, and beyond it are refused with 429.
+    pub per_client_concurrency: u32,
+    pub per_client_queue: u32,
+    /// Requests in progress at once over everyone, in front of the database pool; more wait, and
+    /// after `queue_wait` are refused with 503.
+    pub concurrency: u32,
+    pub queue_wait: Duration,
 }
 
 /// Sign-in through the bank's OpenID Connect provider, and the sessions that follow.
@@ -94,6 +124,8 @@ pub enum ConfigError {
     Missing { name: &'static str },
     #[error("{name} is invalid: {reason}")]
     Invalid { name: &'static str, reason: String },
+    #[error("{name} is not fit for production: {reason}")]
+    NotForProduction { name: &'static str, reason: &'static str },
 }
 
 impl Config {
@@ -141,12 +173,18 @@ impl Config {
                 })
             }
         };
-        Ok(Config {
+        let config = Config {
             mode,
             listen_addr: settings
                 .parse("SETTLEDESK_LISTEN_ADDR", required("SETTLEDESK_LISTEN_ADDR", "127.0.0.1:3000")?)?,
             database_url: Secret(database_url),
             db_max_connections: settings.parse_or("SETTLEDESK_DB_MAX_CONNECTIONS", 10)?,
+            web_statement_timeout: Duration::from_secs(
+                settings.parse_or("SETTLEDESK_DB_STATEMENT_TIMEOUT_SECS", 15)?,
+            ),
+            job_statement_timeout: Duration::from_secs(
+                settings.parse_or("SETTLEDESK_DB_JOB_STATEMENT_TIMEOUT_SECS", 30 * 60)?,
+            ),
             site_root: settings
                 .optional("SETTLEDESK_SITE_ROOT")
                 .unwrap_or_else(|| "target/site".into())
@@ -172,7 +210,7 @@ impl Config {
                     settings.parse_or("SETTLEDESK_SESSION_MAX_SECS", 12 * 3600)?,
                 ),
             },
-            card_token_key: Secret(required("SETTLEDESK_CARD_TOKEN_KEY", "settledesk-local-card-token-key")?),
+            card_token_key: Secret(required("SETTLEDESK_CARD_TOKEN_KEY", DEFAULT_CARD_TOKEN_KEY)?),
             local_storage_dir: settings
                 .optional("SETTLEDESK_LOCAL_STORAGE_DIR")
                 .unwrap_or_else(|| ".local/objects".into())
@@ -211,6 +249,22 @@ impl Config {
                 secs => Duration::from_secs(secs),
             },
             limits: limits(&settings)?,
+            metrics_token: settings.optional("SETTLEDESK_METRICS_TOKEN").map(Secret),
+            edge: EdgeConfig {
+                listener: crate::listener::Edge {
+                    header_read_timeout: Duration::from_secs(
+                        settings.parse_or("SETTLEDESK_HEADER_READ_TIMEOUT_SECS", 10)?,
+                    ),
+                    max_connections: settings.parse_or("SETTLEDESK_MAX_CONNECTIONS", 1024)?,
+                    trusted_proxy_hops: settings.parse_or("SETTLEDESK_TRUSTED_PROXY_HOPS", 0)?,
+                },
+                sign_in_per_minute: positive(&settings, "SETTLEDESK_SIGN_IN_RATE_PER_MINUTE", 30)?,
+                lookup_per_minute: positive(&settings, "SETTLEDESK_LOOKUP_RATE_PER_MINUTE", 120)?,
+                per_client_concurrency: positive(&settings, "SETTLEDESK_PER_CLIENT_CONCURRENCY", 4)?,
+                per_client_queue: settings.parse_or("SETTLEDESK_PER_CLIENT_QUEUE", 16)?,
+                concurrency: positive(&settings, "SETTLEDESK_CONCURRENCY", 32)?,
+                queue_wait: Duration::from_secs(settings.parse_or("SETTLEDESK_QUEUE_WAIT_SECS", 10)?),
+            },
             scheduler: match settings.optional("SETTLEDESK_SCHEDULER").as_deref() {
                 None | Some("on") => true,
                 Some("off") => false,
@@ -221,7 +275,45 @@ impl Config {
                     })
                 }
             },
-        })
+        };
+        if mode == Mode::Production {
+            config.check_fit_for_production()?;
+        }
+        Ok(config)
+    }
+
+    /// What production refuses even when every setting is present: the public local defaults (with
+    /// the published card-token key, fingerprints turn back into card numbers), short secrets,
+    /// plain http where tokens and cookies travel, and a local disk in place of the bank's bucket.
+    fn check_fit_for_production(&self) -> Result<(), ConfigError> {
+        let secret = |name: &'static str, value: &Secret, local_default: &str| {
+            if value.expose() == local_default {
+                Err(ConfigError::NotForProduction { name, reason: "it is the published local default" })
+            } else if value.expose().chars().count() < MIN_SECRET_CHARS {
+                Err(ConfigError::NotForProduction { name, reason: "it is shorter than 32 characters" })
+            } else {
+                Ok(())
+            }
+        };
+        secret("SETTLEDESK_OIDC_CLIENT_SECRET", &self.auth.client_secret, DEFAULT_OIDC_CLIENT_SECRET)?;
+        secret("SETTLEDESK_CARD_TOKEN_KEY", &self.card_token_key, DEFAULT_CARD_TOKEN_KEY)?;
+        match &self.metrics_token {
+            None => return Err(ConfigError::Missing { name: "SETTLEDESK_METRICS_TOKEN" }),
+            Some(token) => secret("SETTLEDESK_METRICS_TOKEN", token, "")?,
+        }
+        let https = |name: &'static str, url: &str| {
+            if url.starts_with("https://") {
+                Ok(())
+            } else {
+                Err(ConfigError::NotForProduction { name, reason: "it must be an https:// address" })
+            }
+        };
+        https("SETTLEDESK_PUBLIC_URL", &self.auth.public_url)?;
+        https("SETTLEDESK_OIDC_ISSUER", &self.auth.issuer_url)?;
+        if self.s3.is_none() {
+            return Err(ConfigError::Missing { name: "SETTLEDESK_S3_BUCKET" });
+        }
+        Ok(())
     }
 
     /// Where feeds and reports live: the S3 bucket if one is configured, else the local directory.
@@ -232,11 +324,40 @@ impl Config {
         }
     }
 
+    /// The database as configured, with no limits of ours: for migrations.
     pub fn database_options(&self) -> PgConnectOptions {
         // Validated in `from_lookup`.
         PgConnectOptions::from_str(self.database_url.expose())
             .expect("DATABASE_URL was validated at start-up")
     }
+
+    /// For the pool behind people's pages: a statement that runs away is cancelled (the page
+    /// answers 503) instead of holding one of the few connections, and so is a transaction left
+    /// idle by a stuck request.
+    pub fn web_database_options(&self) -> PgConnectOptions {
+        with_timeouts(self.database_options(), self.web_statement_timeout, Some(Duration::from_secs(60)))
+    }
+
+    /// For jobs (ingestion, runs, housekeeping, commands): a run's bulk loads take minutes on a
+    /// large day, so their limit is longer.
+    pub fn job_database_options(&self) -> PgConnectOptions {
+        with_timeouts(self.database_options(), self.job_statement_timeout, None)
+    }
+}
+
+/// Server-side limits every connection of a pool starts with (`-c name=value` at connect time, so
+/// they hold for every statement, including those of libraries such as the session store).
+fn with_timeouts(
+    options: PgConnectOptions,
+    statement: Duration,
+    idle_in_transaction: Option<Duration>,
+) -> PgConnectOptions {
+    let millis = |d: Duration| format!("{}ms", d.as_millis());
+    let mut settings = vec![("statement_timeout", millis(statement))];
+    if let Some(idle) = idle_in_transaction {
+        settings.push(("idle_in_transaction_session_timeout", millis(idle)));
+    }
+    options.options(settings)
 }
 
 struct Settings<'a> {
@@ -263,6 +384,14 @@ impl Settings<'_> {
             Some(raw) => self.parse(name, raw),
             None => Ok(default),
         }
+    }
+}
+
+/// A count that must be at least 1.
+fn positive(settings: &Settings<'_>, name: &'static str, default: u32) -> Result<u32, ConfigError> {
+    match settings.parse_or(name, default)? {
+        0 => Err(ConfigError::Invalid { name, reason: "must be at least 1".into() }),
+        n => Ok(n),
     }
 }
 
@@ -367,26 +496,71 @@ mod tests {
         assert_eq!(err, ConfigError::Missing { name: "SETTLEDESK_LISTEN_ADDR" });
     }
 
+    /// Every setting production requires, each fit for it.
+    const PRODUCTION: &[(&str, &str)] = &[
+        ("SETTLEDESK_ENV", "production"),
+        ("DATABASE_URL", "postgres://app:pw@db.internal/settledesk"),
+        ("SETTLEDESK_LISTEN_ADDR", "0.0.0.0:8080"),
+        ("SETTLEDESK_LOG_FORMAT", "json"),
+        ("SETTLEDESK_PUBLIC_URL", "https://settledesk.bank.example/"),
+        ("SETTLEDESK_OIDC_ISSUER", "https://sso.bank.example"),
+        ("SETTLEDESK_OIDC_CLIENT_ID", "settledesk-prod"),
+        ("SETTLEDESK_OIDC_CLIENT_SECRET", "s3cret-generated-by-the-sso-team-4f9a2c"),
+        ("SETTLEDESK_ROLE_GROUPS", "viewer=helpdesk,associate=recon,approver=ops-leads,admin=it-ops"),
+        ("SETTLEDESK_CARD_TOKEN_KEY", "0123456789abcdef0123456789abcdef"),
+        ("SETTLEDESK_S3_BUCKET", "settledesk-prod"),
+        ("SETTLEDESK_S3_ACCESS_KEY", "AKIDPROD"),
+        ("SETTLEDESK_S3_SECRET_KEY", "secret-key-prod"),
+        ("SETTLEDESK_METRICS_TOKEN", "scraper-token-0123456789abcdef0123"),
+    ];
+
+    /// The production settings with `name` replaced by `value` (or removed when `None`).
+    fn production_with(name: &str, value: Option<&str>) -> Result<Config, ConfigError> {
+        let mut vars: Vec<(&str, &str)> = PRODUCTION.iter().copied().filter(|(k, _)| *k != name).collect();
+        if let Some(value) = value {
+            vars.push((name, value));
+        }
+        config(&vars)
+    }
+
     #[test]
     fn production_with_every_required_setting_starts() {
-        let config = config(&[
-            ("SETTLEDESK_ENV", "production"),
-            ("DATABASE_URL", "postgres://app:pw@db.internal/settledesk"),
-            ("SETTLEDESK_LISTEN_ADDR", "0.0.0.0:8080"),
-            ("SETTLEDESK_LOG_FORMAT", "json"),
-            ("SETTLEDESK_PUBLIC_URL", "https://settledesk.bank.example/"),
-            ("SETTLEDESK_OIDC_ISSUER", "https://sso.bank.example"),
-            ("SETTLEDESK_OIDC_CLIENT_ID", "settledesk-prod"),
-            ("SETTLEDESK_OIDC_CLIENT_SECRET", "s3cret"),
-            ("SETTLEDESK_ROLE_GROUPS", "viewer=helpdesk,associate=recon,approver=ops-leads,admin=it-ops"),
-            ("SETTLEDESK_CARD_TOKEN_KEY", "0123456789abcdef0123456789abcdef"),
-        ])
-        .unwrap();
+        let config = config(PRODUCTION).unwrap();
         assert_eq!(config.mode, Mode::Production);
         assert_eq!(config.log_format, LogFormat::Json);
         assert_eq!(config.auth.redirect_url(), "https://settledesk.bank.example/auth/callback");
         assert!(config.auth.secure_cookies());
         assert!(!format!("{config:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn production_refuses_local_defaults_short_secrets_plain_http_and_a_local_disk() {
+        let refused = [
+            ("SETTLEDESK_CARD_TOKEN_KEY", Some(DEFAULT_CARD_TOKEN_KEY)),
+            ("SETTLEDESK_CARD_TOKEN_KEY", Some("0123456789abcdef0123456789abcde")),
+            ("SETTLEDESK_OIDC_CLIENT_SECRET", Some(DEFAULT_OIDC_CLIENT_SECRET)),
+            ("SETTLEDESK_OIDC_CLIENT_SECRET", Some("s3cret")),
+            ("SETTLEDESK_PUBLIC_URL", Some("http://settledesk.bank.example")),
+            ("SETTLEDESK_OIDC_ISSUER", Some("http://sso.bank.example")),
+            ("SETTLEDESK_OIDC_ISSUER", Some(DEFAULT_OIDC_ISSUER)),
+            ("SETTLEDESK_S3_BUCKET", None),
+            ("SETTLEDESK_METRICS_TOKEN", None),
+            ("SETTLEDESK_METRICS_TOKEN", Some("short-token")),
+        ];
+        for (name, value) in refused {
+            let err = production_with(name, value).unwrap_err();
+            let named = match &err {
+                ConfigError::NotForProduction { name, .. } | ConfigError::Missing { name } => *name,
+                ConfigError::Invalid { name, .. } => name,
+            };
+            assert_eq!(named, name, "{value:?}: {err}");
+            assert!(
+                !err.to_string().contains(value.unwrap_or("\u{0}")),
+                "the error repeats the secret: {err}"
+            );
+        }
+        // The same values are fine on a laptop.
+        assert!(config(&[("SETTLEDESK_CARD_TOKEN_KEY", "short")]).is_ok());
     }
 
     #[test]

@@ -116,7 +116,7 @@ async fn date_as_on_time(
     date: NaiveDate,
     files: &[(Source, &PathBuf)],
 ) -> anyhow::Result<()> {
-    let pool = domain::db::lazy_pool(config.database_options(), 2);
+    let pool = domain::db::lazy_pool(config.job_database_options(), 2);
     let schedule = domain::calendar::load_schedule(&pool).await.context("reading the bank's time zone")?;
     let expected =
         domain::ingest::expected_arrivals(&pool).await.context("reading the sources' due times")?;

@@ -51,7 +51,14 @@ const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static(app::request::REQU
 /// Longest a handler may take to produce response headers (downloads stream after that).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub fn router(state: ServerState) -> Router {
+/// The edge's shared parts, built once by `serve`.
+pub struct Edge {
+    pub rate_limits: Arc<crate::rate_limit::RateLimits>,
+    pub admission: Arc<crate::admission::Admission>,
+    pub metrics: crate::metrics::Metrics,
+}
+
+pub fn router(state: ServerState, edge: Edge) -> Router {
     let site_root = std::path::PathBuf::from(state.app.leptos_options.site_root.as_ref());
     let app_state = state.app.clone();
     let provide_app_state = move || provide_context(app_state.clone());
@@ -85,12 +92,17 @@ pub fn router(state: ServerState) -> Router {
             app::shell,
         ))
         .layer(from_fn_with_state(state.clone(), auth::guard::require_sign_in))
-        .layer(auth::session_layer(state.app.pool.clone(), &state.auth.config));
+        .layer(auth::session_layer(state.app.pool.clone(), &state.auth.config))
+        // Before the session is looked up (a database read): admission bounds that too.
+        .layer(from_fn_with_state(edge.admission, crate::admission::admit))
+        .layer(from_fn_with_state(edge.rate_limits, crate::rate_limit::limit));
 
     let origin = PortalOrigin::of(&state.auth.config.public_url);
     let https = state.auth.config.public_url.starts_with("https://");
     let default_policy = crate::security_headers::DefaultPolicy::new(&state.app.sign_in_origin, https);
+    let cookies = crate::cookies::CookiePolicy { secure: https };
     Router::new()
+        .route("/metrics", get(crate::metrics::scrape).with_state(edge.metrics))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         // The wasm bundle, styles and icons: public, and no session lookup for them.
@@ -107,6 +119,8 @@ pub fn router(state: ServerState) -> Router {
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
                 .layer(axum::middleware::from_fn(server_timing))
+                .layer(axum::middleware::from_fn(crate::metrics::record_request))
+                .layer(from_fn_with_state(cookies, crate::cookies::harden))
                 .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
                 .layer(from_fn_with_state(default_policy, crate::security_headers::add))
                 .layer(from_fn_with_state(origin, auth::csrf::refuse_cross_site)),

@@ -1,9 +1,11 @@
 //! The SettleDesk server: one binary for the web portal and the operational commands.
 
+mod admission;
 mod allocator;
 mod auth;
 mod cli_output;
 mod config;
+mod cookies;
 mod demo_feeds;
 mod downloads;
 mod exports;
@@ -11,6 +13,9 @@ mod feed_ops;
 mod health;
 mod housekeeping;
 mod http;
+mod listener;
+mod metrics;
+mod rate_limit;
 mod recon_job;
 mod scheduler;
 mod security_headers;
@@ -79,10 +84,8 @@ enum AuditCommand {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<ExitCode> {
-    // A local `.env` is a convenience for development; real environment variables win.
-    let _ = dotenvy::dotenv();
     let cli = Cli::parse();
-    let config = Config::from_env().context("configuration")?;
+    let config = load_config()?;
     telemetry::init(config.log_format);
     tracing::debug!(?config, "configuration loaded");
 
@@ -101,8 +104,24 @@ async fn main() -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Reads the configuration. A local `.env` is a convenience for development only (real environment
+/// variables win over it): production takes its settings from the real environment alone, so a
+/// forgotten file on a server can neither supply nor override one.
+fn load_config() -> anyhow::Result<Config> {
+    let production = std::env::var("SETTLEDESK_ENV").is_ok_and(|mode| mode == "production");
+    if !production
+        && dotenvy::dotenv().is_ok()
+        && std::env::var("SETTLEDESK_ENV").is_ok_and(|m| m == "production")
+    {
+        anyhow::bail!(
+            "configuration: SETTLEDESK_ENV=production came from .env; production reads only the real environment"
+        );
+    }
+    Config::from_env().context("configuration")
+}
+
 async fn verify_audit_trail(config: &Config) -> anyhow::Result<ExitCode> {
-    let pool = domain::db::lazy_pool(config.database_options(), 2);
+    let pool = domain::db::lazy_pool(config.job_database_options(), 2);
     let report = domain::audit::verify(&pool).await.context("reading the audit trail")?;
     pool.close().await;
     cli_output::say!("{report}");

@@ -24,7 +24,7 @@ pub struct ReconRunArgs {
 
 /// `server recon run`.
 pub async fn run(config: &Config, args: &ReconRunArgs) -> anyhow::Result<()> {
-    let pool = domain::db::lazy_pool(config.database_options(), Job::CONNECTIONS);
+    let pool = domain::db::lazy_pool(config.job_database_options(), Job::CONNECTIONS);
     let job = Job::new(config);
     let started = std::time::Instant::now();
     let bar = ProgressBar::new(started);

@@ -1,7 +1,5 @@
 //! `server serve`: start the portal, and stop it gracefully.
 
-use std::net::SocketAddr;
-
 use anyhow::Context;
 use app::state::AppState;
 use leptos::config::{Env, LeptosOptions};
@@ -13,7 +11,8 @@ use crate::config::{Config, Mode};
 use crate::http::ServerState;
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
-    let pool = domain::db::lazy_pool(config.database_options(), config.db_max_connections);
+    let metrics_handle = crate::metrics::install();
+    let pool = domain::db::lazy_pool(config.web_database_options(), config.db_max_connections);
     let leptos_options = LeptosOptions::builder()
         .output_name(app::BUNDLE_NAME)
         .site_root(config.site_root.to_string_lossy().into_owned())
@@ -37,7 +36,16 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         auth: std::sync::Arc::new(auth),
         store: config.object_store(),
     };
-    let router = crate::http::router(state);
+    let edge = crate::http::Edge {
+        rate_limits: crate::rate_limit::RateLimits::new(&config.edge),
+        admission: crate::admission::Admission::new(config.edge),
+        metrics: crate::metrics::Metrics::new(
+            metrics_handle,
+            config.metrics_token.as_ref().map(|t| t.expose().to_owned()),
+            pool.clone(),
+        ),
+    };
+    let router = crate::http::router(state, edge);
     spawn_expired_session_cleanup(pool.clone());
 
     let listener = TcpListener::bind(config.listen_addr)
@@ -51,7 +59,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     if config.scheduler {
         // A pool of its own: a run's bulk loads and index builds hold several connections for
         // minutes, which must not keep people's pages waiting for one.
-        let jobs_pool = domain::db::lazy_pool(config.database_options(), crate::recon_job::Job::CONNECTIONS);
+        let jobs_pool =
+            domain::db::lazy_pool(config.job_database_options(), crate::recon_job::Job::CONNECTIONS);
         let job = crate::recon_job::Job::new(&config);
         let wake_scheduler = std::sync::Arc::new(tokio::sync::Notify::new());
         crate::watcher::spawn(
@@ -64,18 +73,17 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         crate::housekeeping::spawn(pool.clone(), stopping_rx.clone());
         crate::scheduler::spawn(jobs_pool, job, wake_scheduler, stopping_rx.clone());
     }
-    let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            tracing::info!("shutting down: no new connections, finishing requests in flight");
-            let _ = stopping_tx.send(true);
-        });
+    let server = crate::listener::serve(listener, router, config.edge.listener, async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: no new connections, finishing requests in flight");
+        let _ = stopping_tx.send(true);
+    });
     let grace_expired = async {
         let _ = stopping_rx.wait_for(|stopping| *stopping).await;
         tokio::time::sleep(config.shutdown_grace).await;
     };
     tokio::select! {
-        result = server => result.context("server error")?,
+        () = server => {}
         () = grace_expired => tracing::warn!(
             grace_secs = config.shutdown_grace.as_secs(),
             "requests still running after the grace period were cut off"

@@ -129,7 +129,7 @@ pub struct WatchArgs {
 
 /// `server ingest watch`.
 pub async fn run(config: &Config, args: &WatchArgs) -> anyhow::Result<()> {
-    let pool = domain::db::lazy_pool(config.database_options(), Job::CONNECTIONS);
+    let pool = domain::db::lazy_pool(config.job_database_options(), Job::CONNECTIONS);
     let job = Job::new(config);
     loop {
         let look = look(&pool, &job).await?;

@@ -28,7 +28,7 @@ const USER_KEY: &str = "user.v2";
 const PENDING_LOGIN_KEY: &str = "pending_login";
 /// The session cookie's name; the local identity provider's own cookies (`_session`,
 /// `_interaction`) share the host, so ours must differ.
-const SESSION_COOKIE: &str = "sd_session";
+pub(crate) const SESSION_COOKIE: &str = "sd_session";
 
 pub struct Auth {
     pub config: AuthConfig,

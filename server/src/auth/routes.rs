@@ -101,10 +101,13 @@ pub struct CallbackQuery {
     error: Option<String>,
 }
 
-/// Why a sign-in failed: recorded in the audit trail, and logged (never with tokens or codes).
+/// Why a sign-in failed: logged (never with tokens or codes), and recorded in the audit trail when
+/// it names a person, else counted by `kind`.
 struct Failure {
     reason: String,
-    actor: String,
+    kind: &'static str,
+    /// The username the provider vouched for, when it got that far.
+    person: Option<String>,
     status: StatusCode,
     title: &'static str,
     text: &'static str,
@@ -114,7 +117,8 @@ impl Failure {
     fn stale(reason: impl Into<String>) -> Self {
         Failure {
             reason: reason.into(),
-            actor: "anonymous".into(),
+            kind: "stale",
+            person: None,
             status: StatusCode::BAD_REQUEST,
             title: "Sign-in could not be completed",
             text: "This sign-in link has expired, was already used, or did not start here. Please sign in again.",
@@ -141,13 +145,23 @@ pub async fn callback(
         Ok(done) => done,
         Err(failure) => {
             tracing::warn!(reason = %failure.reason, "sign-in failed");
-            let event = NewAuditEvent {
-                address,
-                after: Some(serde_json::json!({ "reason": failure.reason })),
-                ..NewAuditEvent::new(failure.actor, AuditAction::LoginFailed)
-            };
-            if let Err(e) = state.app.audit.record(event).await {
-                tracing::error!(error = %e, "could not record a failed sign-in");
+            // A person the provider vouched for and we refused is audited. A callback nobody can
+            // be named for (no sign-in in progress, a forged or replayed state, a cancelled
+            // sign-in) is only counted: anyone can send those by the thousand, and each would
+            // otherwise be a permanent audit record.
+            match &failure.person {
+                Some(actor) => {
+                    let event = NewAuditEvent {
+                        address,
+                        after: Some(serde_json::json!({ "reason": failure.reason })),
+                        ..NewAuditEvent::new(actor.clone(), AuditAction::LoginFailed)
+                    };
+                    if let Err(e) = state.app.audit.record(event).await {
+                        tracing::error!(error = %e, "could not record a failed sign-in");
+                    }
+                }
+                None => metrics::counter!("settledesk_sign_in_refused_total", "reason" => failure.kind)
+                    .increment(1),
             }
             return pages::message(failure.status, failure.title, failure.text, ("/auth/login", "Sign in"));
         }
@@ -189,6 +203,7 @@ async fn finish(state: &ServerState, pending: &PendingLogin, query: CallbackQuer
     if let Some(error) = query.error {
         return Err(Failure {
             reason: format!("the identity provider returned '{error}'"),
+            kind: "provider_error",
             title: "Sign-in was cancelled",
             text: "The sign-in was cancelled or refused by the bank's sign-in service.",
             ..Failure::stale("")
@@ -202,14 +217,15 @@ async fn finish(state: &ServerState, pending: &PendingLogin, query: CallbackQuer
                 // The provider may have rotated its keys: discover again next time.
                 state.auth.oidc.forget_provider().await;
             }
-            return Err(Failure::stale(e.to_string()));
+            return Err(Failure { kind: "token_refused", ..Failure::stale(e.to_string()) });
         }
     };
     let roles = state.auth.config.role_mapping.roles_for(&identity.groups);
     if roles.is_empty() {
         return Err(Failure {
             reason: "signed in at the identity provider but holds no SettleDesk role".into(),
-            actor: identity.username,
+            kind: "no_role",
+            person: Some(identity.username),
             status: StatusCode::FORBIDDEN,
             title: "No access to SettleDesk",
             text: "You signed in, but your account is in none of the groups that give access to SettleDesk. \
@@ -230,7 +246,8 @@ async fn finish(state: &ServerState, pending: &PendingLogin, query: CallbackQuer
         tracing::error!(error = %e, "could not record the person signing in");
         Failure {
             reason: "the database was unavailable".into(),
-            actor: identity.username.clone(),
+            kind: "unavailable",
+            person: Some(identity.username.clone()),
             status: StatusCode::SERVICE_UNAVAILABLE,
             title: "Sign-in is unavailable",
             text: "SettleDesk could not complete your sign-in just now. Please try again in a minute.",

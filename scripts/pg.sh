@@ -51,6 +51,17 @@ pg_ensure_database() {
   fi
 }
 
+# pg_ensure_server_role PORT: the login the server connects as, a member of settledesk_app (made by
+# the migrations). Trust authentication locally, so no password. Prints its name.
+pg_ensure_server_role() {
+  local port=$1
+  psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -qc "DO \$\$ BEGIN
+      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'settledesk_server') THEN
+        CREATE ROLE settledesk_server LOGIN IN ROLE settledesk_app;
+      END IF; END \$\$" >/dev/null
+  echo settledesk_server
+}
+
 # free_port: an unused TCP port on 127.0.0.1.
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'

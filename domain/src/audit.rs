@@ -509,6 +509,149 @@ pub async fn search(
     .await
 }
 
+/// A head of the chain recorded outside the database: each completed run writes the head it saw
+/// into its manifest in object storage. Someone able to rewrite the whole trail in the database,
+/// recomputing every hash, leaves a chain that verifies on its own; it no longer agrees with the
+/// heads already written elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Anchor {
+    pub seq: i64,
+    /// The event's hash, in hex.
+    pub hash: String,
+}
+
+/// The chain's head as committed now; `None` before the first event.
+pub async fn head(pool: &PgPool) -> Result<Option<Anchor>, sqlx::Error> {
+    let (seq, hash): (i64, Vec<u8>) =
+        sqlx::query_as("SELECT seq, hash FROM audit_head").fetch_one(pool).await?;
+    Ok((seq > 0).then(|| Anchor { seq, hash: hex::encode(hash) }))
+}
+
+/// Where a recorded head disagrees with the trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnchorBreak {
+    pub seq: i64,
+    /// Where the head was recorded (an object key).
+    pub recorded_in: String,
+    /// Whether the event is gone altogether, rather than different.
+    pub missing: bool,
+}
+
+impl std::fmt::Display for AnchorBreak {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.missing {
+            write!(
+                f,
+                "audit chain BROKEN at event {}: the head recorded in {} names an event the trail no longer has \
+                 (the trail was rewritten)",
+                self.seq, self.recorded_in
+            )
+        } else {
+            write!(
+                f,
+                "audit chain BROKEN at event {}: its hash differs from the head recorded in {} (the trail was rewritten)",
+                self.seq, self.recorded_in
+            )
+        }
+    }
+}
+
+/// Checks each recorded head against the trail: the event at its sequence number must exist and
+/// carry its hash. Returns the lowest disagreement.
+pub async fn check_anchors(
+    pool: &PgPool,
+    anchors: &[(String, Anchor)],
+) -> Result<Option<AnchorBreak>, sqlx::Error> {
+    let mut breaks = Vec::new();
+    for (recorded_in, anchor) in anchors {
+        let found: Option<Vec<u8>> = sqlx::query_scalar("SELECT hash FROM audit_event WHERE seq = $1")
+            .bind(anchor.seq)
+            .fetch_optional(pool)
+            .await?;
+        let agrees = found.as_ref().is_some_and(|hash| hex::encode(hash) == anchor.hash.to_ascii_lowercase());
+        if !agrees {
+            breaks.push(AnchorBreak {
+                seq: anchor.seq,
+                recorded_in: recorded_in.clone(),
+                missing: found.is_none(),
+            });
+        }
+    }
+    Ok(breaks.into_iter().min_by_key(|b| b.seq))
+}
+
+/// The heads recorded in the manifests of every run in object storage, each with its key.
+pub async fn recorded_heads(
+    store: &crate::storage::ObjectStore,
+) -> Result<Vec<(String, Anchor)>, crate::storage::StorageError> {
+    use tokio::io::AsyncReadExt;
+    let mut heads = Vec::new();
+    for object in store.list("reports/").await? {
+        if !object.key.ends_with("/manifest.json") {
+            continue;
+        }
+        let (_, mut reader) = store.open(&object.key).await?;
+        let mut text = Vec::new();
+        reader
+            .read_to_end(&mut text)
+            .await
+            .map_err(|source| crate::storage::StorageError::Local { key: object.key.clone(), source })?;
+        // A manifest from before heads were recorded has none; one that cannot be read proves nothing.
+        let head = serde_json::from_slice::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|manifest| manifest.get("audit_head").cloned())
+            .and_then(|head| serde_json::from_value::<Anchor>(head).ok());
+        if let Some(head) = head {
+            heads.push((object.key, head));
+        }
+    }
+    Ok(heads)
+}
+
+/// For tests that play the superuser rewriting history.
+#[cfg(any(test, feature = "testing"))]
+pub mod testing {
+    use super::AuditEvent;
+
+    /// The event at `seq`, as stored.
+    pub async fn event(conn: &mut sqlx::PgConnection, seq: i64) -> AuditEvent {
+        type Row = (
+            i64,
+            chrono::DateTime<chrono::Utc>,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Vec<u8>,
+            Vec<u8>,
+        );
+        let r: Row = sqlx::query_as(
+            "SELECT seq, occurred_at, actor, session_ref, address, action, target, before_state, after_state,
+                    prev_hash, hash FROM audit_event WHERE seq = $1",
+        )
+        .bind(seq)
+        .fetch_one(conn)
+        .await
+        .expect("the event exists");
+        AuditEvent {
+            seq: r.0,
+            occurred_at: r.1,
+            actor: r.2,
+            session_ref: r.3,
+            address: r.4,
+            action: r.5,
+            target: r.6,
+            before_state: r.7,
+            after_state: r.8,
+            prev_hash: r.9,
+            hash: r.10,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

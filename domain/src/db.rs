@@ -26,6 +26,18 @@ pub fn lazy_pool(options: PgConnectOptions, max_connections: u32) -> PgPool {
         .connect_lazy_with(options)
 }
 
+/// Whether the connected role could rewrite history: a superuser, or a member of the role that
+/// owns the audit trail (and so may disable its triggers). The server should connect as neither.
+pub async fn connected_as_owner(pool: &PgPool) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT r.rolsuper OR pg_has_role(current_user, c.relowner, 'MEMBER')
+           FROM pg_roles r, pg_class c
+          WHERE r.rolname = current_user AND c.oid = 'audit_event'::regclass",
+    )
+    .fetch_one(pool)
+    .await
+}
+
 /// Applies every pending migration. Safe to run while an older binary still serves: our
 /// migrations only add (except 0007, which moved the bulk tables into partitions: an older binary
 /// can no longer load files or store items after it; and 0014, which dropped the copy of network

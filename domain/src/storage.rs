@@ -36,6 +36,84 @@ pub struct ObjectInfo {
     pub last_modified: Option<DateTime<Utc>>,
 }
 
+/// Files above this go up in parts of this size: one PutObject stops at 5 GB, and a part that
+/// fails is sent again alone. 64 MiB parts allow objects up to 640 GB (10,000 parts).
+const MULTIPART_PART_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Uploads the file at `path` in parts of `part_bytes` (each read from the file as it is sent).
+/// The object appears whole when the upload completes, or not at all: a failed upload is
+/// aborted, so no parts are left behind to be billed.
+async fn put_in_parts(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    path: &Path,
+    size: u64,
+    part_bytes: u64,
+) -> Result<(), StorageError> {
+    use aws_sdk_s3::primitives::Length;
+    use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+    let started = client
+        .create_multipart_upload()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| s3_error(key, e))?;
+    let upload_id = started.upload_id().ok_or_else(|| StorageError::S3 {
+        key: key.to_owned(),
+        message: "the server started a multipart upload without an upload id".into(),
+    })?;
+    let upload = async {
+        let mut parts = Vec::new();
+        let mut offset = 0;
+        while offset < size {
+            let length = part_bytes.min(size - offset);
+            let number = i32::try_from(parts.len() + 1)
+                .map_err(|_| StorageError::S3 { key: key.to_owned(), message: "too many parts".into() })?;
+            let body = ByteStream::read_from()
+                .path(path)
+                .offset(offset)
+                .length(Length::Exact(length))
+                .build()
+                .await
+                .map_err(|e| s3_error(key, e))?;
+            let sent = client
+                .upload_part()
+                .bucket(bucket)
+                .key(key)
+                .upload_id(upload_id)
+                .part_number(number)
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| s3_error(key, e))?;
+            parts.push(
+                CompletedPart::builder()
+                    .part_number(number)
+                    .set_e_tag(sent.e_tag().map(str::to_owned))
+                    .build(),
+            );
+            offset += length;
+        }
+        client
+            .complete_multipart_upload()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
+            .send()
+            .await
+            .map_err(|e| s3_error(key, e))?;
+        Ok(())
+    };
+    let outcome: Result<(), StorageError> = upload.await;
+    if outcome.is_err() {
+        let _ = client.abort_multipart_upload().bucket(bucket).key(key).upload_id(upload_id).send().await;
+    }
+    outcome
+}
+
 /// S3's timestamp as chrono's.
 fn s3_time(t: &aws_sdk_s3::primitives::DateTime) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(t.secs(), t.subsec_nanos())
@@ -54,6 +132,14 @@ pub struct S3Settings {
     pub region: String,
     pub bucket: String,
     pub path_style: bool,
+    /// Static keys, when configured; without them the AWS default credential chain is used
+    /// (environment, shared profile, web identity, container and instance roles), which is how a
+    /// bank's production normally grants access: a role, no long-lived secret.
+    pub keys: Option<StaticKeys>,
+}
+
+#[derive(Clone)]
+pub struct StaticKeys {
     pub access_key: String,
     pub secret_key: String,
 }
@@ -65,8 +151,7 @@ impl std::fmt::Debug for S3Settings {
             .field("region", &self.region)
             .field("bucket", &self.bucket)
             .field("path_style", &self.path_style)
-            .field("access_key", &"[redacted]")
-            .field("secret_key", &"[redacted]")
+            .field("keys", &self.keys.as_ref().map_or("default chain", |_| "[redacted]"))
             .finish()
     }
 }
@@ -82,14 +167,27 @@ impl ObjectStore {
         ObjectStore::Local { root: root.into() }
     }
 
-    pub fn s3(settings: &S3Settings) -> Self {
-        let credentials =
-            Credentials::new(&settings.access_key, &settings.secret_key, None, None, "settledesk");
+    pub async fn s3(settings: &S3Settings) -> Self {
+        let region = Region::new(settings.region.clone());
         let mut config = aws_sdk_s3::Config::builder()
             .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(settings.region.clone()))
-            .credentials_provider(credentials)
+            .region(region.clone())
             .force_path_style(settings.path_style);
+        config = match &settings.keys {
+            Some(keys) => config.credentials_provider(Credentials::new(
+                &keys.access_key,
+                &keys.secret_key,
+                None,
+                None,
+                "settledesk",
+            )),
+            None => config.credentials_provider(
+                aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
+                    .region(region)
+                    .build()
+                    .await,
+            ),
+        };
         if let Some(endpoint) = &settings.endpoint {
             config = config.endpoint_url(endpoint);
         }
@@ -112,6 +210,13 @@ impl ObjectStore {
                 tokio::fs::rename(&partial, &target).await.map_err(local)
             }
             ObjectStore::S3 { client, bucket } => {
+                let size = tokio::fs::metadata(path)
+                    .await
+                    .map_err(|source| StorageError::Local { key: key.to_owned(), source })?
+                    .len();
+                if size > MULTIPART_PART_BYTES {
+                    return put_in_parts(client, bucket, key, path, size, MULTIPART_PART_BYTES).await;
+                }
                 let body = ByteStream::from_path(path).await.map_err(|e| s3_error(key, e))?;
                 client
                     .put_object()
@@ -408,8 +513,7 @@ pub mod testing {
                 region: "us-east-1".into(),
                 bucket: "settledesk".into(),
                 path_style: true,
-                access_key: "AKTEST".into(),
-                secret_key: "SKTEST".into(),
+                keys: Some(super::StaticKeys { access_key: "AKTEST".into(), secret_key: "SKTEST".into() }),
             };
             S3Server { child, settings, _data: data }
         }
@@ -536,21 +640,42 @@ mod tests {
     #[tokio::test]
     async fn the_s3_store_against_a_real_s3_api_server() {
         let server = S3Server::start();
-        behaves_like_an_object_store(&ObjectStore::s3(&server.settings)).await;
+        behaves_like_an_object_store(&ObjectStore::s3(&server.settings).await).await;
+    }
+
+    #[tokio::test]
+    async fn a_large_file_goes_up_in_parts_and_reads_back_whole() {
+        let server = S3Server::start();
+        let store = ObjectStore::s3(&server.settings).await;
+        let ObjectStore::S3 { client, bucket } = &store else { unreachable!() };
+        let work = tempfile::tempdir().unwrap();
+        // 11 MiB and a bit in 5 MiB parts (S3's smallest): three parts, the last a short one.
+        let bytes: Vec<u8> = (0..11 * 1024 * 1024 + 321).map(|i: u32| (i % 251) as u8).collect();
+        let path = file_with(work.path(), "report.csv", &bytes);
+        put_in_parts(client, bucket, "reports/big.csv", &path, bytes.len() as u64, 5 * 1024 * 1024)
+            .await
+            .unwrap();
+        let back = work.path().join("back.csv");
+        assert_eq!(store.download_to("reports/big.csv", &back).await.unwrap(), bytes.len() as u64);
+        assert!(std::fs::read(&back).unwrap() == bytes, "the object is the file, byte for byte");
     }
 
     #[tokio::test]
     async fn a_wrong_secret_is_refused_by_the_server() {
         let server = S3Server::start();
-        let forged = S3Settings { secret_key: "not-the-secret".into(), ..server.settings.clone() };
+        let forged = S3Settings {
+            keys: Some(StaticKeys { access_key: "AKTEST".into(), secret_key: "not-the-secret".into() }),
+            ..server.settings.clone()
+        };
         let work = tempfile::tempdir().unwrap();
         let err = ObjectStore::s3(&forged)
+            .await
             .put_file("inbound/x.csv", &file_with(work.path(), "x", b"x"))
             .await
             .unwrap_err();
         assert!(matches!(err, StorageError::S3 { .. }), "{err}");
         assert!(
-            ObjectStore::s3(&server.settings).list("inbound/").await.unwrap().is_empty(),
+            ObjectStore::s3(&server.settings).await.list("inbound/").await.unwrap().is_empty(),
             "nothing was written"
         );
         assert!(!format!("{forged:?}").contains("not-the-secret"));

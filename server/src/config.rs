@@ -231,12 +231,21 @@ impl Config {
                             })
                         }
                     },
-                    access_key: settings
-                        .optional("SETTLEDESK_S3_ACCESS_KEY")
-                        .ok_or(ConfigError::Missing { name: "SETTLEDESK_S3_ACCESS_KEY" })?,
-                    secret_key: settings
-                        .optional("SETTLEDESK_S3_SECRET_KEY")
-                        .ok_or(ConfigError::Missing { name: "SETTLEDESK_S3_SECRET_KEY" })?,
+                    keys: match (
+                        settings.optional("SETTLEDESK_S3_ACCESS_KEY"),
+                        settings.optional("SETTLEDESK_S3_SECRET_KEY"),
+                    ) {
+                        (Some(access_key), Some(secret_key)) => {
+                            Some(domain::storage::StaticKeys { access_key, secret_key })
+                        }
+                        (None, None) => None,
+                        (Some(_), None) => {
+                            return Err(ConfigError::Missing { name: "SETTLEDESK_S3_SECRET_KEY" })
+                        }
+                        (None, Some(_)) => {
+                            return Err(ConfigError::Missing { name: "SETTLEDESK_S3_ACCESS_KEY" })
+                        }
+                    },
                 }),
             },
             ingest_interval: match settings.parse_or("SETTLEDESK_INGEST_INTERVAL_SECS", 60u64)? {
@@ -317,9 +326,9 @@ impl Config {
     }
 
     /// Where feeds and reports live: the S3 bucket if one is configured, else the local directory.
-    pub fn object_store(&self) -> ObjectStore {
+    pub async fn object_store(&self) -> ObjectStore {
         match &self.s3 {
-            Some(settings) => ObjectStore::s3(settings),
+            Some(settings) => ObjectStore::s3(settings).await,
             None => ObjectStore::local(&self.local_storage_dir),
         }
     }
@@ -563,12 +572,16 @@ mod tests {
         assert!(config(&[("SETTLEDESK_CARD_TOKEN_KEY", "short")]).is_ok());
     }
 
-    #[test]
-    fn a_bucket_setting_switches_storage_to_s3_and_its_keys_never_print() {
+    #[tokio::test]
+    async fn a_bucket_setting_switches_storage_to_s3_and_its_keys_never_print() {
         let local = config(&[]).unwrap();
-        assert!(matches!(local.object_store(), ObjectStore::Local { .. }));
-        let err = config(&[("SETTLEDESK_S3_BUCKET", "feeds")]).unwrap_err();
+        assert!(matches!(local.object_store().await, ObjectStore::Local { .. }));
+        // Keys come in pairs, or not at all (then the AWS default credential chain).
+        let err =
+            config(&[("SETTLEDESK_S3_BUCKET", "feeds"), ("SETTLEDESK_S3_SECRET_KEY", "x")]).unwrap_err();
         assert_eq!(err, ConfigError::Missing { name: "SETTLEDESK_S3_ACCESS_KEY" });
+        let chain = config(&[("SETTLEDESK_S3_BUCKET", "feeds")]).unwrap();
+        assert!(chain.s3.as_ref().unwrap().keys.is_none());
         let config = config(&[
             ("SETTLEDESK_S3_BUCKET", "feeds"),
             ("SETTLEDESK_S3_ENDPOINT", "http://127.0.0.1:9000"),
@@ -579,7 +592,7 @@ mod tests {
         .unwrap();
         let s3 = config.s3.as_ref().unwrap();
         assert_eq!((s3.bucket.as_str(), s3.region.as_str(), s3.path_style), ("feeds", "us-east-1", true));
-        assert!(matches!(config.object_store(), ObjectStore::S3 { .. }));
+        assert!(matches!(config.object_store().await, ObjectStore::S3 { .. }));
         let printed = format!("{config:?}");
         assert!(!printed.contains("AKIDEXAMPLE") && !printed.contains("wJalrXUtnFEMI"), "{printed}");
     }

@@ -85,7 +85,7 @@ pub async fn run(config: &Config, args: &DemoFeedsArgs) -> anyhow::Result<()> {
         .await?;
     }
     if let Some(staging) = &staging {
-        let store = config.object_store();
+        let store = config.object_store().await;
         for path in [&visa, &mastercard, &zelle] {
             let key = path
                 .strip_prefix(staging.path())

@@ -123,11 +123,27 @@ fn load_config() -> anyhow::Result<Config> {
 async fn verify_audit_trail(config: &Config) -> anyhow::Result<ExitCode> {
     let pool = domain::db::lazy_pool(config.job_database_options(), 2);
     let report = domain::audit::verify(&pool).await.context("reading the audit trail")?;
+    if let domain::audit::ChainReport::Broken { .. } = report {
+        pool.close().await;
+        cli_output::say!("{report}");
+        return Ok(ExitCode::FAILURE);
+    }
+    // The chain holds together; does it agree with the heads recorded outside the database?
+    let heads = domain::audit::recorded_heads(&config.object_store().await)
+        .await
+        .context("reading the audit heads recorded in object storage")?;
+    let disagreement =
+        domain::audit::check_anchors(&pool, &heads).await.context("reading the audit trail")?;
     pool.close().await;
-    cli_output::say!("{report}");
-    Ok(match report {
-        domain::audit::ChainReport::Intact { .. } => ExitCode::SUCCESS,
-        domain::audit::ChainReport::Broken { .. } => ExitCode::FAILURE,
+    Ok(match disagreement {
+        Some(broken) => {
+            cli_output::say!("{broken}");
+            ExitCode::FAILURE
+        }
+        None => {
+            cli_output::say!("{report}; agrees with {} heads recorded in object storage", heads.len());
+            ExitCode::SUCCESS
+        }
     })
 }
 

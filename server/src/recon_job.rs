@@ -25,7 +25,7 @@ pub struct ReconRunArgs {
 /// `server recon run`.
 pub async fn run(config: &Config, args: &ReconRunArgs) -> anyhow::Result<()> {
     let pool = domain::db::lazy_pool(config.job_database_options(), Job::CONNECTIONS);
-    let job = Job::new(config);
+    let job = Job::new(config).await;
     let started = std::time::Instant::now();
     let bar = ProgressBar::new(started);
     let summary = job.reconcile(&pool, args.date, |p| bar.show(p)).await?;
@@ -141,9 +141,9 @@ impl Job {
     /// `DetachedPartition::BUILDS_AT_ONCE` at a time, and a run holds its date's lock on one more.
     pub const CONNECTIONS: u32 = 10;
 
-    pub fn new(config: &Config) -> Self {
+    pub async fn new(config: &Config) -> Self {
         Job {
-            store: config.object_store(),
+            store: config.object_store().await,
             cards: CardTokenizer::new(config.card_token_key.expose().as_bytes()),
         }
     }

@@ -23,6 +23,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             Mode::Production => Env::PROD,
         })
         .build();
+    check_database_role(&config, &pool).await?;
     let auth = Auth::new(config.auth.clone()).context("setting up sign-in")?;
     let sign_in_origin = crate::auth::csrf::origin_of(&config.auth.issuer_url).into();
     let state = ServerState {
@@ -34,7 +35,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             limits: config.limits,
         },
         auth: std::sync::Arc::new(auth),
-        store: config.object_store(),
+        store: config.object_store().await,
     };
     let edge = crate::http::Edge {
         rate_limits: crate::rate_limit::RateLimits::new(&config.edge),
@@ -61,7 +62,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         // minutes, which must not keep people's pages waiting for one.
         let jobs_pool =
             domain::db::lazy_pool(config.job_database_options(), crate::recon_job::Job::CONNECTIONS);
-        let job = crate::recon_job::Job::new(&config);
+        let job = crate::recon_job::Job::new(&config).await;
         let wake_scheduler = std::sync::Arc::new(tokio::sync::Notify::new());
         crate::watcher::spawn(
             jobs_pool.clone(),
@@ -92,6 +93,28 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     pool.close().await;
     tracing::info!("SettleDesk stopped");
     Ok(())
+}
+
+/// The server must not connect as a role that could rewrite the audit trail or the ledger
+/// (docs/operations.md, "Database roles"): production refuses to start so; development warns.
+async fn check_database_role(config: &Config, pool: &sqlx::PgPool) -> anyhow::Result<()> {
+    match (domain::db::connected_as_owner(pool).await, config.mode) {
+        (Ok(false), _) => Ok(()),
+        (Ok(true), Mode::Production) => anyhow::bail!(
+            "DATABASE_URL connects as a superuser or as the owner of the audit trail; the server must \
+             connect as a member of settledesk_app (migrations run as the owner)"
+        ),
+        (Ok(true), Mode::Development) => {
+            tracing::warn!("connected as the tables' owner: the audit trail's guards could be switched off");
+            Ok(())
+        }
+        (Err(e), Mode::Production) => Err(e).context("checking the database role at start-up"),
+        // The portal starts without its database and says so on every page until it comes.
+        (Err(e), Mode::Development) => {
+            tracing::warn!(error = %e, "could not check the database role");
+            Ok(())
+        }
+    }
 }
 
 /// Deletes sessions past their expiry every few minutes (expired ones are already refused on read).

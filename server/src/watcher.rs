@@ -130,7 +130,7 @@ pub struct WatchArgs {
 /// `server ingest watch`.
 pub async fn run(config: &Config, args: &WatchArgs) -> anyhow::Result<()> {
     let pool = domain::db::lazy_pool(config.job_database_options(), Job::CONNECTIONS);
-    let job = Job::new(config);
+    let job = Job::new(config).await;
     loop {
         let look = look(&pool, &job).await?;
         for (key, outcome) in &look.taken_in {

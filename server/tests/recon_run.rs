@@ -89,15 +89,37 @@ async fn a_day_with_an_unreadable_record_in_each_network_file_runs_on_the_first_
 async fn with_a_bucket_configured_feeds_and_reports_go_through_s3(pool: PgPool) {
     let s3 = domain::storage::testing::S3Server::start();
     let unused_local = tempfile::tempdir().unwrap();
-    let with_s3 = |command: &mut Command| {
-        let endpoint = s3.settings.endpoint.clone().unwrap();
+    let keys = s3.settings.keys.clone().expect("the test server has keys");
+    let endpoint = s3.settings.endpoint.clone().unwrap();
+    let with_bucket = |command: &mut Command| {
         command.envs([
             ("SETTLEDESK_S3_BUCKET", s3.settings.bucket.as_str()),
             ("SETTLEDESK_S3_ENDPOINT", endpoint.as_str()),
             ("SETTLEDESK_S3_PATH_STYLE", "on"),
-            ("SETTLEDESK_S3_ACCESS_KEY", s3.settings.access_key.as_str()),
-            ("SETTLEDESK_S3_SECRET_KEY", s3.settings.secret_key.as_str()),
         ]);
+    };
+    // The feeds go up with static keys in SettleDesk's settings...
+    let with_s3 = |command: &mut Command| {
+        with_bucket(command);
+        command.envs([
+            ("SETTLEDESK_S3_ACCESS_KEY", keys.access_key.as_str()),
+            ("SETTLEDESK_S3_SECRET_KEY", keys.secret_key.as_str()),
+        ]);
+    };
+    // ...and the run finds its credentials through the AWS default chain (here its first link,
+    // the environment; no profile file, no instance metadata), as a production role would.
+    let with_chain = |command: &mut Command| {
+        with_bucket(command);
+        command
+            .envs([
+                ("AWS_ACCESS_KEY_ID", keys.access_key.as_str()),
+                ("AWS_SECRET_ACCESS_KEY", keys.secret_key.as_str()),
+                ("AWS_EC2_METADATA_DISABLED", "true"),
+                ("AWS_CONFIG_FILE", "/nonexistent/aws-config"),
+                ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials"),
+            ])
+            .env_remove("SETTLEDESK_S3_ACCESS_KEY")
+            .env_remove("SETTLEDESK_S3_SECRET_KEY");
     };
     let mut feeds = server(&pool, unused_local.path());
     with_s3(&mut feeds);
@@ -108,11 +130,11 @@ async fn with_a_bucket_configured_feeds_and_reports_go_through_s3(pool: PgPool) 
         .unwrap();
     assert!(status.success());
     let mut run = server(&pool, unused_local.path());
-    with_s3(&mut run);
+    with_chain(&mut run);
     let output = run.args(["recon", "run", "--date", "2026-11-20"]).output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 
-    let store = domain::storage::ObjectStore::s3(&s3.settings);
+    let store = domain::storage::ObjectStore::s3(&s3.settings).await;
     let keys: Vec<String> = store.list("").await.unwrap().into_iter().map(|o| o.key).collect();
     assert_eq!(keys.iter().filter(|k| k.starts_with("inbound/")).count(), 3, "{keys:?}");
     assert!(keys.contains(&"reports/2026-11-20/v1/manifest.json".to_owned()), "{keys:?}");

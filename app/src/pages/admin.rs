@@ -215,17 +215,9 @@ pub async fn open_account(
     {
         return Err(AppError::Invalid(format!("an account '{code}' already exists")));
     }
-    let id = domain::ledger::open_account(&state.pool, &code, name.trim(), &kind, currency, &user.username)
+    domain::ledger::open_account(&state.pool, &code, name.trim(), &kind, currency, &user.actor())
         .await
         .map_err(|e| AppError::database(&e))?;
-    let event = domain::audit::NewAuditEvent {
-        target: Some(format!("ledger_account:{id}")),
-        after: Some(
-            serde_json::json!({ "code": code, "name": name.trim(), "kind": kind, "currency": currency.code() }),
-        ),
-        ..user.audit_event(domain::audit::AuditAction::SettingChanged, crate::auth::server::client_address())
-    };
-    state.audit.record(event).await.map_err(|e| AppError::database(&e))?;
     Ok(())
 }
 

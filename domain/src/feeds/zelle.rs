@@ -261,12 +261,17 @@ fn payment(row: &csv::ByteRecord, line: u64) -> Result<ZellePayment, RecordIssue
         .ok_or_else(|| issue("status", format!("unknown status '{}'", get(3))))?;
     let currency = Currency::from_code(&get(5))
         .ok_or_else(|| issue("currency", format!("unknown currency '{}'", get(5))))?;
-    let decimal = Decimal::from_str(&get(4))
-        .map_err(|_| issue("amount", format!("expected a decimal, found '{}'", get(4))))?;
-    if decimal <= Decimal::ZERO {
+    // Unsigned digits and a decimal point, as the extract's format says: no sign, exponent or
+    // digit separators (`Decimal::from_str` takes `+125.00` and `1_25.00`).
+    let amount = Money::parse_plain(&get(4), currency).map_err(|e| match e {
+        crate::money::MoneyError::NotPlain(_) => {
+            issue("amount", format!("expected a positive decimal such as 125.00, found '{}'", get(4)))
+        }
+        other => issue("amount", other.to_string()),
+    })?;
+    if amount.minor() <= 0 {
         return Err(issue("amount", format!("must be positive, found '{}'", get(4))));
     }
-    let amount = Money::from_decimal(decimal, currency).map_err(|e| issue("amount", e.to_string()))?;
     let network = Network::from_code(&get(6)).ok_or_else(|| {
         issue("funding_network", format!("expected visa or mastercard, found '{}'", get(6)))
     })?;
@@ -461,6 +466,17 @@ mod tests {
         assert!(String::from_utf8_lossy(&issue.raw).starts_with("ZP0000000002,2026-11-20"));
         let err = read_all(damaged.as_bytes(), Strictness::Strict).0.unwrap_err();
         assert_eq!((err.record, err.field.as_str()), (3, "status"));
+    }
+
+    #[test]
+    fn an_amount_is_plain_digits_with_no_sign_or_separators() {
+        let text = String::from_utf8(extract(&[payment(1, "USD", 12_500)])).unwrap();
+        for written in ["+125.00", "-125.00", "1_25.00", "1e2", "0.00"] {
+            let damaged = text.replace(",125.00,USD,", &format!(",{written},USD,"));
+            let (_, rows) = read_all(damaged.as_bytes(), Strictness::Lenient);
+            let issue = rows[0].as_ref().expect_err(written);
+            assert_eq!(issue.field, "amount", "{written}");
+        }
     }
 
     #[test]

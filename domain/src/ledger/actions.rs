@@ -610,12 +610,20 @@ async fn approve_in(
     .fetch_one(&mut *db)
     .await?;
     if expired {
+        // Found expired before the job got to it: recorded as the job records it, by the system
+        // (the approver did not decide it), in the same transaction.
         sqlx::query!(
             "UPDATE ledger_action SET status = 'expired', decided_at = now(), version = version + 1 WHERE id = $1",
             id
         )
         .execute(&mut *db)
         .await?;
+        let event = NewAuditEvent {
+            target: Some("ledger_action".into()),
+            after: Some(serde_json::json!({ "expired": [id] })),
+            ..NewAuditEvent::new(crate::exceptions::SYSTEM, AuditAction::ActionsExpired)
+        };
+        audit::append(&mut *db, event).await?;
         return Err(ActionError::Expired(action.expires_at));
     }
     if action.initiated_by_actor(actor) {
@@ -1342,7 +1350,7 @@ mod tests {
             "JPY A",
             "asset",
             Currency::from_code("JPY").unwrap(),
-            "ada",
+            &admin,
         )
         .await
         .unwrap();
@@ -1352,7 +1360,7 @@ mod tests {
             "JPY B",
             "asset",
             Currency::from_code("JPY").unwrap(),
-            "ada",
+            &admin,
         )
         .await
         .unwrap();
@@ -1362,11 +1370,10 @@ mod tests {
             "GBP A",
             "asset",
             Currency::from_code("GBP").unwrap(),
-            "ada",
+            &admin,
         )
         .await
         .unwrap();
-        let _ = admin;
         let needed = |from: &'static str, to: &'static str, amount: Money, key: &'static str| {
             let (pool, ava) = (pool.clone(), ava.clone());
             async move {

@@ -44,25 +44,36 @@ pub async fn account_by_code(pool: &PgPool, code: &str) -> Result<Option<Account
     .await
 }
 
-/// Opens an account (admins extend the chart of accounts).
+/// Opens an account (admins extend the chart of accounts), and audits it in the same transaction:
+/// no account without its record, and no record of an account that was not opened.
 pub async fn open_account(
     pool: &PgPool,
     code: &str,
     name: &str,
     kind: &str,
     currency: Currency,
-    by: &str,
+    by: &crate::audit::Actor,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar!(
+    let mut tx = pool.begin().await?;
+    let id = sqlx::query_scalar!(
         "INSERT INTO ledger_account (code, name, kind, currency, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         code,
         name,
         kind,
         currency.code(),
-        by
+        by.username
     )
-    .fetch_one(pool)
-    .await
+    .fetch_one(&mut *tx)
+    .await?;
+    let event = crate::audit::NewAuditEvent {
+        after: Some(
+            serde_json::json!({ "code": code, "name": name, "kind": kind, "currency": currency.code() }),
+        ),
+        ..by.event(crate::audit::AuditAction::SettingChanged, format!("ledger_account:{id}"))
+    };
+    crate::audit::append(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// One line of an account statement.

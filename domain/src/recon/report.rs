@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use super::day_files::UnreadableRecord;
 use super::engine::{Class, MismatchReason, Outcome, PaymentState, Reconciliation, ResettlementReason};
+use crate::export::text_cell;
 use crate::feeds::zelle::{PaymentStatus, ZellePayment};
 use crate::feeds::NetworkRecord;
 use crate::money::{Currency, Money};
@@ -62,6 +63,10 @@ pub struct Manifest {
     /// unreadable, in counts and amounts per currency (empty in manifests from before it was kept).
     #[serde(default)]
     pub controls: Vec<super::control::FileControl>,
+    /// The audit chain's head when the reports were written: kept outside the database, so that
+    /// `server audit verify` can tell a trail rewritten wholesale (see [`crate::audit::Anchor`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_head: Option<crate::audit::Anchor>,
 }
 
 /// A report file being written: rows, totals and the running hash.
@@ -239,8 +244,8 @@ impl<W: Write> ReportWriter<W> {
                 record.amount.currency().code(),
                 record.settlement.plain().as_str(),
                 record.settlement.currency().code(),
-                &record.approval_code,
-                payment.map_or("", |p| p.payment_id),
+                &text_cell(&record.approval_code),
+                &text_cell(payment.map_or("", |p| p.payment_id)),
                 zelle_amount.as_ref().map_or("", |a| a.as_str()),
                 payment.map_or("", |p| p.status.code()),
                 "",
@@ -272,9 +277,9 @@ impl<W: Write> ReportWriter<W> {
                 "",
                 "",
                 "",
-                &record.file_key,
-                &record.field,
-                &record.problem,
+                &text_cell(&record.file_key),
+                &text_cell(&record.field),
+                &text_cell(&record.problem),
             ],
             record.amount,
         )
@@ -296,8 +301,8 @@ impl<W: Write> ReportWriter<W> {
                 payment.amount.currency().code(),
                 "",
                 "",
-                &payment.approval_code,
-                &payment.payment_id,
+                &text_cell(&payment.approval_code),
+                &text_cell(&payment.payment_id),
                 amount.as_str(),
                 payment.status.code(),
                 "",
@@ -318,6 +323,7 @@ impl<W: Write> ReportWriter<W> {
             rule_set_version: self.rule_set_version,
             files: vec![m, x, r],
             controls: Vec::new(),
+            audit_head: None,
         };
         Ok((manifest, ReportOutputs { matches, mismatches, resettlements }))
     }
@@ -481,6 +487,43 @@ mod tests {
             String::from_utf8(out.mismatches).unwrap().matches(",zelle_only,").count() as u64,
             zelle_only
         );
+    }
+
+    #[test]
+    fn text_from_the_feeds_never_reaches_a_spreadsheet_as_a_formula() {
+        let (mut records, mut payments, _) = reconciled_day("2026-11-25");
+        for record in records.iter_mut().step_by(7) {
+            record.approval_code = "=1+1".into();
+        }
+        for payment in payments.iter_mut().step_by(5) {
+            payment.payment_id = "@SUM(A1:A9)".into();
+            payment.approval_code = "+CMD".into();
+        }
+        let result = reconcile(
+            &records,
+            &payments,
+            date("2026-11-25"),
+            &RuleSet::default(),
+            &crate::calendar::Holidays::none(),
+        );
+        let out = ReportOutputs { matches: Vec::new(), mismatches: Vec::new(), resettlements: Vec::new() };
+        let (_, out) = write_reports(date("2026-11-20"), 1, &records, &payments, &result, out).unwrap();
+        let mut guarded = 0;
+        for bytes in [&out.matches, &out.mismatches, &out.resettlements] {
+            let mut reader = csv::Reader::from_reader(bytes.as_slice());
+            for row in reader.records() {
+                for (column, cell) in row.unwrap().iter().enumerate() {
+                    // The amount columns are numbers: a refund's minus sign is a number's.
+                    if [7, 9, 13].contains(&column) {
+                        assert!(cell.is_empty() || cell.parse::<Decimal>().is_ok(), "{cell}");
+                        continue;
+                    }
+                    assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "column {column}: {cell}");
+                    guarded += usize::from(cell.starts_with("'"));
+                }
+            }
+        }
+        assert!(guarded > 0, "the planted formulas were written, guarded");
     }
 
     #[test]

@@ -473,6 +473,7 @@ async fn run_locked(
         for (path, file) in paths.iter().zip(&manifest.files) {
             store.move_file(&format!("{prefix}/{}", file.name), path).await?;
         }
+        manifest.audit_head = crate::audit::head(pool).await?;
         let manifest_json = serde_json::to_vec_pretty(&manifest).map_err(|e| RunError::Corrupt(e.to_string()))?;
         let manifest_path = work_dir.join(format!("run-{run_id}-manifest.json"));
         std::fs::write(&manifest_path, &manifest_json)?;

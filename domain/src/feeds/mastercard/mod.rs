@@ -122,9 +122,9 @@ pub fn read<R: Read>(
                 continue;
             }
         };
-        match message.text(4).map(|a| a.parse::<u64>()) {
-            Some(Ok(amount)) => amount_sum += u128::from(amount),
-            Some(Err(_)) => amounts_readable = false,
+        match message.text(4).map(|a| crate::feeds::digits(a.as_bytes())) {
+            Some(Some(amount)) => amount_sum += u128::from(amount),
+            Some(None) => amounts_readable = false,
             None => {}
         }
         if message.mti == "1644" {
@@ -337,10 +337,16 @@ fn money(m: &Message, amount_de: u8, currency_de: u8) -> Result<Money, Problem> 
             "DE50"
         }
     };
-    let amount = m.text(amount_de).and_then(|a| a.parse::<i64>().ok()).ok_or((
-        name(amount_de),
-        format!("expected 12 digits, found '{}'", m.text(amount_de).unwrap_or_default()),
-    ))?;
+    // Unsigned digits only, as the format says: `str::parse` would also take "+" or "-", and a
+    // record with a negative DE 4 loaded with its sign and left the file's checksum unchecked.
+    let amount = m
+        .text(amount_de)
+        .and_then(|a| crate::feeds::digits(a.as_bytes()))
+        .and_then(|a| i64::try_from(a).ok())
+        .ok_or((
+            name(amount_de),
+            format!("expected 12 digits, found '{}'", m.text(amount_de).unwrap_or_default()),
+        ))?;
     let currency =
         m.text(currency_de).and_then(|c| c.parse::<u16>().ok()).and_then(Currency::from_numeric).ok_or((
             name(currency_de),
@@ -624,6 +630,34 @@ mod tests {
         }
         let err = read_all(&file(&txs, Encoding::Ebcdic, true), Strictness::Strict).0.unwrap_err();
         assert_eq!((err.record, err.field.as_str()), (3, "DE31"));
+    }
+
+    #[test]
+    fn a_signed_amount_is_refused_where_the_format_says_unsigned_digits() {
+        let txs = many(3);
+        let clean = file(&txs, Encoding::Ascii, false);
+        let amount = format!("{:012}", txs[1].amount.minor());
+        for sign in ["-", "+"] {
+            let signed = format!("{sign}{}", &amount[1..]);
+            // Every occurrence (DE 4, and DE 5 which holds the same amount), in place: same length.
+            let mut bytes = clean.clone();
+            let at: Vec<usize> = bytes
+                .windows(12)
+                .enumerate()
+                .filter(|(_, w)| *w == amount.as_bytes())
+                .map(|(i, _)| i)
+                .collect();
+            assert!(!at.is_empty());
+            for i in at {
+                bytes[i..i + 12].copy_from_slice(signed.as_bytes());
+            }
+            let (summary, parsed) = read_all(&bytes, Strictness::Lenient);
+            let Parsed::Issue(issue) = &parsed[1] else { panic!("{sign}: {parsed:?}") };
+            assert_eq!((issue.record, issue.field.as_str()), (3, "DE4"), "{sign}");
+            assert!(issue.problem.contains("expected 12 digits"), "{}", issue.problem);
+            // And the file's amount checksum cannot be verified, which the summary says.
+            assert!(!summary.unwrap().totals_verified, "{sign}");
+        }
     }
 
     #[test]

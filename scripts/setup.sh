@@ -3,8 +3,9 @@
 #   scripts/setup.sh dev   what ./dev needs: PostgreSQL, the wasm target, wasm-bindgen, cargo-leptos,
 #                          the local identity provider's npm packages
 #   scripts/setup.sh test  all of that, plus Chromium, sqlx-cli, the Playwright npm packages,
-#                          s3s-fs (a real S3-API server) and PyPI cardutil (an independent
-#                          Mastercard IPM reader for a cross-check)
+#                          s3s-fs (a real S3-API server), PyPI cardutil (an independent
+#                          Mastercard IPM reader for a cross-check) and PyPI aiosmtpd (a real SMTP
+#                          server for the alert tests)
 # Every step checks first, so a second run takes a second or two.
 set -euo pipefail
 profile=${1:-dev}
@@ -73,5 +74,10 @@ if [ "$profile" = test ]; then
   if ! python3 -c 'import importlib.metadata as m, sys; sys.exit(m.version("cardutil") != "0.7.3")' 2>/dev/null; then
     step "installing cardutil 0.7.3 (PyPI)"
     python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore cardutil==0.7.3
+  fi
+  # A real SMTP server for the alert tests (mail lands in a Maildir).
+  if ! python3 -c 'import importlib.metadata as m, sys; sys.exit(m.version("aiosmtpd") != "1.4.6")' 2>/dev/null; then
+    step "installing aiosmtpd 1.4.6 (PyPI)"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore aiosmtpd==1.4.6
   fi
 fi

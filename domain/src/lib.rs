@@ -4,6 +4,7 @@
 //! can be unit-tested, fuzzed and benchmarked on its own.
 
 pub mod access;
+pub mod alerts;
 pub mod audit;
 pub mod calendar;
 pub mod db;

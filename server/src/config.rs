@@ -66,12 +66,47 @@ pub struct Config {
     /// The bearer token a scraper of `/metrics` must send; without one, `/metrics` is open (on a
     /// laptop). Required in production.
     pub metrics_token: Option<Secret>,
+    /// Where alerts go, and when an approval has waited too long.
+    pub alerts: AlertConfig,
     /// The limits at the edge: connections, slow clients, rate limits and back-pressure.
     pub edge: EdgeConfig,
     /// Maker-checker limits, in USD: two approvers above `SETTLEDESK_DUAL_APPROVAL_ABOVE_USD`,
     /// nothing above `SETTLEDESK_ACTION_MAX_USD`, FX rates within `SETTLEDESK_FX_BAND_BPS` of the
     /// reference, pending actions expire after `SETTLEDESK_ACTION_EXPIRY_HOURS`.
     pub limits: domain::ledger::limits::Policy,
+}
+
+#[derive(Debug, Clone)]
+pub struct AlertConfig {
+    pub webhook: Option<WebhookConfig>,
+    pub mail: Option<MailConfig>,
+    /// How long a ledger action may wait for its approver before an alert.
+    pub approval_wait: chrono::Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    pub url: String,
+    /// The key of each delivery's HMAC-SHA-256 signature.
+    pub secret: Secret,
+}
+
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub from: String,
+    pub to: Vec<String>,
+    pub credentials: Option<(String, Secret)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// Plain SMTP: a relay on the same host, or a test's sink. Refused in production.
+    None,
+    StartTls,
+    Tls,
 }
 
 /// What one client, or everyone together, may ask of the portal at once.
@@ -259,6 +294,7 @@ impl Config {
             },
             limits: limits(&settings)?,
             metrics_token: settings.optional("SETTLEDESK_METRICS_TOKEN").map(Secret),
+            alerts: alerts(&settings)?,
             edge: EdgeConfig {
                 listener: crate::listener::Edge {
                     header_read_timeout: Duration::from_secs(
@@ -318,6 +354,19 @@ impl Config {
             }
         };
         https("SETTLEDESK_PUBLIC_URL", &self.auth.public_url)?;
+        match &self.alerts.webhook {
+            None => return Err(ConfigError::Missing { name: "SETTLEDESK_ALERT_WEBHOOK_URL" }),
+            Some(webhook) => {
+                https("SETTLEDESK_ALERT_WEBHOOK_URL", &webhook.url)?;
+                secret("SETTLEDESK_ALERT_WEBHOOK_SECRET", &webhook.secret, "")?;
+            }
+        }
+        if self.alerts.mail.as_ref().is_some_and(|mail| mail.security == SmtpSecurity::None) {
+            return Err(ConfigError::NotForProduction {
+                name: "SETTLEDESK_ALERT_SMTP_SECURITY",
+                reason: "mail leaves the host: use starttls or tls",
+            });
+        }
         https("SETTLEDESK_OIDC_ISSUER", &self.auth.issuer_url)?;
         if self.s3.is_none() {
             return Err(ConfigError::Missing { name: "SETTLEDESK_S3_BUCKET" });
@@ -394,6 +443,69 @@ impl Settings<'_> {
             None => Ok(default),
         }
     }
+}
+
+/// Alert delivery: the webhook (URL and signing secret together) and mail (host, from and to
+/// together), each optional in development.
+fn alerts(settings: &Settings<'_>) -> Result<AlertConfig, ConfigError> {
+    let webhook = match (
+        settings.optional("SETTLEDESK_ALERT_WEBHOOK_URL"),
+        settings.optional("SETTLEDESK_ALERT_WEBHOOK_SECRET"),
+    ) {
+        (None, None) => None,
+        (Some(url), Some(secret)) => Some(WebhookConfig { url, secret: Secret(secret) }),
+        (Some(_), None) => return Err(ConfigError::Missing { name: "SETTLEDESK_ALERT_WEBHOOK_SECRET" }),
+        (None, Some(_)) => return Err(ConfigError::Missing { name: "SETTLEDESK_ALERT_WEBHOOK_URL" }),
+    };
+    let mail = match settings.optional("SETTLEDESK_ALERT_SMTP_HOST") {
+        None => None,
+        Some(host) => {
+            let security = match settings.optional("SETTLEDESK_ALERT_SMTP_SECURITY").as_deref() {
+                None | Some("starttls") => SmtpSecurity::StartTls,
+                Some("tls") => SmtpSecurity::Tls,
+                Some("none") => SmtpSecurity::None,
+                Some(other) => {
+                    return Err(ConfigError::Invalid {
+                        name: "SETTLEDESK_ALERT_SMTP_SECURITY",
+                        reason: format!("'{other}' is none of 'starttls', 'tls' and 'none'"),
+                    })
+                }
+            };
+            let default_port = match security {
+                SmtpSecurity::Tls => 465,
+                SmtpSecurity::StartTls => 587,
+                SmtpSecurity::None => 25,
+            };
+            let to: Vec<String> = settings
+                .optional("SETTLEDESK_ALERT_MAIL_TO")
+                .ok_or(ConfigError::Missing { name: "SETTLEDESK_ALERT_MAIL_TO" })?
+                .split(',')
+                .map(|a| a.trim().to_owned())
+                .filter(|a| !a.is_empty())
+                .collect();
+            Some(MailConfig {
+                host,
+                port: settings.parse_or("SETTLEDESK_ALERT_SMTP_PORT", default_port)?,
+                security,
+                from: settings
+                    .optional("SETTLEDESK_ALERT_MAIL_FROM")
+                    .ok_or(ConfigError::Missing { name: "SETTLEDESK_ALERT_MAIL_FROM" })?,
+                to,
+                credentials: settings.optional("SETTLEDESK_ALERT_SMTP_USER").map(|user| {
+                    (user, Secret(settings.optional("SETTLEDESK_ALERT_SMTP_PASSWORD").unwrap_or_default()))
+                }),
+            })
+        }
+    };
+    Ok(AlertConfig {
+        webhook,
+        mail,
+        approval_wait: chrono::Duration::minutes(i64::from(positive(
+            settings,
+            "SETTLEDESK_ALERT_APPROVAL_WAIT_MINUTES",
+            60,
+        )?)),
+    })
 }
 
 /// A count that must be at least 1.
@@ -521,6 +633,8 @@ mod tests {
         ("SETTLEDESK_S3_ACCESS_KEY", "AKIDPROD"),
         ("SETTLEDESK_S3_SECRET_KEY", "secret-key-prod"),
         ("SETTLEDESK_METRICS_TOKEN", "scraper-token-0123456789abcdef0123"),
+        ("SETTLEDESK_ALERT_WEBHOOK_URL", "https://alerts.bank.example/settledesk"),
+        ("SETTLEDESK_ALERT_WEBHOOK_SECRET", "webhook-secret-0123456789abcdef0123"),
     ];
 
     /// The production settings with `name` replaced by `value` (or removed when `None`).
@@ -555,6 +669,8 @@ mod tests {
             ("SETTLEDESK_S3_BUCKET", None),
             ("SETTLEDESK_METRICS_TOKEN", None),
             ("SETTLEDESK_METRICS_TOKEN", Some("short-token")),
+            ("SETTLEDESK_ALERT_WEBHOOK_URL", Some("http://alerts.bank.example/settledesk")),
+            ("SETTLEDESK_ALERT_WEBHOOK_SECRET", Some("tiny-secret")),
         ];
         for (name, value) in refused {
             let err = production_with(name, value).unwrap_err();

@@ -1,5 +1,5 @@
 //! Work that must happen whether or not anyone looks: pending ledger actions past their time
-//! expire, and work items past their service level are escalated. Every replica may run it; both
+//! expire, work items past their service level are escalated, and alerts are raised and sent. Every replica may run it; both
 //! steps are idempotent single statements, so two replicas at once change nothing twice.
 
 use std::time::Duration;
@@ -10,7 +10,7 @@ use tokio::sync::watch;
 /// How often to look.
 const EVERY: Duration = Duration::from_secs(60);
 
-pub fn spawn(pool: PgPool, mut stopping: watch::Receiver<bool>) {
+pub fn spawn(pool: PgPool, alerts: crate::config::AlertConfig, mut stopping: watch::Receiver<bool>) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(EVERY);
         loop {
@@ -20,6 +20,10 @@ pub fn spawn(pool: PgPool, mut stopping: watch::Receiver<bool>) {
             }
             if let Err(e) = once(&pool).await {
                 tracing::warn!(error = %format!("{e:#}"), "housekeeping skipped; trying again in a minute");
+            }
+            // After escalation, so an item that just passed its service level is alerted at once.
+            if let Err(e) = crate::alerts::once(&pool, &alerts).await {
+                tracing::warn!(error = %format!("{e:#}"), "alerts not raised or sent; trying again in a minute");
             }
         }
     });

@@ -1,6 +1,7 @@
 //! The SettleDesk server: one binary for the web portal and the operational commands.
 
 mod admission;
+mod alerts;
 mod allocator;
 mod auth;
 mod cli_output;
@@ -60,6 +61,18 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Alerts for operations.
+    Alerts {
+        #[command(subcommand)]
+        command: AlertsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AlertsCommand {
+    /// Raise the alerts whose conditions hold now, and deliver every undelivered one to the
+    /// configured webhook and mail: what `serve` does every minute.
+    Send,
 }
 
 #[derive(Subcommand)]
@@ -93,6 +106,12 @@ async fn main() -> anyhow::Result<ExitCode> {
         Command::Serve => serve::run(config).await.map(|()| ExitCode::SUCCESS),
         Command::Migrate => migrate(&config).await.map(|()| ExitCode::SUCCESS),
         Command::Audit { command: AuditCommand::Verify } => verify_audit_trail(&config).await,
+        Command::Alerts { command: AlertsCommand::Send } => {
+            let pool = domain::db::lazy_pool(config.job_database_options(), 2);
+            let sent = alerts::once(&pool, &config.alerts).await;
+            pool.close().await;
+            sent.map(|()| ExitCode::SUCCESS)
+        }
         Command::DemoFeeds(args) => demo_feeds::run(&config, &args).await.map(|()| ExitCode::SUCCESS),
         Command::Ingest { command: IngestCommand::Watch(args) } => {
             watcher::run(&config, &args).await.map(|()| ExitCode::SUCCESS)

@@ -235,7 +235,14 @@ impl Job {
         say: impl Fn(Progress),
     ) -> anyhow::Result<domain::recon::run::RunSummary> {
         let work = self.work_dir(&date.date().to_string())?;
+        let started = std::time::Instant::now();
+        metrics::gauge!("settledesk_runs_in_progress").increment(1.0);
         let result = self.reconcile_in(pool, date, &work, &say).await;
+        metrics::gauge!("settledesk_runs_in_progress").decrement(1.0);
+        let outcome = if result.is_ok() { "completed" } else { "failed" };
+        metrics::counter!("settledesk_runs_total", "outcome" => outcome).increment(1);
+        metrics::histogram!("settledesk_run_duration_seconds", "outcome" => outcome)
+            .record(started.elapsed().as_secs_f64());
         let _ = std::fs::remove_dir_all(&work);
         result
     }
@@ -289,9 +296,16 @@ impl Job {
             }
             let said = match outcome {
                 FileOutcome::Loaded { transactions, issues, .. } => {
+                    metrics::counter!("settledesk_files_ingested_total", "outcome" => "loaded").increment(1);
+                    metrics::counter!("settledesk_records_ingested_total").increment(transactions);
+                    metrics::counter!("settledesk_unreadable_records_total").increment(issues);
                     format!("loaded {transactions} records ({issues} with a bad field)")
                 }
-                FileOutcome::Quarantined { error, .. } => format!("QUARANTINED: {error}"),
+                FileOutcome::Quarantined { error, .. } => {
+                    metrics::counter!("settledesk_files_ingested_total", "outcome" => "quarantined")
+                        .increment(1);
+                    format!("QUARANTINED: {error}")
+                }
                 FileOutcome::Skipped { .. } => "already loaded".to_owned(),
             };
             say(Progress::Note(&format!("{key}  {said}")));

@@ -183,6 +183,9 @@ async fn reconcile_if_needed(
         }
     }
     tracing::info!(run.business_date = %date, "scheduled reconciliation starting");
+    // How long after the date closed its scheduled run starts: waiting for files, catching up.
+    let lag = (Utc::now() - schedule.cutoff_instant(date)).num_milliseconds().max(0) as f64 / 1000.0;
+    metrics::gauge!("settledesk_scheduler_lag_seconds").set(lag);
     let _prompt = crate::allocator::PromptRelease::start();
     match job.reconcile_locked(pool, lock, |progress| log_progress(date, progress)).await {
         Ok(summary) => {

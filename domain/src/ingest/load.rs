@@ -176,6 +176,25 @@ async fn load<K: Keep>(
         return Ok((FileOutcome::Skipped { id }, None));
     };
     let loaded = load_claimed(pool, id, source, file, cards, strictness, keep).await;
+    match &loaded {
+        Ok((FileOutcome::Loaded { transactions, issues, .. }, _)) => {
+            metrics::counter!("settledesk_files_ingested_total", "source" => source.code(), "outcome" => "loaded")
+                .increment(1);
+            metrics::counter!("settledesk_records_ingested_total", "source" => source.code())
+                .increment(*transactions);
+            metrics::counter!("settledesk_unreadable_records_total", "source" => source.code())
+                .increment(*issues);
+        }
+        Ok((FileOutcome::Quarantined { .. }, _)) => {
+            metrics::counter!("settledesk_files_ingested_total", "source" => source.code(), "outcome" => "quarantined")
+                .increment(1);
+        }
+        Ok((FileOutcome::Skipped { .. }, _)) => {}
+        Err(_) => {
+            metrics::counter!("settledesk_files_ingested_total", "source" => source.code(), "outcome" => "failed")
+                .increment(1);
+        }
+    }
     if source == Source::Zelle && !matches!(loaded, Ok((FileOutcome::Loaded { .. }, _))) {
         // A broken file or a failed load leaves no table behind.
         let _ = DetachedPartition::drop_leftover(pool, "zelle_payment", "f", &[id]).await;

@@ -1,0 +1,281 @@
+//! Alerts for operations: what should wake someone, raised once each into the `alert` table (the
+//! outbox, migration 0025), then delivered by the server to the webhook and by mail.
+//!
+//! | Kind | Raised when | Key (once per) |
+//! |---|---|---|
+//! | `feed_late` | a source's file of a recent business date is past its due time and not here | source and date |
+//! | `feed_quarantined` | an inbound file was refused whole and no correction has replaced it | file |
+//! | `run_failed` | a reconciliation run ended without completing | run |
+//! | `sla_breached` | a work item passed its service level (escalated) and is not resolved | work item |
+//! | `approval_waiting` | a ledger action has waited longer than configured for its approver | action |
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use sqlx::PgPool;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    FeedLate,
+    FeedQuarantined,
+    RunFailed,
+    SlaBreached,
+    ApprovalWaiting,
+}
+
+impl AlertKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            AlertKind::FeedLate => "feed_late",
+            AlertKind::FeedQuarantined => "feed_quarantined",
+            AlertKind::RunFailed => "run_failed",
+            AlertKind::SlaBreached => "sla_breached",
+            AlertKind::ApprovalWaiting => "approval_waiting",
+        }
+    }
+}
+
+/// An alert to deliver.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alert {
+    pub id: i64,
+    pub kind: String,
+    pub summary: String,
+    pub details: serde_json::Value,
+    pub raised_at: DateTime<Utc>,
+    /// Whether each channel still needs it.
+    #[serde(skip)]
+    pub needs_webhook: bool,
+    #[serde(skip)]
+    pub needs_mail: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AlertError {
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Schedule(#[from] crate::calendar::ScheduleError),
+}
+
+/// How many recent business dates are watched for late files.
+const LATE_FEED_DATES: usize = 3;
+
+/// Raises every alert whose condition holds now and that was not raised before; returns how many
+/// are new. `approval_wait` is how long an action may wait for its approver.
+pub async fn raise(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+    approval_wait: chrono::Duration,
+) -> Result<u64, AlertError> {
+    let mut raised = 0;
+    let schedule = crate::calendar::load_schedule(pool).await?;
+    let holidays = crate::calendar::load_holidays(pool).await?;
+    let today = now.with_timezone(&schedule.time_zone).date_naive();
+    let mut dates: Vec<NaiveDate> = Vec::new();
+    let mut day = today;
+    while dates.len() < LATE_FEED_DATES {
+        day = day.pred_opt().expect("dates in range");
+        if holidays.is_business_day(day) {
+            dates.push(day);
+        }
+    }
+    for date in dates {
+        for arrival in crate::ingest::arrivals(pool, date, schedule.time_zone).await? {
+            if arrival.state(now) == crate::ingest::ArrivalState::Missing {
+                let summary = format!(
+                    "The {} file for {date} was due at {} and has not arrived",
+                    arrival.source, arrival.due
+                );
+                let details = serde_json::json!({ "source": arrival.source, "business_date": date, "due": arrival.due });
+                raised += insert(
+                    pool,
+                    AlertKind::FeedLate,
+                    &format!("feed_late:{}:{date}", arrival.source),
+                    &summary,
+                    details,
+                )
+                .await?;
+            }
+        }
+    }
+    let quarantined: Vec<(i64, String, NaiveDate, Option<String>)> = sqlx::query_as(
+        "SELECT id, source, business_date, error FROM feed_file
+          WHERE status = 'quarantined' AND replaced_by_key IS NULL AND received_at > now() - interval '14 days'",
+    )
+    .fetch_all(pool)
+    .await?;
+    for (id, source, date, error) in quarantined {
+        let summary = format!("A {source} file for {date} was quarantined: nothing in it was taken in");
+        let details =
+            serde_json::json!({ "feed_file": id, "source": source, "business_date": date, "reason": error });
+        raised +=
+            insert(pool, AlertKind::FeedQuarantined, &format!("feed_quarantined:{id}"), &summary, details)
+                .await?;
+    }
+    let failed: Vec<(i64, NaiveDate, i32, Option<String>)> = sqlx::query_as(
+        "SELECT id, business_date, version, stage FROM recon_run
+          WHERE status = 'abandoned' AND coalesce(finished_at, started_at) > now() - interval '14 days'",
+    )
+    .fetch_all(pool)
+    .await?;
+    for (id, date, version, stage) in failed {
+        let summary = format!("The reconciliation of {date} (version {version}) failed and did not complete");
+        let details =
+            serde_json::json!({ "run": id, "business_date": date, "version": version, "stage": stage });
+        raised += insert(pool, AlertKind::RunFailed, &format!("run_failed:{id}"), &summary, details).await?;
+    }
+    let overdue: Vec<(i64, String, Option<String>, NaiveDate)> = sqlx::query_as(
+        "SELECT id, class, reason, business_date FROM work_item
+          WHERE escalated_at IS NOT NULL AND status <> 'resolved'",
+    )
+    .fetch_all(pool)
+    .await?;
+    for (id, class, reason, date) in overdue {
+        let summary = format!("Work item {id} ({class}) of {date} is past its service level");
+        let details =
+            serde_json::json!({ "work_item": id, "class": class, "reason": reason, "business_date": date });
+        raised +=
+            insert(pool, AlertKind::SlaBreached, &format!("sla_breached:{id}"), &summary, details).await?;
+    }
+    let waiting: Vec<(i64, String, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT id, kind, initiated_at FROM ledger_action
+          WHERE status = 'pending' AND expires_at > now() AND initiated_at < $1",
+    )
+    .bind(now - approval_wait)
+    .fetch_all(pool)
+    .await?;
+    for (id, kind, initiated_at) in waiting {
+        let summary = format!("Ledger action {id} ({kind}) has waited for an approver since {initiated_at}");
+        let details = serde_json::json!({ "ledger_action": id, "kind": kind, "initiated_at": initiated_at });
+        raised +=
+            insert(pool, AlertKind::ApprovalWaiting, &format!("approval_waiting:{id}"), &summary, details)
+                .await?;
+    }
+    Ok(raised)
+}
+
+async fn insert(
+    pool: &PgPool,
+    kind: AlertKind,
+    key: &str,
+    summary: &str,
+    details: serde_json::Value,
+) -> Result<u64, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO alert (key, kind, summary, details) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(key)
+    .bind(kind.code())
+    .bind(summary)
+    .bind(details)
+    .execute(pool)
+    .await?;
+    Ok(inserted.rows_affected())
+}
+
+/// Takes up to `limit` alerts still to deliver on a configured channel, holding them for a minute
+/// so another replica does not send them at the same time.
+pub async fn claim(pool: &PgPool, webhook: bool, mail: bool, limit: i64) -> Result<Vec<Alert>, sqlx::Error> {
+    let rows: Vec<Claimed> = sqlx::query_as(
+        "UPDATE alert SET claimed_until = now() + interval '1 minute', attempts = attempts + 1
+          WHERE id IN (SELECT id FROM alert
+                        WHERE (($1 AND webhook_delivered_at IS NULL) OR ($2 AND mail_delivered_at IS NULL))
+                          AND (claimed_until IS NULL OR claimed_until < now())
+                        ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+          RETURNING id, kind, summary, details, raised_at,
+                    $1 AND webhook_delivered_at IS NULL AS needs_webhook, $2 AND mail_delivered_at IS NULL AS needs_mail",
+    )
+    .bind(webhook)
+    .bind(mail)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    let mut alerts: Vec<Alert> = rows
+        .into_iter()
+        .map(|r| Alert {
+            id: r.id,
+            kind: r.kind,
+            summary: r.summary,
+            details: r.details,
+            raised_at: r.raised_at,
+            needs_webhook: r.needs_webhook,
+            needs_mail: r.needs_mail,
+        })
+        .collect();
+    alerts.sort_by_key(|a| a.id);
+    Ok(alerts)
+}
+
+#[derive(sqlx::FromRow)]
+struct Claimed {
+    id: i64,
+    kind: String,
+    summary: String,
+    details: serde_json::Value,
+    raised_at: DateTime<Utc>,
+    needs_webhook: bool,
+    needs_mail: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Channel {
+    Webhook,
+    Mail,
+}
+
+/// Records that `id` reached `channel`.
+pub async fn delivered(pool: &PgPool, id: i64, channel: Channel) -> Result<(), sqlx::Error> {
+    let sql = match channel {
+        Channel::Webhook => "UPDATE alert SET webhook_delivered_at = now() WHERE id = $1",
+        Channel::Mail => "UPDATE alert SET mail_delivered_at = now() WHERE id = $1",
+    };
+    sqlx::query(sql).bind(id).execute(pool).await?;
+    Ok(())
+}
+
+/// Records a failed delivery; the alert is tried again once its hold ends.
+pub async fn failed(pool: &PgPool, id: i64, error: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE alert SET last_error = $2 WHERE id = $1").bind(id).bind(error).execute(pool).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn each_condition_is_raised_once_however_often_it_is_looked_for(pool: PgPool) {
+        sqlx::query(
+            "INSERT INTO feed_file (source, object_key, business_date, size_bytes, sha256, status, error)
+             VALUES ('visa', 'inbound/visa/2026-11-20/x.ctf', '2026-11-20', 1, decode(repeat('00', 32), 'hex'),
+                     'quarantined', 'not a Visa file')",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        let now = Utc::now();
+        let first = raise(&pool, now, chrono::Duration::hours(1)).await.unwrap();
+        // Three recent business dates with nothing from three sources, and the quarantined file.
+        assert_eq!(first, 3 * 3 + 1);
+        assert_eq!(raise(&pool, now, chrono::Duration::hours(1)).await.unwrap(), 0, "nothing twice");
+        let kinds: Vec<(String, i64)> =
+            sqlx::query_as("SELECT kind, count(*) FROM alert GROUP BY kind ORDER BY kind")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(kinds, vec![("feed_late".into(), 9), ("feed_quarantined".into(), 1)]);
+
+        // Claimed by one deliverer, not by another at the same time; delivered, not again.
+        let claimed = claim(&pool, true, false, 100).await.unwrap();
+        assert_eq!(claimed.len(), 10);
+        assert!(claim(&pool, true, false, 100).await.unwrap().is_empty());
+        for alert in &claimed {
+            delivered(&pool, alert.id, Channel::Webhook).await.unwrap();
+        }
+        sqlx::query("UPDATE alert SET claimed_until = NULL").execute(&pool).await.unwrap();
+        assert!(claim(&pool, true, false, 100).await.unwrap().is_empty());
+        // Mail, configured later, still has all of them to send.
+        assert_eq!(claim(&pool, false, true, 100).await.unwrap().len(), 10);
+    }
+}

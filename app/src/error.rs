@@ -52,8 +52,9 @@ impl AppError {
     /// Logs a database failure; a database that cannot be reached, is saturated, or cancelled a
     /// statement that ran too long is reported as unavailable (503, never a 200 with the message).
     pub fn database(cause: &sqlx::Error) -> Self {
-        /// query_canceled (statement_timeout), too_many_connections, cannot_connect_now.
-        const BUSY: [&str; 3] = ["57014", "53300", "57P03"];
+        /// query_canceled (statement_timeout), too_many_connections, cannot_connect_now,
+        /// idle_in_transaction_session_timeout.
+        const BUSY: [&str; 4] = ["57014", "53300", "57P03", "25P03"];
         let busy = match cause {
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => true,
             sqlx::Error::Database(e) => e.code().is_some_and(|code| BUSY.contains(&code.as_ref())),

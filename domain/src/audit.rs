@@ -523,11 +523,33 @@ pub struct Anchor {
     pub hash: String,
 }
 
-/// The chain's head as committed now; `None` before the first event.
+/// The chain's last committed event; `None` before the first. Read from the events themselves,
+/// not from `audit_head`, which the server's role may update.
 pub async fn head(pool: &PgPool) -> Result<Option<Anchor>, sqlx::Error> {
-    let (seq, hash): (i64, Vec<u8>) =
-        sqlx::query_as("SELECT seq, hash FROM audit_head").fetch_one(pool).await?;
-    Ok((seq > 0).then(|| Anchor { seq, hash: hex::encode(hash) }))
+    let last: Option<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(pool)
+            .await?;
+    Ok(last.map(|(seq, hash)| Anchor { seq, hash: hex::encode(hash) }))
+}
+
+/// The heads the database says completed runs recorded, each with the manifest's object key: every
+/// one of them must be found, the same, in object storage (a manifest removed or replaced there
+/// proves nothing by its absence).
+pub async fn heads_of_completed_runs(pool: &PgPool) -> Result<Vec<(String, Anchor)>, sqlx::Error> {
+    let rows: Vec<(chrono::NaiveDate, i32, serde_json::Value)> = sqlx::query_as(
+        "SELECT business_date, version, manifest->'audit_head' FROM recon_run
+          WHERE status = 'completed' AND manifest ? 'audit_head' ORDER BY id",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(date, version, head)| {
+            let anchor = serde_json::from_value::<Anchor>(head).ok()?;
+            Some((format!("reports/{date}/v{version}/manifest.json"), anchor))
+        })
+        .collect())
 }
 
 /// Where a recorded head disagrees with the trail.

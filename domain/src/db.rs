@@ -26,11 +26,14 @@ pub fn lazy_pool(options: PgConnectOptions, max_connections: u32) -> PgPool {
         .connect_lazy_with(options)
 }
 
-/// Whether the connected role could rewrite history: a superuser, or a member of the role that
-/// owns the audit trail (and so may disable its triggers). The server should connect as neither.
+/// Whether the connected role could rewrite history: a superuser, a member of the role that owns
+/// the audit trail (and so may disable its triggers), or a role that may write functions (and so
+/// plant a trigger that runs with the owner's rights; migration 0026). The server should be none.
 pub async fn connected_as_owner(pool: &PgPool) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT r.rolsuper OR pg_has_role(current_user, c.relowner, 'MEMBER')
+                OR has_language_privilege(current_user, 'plpgsql', 'USAGE')
+                OR has_language_privilege(current_user, 'sql', 'USAGE')
            FROM pg_roles r, pg_class c
           WHERE r.rolname = current_user AND c.oid = 'audit_event'::regclass",
     )

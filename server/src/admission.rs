@@ -2,149 +2,239 @@
 //!
 //! The pool has a handful of connections. Without a limit, one person's burst (200 requests at
 //! once) took them all: others waited seconds, and requests that gave up answered 200 with an
-//! error inside. Now every request to the portal is admitted in two steps:
+//! error inside. Now every request to the portal is admitted in steps:
 //!
-//! 1. Its client, the session cookie (or, without one, the address), may have
-//!    `per_client_concurrency` requests in progress; up to `per_client_queue` more wait their turn,
-//!    and anything beyond is refused at once with 429. One client's burst therefore occupies at
-//!    most a few connections.
-//! 2. Over everyone, `concurrency` requests may be in progress; more wait in arrival order, and one
+//! 1. Its session (the session cookie) may have `per_client_concurrency` requests in progress; up
+//!    to `per_client_queue` more wait their turn, and anything beyond is refused at once with 429.
+//!    One person's burst therefore occupies at most a few connections.
+//! 2. Its address may have four times as many, whatever cookies it sends: a flood of made-up
+//!    session ids is still one address. (A request without a session cookie counts only here.)
+//! 3. Over everyone, `concurrency` requests may be in progress; more wait in arrival order, and one
 //!    that has waited `queue_wait` is refused with 503. Nothing waits without bound.
 //!
-//! Both refusals carry `Retry-After` and a page that says what happened.
+//! A request's turns are held until its response is complete: a streamed export holds them while
+//! it reads from the database. A request with two session cookies, or one that is not a session
+//! id, is refused (400): it could otherwise count against a made-up session while the session
+//! layer reads the real one.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
+use axum::body::Body;
+use axum::body::HttpBody as _;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
+use futures_util::StreamExt;
 use http::StatusCode;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::EdgeConfig;
 
+/// How many times a session's limits an address gets.
+const ADDRESS_FACTOR: u32 = 4;
+
 pub struct Admission {
-    clients: Mutex<HashMap<String, Arc<Client>>>,
-    everyone: Semaphore,
+    /// Each client in use, with how many requests hold it (under the lock, so the last one out
+    /// removes it).
+    clients: Mutex<HashMap<String, (Arc<Client>, usize)>>,
+    everyone: Arc<Semaphore>,
     edge: EdgeConfig,
 }
 
 struct Client {
-    running: Semaphore,
+    running: Arc<Semaphore>,
     waiting: AtomicU32,
+    queue: u32,
+}
+
+/// Why a request was not admitted.
+enum Refusal {
+    TooMany,
+    Busy,
 }
 
 impl Admission {
     pub fn new(edge: EdgeConfig) -> Arc<Self> {
         Arc::new(Admission {
             clients: Mutex::new(HashMap::new()),
-            everyone: Semaphore::new(edge.concurrency as usize),
+            everyone: Arc::new(Semaphore::new(edge.concurrency as usize)),
             edge,
         })
     }
 
-    fn client(&self, key: &str) -> Arc<Client> {
+    fn client(&self, key: &str, factor: u32) -> Arc<Client> {
         let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
-        clients
-            .entry(key.to_owned())
-            .or_insert_with(|| {
-                Arc::new(Client {
-                    running: Semaphore::new(self.edge.per_client_concurrency as usize),
-                    waiting: AtomicU32::new(0),
-                })
-            })
-            .clone()
+        let (client, users) = clients.entry(key.to_owned()).or_insert_with(|| {
+            let client = Client {
+                running: Arc::new(Semaphore::new((self.edge.per_client_concurrency * factor) as usize)),
+                waiting: AtomicU32::new(0),
+                queue: self.edge.per_client_queue * factor,
+            };
+            (Arc::new(client), 0)
+        });
+        *users += 1;
+        client.clone()
     }
 
-    /// Forgets a client nobody else holds (its last request has finished).
-    fn release(&self, key: &str, client: Arc<Client>) {
+    /// One request is done with `key`; the last one forgets it.
+    fn release(&self, key: &str) {
         let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
-        // Ours and the map's: no other request of this client is in progress or waiting.
-        if Arc::strong_count(&client) == 2 {
-            clients.remove(key);
+        if let Some((_, users)) = clients.get_mut(key) {
+            *users -= 1;
+            if *users == 0 {
+                clients.remove(key);
+            }
+        }
+    }
+
+    /// A turn of `key`'s: at once, after waiting in its queue, or refused. The client stays known
+    /// while any request holds or waits for one of its turns.
+    async fn turn(self: &Arc<Self>, key: &str, factor: u32) -> Result<Turn, Refusal> {
+        let client = self.client(key, factor);
+        let permit = match client.running.clone().try_acquire_owned() {
+            Ok(permit) => Ok(permit),
+            Err(_) if client.waiting.fetch_add(1, Ordering::SeqCst) >= client.queue => {
+                client.waiting.fetch_sub(1, Ordering::SeqCst);
+                Err(Refusal::TooMany)
+            }
+            Err(_) => {
+                let waited =
+                    tokio::time::timeout(self.edge.queue_wait, client.running.clone().acquire_owned()).await;
+                client.waiting.fetch_sub(1, Ordering::SeqCst);
+                match waited {
+                    Ok(Ok(permit)) => Ok(permit),
+                    _ => Err(Refusal::Busy),
+                }
+            }
+        };
+        drop(client);
+        match permit {
+            Ok(permit) => Ok(Turn { _permit: permit, admission: self.clone(), key: key.to_owned() }),
+            Err(refusal) => {
+                self.release(key);
+                Err(refusal)
+            }
         }
     }
 }
 
-/// Who a request is for this purpose: its session cookie's value, else its address.
-fn client_key(request: &Request) -> String {
-    let session = request
+/// A request's turn of one client's: given back, and the client forgotten if it was the last
+/// one, when dropped.
+struct Turn {
+    _permit: OwnedSemaphorePermit,
+    admission: Arc<Admission>,
+    key: String,
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        self.admission.release(&self.key);
+    }
+}
+
+/// The request's session id, `Ok(None)` without one; `Err` when it sends two, or one that is not
+/// a session id (tower-sessions writes URL-safe base64).
+fn session_id(request: &Request) -> Result<Option<&str>, ()> {
+    let mut found = None;
+    for pair in request
         .headers()
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == crate::auth::SESSION_COOKIE)
-        .map(|(_, value)| value.to_owned());
-    match session {
-        Some(id) => format!("s:{id}"),
-        None => match request.extensions().get::<ConnectInfo<SocketAddr>>() {
-            Some(ConnectInfo(peer)) => format!("a:{}", peer.ip()),
-            None => "a:unknown".to_owned(),
-        },
+        .filter(|(name, _)| *name == crate::auth::SESSION_COOKIE)
+    {
+        let plain = !pair.1.is_empty()
+            && pair.1.len() <= 64
+            && pair.1.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if found.is_some() || !plain {
+            return Err(());
+        }
+        found = Some(pair.1);
     }
+    Ok(found)
 }
 
 pub async fn admit(State(admission): State<Arc<Admission>>, request: Request, next: Next) -> Response {
-    let key = client_key(&request);
-    let client = admission.client(&key);
-    let response = admit_client(&admission, &client, request, next).await;
-    admission.release(&key, client);
-    response
-}
-
-async fn admit_client(admission: &Admission, client: &Client, request: Request, next: Next) -> Response {
-    let edge = &admission.edge;
-    let wait = edge.queue_wait;
-    let own_turn = match client.running.try_acquire() {
-        Ok(permit) => permit,
-        Err(_) => {
-            if client.waiting.fetch_add(1, Ordering::SeqCst) >= edge.per_client_queue {
-                client.waiting.fetch_sub(1, Ordering::SeqCst);
-                metrics::counter!("settledesk_requests_refused_total", "reason" => "per_client").increment(1);
-                return refusal(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    1,
-                    "Too many requests at once",
-                    "Your session already has several requests in progress. Please wait for them, then try again.",
-                );
-            }
-            let waited = tokio::time::timeout(wait, client.running.acquire()).await;
-            client.waiting.fetch_sub(1, Ordering::SeqCst);
-            match waited {
-                Ok(Ok(permit)) => permit,
-                _ => return busy(),
-            }
+    let Ok(session) = session_id(&request) else {
+        return crate::auth::pages::message(
+            StatusCode::BAD_REQUEST,
+            "Sign-in could not be read",
+            "Your browser sent a session this site did not give it. Close the browser, then sign in again.",
+            ("/auth/login", "Sign in"),
+        );
+    };
+    let address = match request.extensions().get::<ConnectInfo<SocketAddr>>() {
+        Some(ConnectInfo(peer)) => peer.ip().to_string(),
+        None => "unknown".to_owned(),
+    };
+    let mut turns = Vec::with_capacity(2);
+    let steps = [
+        session.map(|id| (format!("s:{id}"), 1)),
+        Some((format!("a:{address}"), if session.is_some() { ADDRESS_FACTOR } else { 1 })),
+    ];
+    for (key, factor) in steps.into_iter().flatten() {
+        match admission.turn(&key, factor).await {
+            Ok(turn) => turns.push(turn),
+            Err(refusal) => return refused(refusal),
         }
-    };
+    }
     let started = std::time::Instant::now();
-    let shared_turn = match tokio::time::timeout(wait, admission.everyone.acquire()).await {
-        Ok(Ok(permit)) => permit,
-        _ => return busy(),
-    };
+    let shared =
+        match tokio::time::timeout(admission.edge.queue_wait, admission.everyone.clone().acquire_owned())
+            .await
+        {
+            Ok(Ok(turn)) => turn,
+            _ => return refused(Refusal::Busy),
+        };
     metrics::histogram!("settledesk_admission_wait_seconds").record(started.elapsed().as_secs_f64());
     let response = next.run(request).await;
-    drop(shared_turn);
-    drop(own_turn);
-    response
+    hold_until_sent(response, (turns, shared))
 }
 
-fn busy() -> Response {
-    metrics::counter!("settledesk_requests_refused_total", "reason" => "busy").increment(1);
-    refusal(
-        StatusCode::SERVICE_UNAVAILABLE,
-        5,
-        "SettleDesk is busy",
-        "SettleDesk has more requests than it can answer right now. Please try again in a few seconds.",
-    )
+/// A response whose body is already whole gives its turns back now; a streamed one (an export)
+/// holds them until its last byte, since it reads from the database as it goes.
+fn hold_until_sent(response: Response, turns: (Vec<Turn>, OwnedSemaphorePermit)) -> Response {
+    if response.body().size_hint().exact().is_some() {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let stream = body.into_data_stream().map(move |chunk| {
+        let _held = &turns;
+        chunk
+    });
+    Response::from_parts(parts, Body::from_stream(stream))
+}
+
+fn refused(refusal: Refusal) -> Response {
+    match refusal {
+        Refusal::TooMany => {
+            metrics::counter!("settledesk_requests_refused_total", "reason" => "per_client").increment(1);
+            refusal_page(
+                StatusCode::TOO_MANY_REQUESTS,
+                1,
+                "Too many requests at once",
+                "Your session already has several requests in progress. Please wait for them, then try again.",
+            )
+        }
+        Refusal::Busy => {
+            metrics::counter!("settledesk_requests_refused_total", "reason" => "busy").increment(1);
+            refusal_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                5,
+                "SettleDesk is busy",
+                "SettleDesk has more requests than it can answer right now. Please try again in a few seconds.",
+            )
+        }
+    }
 }
 
 /// A refusal page with its status and `Retry-After`.
-pub fn refusal(
+pub fn refusal_page(
     status: StatusCode,
     retry_after_secs: u64,
     title: &'static str,
@@ -165,6 +255,14 @@ mod tests {
     use tower::ServiceExt;
 
     use super::*;
+
+    impl Admission {
+        /// How many of `key`'s requests wait for a turn (0 when it is not in use).
+        fn waiting(&self, key: &str) -> u32 {
+            let clients = self.clients.lock().unwrap();
+            clients.get(key).map_or(0, |(client, _)| client.waiting.load(Ordering::SeqCst))
+        }
+    }
 
     fn edge(concurrency: u32) -> EdgeConfig {
         EdgeConfig {
@@ -222,7 +320,7 @@ mod tests {
         for _ in 0..5 {
             held_requests.push(tokio::spawn(router.clone().oneshot(request("burst"))));
         }
-        while admission.client("s:burst").waiting.load(Ordering::SeqCst) < 3 {
+        while admission.waiting("s:burst") < 3 {
             tokio::task::yield_now().await;
         }
         for _ in 0..20 {
@@ -236,7 +334,7 @@ mod tests {
         while entered.load(Ordering::SeqCst) < 3 {
             tokio::task::yield_now().await;
         }
-        assert_eq!(admission.client("s:burst").waiting.load(Ordering::SeqCst), 3);
+        assert_eq!(admission.waiting("s:burst"), 3);
         gate.add_permits(100);
         let mut answered = vec![other.await.unwrap().unwrap()];
         for handle in held_requests {
@@ -244,6 +342,45 @@ mod tests {
         }
         assert!(answered.iter().all(|r| r.status() == StatusCode::OK), "every admitted request got its page");
         assert!(admission.clients.lock().unwrap().is_empty(), "finished clients are forgotten");
+    }
+
+    #[tokio::test]
+    async fn two_session_cookies_or_a_made_up_one_are_refused() {
+        let admission = Admission::new(edge(8));
+        let router = held(admission, Arc::new(tokio::sync::Semaphore::new(100)), Default::default());
+        for cookie in ["sd_session=abc; sd_session=def", "sd_session=%61bc", "sd_session=a b", "sd_session="]
+        {
+            let request =
+                axum::extract::Request::get("/").header("cookie", cookie).body(Body::empty()).unwrap();
+            let answer = router.clone().oneshot(request).await.unwrap();
+            assert_eq!(answer.status(), StatusCode::BAD_REQUEST, "{cookie}");
+        }
+        assert_eq!(router.oneshot(request("abc-DEF_123")).await.unwrap().status(), StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn a_streamed_answer_keeps_its_turn_until_it_is_read_to_the_end() {
+        let admission = Admission::new(edge(1));
+        let router = Router::new()
+            .route(
+                "/export",
+                get(|| async {
+                    let rows = futures_util::stream::iter(["a\n", "b\n"]).map(Ok::<_, std::io::Error>);
+                    Body::from_stream(rows)
+                }),
+            )
+            .layer(axum::middleware::from_fn_with_state(admission.clone(), admit));
+        let export = |session: &str| {
+            axum::extract::Request::get("/export")
+                .header("cookie", format!("sd_session={session}"))
+                .body(Body::empty())
+                .unwrap()
+        };
+        let answer = router.clone().oneshot(export("a")).await.unwrap();
+        assert_eq!(admission.everyone.available_permits(), 0, "the export still holds its turn");
+        let body = axum::body::to_bytes(answer.into_body(), 1024).await.unwrap();
+        assert_eq!(&body[..], b"a\nb\n");
+        assert_eq!(admission.everyone.available_permits(), 1, "given back once read");
     }
 
     #[tokio::test]

@@ -121,8 +121,8 @@ pub struct EdgeConfig {
     /// wait in a short queue, and beyond it are refused with 429.
     pub per_client_concurrency: u32,
     pub per_client_queue: u32,
-    /// Requests in progress at once over everyone, in front of the database pool; more wait, and
-    /// after `queue_wait` are refused with 503.
+    /// Requests in progress at once over everyone, in front of the database pool (by default as
+    /// many as it has connections); more wait, and after `queue_wait` are refused with 503.
     pub concurrency: u32,
     pub queue_wait: Duration,
 }
@@ -208,12 +208,13 @@ impl Config {
                 })
             }
         };
+        let db_max_connections: u32 = positive(&settings, "SETTLEDESK_DB_MAX_CONNECTIONS", 10)?;
         let config = Config {
             mode,
             listen_addr: settings
                 .parse("SETTLEDESK_LISTEN_ADDR", required("SETTLEDESK_LISTEN_ADDR", "127.0.0.1:3000")?)?,
             database_url: Secret(database_url),
-            db_max_connections: settings.parse_or("SETTLEDESK_DB_MAX_CONNECTIONS", 10)?,
+            db_max_connections,
             web_statement_timeout: Duration::from_secs(
                 settings.parse_or("SETTLEDESK_DB_STATEMENT_TIMEOUT_SECS", 15)?,
             ),
@@ -307,7 +308,10 @@ impl Config {
                 lookup_per_minute: positive(&settings, "SETTLEDESK_LOOKUP_RATE_PER_MINUTE", 120)?,
                 per_client_concurrency: positive(&settings, "SETTLEDESK_PER_CLIENT_CONCURRENCY", 4)?,
                 per_client_queue: settings.parse_or("SETTLEDESK_PER_CLIENT_QUEUE", 16)?,
-                concurrency: positive(&settings, "SETTLEDESK_CONCURRENCY", 32)?,
+                // As many as the pool has connections: each admitted request can have one, and the
+                // rest wait in the admission queue (bounded) rather than the pool's (3 s, then an
+                // error deep inside a page).
+                concurrency: positive(&settings, "SETTLEDESK_CONCURRENCY", db_max_connections)?,
                 queue_wait: Duration::from_secs(settings.parse_or("SETTLEDESK_QUEUE_WAIT_SECS", 10)?),
             },
             scheduler: match settings.optional("SETTLEDESK_SCHEDULER").as_deref() {

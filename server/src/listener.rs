@@ -2,8 +2,11 @@
 //! `axum::serve` does not offer.
 //!
 //! - A client has [`Edge::header_read_timeout`] to send a request's headers: a slow-header client
-//!   (one byte a minute, "Slowloris") is cut off instead of holding a connection for ever. The
-//!   router's own timeout starts only once the headers are in.
+//!   (one byte a minute, "Slowloris"), or one that connects and sends nothing, is cut off instead of
+//!   holding a connection for ever. The router's own timeout starts only once the headers are in.
+//! - HTTP/1.1 only. The portal sits behind the bank's load balancer, which speaks HTTP/2 to
+//!   browsers if it likes; and hyper's HTTP/1-or-2 detection reads a connection's first bytes with
+//!   no timeout at all, so a client that sent nothing held its connection for ever.
 //! - At most [`Edge::max_connections`] connections are open at once; further ones wait in the
 //!   kernel's accept queue until one closes.
 //! - Behind a load balancer, [`Edge::trusted_proxy_hops`] says how many proxies put their address
@@ -17,8 +20,7 @@ use std::time::Duration;
 
 use axum::extract::ConnectInfo;
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto::Builder;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
@@ -40,10 +42,8 @@ pub async fn serve(
     edge: Edge,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
-    let mut builder = Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(edge.header_read_timeout);
-    builder.http2().timer(TokioTimer::new()).keep_alive_interval(Some(Duration::from_secs(30)));
-    let builder = Arc::new(builder);
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.timer(TokioTimer::new()).header_read_timeout(edge.header_read_timeout);
     let open = Arc::new(Semaphore::new(edge.max_connections));
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
@@ -71,9 +71,7 @@ pub async fn serve(
             request.extensions_mut().insert(ConnectInfo(client));
             request
         });
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
-            .into_owned();
+        let connection = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             if let Err(e) = connection.await {
@@ -104,7 +102,10 @@ fn client_address(peer: SocketAddr, headers: &http::HeaderMap, hops: usize) -> S
         .len()
         .checked_sub(hops)
         .and_then(|i| forwarded.get(i))
-        .and_then(|entry| entry.parse::<IpAddr>().ok())
+        // Some proxies write the port too: "203.0.113.9:5678", "[2001:db8::1]:443".
+        .and_then(|entry| {
+            entry.parse::<IpAddr>().or_else(|_| entry.parse::<SocketAddr>().map(|a| a.ip())).ok()
+        })
         .map_or(peer, |ip| SocketAddr::new(ip, 0))
 }
 
@@ -127,6 +128,8 @@ mod tests {
         // One proxy: it appended the address it saw; what the client wrote before it is ignored.
         assert_eq!(ip(forwarded("1.1.1.1, 203.0.113.9"), 1), "203.0.113.9");
         assert_eq!(ip(forwarded("1.1.1.1, 203.0.113.9, 10.0.0.4"), 2), "203.0.113.9");
+        assert_eq!(ip(forwarded("203.0.113.9:5678"), 1), "203.0.113.9");
+        assert_eq!(ip(forwarded("[2001:db8::1]:443"), 1), "2001:db8::1");
         // Fewer entries than proxies, or garbage: the peer stands.
         assert_eq!(ip(forwarded("203.0.113.9"), 2), "10.0.0.5");
         assert_eq!(ip(forwarded("not-an-address"), 1), "10.0.0.5");

@@ -151,9 +151,28 @@ async fn verify_audit_trail(config: &Config) -> anyhow::Result<ExitCode> {
     let heads = domain::audit::recorded_heads(&config.object_store().await)
         .await
         .context("reading the audit heads recorded in object storage")?;
+    let expected = domain::audit::heads_of_completed_runs(&pool).await.context("reading the runs")?;
     let disagreement =
         domain::audit::check_anchors(&pool, &heads).await.context("reading the audit trail")?;
     pool.close().await;
+    // Every run the database says completed left its head in object storage, unchanged.
+    for (key, anchor) in &expected {
+        match heads.iter().find(|(k, _)| k == key) {
+            Some((_, found)) if found == anchor => {}
+            Some(_) => {
+                cli_output::say!(
+                    "audit heads BROKEN: {key} in object storage differs from the run's own record"
+                );
+                return Ok(ExitCode::FAILURE);
+            }
+            None => {
+                cli_output::say!(
+                    "audit heads BROKEN: {key} is missing from object storage, or records no head"
+                );
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
     Ok(match disagreement {
         Some(broken) => {
             cli_output::say!("{broken}");

@@ -92,7 +92,7 @@ pub async fn limit(State(limits): State<Arc<RateLimits>>, request: Request, next
         Err(not_until) => {
             metrics::counter!("settledesk_rate_limited_total", "group" => group.label()).increment(1);
             let wait = not_until.wait_time_from(DefaultClock::default().now());
-            crate::admission::refusal(
+            crate::admission::refusal_page(
                 StatusCode::TOO_MANY_REQUESTS,
                 wait.as_secs().max(1),
                 "Too many requests",

@@ -101,11 +101,14 @@ async fn check_database_role(config: &Config, pool: &sqlx::PgPool) -> anyhow::Re
     match (domain::db::connected_as_owner(pool).await, config.mode) {
         (Ok(false), _) => Ok(()),
         (Ok(true), Mode::Production) => anyhow::bail!(
-            "DATABASE_URL connects as a superuser or as the owner of the audit trail; the server must \
-             connect as a member of settledesk_app (migrations run as the owner)"
+            "DATABASE_URL connects as a superuser, as the owner of the audit trail, or as a role that \
+             may write functions; the server must connect as a member of settledesk_app (migrations \
+             run as the owner; see docs/operations.md, Database roles)"
         ),
         (Ok(true), Mode::Development) => {
-            tracing::warn!("connected as the tables' owner: the audit trail's guards could be switched off");
+            tracing::warn!(
+                "connected as a role that could switch the audit trail's guards off (development only)"
+            );
             Ok(())
         }
         (Err(e), Mode::Production) => Err(e).context("checking the database role at start-up"),

@@ -41,6 +41,9 @@ async fn the_servers_role_cannot_disable_the_guards_or_change_the_trail_or_the_l
         .unwrap();
     let app = PgPool::connect_with(server_login(&pool).await).await.unwrap();
 
+    // The role is what production's start-up check wants.
+    assert!(!domain::db::connected_as_owner(&app).await.unwrap());
+    assert!(domain::db::connected_as_owner(&pool).await.unwrap());
     // What the server does, it may.
     record(&app, NewAuditEvent::new("ava", AuditAction::Logout)).await.unwrap();
     let (events,): (i64,) = sqlx::query_as("SELECT count(*) FROM audit_event").fetch_one(&app).await.unwrap();
@@ -66,6 +69,11 @@ async fn the_servers_role_cannot_disable_the_guards_or_change_the_trail_or_the_l
         "UPDATE ledger_closed_date SET business_date = '2026-11-03'",
         "DELETE FROM ledger_closed_date",
         "DELETE FROM _sqlx_migrations",
+        // No code of its own: a trigger function on a table settledesk_bulk owns would run with
+        // the rights of whoever next changes that table.
+        "CREATE FUNCTION public.f() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN RETURN NEW; END $f$",
+        "CREATE FUNCTION public.g() RETURNS integer LANGUAGE sql AS 'SELECT 1'",
+        "DO $f$ BEGIN NULL; END $f$",
         "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (99990101000000, 'x', true, '\\x00', 0)",
     ] {
         let refused = sqlx::query(attempt).execute(&app).await;
@@ -150,6 +158,15 @@ async fn a_trail_rewritten_wholesale_is_found_through_the_heads_in_object_storag
     // On its own the rewritten chain holds together...
     assert!(domain::audit::verify(&pool).await.unwrap().to_string().starts_with("audit chain intact"));
     // ...but not with what the run wrote down.
+    let manifest_path = storage.path().join("reports/2026-11-20/v1/manifest.json");
+    let kept = std::fs::read(&manifest_path).unwrap();
+    // Nor can the manifest simply be taken away: the run's own record names it.
+    std::fs::remove_file(&manifest_path).unwrap();
+    assert_eq!(
+        verify(false),
+        "audit heads BROKEN: reports/2026-11-20/v1/manifest.json is missing from object storage, or records no head"
+    );
+    std::fs::write(&manifest_path, kept).unwrap();
     let found = verify(false);
     assert_eq!(
         found,

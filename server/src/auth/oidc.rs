@@ -98,7 +98,15 @@ pub struct PendingLogin {
     pkce_verifier: String,
     /// Where to go after signing in (a local path).
     pub return_to: String,
+    /// Asked after a session timed out: the provider must have asked for the password again,
+    /// and its ID token must say so (`auth_time`).
+    #[serde(default)]
+    reauthenticate: bool,
 }
+
+/// How recent a re-authentication's `auth_time` must be: the sign-in window, and a minute of
+/// clock difference with the provider.
+const REAUTHENTICATED_WITHIN: chrono::Duration = chrono::Duration::minutes(11);
 
 /// Who the provider says signed in.
 #[derive(Debug, Clone)]
@@ -194,7 +202,9 @@ impl Oidc {
             .add_scope(Scope::new("groups".into()))
             .set_pkce_challenge(challenge);
         if reauthenticate {
-            request = request.add_prompt(CoreAuthPrompt::Login);
+            // Both: prompt=login for providers that honour it, max_age=0 for those that go by
+            // age; either way the ID token then carries auth_time, which `finish` checks.
+            request = request.add_prompt(CoreAuthPrompt::Login).set_max_age(std::time::Duration::ZERO);
         }
         let (url, state, nonce) = request.url();
         let pending = PendingLogin {
@@ -202,6 +212,7 @@ impl Oidc {
             nonce: nonce.secret().clone(),
             pkce_verifier: verifier.secret().clone(),
             return_to,
+            reauthenticate,
         };
         Ok((url.to_string(), pending))
     }
@@ -218,7 +229,8 @@ impl Oidc {
             exchange.request_async(&self.http).await.map_err(|e| OidcError::CodeExchange(e.to_string()))?;
         let id_token = tokens.extra_fields().id_token().ok_or(OidcError::NoIdToken)?;
         let verifier = provider.client.id_token_verifier();
-        identity_from(id_token, &verifier, &Nonce::new(pending.nonce.clone()))
+        let fresh_within = pending.reauthenticate.then_some(REAUTHENTICATED_WITHIN);
+        identity_from(id_token, &verifier, &Nonce::new(pending.nonce.clone()), fresh_within)
     }
 
     /// Where to send the browser to end the provider's session too, if the provider says.
@@ -239,8 +251,19 @@ fn identity_from(
     id_token: &ProviderIdToken,
     verifier: &IdTokenVerifier<'_, CoreJsonWebKey>,
     nonce: &Nonce,
+    fresh_within: Option<chrono::Duration>,
 ) -> Result<Identity, OidcError> {
     let claims = id_token.claims(verifier, nonce).map_err(|e| OidcError::InvalidIdToken(e.to_string()))?;
+    if let Some(limit) = fresh_within {
+        // After an idle timeout, a provider session that signs the person straight back in (no
+        // password) must not count: the token must show a sign-in just now.
+        let fresh = claims.auth_time().is_some_and(|at| chrono::Utc::now() - at <= limit);
+        if !fresh {
+            return Err(OidcError::InvalidIdToken(
+                "the provider did not ask for the password again (auth_time missing or old)".into(),
+            ));
+        }
+    }
     let issuer = claims.issuer().to_string();
     let subject = claims.subject().to_string();
     let username = claims.preferred_username().map(|u| u.to_string()).unwrap_or_else(|| subject.clone());
@@ -306,7 +329,7 @@ mod tests {
             IssuerUrl::new(ISSUER.into()).unwrap(),
             jwks,
         );
-        identity_from(id_token, &verifier, &Nonce::new(NONCE.into()))
+        identity_from(id_token, &verifier, &Nonce::new(NONCE.into()), None)
     }
 
     fn refused(id_token: &ProviderIdToken) -> String {
@@ -349,6 +372,47 @@ mod tests {
         let impostor = key(include_str!("testdata/impostor-key.pem"));
         let why = refused(&token(&impostor, ISSUER, CLIENT, Duration::minutes(5), NONCE));
         assert!(why.to_lowercase().contains("signature"), "{why}");
+    }
+
+    #[test]
+    fn after_an_idle_timeout_only_a_fresh_sign_in_counts() {
+        let jwks = CoreJsonWebKeySet::new(vec![provider_key().as_verification_key()]);
+        let verifier = IdTokenVerifier::new_confidential_client(
+            ClientId::new(CLIENT.into()),
+            ClientSecret::new("secret".into()),
+            IssuerUrl::new(ISSUER.into()).unwrap(),
+            jwks,
+        );
+        let signed_in = |auth_time: Option<chrono::DateTime<Utc>>| {
+            let now = Utc::now();
+            let standard = StandardClaims::new(SubjectIdentifier::new("u-1234".into()));
+            let claims = IdTokenClaims::new(
+                IssuerUrl::new(ISSUER.into()).unwrap(),
+                vec![Audience::new(CLIENT.into())],
+                now + Duration::minutes(5),
+                now,
+                standard,
+                GroupsClaim { groups: None },
+            )
+            .set_nonce(Some(Nonce::new(NONCE.into())))
+            .set_auth_time(auth_time);
+            let token = IdToken::new(
+                claims,
+                &provider_key(),
+                CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+                None,
+                None,
+            )
+            .unwrap();
+            identity_from(&token, &verifier, &Nonce::new(NONCE.into()), Some(REAUTHENTICATED_WITHIN))
+        };
+        assert!(signed_in(Some(Utc::now() - Duration::seconds(20))).is_ok());
+        // The provider's own session, hours old, or a token that does not say when.
+        assert!(matches!(
+            signed_in(Some(Utc::now() - Duration::hours(3))),
+            Err(OidcError::InvalidIdToken(_))
+        ));
+        assert!(matches!(signed_in(None), Err(OidcError::InvalidIdToken(_))));
     }
 
     #[test]

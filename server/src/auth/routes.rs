@@ -144,7 +144,7 @@ pub async fn callback(
     let (user, return_to) = match outcome {
         Ok(done) => done,
         Err(failure) => {
-            tracing::warn!(reason = %failure.reason, "sign-in failed");
+            tracing::warn!(reason = %failure.reason, address = address.as_deref().unwrap_or("-"), "sign-in failed");
             // A person the provider vouched for and we refused is audited. A callback nobody can
             // be named for (no sign-in in progress, a forged or replayed state, a cancelled
             // sign-in) is only counted: anyone can send those by the thousand, and each would

@@ -169,7 +169,7 @@ pub async fn admit(State(admission): State<Arc<Admission>>, request: Request, ne
         );
     };
     let address = match request.extensions().get::<ConnectInfo<SocketAddr>>() {
-        Some(ConnectInfo(peer)) => peer.ip().to_string(),
+        Some(ConnectInfo(peer)) => crate::listener::limit_key(peer.ip()).to_string(),
         None => "unknown".to_owned(),
     };
     let mut turns = Vec::with_capacity(2);

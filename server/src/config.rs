@@ -302,7 +302,12 @@ impl Config {
                         settings.parse_or("SETTLEDESK_HEADER_READ_TIMEOUT_SECS", 10)?,
                     ),
                     max_connections: settings.parse_or("SETTLEDESK_MAX_CONNECTIONS", 1024)?,
-                    trusted_proxy_hops: settings.parse_or("SETTLEDESK_TRUSTED_PROXY_HOPS", 0)?,
+                    // Required in production: behind a load balancer, 0 would put every client
+                    // in the balancer's one rate-limit bucket (30 sign-ins a minute for the bank).
+                    trusted_proxy_hops: settings.parse(
+                        "SETTLEDESK_TRUSTED_PROXY_HOPS",
+                        required("SETTLEDESK_TRUSTED_PROXY_HOPS", "0")?,
+                    )?,
                 },
                 sign_in_per_minute: positive(&settings, "SETTLEDESK_SIGN_IN_RATE_PER_MINUTE", 30)?,
                 lookup_per_minute: positive(&settings, "SETTLEDESK_LOOKUP_RATE_PER_MINUTE", 120)?,
@@ -639,6 +644,7 @@ mod tests {
         ("SETTLEDESK_METRICS_TOKEN", "scraper-token-0123456789abcdef0123"),
         ("SETTLEDESK_ALERT_WEBHOOK_URL", "https://alerts.bank.example/settledesk"),
         ("SETTLEDESK_ALERT_WEBHOOK_SECRET", "webhook-secret-0123456789abcdef0123"),
+        ("SETTLEDESK_TRUSTED_PROXY_HOPS", "1"),
     ];
 
     /// The production settings with `name` replaced by `value` (or removed when `None`).
@@ -671,6 +677,7 @@ mod tests {
             ("SETTLEDESK_OIDC_ISSUER", Some("http://sso.bank.example")),
             ("SETTLEDESK_OIDC_ISSUER", Some(DEFAULT_OIDC_ISSUER)),
             ("SETTLEDESK_S3_BUCKET", None),
+            ("SETTLEDESK_TRUSTED_PROXY_HOPS", None),
             ("SETTLEDESK_METRICS_TOKEN", None),
             ("SETTLEDESK_METRICS_TOKEN", Some("short-token")),
             ("SETTLEDESK_ALERT_WEBHOOK_URL", Some("http://alerts.bank.example/settledesk")),

@@ -109,6 +109,18 @@ fn client_address(peer: SocketAddr, headers: &http::HeaderMap, hops: usize) -> S
         .map_or(peer, |ip| SocketAddr::new(ip, 0))
 }
 
+/// The address a client is limited by: its IPv4 address, or its IPv6 /64. One IPv6 subscriber
+/// holds a whole /64 and could otherwise take a new address, and a new bucket, per request.
+pub fn limit_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,6 +129,16 @@ mod tests {
         let mut headers = http::HeaderMap::new();
         headers.insert("x-forwarded-for", value.parse().unwrap());
         headers
+    }
+
+    #[test]
+    fn an_ipv6_client_is_limited_by_its_64_and_a_mapped_ipv4_as_itself() {
+        let key = |ip: &str| limit_key(ip.parse().unwrap()).to_string();
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:ffff:1:2:3"));
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::");
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("::ffff:203.0.113.9"), "203.0.113.9");
+        assert_eq!(key("203.0.113.9"), "203.0.113.9");
     }
 
     #[test]

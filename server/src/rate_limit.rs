@@ -87,7 +87,7 @@ pub async fn limit(State(limits): State<Arc<RateLimits>>, request: Request, next
     let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>().copied() else {
         return next.run(request).await;
     };
-    match limits.limiter(group).check_key(&peer.ip()) {
+    match limits.limiter(group).check_key(&crate::listener::limit_key(peer.ip())) {
         Ok(()) => next.run(request).await,
         Err(not_until) => {
             metrics::counter!("settledesk_rate_limited_total", "group" => group.label()).increment(1);

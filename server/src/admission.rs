@@ -139,22 +139,14 @@ impl Drop for Turn {
 /// a session id (tower-sessions writes URL-safe base64).
 fn session_id(request: &Request) -> Result<Option<&str>, ()> {
     let mut found = None;
-    for pair in request
-        .headers()
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .filter(|(name, _)| *name == crate::auth::SESSION_COOKIE)
-    {
-        let plain = !pair.1.is_empty()
-            && pair.1.len() <= 64
-            && pair.1.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    for value in crate::auth::session_cookies(request.headers()) {
+        let plain = !value.is_empty()
+            && value.len() <= 64
+            && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if found.is_some() || !plain {
             return Err(());
         }
-        found = Some(pair.1);
+        found = Some(value);
     }
     Ok(found)
 }

@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
 
+mod common;
+use common::database_url;
+
 const SECRET: &str = "webhook-secret-for-the-alert-test-0123456789";
 
 struct Stopping(Child);
@@ -19,12 +22,6 @@ impl Drop for Stopping {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn database_url(pool: &PgPool) -> String {
-    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL points at the test cluster");
-    let name = pool.connect_options().get_database().expect("a database name").to_owned();
-    format!("{}/{name}", base.rsplit_once('/').expect("a database name in DATABASE_URL").0)
 }
 
 fn repository() -> PathBuf {

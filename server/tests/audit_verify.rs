@@ -6,13 +6,8 @@ use std::process::{Command, Output};
 use domain::audit::{record, AuditAction, NewAuditEvent};
 use sqlx::PgPool;
 
-/// The URL of the test's own database (the fixture creates a fresh one per test).
-fn database_url(pool: &PgPool) -> String {
-    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL points at the test cluster");
-    let name = pool.connect_options().get_database().expect("a database name").to_owned();
-    let (server, _) = base.rsplit_once('/').expect("DATABASE_URL ends in a database name");
-    format!("{server}/{name}")
-}
+mod common;
+use common::database_url;
 
 fn audit_verify(pool: &PgPool) -> (i32, String) {
     let Output { status, stdout, stderr } = Command::new(env!("CARGO_BIN_EXE_server"))

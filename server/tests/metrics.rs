@@ -7,11 +7,8 @@ use std::time::{Duration, Instant};
 use chrono::Datelike;
 use sqlx::PgPool;
 
-fn database_url(pool: &PgPool) -> String {
-    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL points at the test cluster");
-    let name = pool.connect_options().get_database().expect("a database name").to_owned();
-    format!("{}/{name}", base.rsplit_once('/').expect("a database name in DATABASE_URL").0)
-}
+mod common;
+use common::database_url;
 
 /// One sample's value: the first line that starts with `name` and holds every label (0 if none).
 fn sample(metrics: &str, name: &str, labels: &[&str]) -> f64 {

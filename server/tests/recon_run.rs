@@ -6,11 +6,8 @@ use std::process::{Command, Stdio};
 
 use sqlx::PgPool;
 
-fn database_url(pool: &PgPool) -> String {
-    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL points at the test cluster");
-    let name = pool.connect_options().get_database().expect("a database name").to_owned();
-    format!("{}/{name}", base.rsplit_once('/').expect("a database name in DATABASE_URL").0)
-}
+mod common;
+use common::database_url;
 
 fn server(pool: &PgPool, storage: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_server"));

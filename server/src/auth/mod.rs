@@ -64,14 +64,21 @@ fn expire_in(session: &tower_sessions::Session, duration: std::time::Duration) {
     session.set_expiry(Some(Expiry::AtDateTime(time::OffsetDateTime::now_utc() + duration)));
 }
 
-/// Whether the request came with a session cookie (whatever it is worth).
-fn has_session_cookie(headers: &http::HeaderMap) -> bool {
+/// The values of every session cookie the request sent, as sent (whatever they are worth).
+pub(crate) fn session_cookies(headers: &http::HeaderMap) -> impl Iterator<Item = &str> {
     headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .any(|pair| pair.trim().starts_with(&format!("{SESSION_COOKIE}=")))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .filter(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value)
+}
+
+/// Whether the request came with a session cookie (whatever it is worth).
+fn has_session_cookie(headers: &http::HeaderMap) -> bool {
+    session_cookies(headers).next().is_some()
 }
 
 fn now_unix() -> i64 {

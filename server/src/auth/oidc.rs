@@ -320,16 +320,20 @@ mod tests {
         IdToken::new(claims, signer, CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256, None, None).unwrap()
     }
 
-    /// Validates as the portal does, trusting only the provider's key.
-    fn validate(id_token: &ProviderIdToken) -> Result<Identity, OidcError> {
+    /// The portal's verifier, trusting only the provider's key.
+    fn verifier() -> IdTokenVerifier<'static, CoreJsonWebKey> {
         let jwks = CoreJsonWebKeySet::new(vec![provider_key().as_verification_key()]);
-        let verifier = IdTokenVerifier::new_confidential_client(
+        IdTokenVerifier::new_confidential_client(
             ClientId::new(CLIENT.into()),
             ClientSecret::new("secret".into()),
             IssuerUrl::new(ISSUER.into()).unwrap(),
             jwks,
-        );
-        identity_from(id_token, &verifier, &Nonce::new(NONCE.into()), None)
+        )
+    }
+
+    /// Validates as the portal does.
+    fn validate(id_token: &ProviderIdToken) -> Result<Identity, OidcError> {
+        identity_from(id_token, &verifier(), &Nonce::new(NONCE.into()), None)
     }
 
     fn refused(id_token: &ProviderIdToken) -> String {
@@ -376,13 +380,7 @@ mod tests {
 
     #[test]
     fn after_an_idle_timeout_only_a_fresh_sign_in_counts() {
-        let jwks = CoreJsonWebKeySet::new(vec![provider_key().as_verification_key()]);
-        let verifier = IdTokenVerifier::new_confidential_client(
-            ClientId::new(CLIENT.into()),
-            ClientSecret::new("secret".into()),
-            IssuerUrl::new(ISSUER.into()).unwrap(),
-            jwks,
-        );
+        let verifier = verifier();
         let signed_in = |auth_time: Option<chrono::DateTime<Utc>>| {
             let now = Utc::now();
             let standard = StandardClaims::new(SubjectIdentifier::new("u-1234".into()));

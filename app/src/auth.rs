@@ -2,7 +2,7 @@
 //!
 //! The server's middleware resolves the session to a [`User`] before any page or server function
 //! runs; unauthenticated requests never get this far. Pages are checked against
-//! [`page_permission`] by that middleware; every server function calls [`require`] with its own
+//! the route table ([`crate::routes`]) by that middleware; every server function calls [`require`] with its own
 //! permission. The browser only ever sees a [`SessionView`]: what to show, never what to allow.
 
 use leptos::prelude::*;
@@ -27,11 +27,7 @@ pub async fn fetch_session_view() -> Result<SessionView, AppError> {
         display_name: user.display_name.clone(),
         username: user.username.clone(),
         roles: user.roles.iter().map(|r| r.code().to_owned()).collect(),
-        sections: server::SECTIONS
-            .iter()
-            .filter(|href| user.can(server::page_permission(href)))
-            .map(|href| href.to_string())
-            .collect(),
+        sections: crate::routes::server::sections(|permission| user.can(permission)),
     })
 }
 
@@ -88,30 +84,6 @@ pub mod server {
                 address,
                 ..NewAuditEvent::new(self.username.clone(), action)
             }
-        }
-    }
-
-    /// The portal's sections, by the first segment of their path.
-    pub const SECTIONS: &[&str] =
-        &["/", "/lookup", "/reports", "/exceptions", "/feeds", "/ledger", "/audit", "/admin"];
-
-    /// The permission a page needs, by its path. Pages not listed (the dashboard, preferences, the
-    /// 404 page) need only a signed-in person with some role.
-    pub fn page_permission(path: &str) -> Permission {
-        let section = path.trim_start_matches('/').split('/').next().unwrap_or_default();
-        match section {
-            "lookup" => Permission::LookUpPayments,
-            "download" => Permission::ViewReports,
-            // Each list checks its own page's permission.
-            "export" => Permission::ViewDashboard,
-            "reports" => Permission::ViewReports,
-            // Associates read the feeds; the actions check for admins themselves.
-            "feeds" => Permission::ViewReports,
-            "exceptions" => Permission::WorkExceptions,
-            "ledger" => Permission::ViewLedger,
-            "audit" => Permission::ViewAudit,
-            "admin" => Permission::Administer,
-            _ => Permission::ViewDashboard,
         }
     }
 

@@ -8,6 +8,8 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::{common, use_locale, Locale};
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
     /// The request itself was wrong; the message says how to put it right.
@@ -25,13 +27,29 @@ pub enum AppError {
     Forbidden,
 }
 
+impl AppError {
+    /// What to tell the person, in their language. A refusal's message was written in the
+    /// person's language where it was made.
+    pub fn message(&self, locale: Locale) -> String {
+        let text = match self {
+            AppError::Invalid(message) => return message.clone(),
+            AppError::Unavailable => common::ERROR_UNAVAILABLE,
+            AppError::Internal => common::ERROR_INTERNAL,
+            AppError::Communication => common::ERROR_COMMUNICATION,
+            AppError::Unauthenticated => common::ERROR_UNAUTHENTICATED,
+            AppError::Forbidden => common::ERROR_FORBIDDEN,
+        };
+        locale.t(text).to_owned()
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
-                AppError::Invalid("The form was incomplete or malformed. Please fill it in again.".into())
+                AppError::Invalid(crate::i18n::request_locale().t(common::ERROR_MALFORMED).into())
             }
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => AppError::Communication,
             _ => AppError::Internal,
@@ -77,6 +95,11 @@ impl AppError {
         respond_with(http::StatusCode::UNPROCESSABLE_ENTITY);
         AppError::Invalid(message.into())
     }
+
+    /// A refusal in the language of the person who asked: `text` with its values filled in.
+    pub fn refused_text(text: crate::i18n::Text, values: &[&dyn std::fmt::Display]) -> Self {
+        Self::refused(crate::i18n::request_locale().f(text, values))
+    }
 }
 
 /// Sets the status of the response being made, when there is one (a page or a server function
@@ -96,6 +119,7 @@ fn respond_with(status: http::StatusCode) {
 #[cfg(feature = "ssr")]
 mod from_domain {
     use super::AppError;
+    use crate::i18n::request_locale;
     use domain::exceptions::WorkError;
     use domain::ledger::actions::ActionError;
     use domain::ledger::close::CloseError;
@@ -109,7 +133,7 @@ mod from_domain {
                     AppError::database(&e)
                 }
                 ActionError::Limit(e) => e.into(),
-                other => AppError::refused(other.to_string()),
+                other => AppError::refused(crate::refusals::ledger::action(&other, request_locale())),
             }
         }
     }
@@ -118,7 +142,7 @@ mod from_domain {
         fn from(e: LimitError) -> Self {
             match e {
                 LimitError::Database(e) => AppError::database(&e),
-                other => AppError::refused(other.to_string()),
+                other => AppError::refused(crate::refusals::ledger::limit(&other, request_locale())),
             }
         }
     }
@@ -127,7 +151,7 @@ mod from_domain {
         fn from(e: CloseError) -> Self {
             match e {
                 CloseError::Database(e) => AppError::database(&e),
-                other => AppError::refused(other.to_string()),
+                other => AppError::refused(crate::refusals::ledger::close(&other, request_locale())),
             }
         }
     }
@@ -136,7 +160,7 @@ mod from_domain {
         fn from(e: WorkError) -> Self {
             match e {
                 WorkError::Database(e) => AppError::database(&e),
-                other => AppError::refused(other.to_string()),
+                other => AppError::refused(crate::refusals::work::work(&other, request_locale())),
             }
         }
     }
@@ -145,7 +169,7 @@ mod from_domain {
         fn from(e: domain::ledger::templates::TemplateError) -> Self {
             match e {
                 domain::ledger::templates::TemplateError::Database(e) => AppError::database(&e),
-                other => AppError::refused(other.to_string()),
+                other => AppError::refused(crate::refusals::ledger::template(&other, request_locale())),
             }
         }
     }
@@ -159,25 +183,26 @@ mod from_domain {
 
 /// The message to show for any error caught by an error boundary: ours are safe as they are,
 /// anything else gets a generic sentence.
-pub fn safe_message(error: &leptos::error::Error) -> String {
+pub fn safe_message(error: &leptos::error::Error, locale: Locale) -> String {
     match error.downcast_ref::<AppError>() {
-        Some(app_error) => app_error.to_string(),
-        None => AppError::Internal.to_string(),
+        Some(app_error) => app_error.message(locale),
+        None => AppError::Internal.message(locale),
     }
 }
 
 /// What an error boundary shows in place of the content that failed.
 #[component]
 pub fn ErrorNotice(errors: ArcRwSignal<Errors>) -> impl IntoView {
+    let locale = use_locale();
     view! {
         <div class="notice notice-error" role="alert" data-test="error-notice">
-            <p class="notice-title">"This part of the page could not be shown."</p>
+            <p class="notice-title">{locale.t(common::ERROR_TITLE)}</p>
             <ul>
                 {move || {
                     errors
                         .get()
                         .into_iter()
-                        .map(|(_, error)| view! { <li>{safe_message(&error)}</li> })
+                        .map(|(_, error)| view! { <li>{safe_message(&error, locale)}</li> })
                         .collect_view()
                 }}
             </ul>

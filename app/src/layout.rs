@@ -4,24 +4,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::auth::{fetch_session_view, SessionView};
-use crate::i18n::use_locale;
-
-/// One entry of the main navigation.
-struct NavItem {
-    href: &'static str,
-    label: &'static str,
-}
-
-const NAV_ITEMS: &[NavItem] = &[
-    NavItem { href: "/", label: "Dashboard" },
-    NavItem { href: "/lookup", label: "Payment lookup" },
-    NavItem { href: "/reports", label: "Reports" },
-    NavItem { href: "/exceptions", label: "Exceptions" },
-    NavItem { href: "/feeds", label: "Feeds" },
-    NavItem { href: "/ledger", label: "Ledger" },
-    NavItem { href: "/audit", label: "Audit" },
-    NavItem { href: "/admin", label: "Admin" },
-];
+use crate::i18n::{use_locale, Text};
+use crate::routes::{PREFERENCES, ROUTES};
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
@@ -40,7 +24,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             class:nav-collapsed=move || !nav_open.get()
             data-hydrated=move || hydrated.get().to_string()
         >
-            <a class="skip-link" href="#main">{locale.tr("Skip to main content")}</a>
+            <a class="skip-link" href="#main">{locale.t(text::SKIP)}</a>
             <header class="topbar">
                 <button
                     type="button"
@@ -49,7 +33,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     aria-expanded=move || nav_open.get().to_string()
                     on:click=move |_| nav_open.update(|open| *open = !*open)
                 >
-                    <span class="visually-hidden">"Show or hide navigation"</span>
+                    <span class="visually-hidden">{locale.t(text::TOGGLE_NAVIGATION)}</span>
                     <svg aria-hidden="true" viewBox="0 0 20 20" width="20" height="20">
                         <path d="M3 5h14M3 10h14M3 15h14" stroke="currentColor" stroke-width="2" fill="none"/>
                     </svg>
@@ -58,7 +42,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <span class="brand-mark" aria-hidden="true">"SD"</span>
                     <span class="brand-name">"SettleDesk"</span>
                 </a>
-                <span class="brand-tagline">{locale.tr("Card settlement reconciliation")}</span>
+                <span class="brand-tagline">{locale.t(text::TAGLINE)}</span>
                 <div class="user-slot" data-test="user-slot">
                     <Suspense>
                         {move || Suspend::new(async move {
@@ -68,7 +52,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 </div>
             </header>
             <div class="frame">
-                <nav id="main-nav" class="sidenav" aria-label="Main">
+                <nav id="main-nav" class="sidenav" aria-label=locale.t(text::MAIN_NAVIGATION)>
                     <Suspense>
                         {move || Suspend::new(async move {
                             let sections = session.await.map(|s| s.sections).unwrap_or_default();
@@ -80,7 +64,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             </div>
             <footer class="footer">
                 <span>"SettleDesk " {env!("CARGO_PKG_VERSION")}</span>
-                <a href="/preferences">{locale.tr("Display preferences")}</a>
+                <a href="/preferences">{locale.t(PREFERENCES)}</a>
             </footer>
         </div>
     }
@@ -92,10 +76,10 @@ fn NavList(sections: Vec<String>) -> impl IntoView {
     let locale = use_locale();
     view! {
         <ul>
-            {NAV_ITEMS
+            {ROUTES
                 .iter()
-                .filter(|item| sections.iter().any(|s| s == item.href))
-                .map(|item| view! { <li><A href=item.href exact=true>{locale.tr(item.label)}</A></li> })
+                .filter(|entry| entry.in_navigation && sections.iter().any(|s| s == entry.path))
+                .map(|entry| view! { <li><A href=entry.path exact=true>{locale.t(entry.title)}</A></li> })
                 .collect_view()}
         </ul>
     }
@@ -108,23 +92,49 @@ fn SignedInAs(session: SessionView) -> impl IntoView {
     let locale = use_locale();
     view! {
         <span class="user-name" data-test="user-name">{session.display_name}</span>
-        <span class="user-roles">{session.roles.join(", ")}</span>
+        <span class="user-roles">{session.roles.iter().map(|code| role_label(code, locale)).collect::<Vec<_>>().join(", ")}</span>
         <form method="post" action="/auth/logout" class="sign-out">
-            <button type="submit" class="button small">{locale.tr("Sign out")}</button>
+            <button type="submit" class="button small">{locale.t(text::SIGN_OUT)}</button>
         </form>
     }
 }
 
+/// A role's name, never its code.
+fn role_label(code: &str, locale: crate::i18n::Locale) -> String {
+    let text = match code {
+        "viewer" => text::ROLE_VIEWER,
+        "associate" => text::ROLE_ASSOCIATE,
+        "approver" => text::ROLE_APPROVER,
+        "admin" => text::ROLE_ADMIN,
+        other => return other.to_owned(),
+    };
+    locale.t(text).to_owned()
+}
+
 /// The heading block at the top of a page.
 #[component]
-pub fn PageHeader(title: &'static str, #[prop(optional)] lede: Option<&'static str>) -> impl IntoView {
+pub fn PageHeader(title: Text, #[prop(optional)] lede: Option<Text>) -> impl IntoView {
     let locale = use_locale();
-    let (title, lede) = (locale.tr(title), lede.map(|l| locale.tr(l)));
+    let (title, lede) = (locale.t(title), lede.map(|l| locale.t(l)));
     view! {
         <leptos_meta::Title text=title/>
         <div class="page-header">
             <h1>{title}</h1>
             {lede.map(|lede| view! { <p class="lede">{lede}</p> })}
         </div>
+    }
+}
+
+mod text {
+    crate::texts! {
+        SKIP = "Skip to main content", "跳到主要内容";
+        TOGGLE_NAVIGATION = "Show or hide navigation", "显示或隐藏导航";
+        TAGLINE = "Card settlement reconciliation", "银行卡清算对账";
+        SIGN_OUT = "Sign out", "退出登录";
+        MAIN_NAVIGATION = "Main", "主导航";
+        ROLE_VIEWER = "Help desk", "帮助台";
+        ROLE_ASSOCIATE = "Associate", "对账专员";
+        ROLE_APPROVER = "Approver", "审批人";
+        ROLE_ADMIN = "Administrator", "管理员";
     }
 }

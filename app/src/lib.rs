@@ -7,11 +7,16 @@ pub mod auth;
 pub mod error;
 pub mod forms;
 pub mod i18n;
+pub mod kit;
+pub mod labels;
 pub mod layout;
 pub mod pages;
 pub mod preferences;
 #[cfg(feature = "ssr")]
+pub mod refusals;
+#[cfg(feature = "ssr")]
 pub mod request;
+pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod security;
 #[cfg(feature = "ssr")]

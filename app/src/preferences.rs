@@ -80,11 +80,12 @@ pub async fn set_language(language: String) -> Result<(), AppError> {
 /// Who is looking, as far as display goes (server side only).
 #[cfg(feature = "ssr")]
 pub mod viewer {
-    use chrono::{DateTime, Utc};
+    use chrono::{DateTime, Datelike, NaiveDate, Utc};
     use domain::calendar::Tz;
     use sqlx::PgPool;
 
     use crate::error::AppError;
+    use crate::i18n::Locale;
 
     pub const TIME_ZONE_COOKIE: &str = "sd_time_zone";
 
@@ -108,8 +109,45 @@ pub mod viewer {
         })
     }
 
-    /// An instant as the viewer reads it, e.g. `2026-11-23 18:00 EST`.
+    /// An instant as the viewer reads it, in their language: `2026-11-23 18:00 EST (UTC-05:00)`,
+    /// or `2026-11-23 18:00（UTC-05:00）` in Chinese. The offset is always shown, because a zone's
+    /// abbreviation alone is ambiguous (CST is both China and US Central).
     pub fn format_instant(instant: DateTime<Utc>, zone: Tz) -> String {
-        instant.with_timezone(&zone).format("%Y-%m-%d %H:%M %Z").to_string()
+        let local = instant.with_timezone(&zone);
+        match crate::i18n::request_locale() {
+            Locale::En => local.format("%Y-%m-%d %H:%M %Z (UTC%:z)").to_string(),
+            Locale::ZhCn => local.format("%Y-%m-%d %H:%M（UTC%:z）").to_string(),
+        }
+    }
+
+    /// A business date with its weekday, in the viewer's language: `Thursday 3 December 2026`, or
+    /// `2026年12月3日 星期四`.
+    pub fn long_date(date: NaiveDate) -> String {
+        long_date_in(crate::i18n::request_locale(), date)
+    }
+
+    pub fn long_date_in(locale: Locale, date: NaiveDate) -> String {
+        match locale {
+            Locale::En => date.format("%A %-d %B %Y").to_string(),
+            Locale::ZhCn => {
+                const WEEKDAYS: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
+                let weekday = WEEKDAYS[date.weekday().num_days_from_monday() as usize];
+                format!("{}年{}月{}日 星期{weekday}", date.year(), date.month(), date.day())
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn dates_read_naturally_in_each_language() {
+            let date = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+            assert_eq!(long_date_in(Locale::En, date), "Thursday 3 December 2026");
+            assert_eq!(long_date_in(Locale::ZhCn, date), "2026年12月3日 星期四");
+            let sunday = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+            assert_eq!(long_date_in(Locale::ZhCn, sunday), "2026年12月6日 星期日");
+        }
     }
 }

@@ -19,7 +19,7 @@ test('without JavaScript, the preferences form saves a time zone through its ser
   // And every time on the dashboard is now shown in that zone.
   await page.goto('/');
   await expect(page.locator('[data-test="viewer-time-zone"]')).toContainText('Asia/Shanghai');
-  await expect(page.locator('[data-test="closes-at"]')).toContainText(/ CST$/);
+  await expect(page.locator('[data-test="closes-at"]')).toContainText(/ CST \(UTC\+08:00\)$/);
   await context.close();
 });
 

@@ -58,6 +58,29 @@ pub struct Edge {
     pub metrics: crate::metrics::Metrics,
 }
 
+/// The router's pages, after checking that the route table ([`app::routes`]) guards each of them:
+/// a page without an entry would open to every role, so the server refuses to start with one.
+fn checked_route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    let routes = generate_route_list(app::App);
+    let paths: Vec<String> = routes.iter().map(|r| leptos_path(r.path())).collect();
+    if let Err(problem) = app::routes::server::check_route_list(&paths) {
+        panic!("the route table and the router disagree: {problem}");
+    }
+    routes
+}
+
+/// `/reports/{date}/items` as the route table writes it: `/reports/:date/items`.
+fn leptos_path(axum_path: &str) -> String {
+    axum_path
+        .split('/')
+        .map(|segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(name) => format!(":{name}"),
+            None => segment.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 pub fn router(state: ServerState, edge: Edge) -> Router {
     let site_root = std::path::PathBuf::from(state.app.leptos_options.site_root.as_ref());
     let app_state = state.app.clone();
@@ -80,12 +103,9 @@ pub fn router(state: ServerState, edge: Edge) -> Router {
                 crate::feed_ops::MAX_REPLACEMENT_BYTES + 64 * 1024,
             )),
         )
-        .leptos_routes_with_context(
-            &state,
-            generate_route_list(app::App),
-            provide_app_state.clone(),
-            move || app::shell(shell_options.clone()),
-        )
+        .leptos_routes_with_context(&state, checked_route_list(), provide_app_state.clone(), move || {
+            app::shell(shell_options.clone())
+        })
         // Any other address: the 404 page, rendered in the layout.
         .fallback(leptos_axum::file_and_error_handler_with_context::<ServerState, _>(
             provide_app_state,
@@ -155,4 +175,21 @@ fn request_span<B>(request: &Request<B>) -> tracing::Span {
         method = %request.method(),
         path = %request.uri().path(),
     )
+}
+
+#[cfg(test)]
+mod route_table_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn every_page_the_router_draws_is_in_the_route_table() {
+        let routes = checked_route_list();
+        assert!(routes.iter().any(|r| leptos_path(r.path()) == "/reports/:date/items/:seq"));
+    }
+
+    #[test]
+    fn axum_parameters_read_as_route_table_parameters() {
+        assert_eq!(leptos_path("/ledger/accounts/{code}"), "/ledger/accounts/:code");
+        assert_eq!(leptos_path("/"), "/");
+    }
 }

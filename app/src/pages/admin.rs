@@ -254,7 +254,7 @@ pub fn AdminPage() -> impl IntoView {
     let save = ServerAction::<SetSourceStrictness>::new();
     let settings = Resource::new(move || save.version().get(), |_| source_settings());
     view! {
-        <PageHeader title="Admin" lede="Feeds, runs and settings."/>
+        <PageHeader title=crate::routes::ADMIN lede=text::LEDE/>
         <section class="card narrow" aria-labelledby="sources-heading">
             <h2 id="sources-heading">"How feed files are read"</h2>
             <p class="muted">
@@ -290,5 +290,11 @@ pub fn AdminPage() -> impl IntoView {
         <HolidaysCard/>
         <crate::pages::admin_rules::RulesCards/>
         <OpenAccountForm/>
+    }
+}
+
+mod text {
+    crate::texts! {
+        LEDE = "Feeds, runs and settings.", "数据文件、运行和设置。";
     }
 }

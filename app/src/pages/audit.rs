@@ -129,7 +129,7 @@ pub fn AuditPage() -> impl IntoView {
     let results = Resource::new(query, search_audit);
     let verify = ServerAction::<VerifyAuditChain>::new();
     view! {
-        <PageHeader title="Audit" lede="Every sign-in, view, download, action and change, in order. The record cannot be edited."/>
+        <PageHeader title=crate::routes::AUDIT lede=text::LEDE/>
         <section class="card" aria-labelledby="verify-heading">
             <h2 id="verify-heading">"Integrity"</h2>
             <ActionForm action=verify attr:class="inline-form">
@@ -231,4 +231,10 @@ fn AuditTable(page: AuditPage, current: AuditQuery) -> impl IntoView {
         </p>
     }
     .into_any()
+}
+
+mod text {
+    crate::texts! {
+        LEDE = "Every sign-in, view, download, action and change, in order. The record cannot be edited.", "按顺序记录每次登录、查看、下载、操作和更改。记录不可编辑。";
+    }
 }

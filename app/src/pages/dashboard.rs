@@ -345,7 +345,7 @@ pub fn DashboardPage() -> impl IntoView {
     let overview = Resource::new(|| (), |_| fetch_dashboard_overview());
     provide_context(OverviewRefresh(Callback::new(move |()| overview.refetch())));
     view! {
-        <PageHeader title="Dashboard" lede="Where today's settlement reconciliation stands."/>
+        <PageHeader title=crate::routes::DASHBOARD lede=text::LEDE/>
         <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -632,4 +632,10 @@ fn TrendChart(points: Vec<TrendPoint>) -> impl IntoView {
         </table>
     }
     .into_any()
+}
+
+mod text {
+    crate::texts! {
+        LEDE = "Where today's settlement reconciliation stands.", "今日清算对账的进展。";
+    }
 }

@@ -273,10 +273,7 @@ pub fn ExceptionsPage() -> impl IntoView {
     let done = crate::forms::successes(act);
     let page = Resource::new(move || (query(), done.get()), |(q, _)| work_queue(q));
     view! {
-        <PageHeader
-            title="Exceptions"
-            lede="Mismatches and resettlements to be worked, oldest first. Overdue items are past their reason's service level and raised to high priority."
-        />
+        <PageHeader title=crate::routes::EXCEPTIONS lede=text::LEDE/>
         <QueueFilterForm query=query()/>
         {move || act.value().get().map(|outcome| match outcome {
             Ok(text) => view! { <p class="form-ok" role="status" data-test="queue-outcome">{text}</p> }.into_any(),
@@ -531,7 +528,7 @@ pub fn WorkItemPage() -> impl IntoView {
     let item =
         Resource::new(move || (id(), assigned.get(), resolved.get(), noted.get()), |(id, ..)| work_item(id));
     view! {
-        <PageHeader title="Work item"/>
+        <PageHeader title=crate::routes::WORK_ITEM/>
         <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -642,5 +639,11 @@ fn WorkItemPanel(
                 {item.history.into_iter().map(|h| view! { <li>{format!("{} {} {}", h.when, h.actor, h.action)}</li> }).collect_view()}
             </ol>
         </section>
+    }
+}
+
+mod text {
+    crate::texts! {
+        LEDE = "Mismatches and resettlements to be worked, oldest first. Overdue items are past their reason's service level and raised to high priority.", "待处理的不匹配和重新结算项目，最早的在前。超过其原因服务时限的逾期项目会提升为高优先级。";
     }
 }

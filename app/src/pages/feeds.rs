@@ -270,7 +270,7 @@ pub fn FeedsPage() -> impl IntoView {
         Resource::new(move || (get("date"), get("error")), |(date, error)| feeds_overview(date, error));
     let locale = crate::i18n::use_locale();
     view! {
-        <PageHeader title="Feeds" lede="Every inbound file by date and source: when it arrived, what it held, and what became of it."/>
+        <PageHeader title=crate::routes::FEEDS lede=text::LEDE/>
         <form method="get" action="/feeds" class="filters">
             <div class="field"><label for="feeds-date">{locale.tr("Business date")}</label>
                 <input id="feeds-date" name="date" type="date" value=move || get("date").unwrap_or_default()/></div>
@@ -404,5 +404,11 @@ fn DateSection(date: DateView, can_act: bool, outcome: Outcome) -> impl IntoView
                 {message_for(locale, &outcome, "not-expected")}
             })}
         </section>
+    }
+}
+
+mod text {
+    crate::texts! {
+        LEDE = "Every inbound file by date and source: when it arrived, what it held, and what became of it.", "按日期和来源列出每个入站文件：何时到达、包含什么、处理结果如何。";
     }
 }

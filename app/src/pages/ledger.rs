@@ -536,7 +536,7 @@ pub fn LedgerPage() -> impl IntoView {
         },
     );
     view! {
-        <PageHeader title="Ledger" lede="The double-entry books behind every manual action."/>
+        <PageHeader title=crate::routes::LEDGER lede=text::LEDE/>
         {said(actions.initiate.value(), |id| format!("Action {id} is waiting for an approver."))}
         {said(actions.approve.value(), |text| text)}
         {said(actions.reject.value(), |()| "Rejected.".to_owned())}
@@ -922,7 +922,7 @@ pub fn StatementPage() -> impl IntoView {
     };
     let statement = Resource::new(key, |(code, before)| account_statement(code, before));
     view! {
-        <PageHeader title="Account statement"/>
+        <PageHeader title=crate::routes::STATEMENT/>
         <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -949,5 +949,11 @@ pub fn StatementPage() -> impl IntoView {
                 })}
             </Transition>
         </ErrorBoundary>
+    }
+}
+
+mod text {
+    crate::texts! {
+        LEDE = "The double-entry books behind every manual action.", "每项人工操作背后的复式记账。";
     }
 }

@@ -205,7 +205,7 @@ pub fn LookupPage() -> impl IntoView {
     );
     let value = move |f: fn(&LookupQuery) -> &Option<String>| f(&query()).clone().unwrap_or_default();
     view! {
-        <PageHeader title="Payment lookup" lede="Find a customer's Zelle payment and what reconciliation made of it. Read-only; cards show their last four digits only."/>
+        <PageHeader title=crate::routes::LOOKUP lede=text::LEDE/>
         <form method="get" action="/lookup" class="filters" role="search" aria-label="Look up a payment">
             <div class="field"><label for="lookup-payment">"Payment id"</label>
                 <input id="lookup-payment" name="payment_id" value=value(|q| &q.payment_id)/></div>
@@ -296,5 +296,11 @@ fn CaseNotes(case: CaseView, payment_id: String, note: ServerAction<AddCaseNote>
                 {case.history.into_iter().map(|h| view! { <li>{format!("{} {} {}", h.when, h.actor, h.action)}</li> }).collect_view()}
             </ol>
         </div>
+    }
+}
+
+mod text {
+    crate::texts! {
+        LEDE = "Find a customer's Zelle payment and what reconciliation made of it. Read-only; cards show their last four digits only.", "查找客户的 Zelle 付款及其对账结果。只读；银行卡仅显示后四位。";
     }
 }

@@ -11,8 +11,14 @@ pub fn NotFoundPage() -> impl IntoView {
         }
     }
     view! {
-        <PageHeader title="Page not found"/>
+        <PageHeader title=text::TITLE/>
         <p>"There is no page at this address. It may have moved, or the link may be mistyped."</p>
         <p><a href="/">"Go to the dashboard"</a></p>
+    }
+}
+
+mod text {
+    crate::texts! {
+        TITLE = "Page not found", "找不到页面";
     }
 }

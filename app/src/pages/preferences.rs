@@ -14,19 +14,16 @@ pub fn PreferencesPage() -> impl IntoView {
     let save = ServerAction::<SetTimeZone>::new();
     let current = Resource::new(move || save.version().get(), |_| fetch_display_preferences());
     view! {
-        <PageHeader
-            title="Display preferences"
-            lede="Times are stored in UTC and shown to you in the zone you choose here."
-        />
-        <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    current.await.map(|preferences| view! { <TimeZoneForm preferences save/> })
-                })}
-            </Transition>
-        </ErrorBoundary>
-        <LanguageForm/>
-    }
+    <PageHeader title=crate::routes::PREFERENCES lede=text::LEDE/>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
+                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        current.await.map(|preferences| view! { <TimeZoneForm preferences save/> })
+                    })}
+                </Transition>
+            </ErrorBoundary>
+            <LanguageForm/>
+        }
 }
 
 #[component]
@@ -105,5 +102,11 @@ fn TimeZoneForm(preferences: DisplayPreferences, save: ServerAction<SetTimeZone>
                 </div>
             </ActionForm>
         </section>
+    }
+}
+
+mod text {
+    crate::texts! {
+        LEDE = "Times are stored in UTC and shown to you in the zone you choose here.", "时间以 UTC 存储，并按您在此选择的时区显示。";
     }
 }

@@ -99,10 +99,7 @@ pub fn ReportsPage() -> impl IntoView {
     let before = move || params.with(|p| p.get("before").filter(|b| !b.is_empty()));
     let runs = Resource::new(before, list_runs);
     view! {
-        <PageHeader
-            title="Reports"
-            lede="The daily match, mismatch and resettlement files of every business date, with their manifests. A re-run adds a version; earlier versions stay as they were."
-        />
+        <PageHeader title=crate::routes::REPORTS lede=text::REPORTS_LEDE/>
         <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move { runs.await.map(|page| view! { <RunsList page/> }) })}
@@ -367,7 +364,7 @@ pub fn ItemsPage() -> impl IntoView {
     };
     let page = Resource::new(query, browse_items);
     view! {
-        <PageHeader title="Items" lede="Every classified record of a run. The filter is in the link: share it to show someone the same list."/>
+        <PageHeader title=crate::routes::ITEMS lede=text::ITEMS_LEDE/>
         <ItemFilterForm query=query()/>
         <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -617,7 +614,7 @@ pub fn ItemDetailPage() -> impl IntoView {
     };
     let detail = Resource::new(key, |(date, version, seq)| item_detail(date, version, seq));
     view! {
-        <PageHeader title="Item"/>
+        <PageHeader title=crate::routes::ITEM/>
         <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move { detail.await.map(|d| view! { <SideBySide detail=d/> }) })}
@@ -673,5 +670,12 @@ fn Unreadable(record: UnreadableView) -> impl IntoView {
             <h3>{locale.tr("The record as it came (card number masked)")}</h3>
             <pre class="raw-record" data-test="unreadable-raw" tabindex="0">{record.raw}</pre>
         </div>
+    }
+}
+
+mod text {
+    crate::texts! {
+        REPORTS_LEDE = "The daily match, mismatch and resettlement files of every business date, with their manifests. A re-run adds a version; earlier versions stay as they were.", "每个营业日的匹配、不匹配和重新结算文件及其清单。重新运行会新增一个版本，之前的版本保持不变。";
+        ITEMS_LEDE = "Every classified record of a run. The filter is in the link: share it to show someone the same list.", "一次运行的全部已分类记录。筛选条件保存在链接中：分享链接即可让他人看到相同的列表。";
     }
 }

@@ -10,7 +10,8 @@ use tower_sessions::Session;
 use super::{client_address, has_session_cookie, now_unix, pages, USER_KEY};
 use crate::config::AuthConfig;
 use crate::http::ServerState;
-use app::auth::server::{page_permission, User};
+use app::auth::server::User;
+use app::routes::server::permission_for;
 
 /// Server functions live under this prefix; they answer 401 instead of redirecting.
 const API_PREFIX: &str = "/api/";
@@ -65,8 +66,11 @@ pub async fn require_sign_in(
         }
         return Redirect::to(&login_url(&request, false)).into_response();
     };
+    // An address with no entry in the route table is no page of any section: it may only ever
+    // answer "not found" (drawn in the frame for anyone with a role).
+    let unlisted = !path.starts_with(API_PREFIX) && permission_for(&path).is_none();
     if !path.starts_with(API_PREFIX) {
-        let needed = page_permission(&path);
+        let needed = permission_for(&path).unwrap_or(domain::access::Permission::ViewDashboard);
         if !user.can(needed) {
             let event = NewAuditEvent {
                 target: Some(format!("page:{path}")),
@@ -81,6 +85,15 @@ pub async fn require_sign_in(
     }
     request.extensions_mut().insert(user);
     let mut response = next.run(request).await;
+    if unlisted && response.status() != StatusCode::NOT_FOUND {
+        tracing::error!(%path, status = %response.status(), "an address outside the route table answered; refused");
+        return pages::message(
+            StatusCode::NOT_FOUND,
+            "Page not found",
+            "There is no page at this address.",
+            ("/", "Go to the dashboard"),
+        );
+    }
     // Pages and answers about signed-in work may carry customer data: never cache them.
     response.headers_mut().insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
     response

@@ -1,0 +1,93 @@
+//! The pieces every page is built from: a part that loads (with its error), an action's outcome, a
+//! confirm step before money moves or something cannot be undone, and a pager.
+
+use leptos::prelude::*;
+
+use crate::error::{AppError, ErrorNotice};
+use crate::i18n::{common, use_locale, Text};
+
+/// A part of a page that loads: "Loading…" until its data is there, then the content; our message
+/// in place of the content when it failed.
+#[component]
+pub fn Loaded(children: ChildrenFn) -> impl IntoView {
+    let locale = use_locale();
+    view! {
+        <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
+            <Transition fallback=move || view! { <p class="loading">{locale.t(common::LOADING)}</p> }>
+                {children()}
+            </Transition>
+        </ErrorBoundary>
+    }
+}
+
+/// What became of the last submission of a form: a line for success (`role=status`) or the refusal
+/// (`role=alert`), both marked `data-test="action-outcome"`.
+pub fn outcome<T: Clone + Send + Sync + 'static>(
+    value: impl Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+    ok: impl Fn(T) -> String + Send + Sync + 'static,
+) -> impl IntoView {
+    let locale = use_locale();
+    move || {
+        value.get().map(|outcome| match outcome {
+            Ok(v) => view! { <p class="form-ok" role="status" data-test="action-outcome">{ok(v)}</p> }.into_any(),
+            Err(e) => view! { <p class="form-error" role="alert" data-test="action-outcome">{e.message(locale)}</p> }
+                .into_any(),
+        })
+    }
+}
+
+/// A submit button that asks first. Pressing it opens a short question beside it and the button
+/// that really submits; it is plain HTML (`<details>`), so it works the same without JavaScript.
+/// Use it for money, approvals, rejections, reversals and anything that cannot be undone.
+#[component]
+pub fn Confirm(
+    /// The button as first seen ("Approve").
+    label: Text,
+    /// What will happen, in the person's words ("Approve moving 1,000.00 USD from … to …?").
+    question: String,
+    /// The button that submits ("Yes, approve").
+    confirm: Text,
+    #[prop(optional)] primary: bool,
+    #[prop(optional, into)] test_id: Option<String>,
+) -> impl IntoView {
+    let locale = use_locale();
+    let class = if primary { "button primary" } else { "button" };
+    view! {
+        <details class="confirm" data-test=test_id>
+            <summary class=class>{locale.t(label)}</summary>
+            <div class="confirm-panel" role="group" aria-label=locale.t(label)>
+                <p>{question}</p>
+                <button type="submit" class="button primary">{locale.t(confirm)}</button>
+            </div>
+        </details>
+    }
+}
+
+/// Links to the previous and next page of a list, and where this page stands in it.
+#[component]
+pub fn Pager(
+    /// The link to the page before this one, if any.
+    previous: Option<String>,
+    /// The link to the page after this one, if any.
+    next: Option<String>,
+    /// "21–40 of 312", when the list knows its total.
+    #[prop(optional)]
+    position: Option<(u64, u64, u64)>,
+) -> impl IntoView {
+    let locale = use_locale();
+    let previous_link = previous.map(|href| {
+        view! { <a href=href rel="prev" data-test="previous-page">{locale.t(common::PREVIOUS_PAGE)}</a> }
+    });
+    let next_link = next.map(
+        |href| view! { <a href=href rel="next" data-test="next-page">{locale.t(common::NEXT_PAGE)}</a> },
+    );
+    view! {
+        <nav class="pager" aria-label=locale.t(common::PAGES)>
+            {position.map(|(first, last, total)| view! {
+                <span class="muted" data-test="list-position">{locale.f(common::SHOWING_OF, &[&first, &last, &total])}</span>
+            })}
+            {previous_link}
+            {next_link}
+        </nav>
+    }
+}

@@ -104,11 +104,8 @@ pub mod server {
     /// The signed-in person, if they hold `permission`. A refusal is recorded in the audit trail and
     /// answered with 403 (or 401 when nobody is signed in).
     pub async fn require(permission: Permission) -> Result<User, AppError> {
-        let response = use_context::<leptos_axum::ResponseOptions>();
         let Some(user) = current_user() else {
-            if let Some(r) = &response {
-                r.set_status(http::StatusCode::UNAUTHORIZED);
-            }
+            crate::error::respond_with(http::StatusCode::UNAUTHORIZED);
             return Err(AppError::Unauthenticated);
         };
         if user.can(permission) {
@@ -122,9 +119,7 @@ pub mod server {
             ..user.audit_event(AuditAction::AccessDenied, client_address())
         };
         state.audit.record(event).await.map_err(|e| AppError::database(&e))?;
-        if let Some(r) = &response {
-            r.set_status(http::StatusCode::FORBIDDEN);
-        }
+        crate::error::respond_with(http::StatusCode::FORBIDDEN);
         Err(AppError::Forbidden)
     }
 }

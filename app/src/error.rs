@@ -49,6 +49,9 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                // The request itself is malformed (a forged or truncated form): 400.
+                #[cfg(feature = "ssr")]
+                respond_with(http::StatusCode::BAD_REQUEST);
                 AppError::Invalid(crate::i18n::request_locale().t(common::ERROR_MALFORMED).into())
             }
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => AppError::Communication,
@@ -106,13 +109,51 @@ impl AppError {
 /// call). A failure outranks a refusal: a page whose one part failed answers 5xx even if another
 /// part refused its input.
 #[cfg(feature = "ssr")]
-fn respond_with(status: http::StatusCode) {
+pub(crate) fn respond_with(status: http::StatusCode) {
+    // A form posted without JavaScript is answered with a redirect back to its page, the error in
+    // the address; that page then answers with this status (see [`status_of_redirected_error`]).
+    if is_plain_form_post() {
+        return;
+    }
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         let current = response.0.read().ok().and_then(|parts| parts.status).unwrap_or(http::StatusCode::OK);
         if status.as_u16() > current.as_u16() || current.is_success() {
             response.set_status(status);
         }
     }
+}
+
+/// Whether this request is a form posted by a browser without JavaScript: server_fn answers it
+/// with a redirect back to the page it came from (an HTML `Accept`), which a status set here would
+/// replace.
+#[cfg(feature = "ssr")]
+fn is_plain_form_post() -> bool {
+    use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts.uri.path().starts_with("/api/")
+            && parts
+                .headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"))
+    })
+}
+
+/// The status a page answers with when it shows the error of a form posted without JavaScript
+/// (carried in its address as `__err`): the same the server function would have answered.
+#[cfg(feature = "ssr")]
+pub fn status_of_redirected_error(query: &str) -> Option<http::StatusCode> {
+    use leptos::server_fn::error::ServerFnUrlError;
+    let encoded = query.split('&').find_map(|pair| pair.strip_prefix("__err="))?;
+    // The value is base64 (URL-safe alphabet); only its padding is percent-encoded.
+    let encoded = encoded.replace("%3D", "=").replace("%3d", "=");
+    Some(match ServerFnUrlError::<AppError>::decode_err(&encoded) {
+        AppError::Invalid(_) => http::StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Unavailable => http::StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Unauthenticated => http::StatusCode::UNAUTHORIZED,
+        AppError::Forbidden => http::StatusCode::FORBIDDEN,
+        // Also what an address with a made-up `__err` decodes to: it must not make a page a 500.
+        AppError::Internal | AppError::Communication => return None,
+    })
 }
 
 /// Domain refusals are said to the person (422); database failures are logged, never shown.
@@ -133,6 +174,16 @@ mod from_domain {
                     AppError::database(&e)
                 }
                 ActionError::Limit(e) => e.into(),
+                // A stored action that cannot be read, or postings the domain built that do not
+                // balance: our fault, not the person's (logged, answered 500).
+                unreadable @ ActionError::Unreadable(_) => AppError::internal(unreadable),
+                ActionError::Ledger(
+                    fault @ (LedgerError::TooFewPostings
+                    | LedgerError::ZeroPosting
+                    | LedgerError::Unbalanced { .. }
+                    | LedgerError::UnknownAccount(_)
+                    | LedgerError::Overflow),
+                ) => AppError::internal(fault),
                 other => AppError::refused(crate::refusals::ledger::action(&other, request_locale())),
             }
         }
@@ -160,6 +211,8 @@ mod from_domain {
         fn from(e: WorkError) -> Self {
             match e {
                 WorkError::Database(e) => AppError::database(&e),
+                // A status the database holds that the domain does not know: our fault.
+                unknown @ WorkError::UnknownStatus(_) => AppError::internal(unknown),
                 other => AppError::refused(crate::refusals::work::work(&other, request_locale())),
             }
         }
@@ -231,6 +284,41 @@ mod tests {
         assert!(html.contains("This part of the page could not be shown."), "{html}");
         assert!(html.contains("The database is not available right now."), "{html}");
         assert!(html.contains(r#"role="alert""#), "{html}");
+    }
+
+    #[test]
+    fn a_page_showing_a_redirected_refusal_answers_422() {
+        use leptos::server_fn::codec::JsonEncoding;
+        use leptos::server_fn::error::FromServerFnError;
+        let _ = JsonEncoding;
+        let refusal = AppError::Invalid("Give a reason.".into()).ser();
+        let encoded = base64_url(&refusal);
+        let query = format!("date=2026-11-20&__path=%2Fapi%2Fx&__err={}", encoded.replace('=', "%3D"));
+        assert_eq!(status_of_redirected_error(&query), Some(http::StatusCode::UNPROCESSABLE_ENTITY));
+        let failure = base64_url(&AppError::Unavailable.ser());
+        assert_eq!(
+            status_of_redirected_error(&format!("__err={failure}")),
+            Some(http::StatusCode::SERVICE_UNAVAILABLE)
+        );
+        assert_eq!(status_of_redirected_error("date=2026-11-20"), None);
+        assert_eq!(status_of_redirected_error("__err=made-up"), None, "a forged error does not make a 500");
+    }
+
+    /// URL-safe base64 with padding, as server_fn writes `__err`.
+    fn base64_url(bytes: &[u8]) -> String {
+        const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | (*b as u32) << (16 - 8 * i));
+            for i in 0..4 {
+                if i <= chunk.len() {
+                    out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
     }
 
     #[test]

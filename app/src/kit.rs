@@ -36,27 +36,35 @@ pub fn outcome<T: Clone + Send + Sync + 'static>(
     }
 }
 
-/// A submit button that asks first. Pressing it opens a short question beside it and the button
-/// that really submits; it is plain HTML (`<details>`), so it works the same without JavaScript.
-/// Use it for money, approvals, rejections, reversals and anything that cannot be undone.
+/// A submit button that asks first. Pressing it opens the question beside it and the button that
+/// really submits; it is plain HTML (`<details>`), so it works the same without JavaScript. Use it
+/// for money, approvals, rejections, reversals and anything that cannot be undone. The question is
+/// the children (a view, so the values in it can be marked as data), with any field the answer
+/// needs (the reason to reject).
 #[component]
 pub fn Confirm(
     /// The button as first seen ("Approve").
     label: Text,
-    /// What will happen, in the person's words ("Approve moving 1,000.00 USD from … to …?").
-    question: String,
     /// The button that submits ("Yes, approve").
     confirm: Text,
     #[prop(optional)] primary: bool,
+    /// For an action that cannot be undone or takes money back: drawn in the danger colour.
+    #[prop(optional)]
+    danger: bool,
     #[prop(optional, into)] test_id: Option<String>,
+    children: Children,
 ) -> impl IntoView {
     let locale = use_locale();
-    let class = if primary { "button primary" } else { "button" };
+    let class = match (primary, danger) {
+        (true, _) => "button primary",
+        (false, true) => "button danger",
+        (false, false) => "button",
+    };
     view! {
         <details class="confirm" data-test=test_id>
             <summary class=class>{locale.t(label)}</summary>
             <div class="confirm-panel" role="group" aria-label=locale.t(label)>
-                <p>{question}</p>
+                {children()}
                 <button type="submit" class="button primary">{locale.t(confirm)}</button>
             </div>
         </details>
@@ -89,5 +97,17 @@ pub fn Pager(
             {previous_link}
             {next_link}
         </nav>
+    }
+}
+
+/// A table that may be wider than its card: it scrolls sideways inside it instead of widening the
+/// page, and is focusable so that a keyboard can scroll it too. `label` names it (uniquely on the
+/// page: it is a region).
+#[component]
+pub fn TableWrap(#[prop(into)] label: String, children: Children) -> impl IntoView {
+    view! {
+        <div class="table-wrap" tabindex="0" role="region" aria-label=use_locale().f(common::TABLE_OF, &[&label])>
+            {children()}
+        </div>
     }
 }

@@ -42,6 +42,8 @@ pub enum Kind {
     Arrival,
     /// What an audit event records.
     AuditAction,
+    /// A SettleDesk role.
+    Role,
 }
 
 fn words(kind: Kind, code: &str) -> Option<Text> {
@@ -100,6 +102,10 @@ fn words(kind: Kind, code: &str) -> Option<Text> {
         (Kind::Arrival, "not_due_yet") => ARRIVAL_NOT_DUE_YET,
         (Kind::Arrival, "quarantined") => ARRIVAL_QUARANTINED,
         (Kind::Arrival, "not_expected") => ARRIVAL_NOT_EXPECTED,
+        (Kind::Role, "viewer") => ROLE_VIEWER,
+        (Kind::Role, "associate") => ROLE_ASSOCIATE,
+        (Kind::Role, "approver") => ROLE_APPROVER,
+        (Kind::Role, "admin") => ROLE_ADMIN,
         (Kind::AuditAction, code) => return audit_action(code),
         _ => return None,
     })
@@ -142,6 +148,10 @@ fn audit_action(code: &str) -> Option<Text> {
 mod text {
     crate::texts! {
         OTHER = "Other ({})", "其他（{}）";
+        ROLE_VIEWER = "Help desk", "服务台";
+        ROLE_ASSOCIATE = "Associate", "对账专员";
+        ROLE_APPROVER = "Approver", "审批人";
+        ROLE_ADMIN = "Administrator", "管理员";
         CLASS_MATCH = "Matched", "匹配";
         CLASS_MISMATCH = "Mismatch", "不匹配";
         CLASS_RESETTLEMENT = "Resettlement", "重新结算";
@@ -166,15 +176,15 @@ mod text {
         RESOLUTION_WRITTEN_OFF = "Written off", "已核销";
         RESOLUTION_MATCHED_ON_RERUN = "Matched on a re-run", "重新运行后已匹配";
         RECORD_PRESENTMENT = "Presentment", "请款";
-        RECORD_DISBURSEMENT = "Disbursement", "付款";
+        RECORD_DISBURSEMENT = "Disbursement", "出款";
         RECORD_REVERSAL = "Reversal", "冲正";
         RECORD_CHARGEBACK = "Chargeback", "拒付";
         RECORD_FEE = "Fee", "费用";
         PAYMENT_COMPLETED = "Completed", "已完成";
-        PAYMENT_PENDING = "Pending", "待处理";
+        PAYMENT_PENDING = "Pending", "待完成";
         PAYMENT_FAILED = "Failed", "失败";
         PAYMENT_REVERSED = "Reversed", "已冲正";
-        NETWORK_VISA = "Visa", "Visa 卡组织";
+        NETWORK_VISA = "Visa", "Visa";
         NETWORK_MASTERCARD = "Mastercard", "万事达卡";
         ACTION_TRANSFER = "Transfer", "转账";
         ACTION_WRITE_OFF = "Write-off", "核销";
@@ -190,9 +200,9 @@ mod text {
         ACCOUNT_INCOME = "Income", "收入";
         ACCOUNT_EXPENSE = "Expense", "费用";
         ARRIVAL_RECEIVED = "Received", "已收到";
-        ARRIVAL_LATE = "Late", "迟到";
+        ARRIVAL_LATE = "Late", "延迟到达";
         ARRIVAL_MISSING = "Missing", "缺失";
-        ARRIVAL_NOT_DUE_YET = "Not due yet", "尚未到期";
+        ARRIVAL_NOT_DUE_YET = "Not due yet", "未到应到时间";
         ARRIVAL_QUARANTINED = "Quarantined", "已隔离";
         ARRIVAL_NOT_EXPECTED = "Not expected", "无需提供";
         AUDIT_LOGIN = "Signed in", "登录";
@@ -237,6 +247,9 @@ mod tests {
     fn every_code_the_domain_knows_has_words() {
         for action in domain::audit::AuditAction::ALL {
             covered(Kind::AuditAction, action.code());
+        }
+        for role in domain::access::Role::ALL {
+            covered(Kind::Role, role.code());
         }
         for status in domain::exceptions::Status::ALL {
             covered(Kind::WorkStatus, status.code());

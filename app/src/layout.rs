@@ -13,7 +13,8 @@ pub fn Layout(children: Children) -> impl IntoView {
     // Tests and styles can rely on `data-hydrated` to know the page is interactive.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
-    let nav_open = RwSignal::new(true);
+    let nav_open = RwSignal::new(false);
+
     // Who is signed in and which sections they may open; the server decided both.
     let session = Resource::new_blocking(|| (), |_| fetch_session_view());
     let locale = use_locale();
@@ -21,23 +22,30 @@ pub fn Layout(children: Children) -> impl IntoView {
     view! {
         <div
             class="app"
-            class:nav-collapsed=move || !nav_open.get()
+            class:nav-open=move || nav_open.get()
             data-hydrated=move || hydrated.get().to_string()
         >
             <a class="skip-link" href="#main">{locale.t(text::SKIP)}</a>
             <header class="topbar">
-                <button
-                    type="button"
+                // On a phone the navigation is a drawer, closed on every load. The toggle is a link
+                // to the navigation, so without JavaScript it opens it too (`:target`); with
+                // JavaScript it opens and closes it in place. Wider screens always show it.
+                <a
+                    href="#main-nav"
+                    role="button"
                     class="nav-toggle"
                     aria-controls="main-nav"
                     aria-expanded=move || nav_open.get().to_string()
-                    on:click=move |_| nav_open.update(|open| *open = !*open)
+                    on:click=move |event| {
+                        event.prevent_default();
+                        nav_open.update(|open| *open = !*open);
+                    }
                 >
                     <span class="visually-hidden">{locale.t(text::TOGGLE_NAVIGATION)}</span>
                     <svg aria-hidden="true" viewBox="0 0 20 20" width="20" height="20">
                         <path d="M3 5h14M3 10h14M3 15h14" stroke="currentColor" stroke-width="2" fill="none"/>
                     </svg>
-                </button>
+                </a>
                 <a class="brand" href="/">
                     <span class="brand-mark" aria-hidden="true">"SD"</span>
                     <span class="brand-name">"SettleDesk"</span>
@@ -52,7 +60,13 @@ pub fn Layout(children: Children) -> impl IntoView {
                 </div>
             </header>
             <div class="frame">
-                <nav id="main-nav" class="sidenav" aria-label=locale.t(text::MAIN_NAVIGATION)>
+                <nav
+                    id="main-nav"
+                    class="sidenav"
+                    aria-label=locale.t(text::MAIN_NAVIGATION)
+                    // Following one of its links closes the drawer.
+                    on:click=move |_| nav_open.set(false)
+                >
                     <Suspense>
                         {move || Suspend::new(async move {
                             let sections = session.await.map(|s| s.sections).unwrap_or_default();
@@ -91,24 +105,12 @@ fn NavList(sections: Vec<String>) -> impl IntoView {
 fn SignedInAs(session: SessionView) -> impl IntoView {
     let locale = use_locale();
     view! {
-        <span class="user-name" data-test="user-name">{session.display_name}</span>
-        <span class="user-roles">{session.roles.iter().map(|code| role_label(code, locale)).collect::<Vec<_>>().join(", ")}</span>
+        <span class="user-name" data-test="user-name" translate="no">{session.display_name}</span>
+        <span class="user-roles">{session.roles.iter().map(|code| crate::labels::label(crate::labels::Kind::Role, code, locale)).collect::<Vec<_>>().join(", ")}</span>
         <form method="post" action="/auth/logout" class="sign-out">
             <button type="submit" class="button small">{locale.t(text::SIGN_OUT)}</button>
         </form>
     }
-}
-
-/// A role's name, never its code.
-fn role_label(code: &str, locale: crate::i18n::Locale) -> String {
-    let text = match code {
-        "viewer" => text::ROLE_VIEWER,
-        "associate" => text::ROLE_ASSOCIATE,
-        "approver" => text::ROLE_APPROVER,
-        "admin" => text::ROLE_ADMIN,
-        other => return other.to_owned(),
-    };
-    locale.t(text).to_owned()
 }
 
 /// The heading block at the top of a page.
@@ -132,9 +134,5 @@ mod text {
         TAGLINE = "Card settlement reconciliation", "银行卡清算对账";
         SIGN_OUT = "Sign out", "退出登录";
         MAIN_NAVIGATION = "Main", "主导航";
-        ROLE_VIEWER = "Help desk", "帮助台";
-        ROLE_ASSOCIATE = "Associate", "对账专员";
-        ROLE_APPROVER = "Approver", "审批人";
-        ROLE_ADMIN = "Administrator", "管理员";
     }
 }

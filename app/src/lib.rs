@@ -48,7 +48,10 @@ pub const BUNDLE_NAME: &str = "settledesk";
 /// The HTML document around the application, rendered only on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    set_content_security_policy();
+    {
+        set_content_security_policy();
+        set_status_of_redirected_error();
+    }
     let locale = i18n::request_locale();
     view! {
         <!DOCTYPE html>
@@ -56,7 +59,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <meta name="color-scheme" content="light"/>
+                <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -70,6 +73,20 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 
 /// Sends this page's Content-Security-Policy, which admits the inline scripts carrying this
 /// response's nonce.
+/// A page showing the error of a form posted without JavaScript answers with that error's status
+/// (a refusal 422), as the server function would have.
+#[cfg(feature = "ssr")]
+fn set_status_of_redirected_error() {
+    let (Some(parts), Some(response)) =
+        (use_context::<http::request::Parts>(), use_context::<leptos_axum::ResponseOptions>())
+    else {
+        return;
+    };
+    if let Some(status) = parts.uri.query().and_then(error::status_of_redirected_error) {
+        response.set_status(status);
+    }
+}
+
 #[cfg(feature = "ssr")]
 fn set_content_security_policy() {
     let (Some(response), Some(state)) =

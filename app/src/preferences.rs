@@ -1,38 +1,67 @@
-//! Display preferences: the time zone a person reads times in.
+//! Display preferences: the time zone a person reads times in, and the portal's language.
 //!
-//! Kept in a cookie for now, so it works before sign-in exists and without JavaScript. Times are
-//! stored in UTC and converted only when shown.
+//! Kept in cookies for now, so they work without JavaScript. Times are stored in UTC and converted
+//! only when shown.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+use crate::i18n::{Locale, Text};
 
-/// Zones offered in the picker; any IANA zone name is accepted by the server.
-pub const SUGGESTED_TIME_ZONES: &[&str] = &[
-    "America/New_York",
-    "America/Chicago",
-    "America/Denver",
-    "America/Phoenix",
-    "America/Los_Angeles",
-    "America/Anchorage",
-    "Pacific/Honolulu",
-    "UTC",
-    "Europe/London",
-    "Europe/Dublin",
-    "Asia/Kolkata",
-    "Asia/Singapore",
-    "Asia/Shanghai",
-    "Asia/Hong_Kong",
-    "Asia/Tokyo",
-    "Australia/Sydney",
+/// Zones offered in the picker, with their names in each language; the server accepts any IANA
+/// zone name.
+pub const SUGGESTED_TIME_ZONES: &[(&str, Text)] = &[
+    ("America/New_York", text::NEW_YORK),
+    ("America/Chicago", text::CHICAGO),
+    ("America/Denver", text::DENVER),
+    ("America/Phoenix", text::PHOENIX),
+    ("America/Los_Angeles", text::LOS_ANGELES),
+    ("America/Anchorage", text::ANCHORAGE),
+    ("Pacific/Honolulu", text::HONOLULU),
+    ("UTC", text::UTC),
+    ("Europe/London", text::LONDON),
+    ("Europe/Dublin", text::DUBLIN),
+    ("Asia/Kolkata", text::KOLKATA),
+    ("Asia/Singapore", text::SINGAPORE),
+    ("Asia/Shanghai", text::SHANGHAI),
+    ("Asia/Hong_Kong", text::HONG_KONG),
+    ("Asia/Tokyo", text::TOKYO),
+    ("Australia/Sydney", text::SYDNEY),
 ];
+
+/// A zone as the picker offers it: its IANA name and its offset from UTC today.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ZoneChoice {
+    /// The IANA name, e.g. `America/New_York`: the form's value.
+    pub name: String,
+    /// The offset now, e.g. `−05:00` (with a true minus sign).
+    pub offset: String,
+}
+
+impl ZoneChoice {
+    /// The zone's name in `locale`, if it is one of the suggested zones.
+    pub fn localized_name(&self, locale: Locale) -> Option<&'static str> {
+        SUGGESTED_TIME_ZONES.iter().find(|(name, _)| *name == self.name).map(|(_, text)| locale.t(*text))
+    }
+
+    /// `New York (UTC−05:00)`, `纽约（UTC−05:00）`; a zone without a name here is shown by its IANA
+    /// name.
+    pub fn label(&self, locale: Locale) -> String {
+        let name = self.localized_name(locale).unwrap_or(&self.name);
+        locale.f(text::ZONE_WITH_OFFSET, &[&name, &format!("UTC{}", self.offset)])
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DisplayPreferences {
-    pub time_zone: String,
+    /// The zone times are shown in.
+    pub time_zone: ZoneChoice,
     /// True when the person has not chosen a zone and sees the bank's operating zone.
     pub is_default: bool,
+    /// The zones the picker offers: the suggested ones, and the person's own first when it is not
+    /// among them (so saving the form unchanged keeps it).
+    pub zones: Vec<ZoneChoice>,
 }
 
 #[server(endpoint = "preferences")]
@@ -40,37 +69,44 @@ pub async fn fetch_display_preferences() -> Result<DisplayPreferences, AppError>
     crate::auth::server::require(domain::access::Permission::ViewDashboard).await?;
     let state = crate::state::AppState::from_context()?;
     let (zone, is_default) = viewer::time_zone(&state.pool).await?;
-    Ok(DisplayPreferences { time_zone: zone.name().to_owned(), is_default })
+    let now = chrono::Utc::now();
+    let choice = |zone: domain::calendar::Tz| ZoneChoice {
+        name: zone.name().to_owned(),
+        offset: now.with_timezone(&zone).format("%:z").to_string().replace('-', "\u{2212}"),
+    };
+    let mut zones: Vec<ZoneChoice> = SUGGESTED_TIME_ZONES
+        .iter()
+        .filter_map(|(name, _)| domain::calendar::parse_time_zone(name).ok())
+        .map(choice)
+        .collect();
+    let current = choice(zone);
+    if !zones.contains(&current) {
+        zones.insert(0, current.clone());
+    }
+    Ok(DisplayPreferences { time_zone: current, is_default, zones })
 }
 
 #[server(endpoint = "preferences/time-zone")]
 pub async fn set_time_zone(time_zone: String) -> Result<(), AppError> {
     crate::auth::server::require(domain::access::Permission::ViewDashboard).await?;
-    let zone = domain::calendar::parse_time_zone(&time_zone).map_err(|e| AppError::Invalid(e.to_string()))?;
-    let cookie = format!(
-        "{}={}; Path=/; Max-Age={}; SameSite=Lax; HttpOnly",
-        viewer::TIME_ZONE_COOKIE,
-        zone.name(),
-        60 * 60 * 24 * 365
-    );
-    let response = expect_context::<leptos_axum::ResponseOptions>();
-    let value = http::HeaderValue::from_str(&cookie).map_err(AppError::internal)?;
-    response.append_header(http::header::SET_COOKIE, value);
-    Ok(())
+    let zone = domain::calendar::parse_time_zone(&time_zone)
+        .map_err(|_| AppError::refused_text(text::NOT_A_TIME_ZONE, &[&time_zone.trim()]))?;
+    set_cookie(viewer::TIME_ZONE_COOKIE, zone.name())
 }
 
 /// Chooses the portal's language for this browser (a cookie, like the time zone).
 #[server(endpoint = "preferences/language")]
 pub async fn set_language(language: String) -> Result<(), AppError> {
-    use crate::i18n::{Locale, LANGUAGE_COOKIE};
     crate::auth::server::require(domain::access::Permission::ViewDashboard).await?;
     let locale = Locale::from_tag(&language)
-        .ok_or_else(|| AppError::Invalid(format!("'{language}' is not a language SettleDesk speaks")))?;
-    let cookie = format!(
-        "{LANGUAGE_COOKIE}={}; Path=/; Max-Age={}; SameSite=Lax; HttpOnly",
-        locale.tag(),
-        60 * 60 * 24 * 365
-    );
+        .ok_or_else(|| AppError::refused_text(text::NOT_A_LANGUAGE, &[&language.trim()]))?;
+    set_cookie(crate::i18n::LANGUAGE_COOKIE, locale.tag())
+}
+
+/// Remembers a display choice in this browser for a year.
+#[cfg(feature = "ssr")]
+fn set_cookie(name: &str, value: &str) -> Result<(), AppError> {
+    let cookie = format!("{name}={value}; Path=/; Max-Age={}; SameSite=Lax; HttpOnly", 60 * 60 * 24 * 365);
     let response = expect_context::<leptos_axum::ResponseOptions>();
     let value = http::HeaderValue::from_str(&cookie).map_err(AppError::internal)?;
     response.append_header(http::header::SET_COOKIE, value);
@@ -149,5 +185,60 @@ pub mod viewer {
             let sunday = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
             assert_eq!(long_date_in(Locale::ZhCn, sunday), "2026年12月6日 星期日");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zone(name: &str, offset: &str) -> ZoneChoice {
+        ZoneChoice { name: name.into(), offset: offset.into() }
+    }
+
+    #[test]
+    fn a_zone_reads_with_its_name_and_offset_in_each_language() {
+        let new_york = zone("America/New_York", "\u{2212}05:00");
+        assert_eq!(new_york.label(Locale::En), "New York (UTC\u{2212}05:00)");
+        assert_eq!(new_york.label(Locale::ZhCn), "纽约（UTC\u{2212}05:00）");
+        assert_eq!(zone("Europe/Paris", "+01:00").label(Locale::ZhCn), "Europe/Paris（UTC+01:00）");
+    }
+
+    #[test]
+    fn every_suggested_zone_is_a_zone_once() {
+        let mut names: Vec<&str> = SUGGESTED_TIME_ZONES.iter().map(|(name, _)| *name).collect();
+        #[cfg(feature = "ssr")]
+        for name in &names {
+            assert!(domain::calendar::parse_time_zone(name).is_ok(), "{name}");
+        }
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), SUGGESTED_TIME_ZONES.len());
+    }
+}
+
+// Refusals are written on the server only; the server build checks every text is used.
+#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
+mod text {
+    crate::texts! {
+        ZONE_WITH_OFFSET = "{} ({})", "{}（{}）";
+        NOT_A_TIME_ZONE = "'{}' is not an IANA time zone name: choose a zone from the list.", "“{}”不是有效的 IANA 时区名称，请从列表中选择时区。";
+        NOT_A_LANGUAGE = "'{}' is not a language SettleDesk speaks: choose one from the list.", "SettleDesk 不支持“{}”这种语言，请从列表中选择。";
+        NEW_YORK = "New York", "纽约";
+        CHICAGO = "Chicago", "芝加哥";
+        DENVER = "Denver", "丹佛";
+        PHOENIX = "Phoenix", "菲尼克斯";
+        LOS_ANGELES = "Los Angeles", "洛杉矶";
+        ANCHORAGE = "Anchorage", "安克雷奇";
+        HONOLULU = "Honolulu", "檀香山";
+        UTC = "Coordinated Universal Time", "协调世界时";
+        LONDON = "London", "伦敦";
+        DUBLIN = "Dublin", "都柏林";
+        KOLKATA = "Kolkata", "加尔各答";
+        SINGAPORE = "Singapore", "新加坡";
+        SHANGHAI = "Shanghai", "上海";
+        HONG_KONG = "Hong Kong", "香港";
+        TOKYO = "Tokyo", "东京";
+        SYDNEY = "Sydney", "悉尼";
     }
 }

@@ -86,9 +86,10 @@ pub const ROUTES: &[Entry] = &[
     entry!("/download/reports/:date/:version/:name", DOWNLOAD, ViewReports, handler),
     // Each list checks its own page's permission as well.
     entry!("/export/:list", EXPORT, ViewDashboard, handler),
-    entry!("/feeds/rerun", FEED_ACTION, ViewReports, handler),
-    entry!("/feeds/not-expected", FEED_ACTION, ViewReports, handler),
-    entry!("/feeds/release", FEED_ACTION, ViewReports, handler),
+    // Only admins act on feeds (the handlers check again).
+    entry!("/feeds/rerun", FEED_ACTION, Administer, handler),
+    entry!("/feeds/not-expected", FEED_ACTION, Administer, handler),
+    entry!("/feeds/release", FEED_ACTION, Administer, handler),
 ];
 
 /// The entry whose path pattern `path` fits, segment by segment.
@@ -114,6 +115,18 @@ pub mod server {
     /// The permission `path` needs, or `None` when no entry has it (refused as not found).
     pub fn permission_for(path: &str) -> Option<Permission> {
         entry_for(path).map(|entry| entry.permission)
+    }
+
+    /// The permission a person needs even to be told that `path`, which has no entry, is not
+    /// there: that of its section (the entry at its first segment), so that probing `/admin/…` or
+    /// `/ledger/accounts` is refused and audited like the section itself; the dashboard's for
+    /// addresses outside every section.
+    pub fn section_permission(path: &str) -> Permission {
+        let first = super::segments(path).next().unwrap_or_default();
+        ROUTES
+            .iter()
+            .find(|entry| super::segments(entry.path).next() == Some(first))
+            .map_or(Permission::ViewDashboard, |entry| entry.permission)
     }
 
     /// The navigation entries (by path) a person holding `can` may open.
@@ -174,7 +187,7 @@ pub mod server {
                 ("/reports/2026-12-03/items/7", &[Associate, Approver, Admin]),
                 ("/download/reports/2026-12-03/1/match.csv", &[Associate, Approver, Admin]),
                 ("/feeds", &[Associate, Approver, Admin]),
-                ("/feeds/release", &[Associate, Approver, Admin]),
+                ("/feeds/release", &[Admin]),
                 ("/exceptions", &[Associate, Approver]),
                 ("/exceptions/12", &[Associate, Approver]),
                 ("/ledger", &[Associate, Approver]),
@@ -197,6 +210,14 @@ pub mod server {
                 assert_eq!(permission_for(path), None, "{path}");
             }
             assert!(permission_for("/reports/").is_some(), "a trailing slash is the same page");
+        }
+
+        #[test]
+        fn an_unlisted_address_in_a_section_needs_that_section() {
+            assert_eq!(section_permission("/admin/users"), Permission::Administer);
+            assert_eq!(section_permission("/ledger/accounts"), Permission::ViewLedger);
+            assert_eq!(section_permission("/audit/x/y"), Permission::ViewAudit);
+            assert_eq!(section_permission("/no-such-page"), Permission::ViewDashboard);
         }
 
         #[test]

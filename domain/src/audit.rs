@@ -512,6 +512,40 @@ pub async fn search(
     .await
 }
 
+/// Where the page before (newer than) the page of [`search`] that shows events older than
+/// `before_seq` starts, with pages of `limit`: `None` when there is nothing newer (the first page),
+/// `Some(None)` when the newer page is the first, `Some(Some(seq))` when it shows events older
+/// than `seq`. Reads at most `limit + 1` sequence numbers, upward from `before_seq`.
+pub async fn newer_page(
+    pool: &PgPool,
+    filter: &AuditFilter,
+    before_seq: Option<i64>,
+    limit: i64,
+) -> Result<Option<Option<i64>>, sqlx::Error> {
+    let Some(before_seq) = before_seq else { return Ok(None) };
+    let newer: Vec<i64> = sqlx::query_scalar(
+        "SELECT seq FROM audit_event
+         WHERE ($1::text IS NULL OR actor = $1)
+           AND ($2::text IS NULL OR action = $2)
+           AND ($3::text IS NULL OR target = $3)
+           AND ($4::timestamptz IS NULL OR occurred_at >= $4)
+           AND ($5::timestamptz IS NULL OR occurred_at < $5)
+           AND seq >= $6
+         ORDER BY seq
+         LIMIT $7",
+    )
+    .bind(filter.actor.as_deref())
+    .bind(filter.action.as_deref())
+    .bind(filter.target.as_deref())
+    .bind(filter.from)
+    .bind(filter.until)
+    .bind(before_seq)
+    .bind(limit + 1)
+    .fetch_all(pool)
+    .await?;
+    Ok(if newer.is_empty() { None } else { Some(newer.get(limit.max(0) as usize).copied()) })
+}
+
 /// A head of the chain recorded outside the database: each completed run writes the head it saw
 /// into its manifest in object storage. Someone able to rewrite the whole trail in the database,
 /// recomputing every hash, leaves a chain that verifies on its own; it no longer agrees with the
@@ -694,6 +728,19 @@ mod tests {
         for i in 0..n {
             record(pool, login(&format!("user{i}"))).await.unwrap();
         }
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_page_knows_where_the_newer_page_starts(pool: PgPool) {
+        record_many(&pool, 5).await;
+        let all = AuditFilter::default();
+        let seqs: Vec<i64> = search(&pool, &all, None, 10).await.unwrap().iter().map(|e| e.seq).collect();
+        assert_eq!(newer_page(&pool, &all, None, 2).await.unwrap(), None, "the first page");
+        // The second page shows the events older than the first page's last.
+        assert_eq!(newer_page(&pool, &all, Some(seqs[1]), 2).await.unwrap(), Some(None));
+        assert_eq!(newer_page(&pool, &all, Some(seqs[3]), 2).await.unwrap(), Some(Some(seqs[1])));
+        let one = AuditFilter { actor: Some("user2".into()), ..AuditFilter::default() };
+        assert_eq!(newer_page(&pool, &one, Some(seqs[3]), 2).await.unwrap(), Some(None));
     }
 
     /// Changes a row the way a superuser could: with the append-only triggers switched off.

@@ -81,14 +81,18 @@ impl Status {
     }
 }
 
+/// Why work on an item was refused. Each refusal is its own variant, with its values, so the portal
+/// can say it in the person's language; the English here is for logs and tests.
 #[derive(Debug, thiserror::Error)]
 pub enum WorkError {
     #[error("work item {0} does not exist")]
     NotFound(i64),
+    /// `by` is who changed it (`None`: the reconciliation run, which names nobody).
     #[error(
-        "{by} changed this item at {at} (now version {version}); reload it to see the change and try again"
+        "{} changed this item at {at} (now version {version}); reload it to see the change and try again",
+        .by.as_deref().unwrap_or("the reconciliation run")
     )]
-    Conflict { by: String, at: DateTime<Utc>, version: i32 },
+    Conflict { by: Option<String>, at: DateTime<Utc>, version: i32 },
     #[error("this item is already resolved")]
     AlreadyResolved,
     #[error("work item {0} belongs to someone else; its owner or a supervisor changes it")]
@@ -97,11 +101,31 @@ pub enum WorkError {
         "'{0}' means money moved: it comes only from an approved transfer or write-off on the Ledger page"
     )]
     MoneyNeedsAction(&'static str),
-    #[error("{0}")]
-    Invalid(String),
+    #[error("choose at least one item")]
+    NothingChosen,
+    #[error("only a supervisor assigns items to someone else")]
+    OnlySupervisorAssigns,
+    #[error("that person does not work exceptions")]
+    NotAWorker,
+    #[error("write a note saying what was done")]
+    EmptyNote,
+    #[error("a note has at most {max} characters; this one has {chars}")]
+    NoteTooLong { chars: usize, max: usize },
+    #[error("a reason is a code like chargeback, or * for the default")]
+    BadReasonCode,
+    #[error("a service level is {min} to {max} business days")]
+    ServiceLevelOutOfRange { min: u32, max: u32 },
+    /// A stored row holds a status this code does not know (a newer version wrote it).
+    #[error("unknown status '{0}' stored")]
+    UnknownStatus(String),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
 }
+
+/// The longest note, in characters.
+pub const NOTE_MAX_CHARS: usize = 4000;
+/// The shortest and longest service level, in business days.
+pub const SERVICE_LEVEL_DAYS: std::ops::RangeInclusive<u32> = 1..=60;
 
 /// A work item as the queue and the detail page show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -332,8 +356,8 @@ struct Row {
 
 impl Row {
     fn into_item(self) -> Result<WorkItem, WorkError> {
-        let status = Status::from_code(&self.status)
-            .ok_or_else(|| WorkError::Invalid(format!("unknown status '{}' stored", self.status)))?;
+        let status =
+            Status::from_code(&self.status).ok_or_else(|| WorkError::UnknownStatus(self.status.clone()))?;
         Ok(WorkItem {
             id: self.id,
             subject: self.subject,
@@ -361,11 +385,7 @@ impl Row {
 async fn lock_at(tx: &mut PgConnection, id: i64, seen_version: i32) -> Result<WorkItem, WorkError> {
     let item = fetch(tx, id, true).await?;
     if item.version != seen_version {
-        return Err(WorkError::Conflict {
-            by: item.updated_by.unwrap_or_else(|| "the reconciliation run".into()),
-            at: item.updated_at,
-            version: item.version,
-        });
+        return Err(WorkError::Conflict { by: item.updated_by, at: item.updated_at, version: item.version });
     }
     Ok(item)
 }
@@ -395,18 +415,16 @@ pub async fn assign(
     to: Option<crate::people::PersonId>,
 ) -> Result<Vec<WorkItem>, WorkError> {
     if items.is_empty() {
-        return Err(WorkError::Invalid("choose at least one item".into()));
+        return Err(WorkError::NothingChosen);
     }
     let owner = match to.filter(|p| *p != actor.person) {
         None => (actor.person, actor.username.clone()),
-        Some(_) if authority != Authority::Supervisor => {
-            return Err(WorkError::Invalid("only a supervisor assigns items to someone else".into()))
-        }
+        Some(_) if authority != Authority::Supervisor => return Err(WorkError::OnlySupervisorAssigns),
         Some(person) => {
             let found = crate::people::get(pool, person)
                 .await?
                 .filter(|p| p.roles.iter().any(|r| r == "associate" || r == "approver"))
-                .ok_or_else(|| WorkError::Invalid("that person does not work exceptions".into()))?;
+                .ok_or(WorkError::NotAWorker)?;
             (person, found.username)
         }
     };
@@ -459,14 +477,28 @@ fn in_lock_order(items: &[(i64, i32)]) -> Vec<(i64, i32)> {
 }
 
 /// Whether `actor` may change `item`: a supervisor always; anyone else when it is theirs or
-/// nobody's (by person; older items owned only by name, by name).
+/// nobody's.
 fn may_change(item: &WorkItem, actor: &Actor, authority: Authority) -> bool {
     authority == Authority::Supervisor
-        || match (item.owner_person, item.owner.as_deref()) {
+        || (item.owner.is_none() && item.owner_person.is_none())
+        || item.is_owned_by(actor)
+}
+
+impl WorkItem {
+    /// Whether `actor` owns the item: by person; older items owned only by name, by name.
+    pub fn is_owned_by(&self, actor: &Actor) -> bool {
+        match (self.owner_person, self.owner.as_deref()) {
             (Some(person), _) => person == actor.person.0,
             (None, Some(name)) => name == actor.username,
-            (None, None) => true,
+            (None, None) => false,
         }
+    }
+
+    /// Whether `actor` may take the item for themselves now: it is unresolved and not theirs
+    /// already, and it is nobody's or they supervise the queue.
+    pub fn may_be_taken_by(&self, actor: &Actor, authority: Authority) -> bool {
+        self.status != Status::Resolved && !self.is_owned_by(actor) && may_change(self, actor, authority)
+    }
 }
 
 /// Resolves the item with a reason code and a note. Resolutions that mean money moved
@@ -497,7 +529,7 @@ pub async fn resolve_many(
         return Err(WorkError::MoneyNeedsAction(resolution.code()));
     }
     if items.is_empty() {
-        return Err(WorkError::Invalid("choose at least one item".into()));
+        return Err(WorkError::NothingChosen);
     }
     let note = checked_note(note)?;
     let sorted = in_lock_order(items);
@@ -651,10 +683,13 @@ pub async fn set_service_level(
             && reason.len() <= 40
             && reason.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
     if !reason_ok {
-        return Err(WorkError::Invalid("a reason is a code like chargeback, or * for the default".into()));
+        return Err(WorkError::BadReasonCode);
     }
-    if !(1..=60).contains(&business_days) {
-        return Err(WorkError::Invalid("a service level is 1 to 60 business days".into()));
+    if !SERVICE_LEVEL_DAYS.contains(&business_days) {
+        return Err(WorkError::ServiceLevelOutOfRange {
+            min: *SERVICE_LEVEL_DAYS.start(),
+            max: *SERVICE_LEVEL_DAYS.end(),
+        });
     }
     let mut tx = pool.begin().await?;
     let before =
@@ -745,10 +780,8 @@ pub async fn add_note(pool: &PgPool, actor: &Actor, id: i64, body: &str) -> Resu
 fn checked_note(body: &str) -> Result<&str, WorkError> {
     let body = body.trim();
     match body.chars().count() {
-        0 => Err(WorkError::Invalid("write a note saying what was done".into())),
-        n if n > 4000 => {
-            Err(WorkError::Invalid(format!("a note has at most 4000 characters; this one has {n}")))
-        }
+        0 => Err(WorkError::EmptyNote),
+        chars if chars > NOTE_MAX_CHARS => Err(WorkError::NoteTooLong { chars, max: NOTE_MAX_CHARS }),
         _ => Ok(body),
     }
 }
@@ -816,6 +849,53 @@ pub async fn queue(
     .fetch_all(pool)
     .await?;
     rows.into_iter().map(Row::into_item).collect()
+}
+
+/// Where one page of the queue stands in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuePosition {
+    /// Items the filter holds.
+    pub total: i64,
+    /// Items of the filter before the page (those up to `after`).
+    pub before: i64,
+    /// Where the page before this one starts: `None` on the first page, `Some(None)` when the page
+    /// before is the first, `Some(Some(id))` when it starts after item `id`.
+    pub previous: Option<Option<i64>>,
+}
+
+/// The position of the page of [`queue`] that starts after `after`, with pages of `page_size`:
+/// one count over the filter's items (thousands, not millions).
+pub async fn queue_position(
+    pool: &PgPool,
+    filter: &QueueFilter,
+    after: Option<i64>,
+    page_size: i64,
+) -> Result<QueuePosition, WorkError> {
+    let (total, before, previous_after): (i64, i64, Option<i64>) = sqlx::query_as(
+        "WITH chosen AS (
+             SELECT id FROM work_item
+             WHERE ($1::text IS NULL OR status = $1)
+               AND ($2::bigint IS NULL OR owner_person = $2)
+               AND ($3::date IS NULL OR business_date = $3)
+               AND ($4::text IS NULL OR reason = $4))
+         SELECT count(*), count(*) FILTER (WHERE id <= coalesce($5::bigint, 0)),
+                (SELECT id FROM chosen WHERE id <= coalesce($5::bigint, 0) ORDER BY id DESC OFFSET $6::bigint LIMIT 1)
+         FROM chosen",
+    )
+    .bind(filter.status.map(Status::code))
+    .bind(filter.owner.map(|p| p.0))
+    .bind(filter.business_date)
+    .bind(filter.reason.as_deref())
+    .bind(after)
+    .bind(page_size)
+    .fetch_one(pool)
+    .await?;
+    let previous = match (before, previous_after) {
+        (0, _) => None,
+        (_, Some(id)) => Some(Some(id)),
+        (_, None) => Some(None),
+    };
+    Ok(QueuePosition { total, before, previous })
 }
 
 #[cfg(test)]
@@ -929,7 +1009,9 @@ mod tests {
         assign(&pool, &sam, Supervisor, &[(id, seen)], Some(ava.person)).await.unwrap();
         let err = resolve(&pool, &ava, Worker, id, seen, Resolution::Explained, "done").await.unwrap_err();
         match err {
-            WorkError::Conflict { by, version, .. } => assert_eq!((by.as_str(), version), ("sam", seen + 1)),
+            WorkError::Conflict { by, version, .. } => {
+                assert_eq!((by.as_deref(), version), (Some("sam"), seen + 1))
+            }
             other => panic!("expected a conflict, got {other}"),
         }
         let item = get(&pool, id).await.unwrap();
@@ -976,11 +1058,36 @@ mod tests {
             Err(WorkError::Conflict { .. })
         ));
         assert_eq!(get(&pool, a).await.unwrap().owner, None);
-        assert!(matches!(add_note(&pool, &ava, a, "   ").await, Err(WorkError::Invalid(_))));
+        assert!(matches!(add_note(&pool, &ava, a, "   ").await, Err(WorkError::EmptyNote)));
         let mine = queue(&pool, &QueueFilter { owner: Some(sam.person), ..Default::default() }, None, 10)
             .await
             .unwrap();
         assert_eq!(mine.iter().map(|i| i.id).collect::<Vec<_>>(), vec![b]);
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_page_of_the_queue_knows_the_total_and_the_page_before_it(pool: PgPool) {
+        let mut ids = testing::items(
+            &pool,
+            "2026-11-23",
+            &[
+                ("mismatch", "amount_differs", 100, "USD"),
+                ("mismatch", "amount_differs", 200, "USD"),
+                ("mismatch", "amount_differs", 300, "USD"),
+                ("mismatch", "zelle_only", 400, "USD"),
+            ],
+        )
+        .await;
+        ids.sort_unstable();
+        let all = QueueFilter::default();
+        let first = queue_position(&pool, &all, None, 2).await.unwrap();
+        assert_eq!(first, QueuePosition { total: 4, before: 0, previous: None });
+        let second = queue_position(&pool, &all, Some(ids[1]), 2).await.unwrap();
+        assert_eq!(second, QueuePosition { total: 4, before: 2, previous: Some(None) });
+        let last = queue_position(&pool, &all, Some(ids[2]), 1).await.unwrap();
+        assert_eq!(last, QueuePosition { total: 4, before: 3, previous: Some(Some(ids[1])) });
+        let amounts = QueueFilter { reason: Some("amount_differs".into()), ..Default::default() };
+        assert_eq!(queue_position(&pool, &amounts, Some(ids[3]), 2).await.unwrap().total, 3);
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
@@ -997,12 +1104,12 @@ mod tests {
         // An associate assigns to herself only.
         assert!(matches!(
             assign(&pool, &ava, Worker, &[(a, v(a).await)], Some(aaron.person)).await,
-            Err(WorkError::Invalid(_))
+            Err(WorkError::OnlySupervisorAssigns)
         ));
         // A supervisor assigns to anyone who works exceptions, never to a viewer.
         assert!(matches!(
             assign(&pool, &sam, Supervisor, &[(a, v(a).await)], Some(viewer.person)).await,
-            Err(WorkError::Invalid(_))
+            Err(WorkError::NotAWorker)
         ));
         assign(&pool, &sam, Supervisor, &[(a, v(a).await), (b, v(b).await)], Some(aaron.person))
             .await
@@ -1079,7 +1186,7 @@ mod tests {
         assert!(ServiceLevels::load(&pool).await.unwrap().days("amount_differs") == 5);
         assert!(matches!(
             set_service_level(&pool, &sam, "amount_differs", 0).await,
-            Err(WorkError::Invalid(_))
+            Err(WorkError::ServiceLevelOutOfRange { min: 1, max: 60 })
         ));
     }
 }

@@ -9,6 +9,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
+use crate::feeds::zelle::PaymentStatus;
+use crate::feeds::RecordKind;
 use crate::money::{Currency, Money};
 
 /// A completed run, for the reports page.
@@ -57,6 +59,68 @@ pub struct CompletedRun {
     pub counts: serde_json::Value,
 }
 
+/// How many items of a run fall in one class and reason, as the run stored it when it finished.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReasonCount {
+    /// `match`, `mismatch` or `resettlement`.
+    pub class: String,
+    /// The reason code; none for matches.
+    pub reason: Option<String>,
+    pub items: u64,
+}
+
+impl CompletedRun {
+    /// The run's items per class and reason, in the order the run stored them (by class, then
+    /// reason). Counts that cannot be read are no counts, never an error: they are a summary.
+    pub fn reason_counts(&self) -> Vec<ReasonCount> {
+        let stored: std::collections::BTreeMap<String, u64> =
+            serde_json::from_value(self.counts.clone()).unwrap_or_default();
+        stored
+            .into_iter()
+            .map(|(key, items)| match key.split_once('/') {
+                Some((class, reason)) => {
+                    ReasonCount { class: class.to_owned(), reason: Some(reason.to_owned()), items }
+                }
+                None => ReasonCount { class: key, reason: None, items },
+            })
+            .collect()
+    }
+
+    /// How many items `filter` selects, when the stored counts tell without counting: a filter
+    /// of class and reason only (or none). Any other filter needs a count of the rows; none then.
+    pub fn items_selected(&self, filter: &ItemFilter) -> Option<u64> {
+        let ItemFilter {
+            class,
+            reason,
+            network,
+            currency,
+            min_minor,
+            max_minor,
+            reference,
+            last4,
+            payment_id,
+        } = filter;
+        let narrower = network.is_some()
+            || currency.is_some()
+            || min_minor.is_some()
+            || max_minor.is_some()
+            || reference.is_some()
+            || last4.is_some()
+            || payment_id.is_some();
+        if narrower {
+            return None;
+        }
+        Some(
+            self.reason_counts()
+                .into_iter()
+                .filter(|c| class.as_ref().is_none_or(|class| *class == c.class))
+                .filter(|c| reason.is_none() || *reason == c.reason)
+                .map(|c| c.items)
+                .sum(),
+        )
+    }
+}
+
 /// The run a page means: the given version of the date, or its latest completed one.
 pub async fn run_of(
     pool: &PgPool,
@@ -100,11 +164,20 @@ pub enum ItemOrder {
     AmountDescending,
 }
 
-/// Where the previous page ended.
+/// A row of the list that a page starts after or ends before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cursor {
     pub amount_minor: i64,
     pub seq: i64,
+}
+
+/// Which page of a keyset list: the first, the one right after a row, or the one right before it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Page {
+    #[default]
+    First,
+    After(Cursor),
+    Before(Cursor),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
@@ -137,7 +210,7 @@ const ITEM_COLUMNS: &str = "run_id, seq, class, reason, network, reference, card
      amount_minor, currency, settlement_minor, settlement_currency, approval_code, payment_id, feed_file_id, \
      record_number";
 
-/// One page of a run's items.
+/// One page of a run's items, after the given row (or from the first).
 pub async fn browse(
     pool: &PgPool,
     run_id: i64,
@@ -146,6 +219,35 @@ pub async fn browse(
     after: Option<Cursor>,
     limit: i64,
 ) -> Result<Vec<ItemRow>, sqlx::Error> {
+    browse_page(pool, run_id, filter, order, after.map_or(Page::First, Page::After), limit).await
+}
+
+/// Up to `limit` items of a run at `page`, in list order whichever way they were read: a page
+/// before a row holds the `limit` rows closest before it (read backwards on the same index, so
+/// going back costs what going forward does).
+pub async fn browse_page(
+    pool: &PgPool,
+    run_id: i64,
+    filter: &ItemFilter,
+    order: ItemOrder,
+    page: Page,
+    limit: i64,
+) -> Result<Vec<ItemRow>, sqlx::Error> {
+    let mut rows: Vec<ItemRow> =
+        browse_query(run_id, filter, order, page, limit).build_query_as().fetch_all(pool).await?;
+    if matches!(page, Page::Before(_)) {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+fn browse_query(
+    run_id: i64,
+    filter: &ItemFilter,
+    order: ItemOrder,
+    page: Page,
+    limit: i64,
+) -> QueryBuilder<'static, Postgres> {
     let mut q: QueryBuilder<Postgres> =
         QueryBuilder::new(format!("SELECT {ITEM_COLUMNS} FROM recon_item WHERE run_id = "));
     q.push_bind(run_id);
@@ -203,33 +305,37 @@ pub async fn browse(
     if let Some(max) = filter.max_minor {
         q.push(" AND amount_minor <= ").push_bind(max);
     }
-    match (order, after) {
-        (ItemOrder::Seq, Some(c)) => {
-            q.push(" AND seq > ").push_bind(c.seq);
+    // Backwards is the same index walked the other way: the comparison and the order turn round,
+    // and the rows are put back in list order once read.
+    let (cursor, backwards) = match page {
+        Page::First => (None, false),
+        Page::After(c) => (Some(c), false),
+        Page::Before(c) => (Some(c), true),
+    };
+    let descending = matches!(order, ItemOrder::AmountDescending) != backwards;
+    if let Some(c) = cursor {
+        let beyond = if descending { " < " } else { " > " };
+        match order {
+            ItemOrder::Seq => {
+                q.push(format!(" AND seq{beyond}")).push_bind(c.seq);
+            }
+            ItemOrder::AmountAscending | ItemOrder::AmountDescending => {
+                q.push(format!(" AND (amount_minor, seq){beyond}("))
+                    .push_bind(c.amount_minor)
+                    .push(", ")
+                    .push_bind(c.seq)
+                    .push(")");
+            }
         }
-        (ItemOrder::AmountAscending, Some(c)) => {
-            q.push(" AND (amount_minor, seq) > (")
-                .push_bind(c.amount_minor)
-                .push(", ")
-                .push_bind(c.seq)
-                .push(")");
-        }
-        (ItemOrder::AmountDescending, Some(c)) => {
-            q.push(" AND (amount_minor, seq) < (")
-                .push_bind(c.amount_minor)
-                .push(", ")
-                .push_bind(c.seq)
-                .push(")");
-        }
-        (_, None) => {}
     }
-    q.push(match order {
-        ItemOrder::Seq => " ORDER BY seq",
-        ItemOrder::AmountAscending => " ORDER BY amount_minor, seq",
-        ItemOrder::AmountDescending => " ORDER BY amount_minor DESC, seq DESC",
+    q.push(match (order, descending) {
+        (ItemOrder::Seq, false) => " ORDER BY seq",
+        (ItemOrder::Seq, true) => " ORDER BY seq DESC",
+        (_, false) => " ORDER BY amount_minor, seq",
+        (_, true) => " ORDER BY amount_minor DESC, seq DESC",
     });
     q.push(" LIMIT ").push_bind(limit);
-    q.build_query_as().fetch_all(pool).await
+    q
 }
 
 /// The manifest a completed run wrote.
@@ -275,6 +381,28 @@ pub struct StoredPayment {
     pub network_reference: Option<String>,
     pub card_last4: String,
     pub approval_code: String,
+}
+
+/// Whether a network record of `kind` and a Zelle payment in `status` tell the same story, said
+/// by two parties in their own words. A presentment or disbursement (the network moved the money)
+/// agrees with a payment that completed or is still pending, and so does a fee charged on it; a
+/// reversal or chargeback (the network undid or disputed it) contradicts a completed or pending
+/// payment; and a payment that failed or was reversed contradicts any record that settled.
+pub fn kind_agrees_with_status(kind: RecordKind, status: PaymentStatus) -> bool {
+    match status {
+        PaymentStatus::Failed | PaymentStatus::Reversed => false,
+        PaymentStatus::Completed | PaymentStatus::Pending => {
+            matches!(kind, RecordKind::Presentment | RecordKind::Disbursement | RecordKind::Fee)
+        }
+    }
+}
+
+/// [`kind_agrees_with_status`] on the stored codes; a code it does not know never agrees.
+pub fn record_agrees_with_payment(kind: &str, status: &str) -> bool {
+    match (RecordKind::from_code(kind), PaymentStatus::from_code(status)) {
+        (Some(kind), Some(status)) => kind_agrees_with_status(kind, status),
+        _ => false,
+    }
 }
 
 /// An item with both sides of it and its work item.
@@ -498,4 +626,91 @@ async fn payments_where(
     }
     q.push(" ORDER BY p.payment_id, p.business_date DESC LIMIT 51");
     q.build_query_as().fetch_all(pool).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_and_a_payment_disagree_only_when_their_stories_do() {
+        use PaymentStatus::*;
+        use RecordKind::*;
+        // The same payment said by the network and by Zelle.
+        for kind in [Presentment, Disbursement, Fee] {
+            assert!(kind_agrees_with_status(kind, Completed), "{kind:?}");
+            assert!(kind_agrees_with_status(kind, Pending), "{kind:?}");
+        }
+        // The network undid or disputed what Zelle says went through.
+        for kind in [Reversal, Chargeback] {
+            assert!(!kind_agrees_with_status(kind, Completed), "{kind:?}");
+            assert!(!kind_agrees_with_status(kind, Pending), "{kind:?}");
+        }
+        // Zelle says it did not go through; the network settled it anyway.
+        for kind in [Presentment, Disbursement, Reversal, Chargeback, Fee] {
+            assert!(!kind_agrees_with_status(kind, Failed), "{kind:?}");
+            assert!(!kind_agrees_with_status(kind, Reversed), "{kind:?}");
+        }
+        assert!(record_agrees_with_payment("presentment", "completed"));
+        assert!(!record_agrees_with_payment("chargeback", "completed"));
+        assert!(!record_agrees_with_payment("presentment", "failed"));
+        assert!(!record_agrees_with_payment("someday", "completed"));
+    }
+
+    fn run_with(counts: serde_json::Value) -> CompletedRun {
+        CompletedRun { id: 1, version: 1, counts }
+    }
+
+    #[test]
+    fn a_filter_of_class_and_reason_is_counted_from_the_run() {
+        let run = run_with(serde_json::json!({
+            "match": 970, "mismatch/amount_differs": 7, "mismatch/zelle_only": 3, "resettlement/chargeback": 2
+        }));
+        let counts = run.reason_counts();
+        assert_eq!(counts.len(), 4);
+        assert_eq!(counts[0], ReasonCount { class: "match".into(), reason: None, items: 970 });
+        assert_eq!(counts[1].reason.as_deref(), Some("amount_differs"));
+        let selected = |class: Option<&str>, reason: Option<&str>| {
+            run.items_selected(&ItemFilter {
+                class: class.map(str::to_owned),
+                reason: reason.map(str::to_owned),
+                ..ItemFilter::default()
+            })
+        };
+        assert_eq!(selected(None, None), Some(982));
+        assert_eq!(selected(Some("mismatch"), None), Some(10));
+        assert_eq!(selected(Some("match"), None), Some(970));
+        assert_eq!(selected(None, Some("zelle_only")), Some(3));
+        assert_eq!(selected(Some("mismatch"), Some("chargeback")), Some(0));
+        // Anything narrower is not in the counts.
+        let by_network = ItemFilter { network: Some("visa".into()), ..ItemFilter::default() };
+        assert_eq!(run.items_selected(&by_network), None);
+        assert_eq!(run_with(serde_json::json!("unreadable")).items_selected(&ItemFilter::default()), Some(0));
+    }
+
+    fn statement(order: ItemOrder, page: Page) -> String {
+        browse_query(7, &ItemFilter::default(), order, page, 51).sql().to_owned()
+    }
+
+    #[test]
+    fn a_page_before_a_row_walks_the_same_order_backwards() {
+        let c = Cursor { amount_minor: 500, seq: 12 };
+        assert!(statement(ItemOrder::Seq, Page::First).ends_with("ORDER BY seq LIMIT $2"));
+        let after = statement(ItemOrder::Seq, Page::After(c));
+        assert!(after.contains("AND seq > $2") && after.ends_with("ORDER BY seq LIMIT $3"), "{after}");
+        let before = statement(ItemOrder::Seq, Page::Before(c));
+        assert!(
+            before.contains("AND seq < $2") && before.ends_with("ORDER BY seq DESC LIMIT $3"),
+            "{before}"
+        );
+        let up = statement(ItemOrder::AmountAscending, Page::Before(c));
+        assert!(up.contains("(amount_minor, seq) < ($2, $3)"), "{up}");
+        assert!(up.ends_with("ORDER BY amount_minor DESC, seq DESC LIMIT $4"), "{up}");
+        let down = statement(ItemOrder::AmountDescending, Page::Before(c));
+        assert!(down.contains("(amount_minor, seq) > ($2, $3)"), "{down}");
+        assert!(down.ends_with("ORDER BY amount_minor, seq LIMIT $4"), "{down}");
+        let down_after = statement(ItemOrder::AmountDescending, Page::After(c));
+        assert!(down_after.contains("(amount_minor, seq) < ($2, $3)"), "{down_after}");
+        assert!(down_after.ends_with("ORDER BY amount_minor DESC, seq DESC LIMIT $4"), "{down_after}");
+    }
 }

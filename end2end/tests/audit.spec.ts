@@ -18,20 +18,23 @@ test('refusals and sign-ins are in the audit trail, and the chain verifies', asy
   const admin = await adminContext.newPage();
   await signIn(admin, USERS.admin, '/audit');
   await admin.getByLabel('Actor').fill(USERS.viewer);
-  await admin.getByLabel('Action').fill('auth.access_denied');
+  await admin.getByLabel('Action').selectOption('auth.access_denied');
   await admin.getByRole('button', { name: 'Search' }).click();
   await expect(admin).toHaveURL(/actor=vera/);
   const table = admin.locator('[data-test="audit-events"]');
   await expect(table.getByRole('row').filter({ hasText: 'page:/ledger' })).toHaveCount(1);
   await expect(table.getByRole('row').filter({ hasText: '/api/audit/verify' })).toHaveCount(1);
 
+  // A sign-in's details in words (the role by its name), and the data as recorded kept for auditors.
   await admin.goto(`/audit?actor=${USERS.viewer}&action=auth.login`);
-  await expect(admin.locator('[data-test="audit-events"]')).toContainText('"roles":["viewer"]');
+  const events = admin.locator('[data-test="audit-events"]');
+  await expect(events.locator('tr[data-action="auth.login"]').first()).toContainText('Help desk');
+  await expect(events).toContainText('"roles":["viewer"]');
 
   // The report appears in place: wait until the page is interactive before asking for it.
   await waitForHydration(admin);
   await admin.getByRole('button', { name: 'Verify the chain' }).click();
-  await expect(admin.locator('[data-test="chain-report"]')).toContainText('audit chain intact');
+  await expect(admin.locator('[data-test="chain-report"]')).toContainText('The audit chain is intact');
   await adminContext.close();
 });
 

@@ -54,6 +54,26 @@ test('someone without any SettleDesk group gets no session', async ({ page }) =>
   await page.goto('/');
   await expect(page.getByRole('heading', { name: 'No access to SettleDesk' })).toBeVisible();
   await expect(page.locator('[data-test="user-name"]')).toHaveCount(0);
+  // The way onward asks the provider for a password again, so they can change account.
+  await page.getByRole('link', { name: 'Sign in as someone else' }).click();
+  await submitProviderLogin(page, USERS.associate);
+  await expect(page.locator('[data-test="user-name"]')).toBeVisible();
+});
+
+test('a page outside one\'s role is refused inside the frame, in one\'s language', async ({ browser }) => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await signIn(page, USERS.viewer);
+  const response = await page.goto('/ledger');
+  expect(response?.status()).toBe(403);
+  await expect(page.getByRole('heading', { level: 1, name: '您的角色无权访问' })).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+  // Their own sections, and the way out.
+  const nav = page.getByRole('navigation', { name: '主导航' });
+  await expect(nav.getByRole('link')).toHaveText(['仪表板', '付款查询']);
+  await page.getByRole('button', { name: '退出登录' }).click();
+  await expect(page.locator('[data-test="user-name"]')).toHaveCount(0);
+  await context.close();
 });
 
 test('a replayed or forged callback is refused', async ({ page }) => {

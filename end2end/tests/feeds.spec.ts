@@ -32,7 +32,7 @@ test('a late network file and an unreadable record: shown, reconciled by itself,
   // The unreadable Visa record of that day is in the queue, its card number masked.
   await page.goto(`${base}/exceptions?date=${lateDay}&reason=unreadable_record`);
   const row = page.locator('[data-test="work-item"]').first();
-  await expect(row).toContainText('unreadable_record');
+  await expect(row).toContainText('Unreadable record');
   await row.getByRole('link').first().click();
   await expect(page.locator('[data-test="unreadable-record"]')).toBeVisible();
   expect(holdsCardNumber(await page.locator('main').innerText())).toBe(false);
@@ -76,7 +76,7 @@ test('a late network file and an unreadable record: shown, reconciled by itself,
   const closed = page.locator('[data-test="work-item"]');
   await expect(closed.first()).toBeVisible();
   await closed.first().getByRole('link').first().click();
-  await expect(page.locator('[data-test="work-resolution"]')).toHaveText('matched_on_rerun');
+  await expect(page.locator('[data-test="work-resolution"]')).toHaveText('Matched on a re-run');
   await expect(page.locator('[data-test="history"]')).toContainText('system');
 });
 
@@ -160,6 +160,31 @@ test('associates read the Feeds page; its actions are for admins only', async ({
     maxRedirects: 0,
   });
   expect(forged.status()).toBe(403);
+});
+
+test('the dashboard and the Feeds page fit the screen, and the chart agrees with the card', async ({ page }) => {
+  await signInFeeds(page, USERS.associate, '/');
+  for (const width of [1366, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    for (const path of ['/', `/feeds?date=${lateDay}`, '/feeds']) {
+      await page.goto(`${base}${path}`);
+      await expect(page.locator('main')).toBeVisible();
+      const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+      expect(scrollWidth, `${path} at ${width} px`).toBeLessThanOrEqual(width);
+    }
+  }
+  await page.goto(`${base}/`);
+  // Bars from 0 %, a labelled axis and dates under the bars; a business date without a run is
+  // drawn as an empty slot, not as a bar.
+  const chart = page.locator('[data-test="trend-chart"]');
+  await expect(chart).toContainText('100 %');
+  await expect(chart).toContainText('50 %');
+  await expect(chart.locator('rect').first()).toBeAttached();
+  expect(await chart.locator('path').count()).toBeGreaterThan(0);
+  // One figure per date: the card's match rate is the table's for the same date.
+  const rate = (await page.locator('[data-test="match-rate"]').textContent())!.trim();
+  const date = (await page.locator('[data-test="latest-run"] .figure').textContent())!.trim();
+  await expect(page.locator('[data-test="trend"] tbody tr').filter({ hasText: date })).toContainText(rate);
 });
 
 test.describe('without JavaScript, on a phone, in Chinese', () => {

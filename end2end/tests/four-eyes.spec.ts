@@ -44,14 +44,18 @@ test('a batch release shows what it will post, and the approver releases exactly
   await expect(line).toContainText('network_fees → customer_funding');
   const lines = await approver.locator('[data-test="release-line"]').count();
   await waitForHydration(approver);
-  await approver.getByRole('button', { name: `Approve this list as one batch (${lines})` }).click();
+  // The release asks first, naming how many actions of which day it approves.
+  const release = approver.locator('[data-test="release"]');
+  await release.locator('summary', { hasText: 'Approve this list as one batch' }).click();
+  await expect(release).toContainText(`Approve all ${lines} action(s) of ${DAY} listed above as one batch?`);
+  await release.getByRole('button', { name: 'Yes, release them' }).click();
   await expect(approver.locator('[data-test="action-outcome"]').first()).toContainText(`Released ${lines} action(s) of ${DAY}`);
-  await expect(approver.locator(`[data-test="decided"] [data-action="${actionId}"]`)).toContainText('posted (transaction');
+  await expect(approver.locator(`[data-test="decided"] [data-action="${actionId}"]`)).toContainText('Posted (transaction');
 
   // The item is settled by it.
   await associate.goto(`/exceptions/${itemId}`);
-  await expect(associate.locator('[data-test="work-status"]')).toHaveText('resolved');
-  await expect(associate.locator('[data-test="work-resolution"]')).toHaveText('corrected');
+  await expect(associate.locator('[data-test="work-status"]')).toHaveText('Resolved');
+  await expect(associate.locator('[data-test="work-resolution"]')).toHaveText('Corrected');
 });
 
 test('a supervisor assigns items to an associate, who resolves them together', async ({ browser }) => {
@@ -91,7 +95,7 @@ test('a supervisor assigns items to an associate, who resolves them together', a
   await expect(associate.locator('[data-test="queue-outcome"]')).toHaveText('Resolved 2 item(s).');
   for (const id of ids) {
     await associate.goto(`/exceptions/${id}`);
-    await expect(associate.locator('[data-test="work-status"]')).toHaveText('resolved');
+    await expect(associate.locator('[data-test="work-status"]')).toHaveText('Resolved');
     await expect(associate.locator('[data-test="notes"]')).toContainText('Both settle on the next business day.');
   }
 });

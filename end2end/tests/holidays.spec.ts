@@ -68,3 +68,19 @@ test.describe('without JavaScript', () => {
     await expect(page.locator(`[data-test="holiday-list"] tr[data-day="${iso}"]`)).toHaveCount(0);
   });
 });
+
+test.describe('in Chinese', () => {
+  test.use({ locale: 'zh-CN' });
+
+  test('a refused holiday is explained in Chinese, with a 4xx', async ({ page }) => {
+    await signIn(page, USERS.admin, '/admin');
+    await waitForHydration(page);
+    const saturday = await freeWeekday(page, 200, 6);
+    await page.getByLabel('假日日期').fill(saturday.toISOString().slice(0, 10));
+    await page.getByLabel('假日名称').fill('不允许');
+    const answer = page.waitForResponse((r) => r.url().includes('/api/admin/holidays/add'));
+    await page.getByRole('button', { name: '添加假日' }).click();
+    expect((await answer).status()).toBe(422);
+    await expect(page.locator('#holiday-error')).toContainText('周末本来就不是营业日');
+  });
+});

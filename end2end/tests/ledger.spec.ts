@@ -32,11 +32,11 @@ test('a transfer from a resettlement item posts only after an approver who is no
   await expect(associate.locator('[data-test="action-outcome"]').first()).toContainText('waiting for an approver');
   // The form is emptied: a second press cannot make a second action.
   await expect(associate.getByLabel('Amount', { exact: true })).toHaveValue('');
-  await expect(associate.locator('[data-test="transfer-item"]')).toContainText('waiting for approval');
+  await expect(associate.locator('[data-test="transfer-item"]')).toContainText('Waiting for approval');
   const row = associate.locator('[data-test="pending-action"]').filter({ hasText: 'Chargeback resettlement' });
   await expect(row).toHaveCount(1);
   await expect(row.locator('[data-test="difference-reason"]')).toContainText('Partial chargeback agreed with Visa');
-  await expect(row.getByRole('button', { name: 'Approve' })).toHaveCount(0);
+  await expect(row.locator('summary', { hasText: 'Approve' })).toHaveCount(0);
   const actionId = await row.getAttribute('data-action');
 
   // Approving it directly is refused: the initiator is no approver.
@@ -52,7 +52,19 @@ test('a transfer from a resettlement item posts only after an approver who is no
   await signIn(approver, USERS.approver, '/ledger');
   const pending = approver.locator(`[data-test="pending-action"][data-action="${actionId}"]`);
   await waitForHydration(approver);
-  await pending.getByRole('button', { name: 'Approve' }).click();
+  // Approve asks first, naming what moves; opening the question and closing it again does nothing.
+  const approveStep = pending.locator('[data-test="approve"]');
+  await approveStep.locator('summary', { hasText: 'Approve' }).click();
+  await expect(approveStep).toContainText('Approve moving 125.50 USD from global_finance_resettlement to visa_settlement?');
+  await expect(approveStep.getByRole('button', { name: 'Yes, approve' })).toBeVisible();
+  await approveStep.locator('summary').click();
+  await expect(approveStep.getByRole('button', { name: 'Yes, approve' })).toBeHidden();
+  await approver.reload();
+  await waitForHydration(approver);
+  await expect(pending).toHaveCount(1);
+  await expect(approver.locator('[data-account="visa_settlement"] [data-test="balance"]')).toHaveText('0.00 USD');
+  await approveStep.locator('summary').click();
+  await approveStep.getByRole('button', { name: 'Yes, approve' }).click();
   await expect(approver.locator('[data-test="action-outcome"]').first()).toContainText('posted as transaction');
   const transactionId = (await approver.locator('[data-test="action-outcome"]').first().textContent())!.match(/transaction (\d+)/)![1];
   await expect(approver.locator('[data-account="visa_settlement"] [data-test="balance"]')).toHaveText('125.50 USD');
@@ -66,30 +78,38 @@ test('a transfer from a resettlement item posts only after an approver who is no
   // A correction is a reversing transaction, through maker-checker too.
   await associate.goto('/ledger');
   await waitForHydration(associate);
-  await associate.locator(`[data-test="journal"] tr[data-transaction="${transactionId}"]`).first().getByRole('button', { name: 'Reverse' }).click();
+  const reverseStep = associate.locator(`[data-test="journal"] tr[data-transaction="${transactionId}"]`).first().locator('[data-test="reverse"]');
+  await reverseStep.locator('summary', { hasText: 'Reverse' }).click();
+  await expect(reverseStep).toContainText(`Start the reversal of transaction ${transactionId}`);
+  await reverseStep.getByRole('button', { name: 'Yes, start the reversal' }).click();
   await expect(associate.locator('[data-test="action-outcome"]').first()).toContainText('Reversal');
+  // The lists are read again at once: the reversal waits in the pending list without a reload.
+  await expect(associate.locator('[data-test="pending-action"]').filter({ hasText: `reverse transaction ${transactionId}` })).toHaveCount(1);
   await approver.goto('/ledger');
   await waitForHydration(approver);
-  await approver.locator('[data-test="pending-action"]').filter({ hasText: `reverse transaction ${transactionId}` }).getByRole('button', { name: 'Approve' }).click();
+  const reversal = approver.locator('[data-test="pending-action"]').filter({ hasText: `reverse transaction ${transactionId}` });
+  await reversal.locator('[data-test="approve"] summary').click();
+  await expect(reversal.locator('[data-test="approve"]')).toContainText(`Approve reversing transaction ${transactionId}`);
+  await reversal.getByRole('button', { name: 'Yes, approve' }).click();
   await expect(approver.locator('[data-test="action-outcome"]').first()).toContainText('posted as transaction');
   await expect(approver.locator('[data-account="visa_settlement"] [data-test="balance"]')).toHaveText('0.00 USD');
 
   // The money is back, so the work item is open again, and says why.
   await associate.goto(itemUrl);
-  await expect(associate.locator('[data-test="work-status"]')).toHaveText('open');
+  await expect(associate.locator('[data-test="work-status"]')).toHaveText('Open');
   await expect(associate.locator('[data-test="work-resolution"]')).toHaveCount(0);
   await expect(associate.locator('[data-test="item-actions"]')).toContainText(/posted \(transaction \d+\), then reversed by transaction \d+/);
   await expect(associate.locator('[data-test="notes"]')).toContainText('Reopened: the transaction that settled it was reversed');
   // A reversed transaction offers no second reversal.
   await associate.goto('/ledger');
-  await expect(associate.locator(`[data-test="journal"] tr[data-transaction="${transactionId}"]`).getByRole('button', { name: 'Reverse' })).toHaveCount(0);
+  await expect(associate.locator(`[data-test="journal"] tr[data-transaction="${transactionId}"] [data-test="reverse"]`)).toHaveCount(0);
 
   // And the audit trail has the initiation, the refusal and the approval.
   const admin = await (await browser.newContext()).newPage();
   await signIn(admin, USERS.admin, `/audit?target=ledger_action:${actionId}`);
   const events = admin.locator('[data-test="audit-events"]');
-  await expect(events).toContainText('ledger.action_initiated');
-  await expect(events).toContainText('ledger.action_approved');
+  await expect(events).toContainText('Started a ledger action');
+  await expect(events).toContainText('Approved a ledger action');
   await admin.goto(`/audit?action=work_item.reopen`);
   await expect(admin.locator('[data-test="audit-events"]')).toContainText('work_item:');
   await admin.goto(`/audit?actor=${USERS.associate}&action=auth.access_denied`);
@@ -101,7 +121,7 @@ test('an admin extends the chart of accounts, and the change is audited', async 
   await waitForHydration(page);
   await page.getByLabel('Code', { exact: true }).fill('visa_settlement_gbp');
   await page.getByLabel('Name', { exact: true }).fill('Visa settlement GBP');
-  await page.getByLabel('Currency', { exact: true }).fill('GBP');
+  await page.getByLabel('Currency', { exact: true }).selectOption('GBP');
   await page.getByRole('button', { name: 'Open account' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Account opened.' })).toBeVisible();
   await page.getByRole('button', { name: 'Open account' }).click();

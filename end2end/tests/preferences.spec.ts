@@ -35,7 +35,9 @@ test('without JavaScript, a forged time zone is refused with a clear message and
   expect(response.status()).toBe(302);
   expect(response.headers()['set-cookie']).toBeUndefined();
 
-  await page.goto(response.headers()['location']);
+  // The page that shows the refusal answers 422 itself.
+  const shown = await page.goto(response.headers()['location']);
+  expect(shown?.status()).toBe(422);
   await expect(page.getByRole('alert')).toContainText("'Mars/Olympus_Mons' is not an IANA time zone name");
   await expect(page.locator('[data-test="current-time-zone"]')).toContainText('America/New_York');
   await context.close();
@@ -49,4 +51,28 @@ test('with JavaScript, the same form saves in place', async ({ page }) => {
   await expect(page.getByRole('status')).toHaveText('Saved.');
   await expect(page.locator('[data-test="current-time-zone"]')).toContainText('Europe/London');
   await expect(page).toHaveURL(/\/preferences$/);
+});
+
+test('a forged time zone or language is refused with 422, in the person\'s language', async ({ page, baseURL }) => {
+  await signIn(page, USERS.associate, '/preferences');
+  const zone = await page.request.post('/api/preferences/time-zone', {
+    form: { time_zone: 'Mars/Olympus_Mons' },
+    headers: { Origin: baseURL!, 'Accept-Language': 'en' },
+  });
+  expect(zone.status()).toBe(422);
+  expect(await zone.text()).toContain("'Mars/Olympus_Mons' is not an IANA time zone name");
+  expect(zone.headers()['set-cookie']).toBeUndefined();
+
+  const language = await page.request.post('/api/preferences/language', {
+    form: { language: 'tlh' },
+    headers: { Origin: baseURL!, 'Accept-Language': 'zh-CN' },
+  });
+  expect(language.status()).toBe(422);
+  expect(await language.text()).toContain('SettleDesk 不支持“tlh”这种语言');
+});
+
+test('the time zone picker names each zone and its offset, in the page\'s language', async ({ page }) => {
+  await signIn(page, USERS.viewer, '/preferences');
+  await expect(page.locator('#time-zone option[value="America/New_York"]')).toHaveText(/^New York \(UTC−0[45]:00\)$/);
+  await expect(page.locator('#time-zone option[value="Asia/Shanghai"]')).toHaveText('Shanghai (UTC+08:00)');
 });

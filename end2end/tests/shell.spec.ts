@@ -1,20 +1,8 @@
 import { test, expect } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
 import { signIn, USERS, waitForHydration } from './helpers';
 
-// One test per page: an axe scan takes seconds of CPU, and five in one test's 30-second budget
-// timed out on a busy two-core machine (CI's may be). Each is also marked slow (three times the
-// budget): the scan's cost is the machine's, not the page's.
-for (const path of ['/', '/reports', '/audit', '/preferences', '/no-such-page']) {
-  test(`${path} has no detectable accessibility violations`, async ({ page }) => {
-    test.slow();
-    await signIn(page, USERS.admin);
-    await page.goto(path);
-    await waitForHydration(page);
-    const results = await new AxeBuilder({ page }).analyze();
-    expect(results.violations.map((v) => `${path}: ${v.id}: ${v.help}`)).toEqual([]);
-  });
-}
+// The accessibility scans of every page, in both languages, widths and colour schemes, are in
+// pages.spec.ts.
 
 test('the dashboard shows the open business date and a healthy database', async ({ page }) => {
   await signIn(page, USERS.associate);
@@ -37,32 +25,53 @@ test('the dashboard shows the latest completed reconciliation', async ({ page })
   expect(mismatches).toBeGreaterThan(0);
   // Amounts per report and currency, grouped in thousands with the currency's decimals.
   const amounts = page.locator('[data-test="amounts"]');
-  await expect(amounts.getByRole('row', { name: /^matches/ })).toContainText(/\d{1,3}(,\d{3})+\.\d{2} USD/);
+  await expect(amounts.getByRole('row', { name: /^Matches/ })).toContainText(/\d{1,3}(,\d{3})+\.\d{2} USD/);
   await expect(amounts.getByRole('row')).toHaveCount(3);
 });
 
-test('the navigation toggle works once the page has hydrated', async ({ page }) => {
+test('on a wide screen the navigation is always shown and has no toggle', async ({ page }) => {
+  await page.setViewportSize({ width: 1366, height: 900 });
+  await signIn(page, USERS.associate);
+  await waitForHydration(page);
+  await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Show or hide navigation' })).toBeHidden();
+});
+
+test('on a phone the navigation drawer is closed on load and the toggle opens and closes it', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
   await signIn(page, USERS.associate);
   await waitForHydration(page);
   const toggle = page.getByRole('button', { name: 'Show or hide navigation' });
   const nav = page.getByRole('navigation', { name: 'Main' });
-  await expect(toggle).toHaveAttribute('aria-expanded', 'true');
-  await toggle.click();
+  await expect(nav).toBeHidden();
   await expect(toggle).toHaveAttribute('aria-expanded', 'false');
+  // Sign out is on screen, not cut off.
+  const signOut = page.getByRole('button', { name: 'Sign out' });
+  await expect(signOut).toBeInViewport({ ratio: 1 });
+  await toggle.click();
+  await expect(toggle).toHaveAttribute('aria-expanded', 'true');
+  await expect(nav).toBeVisible();
+  // Following a link closes it again.
+  await nav.getByRole('link', { name: 'Reports', exact: true }).click();
+  await expect(page).toHaveURL(/\/reports$/);
   await expect(nav).toBeHidden();
   await toggle.click();
-  await expect(nav).toBeVisible();
+  await toggle.click();
+  await expect(nav).toBeHidden();
 });
 
-test('without the WebAssembly the navigation toggle does nothing', async ({ browser }) => {
-  const context = await browser.newContext({ javaScriptEnabled: false });
+test('without the WebAssembly the toggle still opens the drawer on a phone', async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 } });
   const page = await context.newPage();
   await signIn(page, USERS.associate);
   await expect(page.locator('.app')).toHaveAttribute('data-hydrated', 'false');
-  const toggle = page.getByRole('button', { name: 'Show or hide navigation' });
-  await toggle.click();
-  await expect(toggle).toHaveAttribute('aria-expanded', 'true');
-  await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await expect(nav).toBeHidden();
+  await page.getByRole('button', { name: 'Show or hide navigation' }).click();
+  await expect(nav).toBeVisible();
+  await nav.getByRole('link', { name: 'Reports', exact: true }).click();
+  await expect(page).toHaveURL(/\/reports$/);
+  await expect(nav).toBeHidden();
   await context.close();
 });
 

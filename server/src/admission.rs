@@ -155,9 +155,9 @@ pub async fn admit(State(admission): State<Arc<Admission>>, request: Request, ne
     let Ok(session) = session_id(&request) else {
         return crate::auth::pages::message(
             StatusCode::BAD_REQUEST,
-            "Sign-in could not be read",
-            "Your browser sent a session this site did not give it. Close the browser, then sign in again.",
-            ("/auth/login", "Sign in"),
+            crate::auth::pages::text::SESSION_FOREIGN_TITLE,
+            crate::auth::pages::text::SESSION_FOREIGN_TEXT,
+            ("/auth/login", crate::auth::pages::text::SIGN_IN),
         );
     };
     let address = match request.extensions().get::<ConnectInfo<SocketAddr>>() {
@@ -209,8 +209,8 @@ fn refused(refusal: Refusal) -> Response {
             refusal_page(
                 StatusCode::TOO_MANY_REQUESTS,
                 1,
-                "Too many requests at once",
-                "Your session already has several requests in progress. Please wait for them, then try again.",
+                crate::auth::pages::text::TOO_MANY_AT_ONCE_TITLE,
+                crate::auth::pages::text::TOO_MANY_AT_ONCE_TEXT,
             )
         }
         Refusal::Busy => {
@@ -218,8 +218,8 @@ fn refused(refusal: Refusal) -> Response {
             refusal_page(
                 StatusCode::SERVICE_UNAVAILABLE,
                 5,
-                "SettleDesk is busy",
-                "SettleDesk has more requests than it can answer right now. Please try again in a few seconds.",
+                crate::auth::pages::text::BUSY_TITLE,
+                crate::auth::pages::text::BUSY_TEXT,
             )
         }
     }
@@ -229,10 +229,11 @@ fn refused(refusal: Refusal) -> Response {
 pub fn refusal_page(
     status: StatusCode,
     retry_after_secs: u64,
-    title: &'static str,
-    text: &'static str,
+    title: app::i18n::Text,
+    text: app::i18n::Text,
 ) -> Response {
-    let mut response = crate::auth::pages::message(status, title, text, ("/", "Go to the dashboard"));
+    let mut response =
+        crate::auth::pages::message(status, title, text, ("/", crate::auth::pages::text::GO_TO_DASHBOARD));
     response.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from(retry_after_secs));
     response
 }

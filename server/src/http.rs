@@ -115,7 +115,9 @@ pub fn router(state: ServerState, edge: Edge) -> Router {
         .layer(auth::session_layer(state.app.pool.clone(), &state.auth.config))
         // Before the session is looked up (a database read): admission bounds that too.
         .layer(from_fn_with_state(edge.admission, crate::admission::admit))
-        .layer(from_fn_with_state(edge.rate_limits, crate::rate_limit::limit));
+        .layer(from_fn_with_state(edge.rate_limits, crate::rate_limit::limit))
+        // Outermost: every refusal page below speaks the person's language.
+        .layer(axum::middleware::from_fn(crate::auth::pages::with_locale));
 
     let origin = PortalOrigin::of(&state.auth.config.public_url);
     let https = state.auth.config.public_url.starts_with("https://");

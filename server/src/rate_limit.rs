@@ -95,8 +95,8 @@ pub async fn limit(State(limits): State<Arc<RateLimits>>, request: Request, next
             crate::admission::refusal_page(
                 StatusCode::TOO_MANY_REQUESTS,
                 wait.as_secs().max(1),
-                "Too many requests",
-                "Too many requests came from your address in a short time. Please wait a minute and try again.",
+                crate::auth::pages::text::TOO_MANY_TITLE,
+                crate::auth::pages::text::TOO_MANY_TEXT,
             )
         }
     }

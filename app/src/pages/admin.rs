@@ -4,7 +4,10 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AppError, ErrorNotice};
+use crate::error::AppError;
+use crate::i18n::{common, use_locale, Locale};
+use crate::kit::{outcome, Loaded, TableWrap};
+use crate::labels::{label, Kind};
 use crate::layout::PageHeader;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,11 +32,11 @@ pub async fn set_source_strictness(source: String, strict: String) -> Result<(),
     let user = crate::auth::server::require(domain::access::Permission::Administer).await?;
     let state = crate::state::AppState::from_context()?;
     let source = domain::ingest::Source::from_code(&source)
-        .ok_or_else(|| AppError::Invalid(format!("'{source}' is not a feed source")))?;
+        .ok_or_else(|| AppError::refused_text(text::NOT_A_SOURCE, &[&source]))?;
     let strict = match strict.as_str() {
         "strict" => true,
         "lenient" => false,
-        other => return Err(AppError::Invalid(format!("'{other}' is neither strict nor lenient"))),
+        _ => return Err(AppError::refused_text(text::CHOOSE_STRICTNESS, &[])),
     };
     let event =
         user.audit_event(domain::audit::AuditAction::SettingChanged, crate::auth::server::client_address());
@@ -47,7 +50,7 @@ pub async fn set_source_strictness(source: String, strict: String) -> Result<(),
 pub struct HolidayRow {
     /// YYYY-MM-DD: the form value that removes it.
     pub day: String,
-    /// The date in words.
+    /// The date in words, in the viewer's language.
     pub shown: String,
     pub name: String,
     pub updated_by: String,
@@ -74,24 +77,36 @@ pub async fn bank_holidays() -> Result<Vec<HolidayRow>, AppError> {
         .into_iter()
         .map(|h| HolidayRow {
             day: h.day.to_string(),
-            shown: h.day.format("%a %-d %b %Y").to_string(),
+            shown: crate::preferences::viewer::long_date(h.day),
             name: h.name,
             updated_by: h.updated_by,
         })
         .collect())
 }
 
+/// A holiday change the calendar refused, said in the person's language.
 #[cfg(feature = "ssr")]
 fn holiday_error(e: domain::calendar::HolidayError) -> AppError {
+    use crate::preferences::viewer::long_date;
+    use domain::calendar::HolidayError;
     match e {
-        domain::calendar::HolidayError::Database(e) => AppError::database(&e),
-        other => AppError::refused(other.to_string()),
+        HolidayError::Database(e) => AppError::database(&e),
+        HolidayError::Weekend(day, _) => AppError::refused_text(text::WEEKEND, &[&long_date(day)]),
+        HolidayError::AlreadyHoliday(day) => {
+            AppError::refused_text(text::ALREADY_HOLIDAY, &[&long_date(day)])
+        }
+        HolidayError::NotHoliday(day) => AppError::refused_text(text::NOT_HOLIDAY, &[&long_date(day)]),
+        HolidayError::OutOfRange(day, first, last) => AppError::refused_text(
+            text::OUT_OF_RANGE,
+            &[&long_date(first), &long_date(last), &long_date(day)],
+        ),
+        HolidayError::BadName => AppError::refused_text(text::BAD_HOLIDAY_NAME, &[]),
     }
 }
 
 #[cfg(feature = "ssr")]
 fn holiday_date(day: &str) -> Result<chrono::NaiveDate, AppError> {
-    day.trim().parse().map_err(|_| AppError::refused(format!("'{}' is not a date (YYYY-MM-DD)", day.trim())))
+    day.trim().parse().map_err(|_| AppError::refused_text(text::NOT_A_DATE, &[&day.trim()]))
 }
 
 /// Makes a day a bank holiday: SLA ages and grace periods stop counting it.
@@ -120,68 +135,79 @@ pub async fn remove_bank_holiday(day: String) -> Result<(), AppError> {
 
 #[component]
 fn HolidaysCard() -> impl IntoView {
-    let locale = crate::i18n::use_locale();
+    let locale = use_locale();
     let add = ServerAction::<AddBankHoliday>::new();
     let remove = ServerAction::<RemoveBankHoliday>::new();
-    let holidays = Resource::new(move || (add.version().get(), remove.version().get()), |_| bank_holidays());
-    let outcome = move |value: Option<Result<(), AppError>>, done: &'static str, id: &'static str| {
-        value.map(|outcome| match outcome {
-            Ok(()) => view! { <p class="form-ok" role="status">{locale.tr(done)}</p> }.into_any(),
-            Err(e) => view! { <p class="form-error" role="alert" id=id>{e.to_string()}</p> }.into_any(),
-        })
-    };
+    let (added, removed) = (crate::forms::successes(add), crate::forms::successes(remove));
+    let holidays = Resource::new(move || (added.get(), removed.get()), |_| bank_holidays());
+    let add_form = NodeRef::new();
+    crate::forms::reset_on_success(add, add_form);
     view! {
         <section class="card narrow" aria-labelledby="holidays-heading" data-test="holidays">
-            <h2 id="holidays-heading">{locale.tr("Bank holidays")}</h2>
-            <p class="muted">{locale.tr("Not business days: SLA ages and grace periods do not count them. Weekends never count.")}</p>
-            <ActionForm action=add attr:class="form" attr:data-test="add-holiday">
-                <div class="field"><label for="holiday-day">{locale.tr("Holiday date")}</label>
+            <h2 id="holidays-heading">{locale.t(text::HOLIDAYS)}</h2>
+            <p class="muted">{locale.t(text::HOLIDAYS_INTRO)}</p>
+            <ActionForm action=add node_ref=add_form attr:class="form" attr:data-test="add-holiday">
+                <div class="field"><label for="holiday-day">{locale.t(text::HOLIDAY_DATE)}</label>
                     <input id="holiday-day" name="day" type="date" required aria-describedby="holiday-error"/></div>
-                <div class="field"><label for="holiday-name">{locale.tr("Holiday name")}</label>
+                <div class="field"><label for="holiday-name">{locale.t(text::HOLIDAY_NAME)}</label>
                     <input id="holiday-name" name="name" required maxlength="100" aria-describedby="holiday-error"/></div>
-                {move || outcome(add.value().get(), "Holiday added.", "holiday-error")}
-                <div class="actions"><button type="submit" class="button primary">{locale.tr("Add holiday")}</button></div>
+                <div id="holiday-error">
+                    {outcome(add.value(), move |_| locale.t(text::HOLIDAY_ADDED).to_owned())}
+                </div>
+                <div class="actions"><button type="submit" class="button primary">{locale.t(text::ADD_HOLIDAY)}</button></div>
             </ActionForm>
-            {move || outcome(remove.value().get(), "Holiday removed.", "holiday-remove-error")}
-            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
-                <Transition fallback=move || view! { <p class="loading">{locale.tr("Loading…")}</p> }>
-                    {move || Suspend::new(async move {
-                        holidays.await.map(|rows| view! {
-                            <table class="data" data-test="holiday-list">
-                                <thead><tr>
-                                    <th scope="col">{locale.tr("Date")}</th>
-                                    <th scope="col">{locale.tr("Name")}</th>
-                                    <th scope="col">{locale.tr("Set by")}</th>
-                                    <th scope="col"><span class="visually-hidden">{locale.tr("Remove")}</span></th>
-                                </tr></thead>
-                                <tbody>
-                                    {rows.into_iter().map(|h| {
-                                        let label = format!("{} {}", locale.tr("Remove"), h.name);
-                                        let day = h.day.clone();
-                                        view! {
-                                        <tr data-day=day>
-                                            <td class="nowrap">{h.shown}</td>
-                                            <td>{h.name.clone()}</td>
-                                            <td>{h.updated_by}</td>
-                                            <td>
-                                                <ActionForm action=remove attr:class="inline-form">
-                                                    <input type="hidden" name="day" value=h.day/>
-                                                    <button type="submit" class="button small" aria-label=label>
-                                                        {locale.tr("Remove")}
-                                                    </button>
-                                                </ActionForm>
-                                            </td>
-                                        </tr>
-                                    }}).collect_view()}
-                                </tbody>
-                            </table>
-                        })
-                    })}
-                </Transition>
-            </ErrorBoundary>
+            {outcome(remove.value(), move |_| locale.t(text::HOLIDAY_REMOVED).to_owned())}
+            <Loaded>
+                {move || Suspend::new(async move {
+                    holidays.await.map(|rows| view! {
+                        <TableWrap label=locale.t(text::HOLIDAYS)>
+                        <table class="data" data-test="holiday-list">
+                            <thead><tr>
+                                <th scope="col">{locale.t(common::DATE)}</th>
+                                <th scope="col">{locale.t(common::NAME)}</th>
+                                <th scope="col">{locale.t(text::SET_BY)}</th>
+                                <th scope="col"><span class="visually-hidden">{locale.t(common::REMOVE)}</span></th>
+                            </tr></thead>
+                            <tbody>
+                                {rows.into_iter().map(|h| {
+                                    // The button is named by its word and the holiday's name (data,
+                                    // not translated): "Remove Christmas Day".
+                                    let button_id = format!("remove-holiday-{}", h.day);
+                                    let name_id = format!("holiday-name-{}", h.day);
+                                    let labelled_by = format!("{button_id} {name_id}");
+                                    let day = h.day.clone();
+                                    view! {
+                                    <tr data-day=day>
+                                        <td class="nowrap">{h.shown}</td>
+                                        <td id=name_id translate="no">{h.name}</td>
+                                        <td translate="no">{h.updated_by}</td>
+                                        <td>
+                                            <ActionForm action=remove attr:class="inline-form">
+                                                <input type="hidden" name="day" value=h.day/>
+                                                <button type="submit" class="button small" id=button_id aria-labelledby=labelled_by>
+                                                    {locale.t(common::REMOVE)}
+                                                </button>
+                                            </ActionForm>
+                                        </td>
+                                    </tr>
+                                }}).collect_view()}
+                            </tbody>
+                        </table>
+                        </TableWrap>
+                    })
+                })}
+            </Loaded>
         </section>
     }
 }
+
+/// The currencies SettleDesk settles in (`domain::money`), offered where an account or a rate is
+/// set up. The server checks each against the domain's list.
+pub(crate) const CURRENCY_CODES: &[&str] =
+    &["AUD", "BHD", "CAD", "CHF", "CNY", "EUR", "GBP", "HKD", "INR", "JPY", "KWD", "MXN", "SGD", "USD"];
+
+/// The kinds of ledger account, as stored.
+const ACCOUNT_KINDS: [&str; 4] = ["asset", "liability", "income", "expense"];
 
 /// Extends the chart of accounts.
 #[server(endpoint = "admin/accounts")]
@@ -198,22 +224,26 @@ pub async fn open_account(
         || code.len() > 64
         || !code.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.:-".contains(&b))
     {
-        return Err(AppError::Invalid("an account code has 1 to 64 letters, digits and _ . : -".into()));
+        return Err(AppError::refused_text(text::BAD_ACCOUNT_CODE, &[]));
     }
     if name.trim().is_empty() {
-        return Err(AppError::Invalid("give the account a name".into()));
+        return Err(AppError::refused_text(text::NO_ACCOUNT_NAME, &[]));
     }
-    if !["asset", "liability", "income", "expense"].contains(&kind.as_str()) {
-        return Err(AppError::Invalid(format!("'{kind}' is not an account kind")));
+    if !ACCOUNT_KINDS.contains(&kind.as_str()) {
+        return Err(AppError::refused_text(text::CHOOSE_KIND, &[]));
     }
-    let currency = domain::money::Currency::from_code(&currency.trim().to_uppercase())
-        .ok_or_else(|| AppError::Invalid(format!("'{currency}' is not a currency SettleDesk settles in")))?;
+    let currency = currency.trim().to_uppercase();
+    if currency.is_empty() {
+        return Err(AppError::refused_text(text::CHOOSE_CURRENCY, &[]));
+    }
+    let currency = domain::money::Currency::from_code(&currency)
+        .ok_or_else(|| AppError::refused_text(text::NOT_A_CURRENCY, &[&currency]))?;
     if domain::ledger::account_by_code(&state.pool, &code)
         .await
         .map_err(|e| AppError::database(&e))?
         .is_some()
     {
-        return Err(AppError::Invalid(format!("an account '{code}' already exists")));
+        return Err(AppError::refused_text(text::ACCOUNT_EXISTS, &[&code]));
     }
     domain::ledger::open_account(&state.pool, &code, name.trim(), &kind, currency, &user.actor())
         .await
@@ -223,69 +253,85 @@ pub async fn open_account(
 
 #[component]
 fn OpenAccountForm() -> impl IntoView {
+    let locale = use_locale();
     let open = ServerAction::<OpenAccount>::new();
     view! {
         <section class="card narrow" aria-labelledby="account-heading">
-            <h2 id="account-heading">"Open a ledger account"</h2>
+            <h2 id="account-heading">{locale.t(text::OPEN_ACCOUNT_HEADING)}</h2>
             <ActionForm action=open attr:class="form">
-                <div class="field"><label for="account-code">"Code"</label>
-                    <input id="account-code" name="code" required maxlength="64" placeholder="visa_settlement_gbp"/></div>
-                <div class="field"><label for="account-name">"Name"</label>
+                <div class="field"><label for="account-code">{locale.t(text::CODE)}</label>
+                    <input id="account-code" name="code" required maxlength="64" aria-describedby="account-code-hint"/>
+                    <p class="hint" id="account-code-hint">
+                        {locale.t(text::CODE_HINT)}" "<code translate="no">"visa_settlement_gbp"</code>
+                    </p></div>
+                <div class="field"><label for="account-name">{locale.t(common::NAME)}</label>
                     <input id="account-name" name="name" required/></div>
-                <div class="field"><label for="account-kind">"Kind"</label>
+                <div class="field"><label for="account-kind">{locale.t(text::KIND)}</label>
                     <select id="account-kind" name="kind">
-                        <option value="asset">"Asset"</option><option value="liability">"Liability"</option>
-                        <option value="income">"Income"</option><option value="expense">"Expense"</option>
+                        {ACCOUNT_KINDS.into_iter().map(|kind| view! {
+                            <option value=kind>{label(Kind::AccountKind, kind, locale)}</option>
+                        }).collect_view()}
                     </select></div>
-                <div class="field"><label for="account-currency">"Currency"</label>
-                    <input id="account-currency" name="currency" required size="4" placeholder="USD"/></div>
-                {move || open.value().get().map(|outcome| match outcome {
-                    Ok(()) => view! { <p class="form-ok" role="status">"Account opened."</p> }.into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                })}
-                <div class="actions"><button type="submit" class="button primary">"Open account"</button></div>
+                <div class="field"><label for="account-currency">{locale.t(common::CURRENCY)}</label>
+                    <select id="account-currency" name="currency" required>
+                        <option value="" selected>{locale.t(text::CHOOSE)}</option>
+                        {CURRENCY_CODES.iter().map(|code| view! {
+                            <option value=*code translate="no">{*code}</option>
+                        }).collect_view()}
+                    </select></div>
+                {outcome(open.value(), move |_| locale.t(text::ACCOUNT_OPENED).to_owned())}
+                <div class="actions"><button type="submit" class="button primary">{locale.t(text::OPEN_ACCOUNT)}</button></div>
             </ActionForm>
         </section>
     }
 }
 
+/// A feed source in words: its network's name, or Zelle.
+fn source_name(code: &str, locale: Locale) -> String {
+    match code {
+        "zelle" => locale.t(text::SOURCE_ZELLE).to_owned(),
+        network => label(Kind::Network, network, locale),
+    }
+}
+
 #[component]
 pub fn AdminPage() -> impl IntoView {
+    let locale = use_locale();
     let save = ServerAction::<SetSourceStrictness>::new();
-    let settings = Resource::new(move || save.version().get(), |_| source_settings());
+    let saved = crate::forms::successes(save);
+    let settings = Resource::new(move || saved.get(), |_| source_settings());
     view! {
         <PageHeader title=crate::routes::ADMIN lede=text::LEDE/>
         <section class="card narrow" aria-labelledby="sources-heading">
-            <h2 id="sources-heading">"How feed files are read"</h2>
-            <p class="muted">
-                "Lenient: a record with a bad field becomes an exception item and the rest of the file loads. "
-                "Strict: one bad record quarantines the whole file. Applies to files ingested from now on."
-            </p>
-            {move || save.value().get().map(|outcome| match outcome {
-                Ok(()) => view! { <p class="form-ok" role="status">"Saved."</p> }.into_any(),
-                Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-            })}
-            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
-                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                    {move || Suspend::new(async move {
-                        settings.await.map(|settings| settings.into_iter().map(|s| {
-                            let id = format!("strictness-{}", s.source);
-                            let (source, label) = (s.source.clone(), s.source.clone());
-                            view! {
-                                <ActionForm action=save attr:class="inline-form" attr:data-source=s.source>
-                                    <input type="hidden" name="source" value=source/>
-                                    <label for=id.clone()>{label}</label>
-                                    <select id=id name="strict">
-                                        <option value="lenient" selected=!s.strict>"Lenient"</option>
-                                        <option value="strict" selected=s.strict>"Strict"</option>
-                                    </select>
-                                    <button type="submit" class="button small">"Save"</button>
-                                </ActionForm>
-                            }
-                        }).collect_view())
-                    })}
-                </Transition>
-            </ErrorBoundary>
+            <h2 id="sources-heading">{locale.t(text::SOURCES)}</h2>
+            <p class="muted">{locale.t(text::SOURCES_INTRO)}</p>
+            {outcome(save.value(), move |_| locale.t(common::SAVED).to_owned())}
+            <Loaded>
+                {move || Suspend::new(async move {
+                    settings.await.map(|settings| settings.into_iter().map(|s| {
+                        let id = format!("strictness-{}", s.source);
+                        let label_id = format!("strictness-label-{}", s.source);
+                        let button_id = format!("strictness-save-{}", s.source);
+                        // Each Save is named with its source: "Save Visa".
+                        let labelled_by = format!("{button_id} {label_id}");
+                        let name = source_name(&s.source, locale);
+                        let source = s.source.clone();
+                        view! {
+                            <ActionForm action=save attr:class="inline-form" attr:data-source=source>
+                                <input type="hidden" name="source" value=s.source/>
+                                <label for=id.clone() id=label_id>{name}</label>
+                                <select id=id name="strict">
+                                    <option value="lenient" selected=!s.strict>{locale.t(text::LENIENT)}</option>
+                                    <option value="strict" selected=s.strict>{locale.t(text::STRICT)}</option>
+                                </select>
+                                <button type="submit" class="button" id=button_id aria-labelledby=labelled_by>
+                                    {locale.t(common::SAVE)}
+                                </button>
+                            </ActionForm>
+                        }
+                    }).collect_view())
+                })}
+            </Loaded>
         </section>
         <HolidaysCard/>
         <crate::pages::admin_rules::RulesCards/>
@@ -293,8 +339,47 @@ pub fn AdminPage() -> impl IntoView {
     }
 }
 
+// Refusals are written on the server only; the server build checks every text is used.
+#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
 mod text {
     crate::texts! {
         LEDE = "Feeds, runs and settings.", "数据文件、运行和设置。";
+        // How feed files are read.
+        SOURCES = "How feed files are read", "数据文件读取方式";
+        SOURCES_INTRO = "Lenient: a record with a bad field becomes an exception item and the rest of the file loads. Strict: one bad record quarantines the whole file. Applies to files ingested from now on.", "宽松：含错误字段的记录转为异常项目，文件其余部分照常加载。严格：只要有一条错误记录，整个文件即被隔离。仅对此后接收的文件生效。";
+        SOURCE_ZELLE = "Zelle", "Zelle 付款";
+        LENIENT = "Lenient", "宽松";
+        STRICT = "Strict", "严格";
+        NOT_A_SOURCE = "'{}' is not a feed source: choose one from the list.", "“{}”不是数据文件来源，请从列表中选择。";
+        CHOOSE_STRICTNESS = "Choose lenient or strict.", "请选择宽松或严格。";
+        // Bank holidays.
+        HOLIDAYS = "Bank holidays", "银行假日";
+        HOLIDAYS_INTRO = "Not business days: SLA ages and grace periods do not count them. Weekends never count.", "非营业日：SLA 时长和宽限期不计入这些日子。周末从不计入。";
+        HOLIDAY_DATE = "Holiday date", "假日日期";
+        HOLIDAY_NAME = "Holiday name", "假日名称";
+        ADD_HOLIDAY = "Add holiday", "添加假日";
+        HOLIDAY_ADDED = "Holiday added.", "已添加假日。";
+        HOLIDAY_REMOVED = "Holiday removed.", "已移除假日。";
+        SET_BY = "Set by", "设置人";
+        NOT_A_DATE = "'{}' is not a date (YYYY-MM-DD).", "“{}”不是有效日期（YYYY-MM-DD）。";
+        WEEKEND = "{} is a weekend day: weekends are never business days.", "{}是周末：周末本来就不是营业日。";
+        ALREADY_HOLIDAY = "{} is already a holiday.", "{}已是假日。";
+        NOT_HOLIDAY = "{} is not a holiday.", "{}不是假日。";
+        OUT_OF_RANGE = "Holidays can be set from {} to {}; {} is outside.", "假日只能设置在 {} 至 {} 之间；{}不在此范围内。";
+        BAD_HOLIDAY_NAME = "Give the holiday a name of 1 to 100 characters, without control characters.", "请为假日填写 1 到 100 个字符的名称，不含控制字符。";
+        // Chart of accounts.
+        OPEN_ACCOUNT_HEADING = "Open a ledger account", "开立分类账账户";
+        CODE = "Code", "代码";
+        CODE_HINT = "1 to 64 letters, digits and _ . : - (kept in lower case), for example", "1 到 64 个字母、数字或 _ . : - 字符（统一存为小写），例如";
+        KIND = "Kind", "类型";
+        CHOOSE = "Choose…", "请选择…";
+        OPEN_ACCOUNT = "Open account", "开立账户";
+        ACCOUNT_OPENED = "Account opened.", "账户已开立。";
+        BAD_ACCOUNT_CODE = "An account code has 1 to 64 letters, digits and _ . : -.", "账户代码须为 1 到 64 个字母、数字或 _ . : - 字符。";
+        NO_ACCOUNT_NAME = "Give the account a name.", "请填写账户名称。";
+        CHOOSE_KIND = "Choose the account's kind from the list.", "请从列表中选择账户类型。";
+        CHOOSE_CURRENCY = "Choose the account's currency.", "请选择账户币种。";
+        NOT_A_CURRENCY = "'{}' is not a currency SettleDesk settles in: choose one from the list.", "SettleDesk 不以“{}”结算，请从列表中选择币种。";
+        ACCOUNT_EXISTS = "An account '{}' already exists.", "账户“{}”已存在。";
     }
 }

@@ -5,8 +5,15 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AppError, ErrorNotice};
+use crate::error::AppError;
+use crate::i18n::{common, use_locale, Locale};
+use crate::kit::Loaded;
+use crate::labels::{label, Kind};
 use crate::layout::PageHeader;
+use crate::pages::reports::{currency_options, FilterRefused};
+
+/// The currency an amount is in when the form does not say.
+const DEFAULT_CURRENCY: &str = "USD";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LookupQuery {
@@ -26,19 +33,26 @@ impl LookupQuery {
     }
 }
 
+/// A payment found: data and codes, which the view says in words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FoundView {
     pub payment_id: String,
+    /// With its weekday, in the viewer's language.
     pub business_date: String,
     pub initiated: String,
+    /// The payment's status code.
     pub status: String,
     pub amount: String,
+    /// The network's code.
     pub network: String,
-    pub reference: String,
-    pub card: String,
-    /// What reconciliation made of it, in words.
-    pub reconciliation: String,
-    pub work: String,
+    /// None until the network's record names it.
+    pub reference: Option<String>,
+    pub last4: String,
+    /// What reconciliation made of it: the class and reason codes of its newest item, none when
+    /// no run has seen it yet.
+    pub reconciliation: Option<(String, Option<String>)>,
+    /// Its work item: id and status code.
+    pub work: Option<(i64, String)>,
     /// Its case (work item), with the history and notes the help desk reads and adds to.
     pub case: Option<CaseView>,
 }
@@ -76,43 +90,49 @@ async fn case_view(pool: &sqlx::PgPool, id: i64, zone: domain::calendar::Tz) -> 
     })
 }
 
-#[server(endpoint = "lookup")]
-pub async fn look_up(query: LookupQuery) -> Result<Vec<FoundView>, AppError> {
+/// The question the form asks, or why it cannot be asked (a refusal in the person's language).
+#[cfg(feature = "ssr")]
+fn question(query: &LookupQuery) -> Result<domain::items::Lookup, AppError> {
     use domain::items::Lookup;
     use domain::money::{Currency, Money};
+    let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
+    if let Some(id) = text(&query.payment_id) {
+        return Ok(Lookup::PaymentId(id));
+    }
+    if let Some(reference) = text(&query.reference) {
+        if reference.len() != 23 || !reference.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(AppError::refused_text(text::REFERENCE_DIGITS, &[]));
+        }
+        return Ok(Lookup::Reference(reference));
+    }
+    let (Some(last4), Some(amount), Some(date)) =
+        (text(&query.last4), text(&query.amount), text(&query.date))
+    else {
+        return Err(AppError::refused_text(text::GIVE_SOMETHING, &[]));
+    };
+    if last4.len() != 4 || !last4.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AppError::refused_text(text::NOT_LAST4, &[&last4]));
+    }
+    let code = text(&query.currency).unwrap_or_else(|| DEFAULT_CURRENCY.into()).to_uppercase();
+    let currency =
+        Currency::from_code(&code).ok_or_else(|| AppError::refused_text(text::NOT_A_CURRENCY, &[&code]))?;
+    let decimal: rust_decimal::Decimal =
+        amount.parse().map_err(|_| AppError::refused_text(text::NOT_AN_AMOUNT, &[&amount]))?;
+    let money = Money::from_decimal(decimal, currency)
+        .map_err(|e| crate::pages::reports::money_refusal(e, &amount))?;
+    let date = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d")
+        .map_err(|_| AppError::refused_text(text::NOT_A_DATE, &[&date]))?;
+    Ok(Lookup::CardAmountDate { last4, amount: money, date })
+}
+
+#[server(endpoint = "lookup")]
+pub async fn look_up(query: LookupQuery) -> Result<Vec<FoundView>, AppError> {
+    use crate::preferences::viewer;
     let user = crate::auth::server::require(domain::access::Permission::LookUpPayments).await?;
     let state = crate::state::AppState::from_context()?;
-    let (zone, _) = crate::preferences::viewer::time_zone(&state.pool).await?;
-    let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
-    let question = if let Some(id) = text(&query.payment_id) {
-        Lookup::PaymentId(id)
-    } else if let Some(reference) = text(&query.reference) {
-        if reference.len() != 23 || !reference.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(AppError::Invalid("a network reference has 23 digits".into()));
-        }
-        Lookup::Reference(reference)
-    } else {
-        let (Some(last4), Some(amount), Some(date)) =
-            (text(&query.last4), text(&query.amount), text(&query.date))
-        else {
-            return Err(AppError::Invalid(
-                "give a payment id, a network reference, or the card's last four digits with the amount and date".into(),
-            ));
-        };
-        if last4.len() != 4 || !last4.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(AppError::Invalid(format!("'{last4}' is not the last four digits of a card")));
-        }
-        let code = text(&query.currency).unwrap_or_else(|| "USD".into()).to_uppercase();
-        let currency = Currency::from_code(&code)
-            .ok_or_else(|| AppError::Invalid(format!("'{code}' is not a currency")))?;
-        let decimal: rust_decimal::Decimal =
-            amount.parse().map_err(|_| AppError::Invalid(format!("'{amount}' is not an amount")))?;
-        let amount = Money::from_decimal(decimal, currency).map_err(|e| AppError::Invalid(e.to_string()))?;
-        let date = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d")
-            .map_err(|_| AppError::Invalid(format!("'{date}' is not a date (YYYY-MM-DD)")))?;
-        Lookup::CardAmountDate { last4, amount, date }
-    };
-    let found = domain::items::lookup(&state.pool, &question).await.map_err(|e| AppError::database(&e))?;
+    let question = question(&query)?;
+    let (zone, _) = viewer::time_zone(&state.pool).await?;
+    let found = domain::items::lookup(&state.pool, &question).await?;
     let mut cases = Vec::with_capacity(found.len());
     for f in &found {
         crate::pages::reports::record_view(&state, &user, format!("payment:{}", f.payment.payment_id))
@@ -132,25 +152,16 @@ pub async fn look_up(query: LookupQuery) -> Result<Vec<FoundView>, AppError> {
             let p = f.payment;
             FoundView {
                 amount: domain::money::grouped_minor(p.amount_minor, &p.currency),
-                business_date: p.business_date.to_string(),
-                initiated: crate::preferences::viewer::format_instant(p.initiated_at, zone),
+                business_date: viewer::long_date(p.business_date),
+                initiated: viewer::format_instant(p.initiated_at, zone),
                 status: p.status,
                 network: p.network,
-                reference: p.network_reference.unwrap_or_else(|| "not known yet".into()),
-                card: format!("•••• {}", p.card_last4),
-                reconciliation: match f.latest_item {
-                    Some((_, _, class, reason)) => match reason {
-                        Some(reason) if !reason.is_empty() => {
-                            format!("{class}: {}", reason.replace('_', " "))
-                        }
-                        _ => class,
-                    },
-                    None => "not reconciled yet (waiting for the network's record)".into(),
-                },
-                work: f
-                    .work_item
-                    .map(|(id, status)| format!("work item {id}, {}", status.replace('_', " ")))
-                    .unwrap_or_default(),
+                reference: p.network_reference,
+                last4: p.card_last4,
+                reconciliation: f
+                    .latest_item
+                    .map(|(_, _, class, reason)| (class, reason.filter(|r| !r.is_empty()))),
+                work: f.work_item,
                 payment_id: p.payment_id,
                 case,
             }
@@ -170,13 +181,14 @@ pub async fn add_case_note(payment_id: String, note: String) -> Result<(), AppEr
     let case = found
         .iter()
         .find_map(|f| f.work_item.as_ref().map(|(id, _)| *id))
-        .ok_or_else(|| AppError::refused("This payment has no case to add a note to."))?;
+        .ok_or_else(|| AppError::refused_text(text::NO_CASE, &[]))?;
     domain::exceptions::add_note(&state.pool, &user.actor(), case, &note).await?;
     Ok(())
 }
 
 #[component]
 pub fn LookupPage() -> impl IntoView {
+    let locale = use_locale();
     let params = use_query_map();
     let query = move || {
         params.with(|p| {
@@ -204,55 +216,83 @@ pub fn LookupPage() -> impl IntoView {
         },
     );
     let value = move |f: fn(&LookupQuery) -> &Option<String>| f(&query()).clone().unwrap_or_default();
+    let currency = query().currency.unwrap_or_else(|| DEFAULT_CURRENCY.into());
     view! {
         <PageHeader title=crate::routes::LOOKUP lede=text::LEDE/>
-        <form method="get" action="/lookup" class="filters" role="search" aria-label="Look up a payment">
-            <div class="field"><label for="lookup-payment">"Payment id"</label>
+        <form method="get" action="/lookup" class="filters" role="search" aria-label=locale.t(text::LOOK_UP_A_PAYMENT)>
+            <div class="field"><label for="lookup-payment">{locale.t(text::PAYMENT_ID)}</label>
                 <input id="lookup-payment" name="payment_id" value=value(|q| &q.payment_id)/></div>
-            <div class="field"><label for="lookup-reference">"Network reference"</label>
+            <div class="field"><label for="lookup-reference">{locale.t(text::NETWORK_REFERENCE)}</label>
                 <input id="lookup-reference" name="reference" value=value(|q| &q.reference) inputmode="numeric" size="24"/></div>
             <fieldset class="field-group">
-                <legend>"Or card, amount and date"</legend>
-                <div class="field"><label for="lookup-last4">"Card last 4"</label>
+                <legend>{locale.t(text::OR_CARD_AMOUNT_DATE)}</legend>
+                <div class="field"><label for="lookup-last4">{locale.t(text::CARD_LAST4)}</label>
                     <input id="lookup-last4" name="last4" value=value(|q| &q.last4) size="4" inputmode="numeric"/></div>
-                <div class="field"><label for="lookup-amount">"Amount"</label>
+                <div class="field"><label for="lookup-amount">{locale.t(common::AMOUNT)}</label>
                     <input id="lookup-amount" name="amount" value=value(|q| &q.amount) inputmode="decimal" size="10"/></div>
-                <div class="field"><label for="lookup-currency">"Currency"</label>
-                    <input id="lookup-currency" name="currency" value=value(|q| &q.currency) size="4" placeholder="USD"/></div>
-                <div class="field"><label for="lookup-date">"Business date"</label>
+                <div class="field"><label for="lookup-currency">{locale.t(common::CURRENCY)}</label>
+                    <select id="lookup-currency" name="currency">{currency_options(Some(&currency), None)}</select></div>
+                <div class="field"><label for="lookup-date">{locale.t(common::BUSINESS_DATE)}</label>
                     <input id="lookup-date" name="date" type="date" value=value(|q| &q.date)/></div>
             </fieldset>
-            <div class="actions"><button type="submit" class="button primary">"Look up"</button></div>
+            <div class="actions"><button type="submit" class="button primary">{locale.t(text::LOOK_UP)}</button></div>
         </form>
-        <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    results.await.map(|found| found.map(|found| view! { <LookupResults found note/> }))
-                })}
-            </Transition>
-        </ErrorBoundary>
+        <Loaded>
+            {move || Suspend::new(async move {
+                match results.await {
+                    // A question that cannot be asked is said beside the form, which keeps what was typed.
+                    Err(AppError::Invalid(message)) => Ok(view! { <FilterRefused message/> }.into_any()),
+                    other => other.map(|found| found.map(|found| view! { <LookupResults found note/> }).into_any()),
+                }
+            })}
+        </Loaded>
+    }
+}
+
+/// What reconciliation made of a payment, in words.
+fn reconciliation(found: &Option<(String, Option<String>)>, locale: Locale) -> String {
+    match found {
+        Some((class, Some(reason))) => locale.f(
+            text::CLASS_REASON,
+            &[&label(Kind::Class, class, locale), &label(Kind::Reason, reason, locale)],
+        ),
+        Some((class, None)) => label(Kind::Class, class, locale),
+        None => locale.t(text::NOT_RECONCILED).to_owned(),
     }
 }
 
 #[component]
 fn LookupResults(found: Vec<FoundView>, note: ServerAction<AddCaseNote>) -> impl IntoView {
+    let locale = use_locale();
     if found.is_empty() {
-        return view! { <p class="muted" data-test="lookup-empty">"No payment matches."</p> }.into_any();
+        return view! { <p class="muted" data-test="lookup-empty">{locale.t(text::NO_PAYMENT)}</p> }
+            .into_any();
     }
     view! {
         {found.into_iter().map(|f| view! {
-            <section class="card" data-test="payment" aria-label=format!("Payment {}", f.payment_id)>
-                <h2>"Payment " <code>{f.payment_id.clone()}</code></h2>
+            <section class="card" data-test="payment" aria-label=locale.f(text::PAYMENT_N, &[&f.payment_id])>
+                <h2>{locale.t(text::PAYMENT)} " " <code translate="no">{f.payment_id.clone()}</code></h2>
                 <dl class="facts">
-                    <dt>"Status"</dt><dd data-test="payment-status">{f.status}</dd>
-                    <dt>"Amount"</dt><dd>{f.amount}</dd>
-                    <dt>"Business date"</dt><dd>{f.business_date}</dd>
-                    <dt>"Initiated"</dt><dd>{f.initiated}</dd>
-                    <dt>"Card"</dt><dd>{f.card}</dd>
-                    <dt>"Network"</dt><dd>{f.network}</dd>
-                    <dt>"Network reference"</dt><dd><code>{f.reference}</code></dd>
-                    <dt>"Reconciliation"</dt><dd data-test="payment-reconciliation">{f.reconciliation}</dd>
-                    {(!f.work.is_empty()).then(|| view! { <dt>"Case"</dt><dd>{f.work.clone()}</dd> })}
+                    <dt>{locale.t(common::STATUS)}</dt>
+                    <dd data-test="payment-status" data-code=f.status.clone()>{label(Kind::PaymentStatus, &f.status, locale)}</dd>
+                    <dt>{locale.t(common::AMOUNT)}</dt><dd translate="no">{f.amount}</dd>
+                    <dt>{locale.t(common::BUSINESS_DATE)}</dt><dd>{f.business_date}</dd>
+                    <dt>{locale.t(text::INITIATED)}</dt><dd>{f.initiated}</dd>
+                    <dt>{locale.t(text::CARD)}</dt><dd translate="no">{format!("•••• {}", f.last4)}</dd>
+                    <dt>{locale.t(common::NETWORK)}</dt><dd>{label(Kind::Network, &f.network, locale)}</dd>
+                    <dt>{locale.t(text::NETWORK_REFERENCE)}</dt>
+                    <dd>{match f.reference {
+                        Some(reference) => view! { <code translate="no">{reference}</code> }.into_any(),
+                        None => view! { <span class="muted">{locale.t(text::NOT_KNOWN_YET)}</span> }.into_any(),
+                    }}</dd>
+                    <dt>{locale.t(text::RECONCILIATION)}</dt>
+                    <dd data-test="payment-reconciliation" data-code=f.reconciliation.as_ref().map(|(class, _)| class.clone())>
+                        {reconciliation(&f.reconciliation, locale)}
+                    </dd>
+                    {f.work.map(|(id, status)| view! {
+                        <dt>{locale.t(text::CASE)}</dt>
+                        <dd>{locale.f(text::WORK_ITEM_STATUS, &[&id, &label(Kind::WorkStatus, &status, locale)])}</dd>
+                    })}
                 </dl>
                 {f.case.map(|case| view! { <CaseNotes case payment_id=f.payment_id.clone() note/> })}
             </section>
@@ -264,43 +304,90 @@ fn LookupResults(found: Vec<FoundView>, note: ServerAction<AddCaseNote>) -> impl
 /// A case's history and notes, and the form that adds one.
 #[component]
 fn CaseNotes(case: CaseView, payment_id: String, note: ServerAction<AddCaseNote>) -> impl IntoView {
+    let locale = use_locale();
     let id = case.id;
     let field = format!("case-note-{id}");
     view! {
         <div class="case" data-test="case">
-            <h3>{format!("Case {id}: notes")}</h3>
+            <h3>{locale.f(text::CASE_NOTES, &[&id])}</h3>
             {if case.notes.is_empty() {
-                view! { <p class="muted">"No notes yet."</p> }.into_any()
+                view! { <p class="muted">{locale.t(text::NO_NOTES)}</p> }.into_any()
             } else {
                 view! {
                     <ul class="notes" data-test="case-notes">
                         {case.notes.into_iter().map(|n| view! {
-                            <li><p>{n.body}</p><p class="muted">{format!("{}, {}", n.author, n.written)}</p></li>
+                            <li>
+                                <p>{n.body}</p>
+                                <p class="muted"><span translate="no">{n.author}</span> ", " {n.written}</p>
+                            </li>
                         }).collect_view()}
                     </ul>
                 }.into_any()
             }}
             <ActionForm action=note attr:class="form">
                 <input type="hidden" name="payment_id" value=payment_id/>
-                <div class="field"><label for=field.clone()>"Add a note to the case"</label>
+                <div class="field"><label for=field.clone()>{locale.t(text::ADD_NOTE_TO_CASE)}</label>
                     <textarea id=field name="note" rows="2" required maxlength="4000"></textarea></div>
-                {move || note.value().get().map(|outcome| match outcome {
-                    Ok(()) => view! { <p class="form-ok" role="status">"Note added."</p> }.into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                })}
-                <div class="actions"><button type="submit" class="button">"Add note"</button></div>
+                {crate::kit::outcome(note.value(), move |()| locale.t(text::NOTE_ADDED).to_owned())}
+                <div class="actions"><button type="submit" class="button">{locale.t(text::ADD_NOTE)}</button></div>
             </ActionForm>
-            <h3>"History"</h3>
-            {case.history.is_empty().then(|| view! { <p class="muted">"Nothing has changed on this case yet."</p> })}
+            <h3>{locale.t(text::HISTORY)}</h3>
+            {case.history.is_empty().then(|| view! { <p class="muted">{locale.t(text::NO_HISTORY)}</p> })}
             <ol class="history" data-test="case-history">
-                {case.history.into_iter().map(|h| view! { <li>{format!("{} {} {}", h.when, h.actor, h.action)}</li> }).collect_view()}
+                {case.history.into_iter().map(|h| view! {
+                    <li>
+                        {h.when} " " <span translate="no">{h.actor}</span> " "
+                        <span data-code=h.action.clone()>{label(Kind::AuditAction, &h.action, locale)}</span>
+                    </li>
+                }).collect_view()}
             </ol>
         </div>
     }
 }
 
 mod text {
+    // Refusals are said on the server only: the browser build does not use them.
+    #![cfg_attr(not(feature = "ssr"), allow(dead_code))]
     crate::texts! {
         LEDE = "Find a customer's Zelle payment and what reconciliation made of it. Read-only; cards show their last four digits only.", "查找客户的 Zelle 付款及其对账结果。只读；银行卡仅显示后四位。";
+
+        // The form.
+        LOOK_UP_A_PAYMENT = "Look up a payment", "查询付款";
+        PAYMENT_ID = "Payment id", "付款编号";
+        NETWORK_REFERENCE = "Network reference", "卡组织参考号";
+        OR_CARD_AMOUNT_DATE = "Or card, amount and date", "或按银行卡、金额和日期";
+        CARD_LAST4 = "Card last 4", "卡号后四位";
+        LOOK_UP = "Look up", "查询";
+
+        // What was found.
+        NO_PAYMENT = "No payment matches.", "没有匹配的付款。";
+        PAYMENT = "Payment", "付款";
+        PAYMENT_N = "Payment {}", "付款 {}";
+        INITIATED = "Initiated", "发起时间";
+        CARD = "Card", "银行卡";
+        NOT_KNOWN_YET = "not known yet", "暂未知";
+        RECONCILIATION = "Reconciliation", "对账结果";
+        CLASS_REASON = "{}: {}", "{}：{}";
+        NOT_RECONCILED = "not reconciled yet (waiting for the network's record)", "尚未对账（等待卡组织记录）";
+        CASE = "Case", "案件";
+        WORK_ITEM_STATUS = "work item {}, {}", "工作项 {}，{}";
+
+        // The case.
+        CASE_NOTES = "Case {}: notes", "案件 {}：备注";
+        NO_NOTES = "No notes yet.", "暂无备注。";
+        ADD_NOTE_TO_CASE = "Add a note to the case", "为案件添加备注";
+        NOTE_ADDED = "Note added.", "备注已添加。";
+        ADD_NOTE = "Add note", "添加备注";
+        HISTORY = "History", "历史记录";
+        NO_HISTORY = "Nothing has changed on this case yet.", "此案件尚无任何变更。";
+
+        // Refusals.
+        REFERENCE_DIGITS = "A network reference has 23 digits: check the number and try again.", "卡组织参考号为 23 位数字，请核对后重试。";
+        GIVE_SOMETHING = "Give a payment id, a network reference, or the card's last four digits with the amount and date.", "请填写付款编号、卡组织参考号，或银行卡后四位连同金额和日期。";
+        NOT_LAST4 = "'{}' is not the last four digits of a card.", "“{}”不是银行卡的后四位数字。";
+        NOT_A_CURRENCY = "'{}' is not a currency: choose one from the list.", "“{}”不是有效币种，请从列表中选择。";
+        NOT_AN_AMOUNT = "'{}' is not an amount: write digits with at most one decimal point, like 1250.50.", "“{}”不是有效金额，请填写数字，最多一个小数点，例如 1250.50。";
+        NOT_A_DATE = "'{}' is not a date (YYYY-MM-DD).", "“{}”不是有效日期（YYYY-MM-DD）。";
+        NO_CASE = "This payment has no case to add a note to.", "此付款没有可添加备注的案件。";
     }
 }

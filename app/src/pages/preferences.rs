@@ -1,56 +1,60 @@
-//! Where a person chooses how times are shown to them.
+//! Where a person chooses how times are shown to them, and the portal's language.
 
 use leptos::prelude::*;
 
-use crate::error::ErrorNotice;
-use crate::i18n::{use_locale, Locale};
+use crate::i18n::{common, use_locale, Locale};
+use crate::kit::{outcome, Loaded};
 use crate::layout::PageHeader;
-use crate::preferences::{
-    fetch_display_preferences, DisplayPreferences, SetLanguage, SetTimeZone, SUGGESTED_TIME_ZONES,
-};
+use crate::preferences::{fetch_display_preferences, DisplayPreferences, SetLanguage, SetTimeZone};
 
 #[component]
 pub fn PreferencesPage() -> impl IntoView {
     let save = ServerAction::<SetTimeZone>::new();
-    let current = Resource::new(move || save.version().get(), |_| fetch_display_preferences());
+    let saved = crate::forms::successes(save);
+    let current = Resource::new(move || saved.get(), |_| fetch_display_preferences());
     view! {
-    <PageHeader title=crate::routes::PREFERENCES lede=text::LEDE/>
-            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
-                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                    {move || Suspend::new(async move {
-                        current.await.map(|preferences| view! { <TimeZoneForm preferences save/> })
-                    })}
-                </Transition>
-            </ErrorBoundary>
-            <LanguageForm/>
-        }
+        <PageHeader title=crate::routes::PREFERENCES lede=text::LEDE/>
+        <Loaded>
+            {move || Suspend::new(async move {
+                current.await.map(|preferences| view! { <TimeZoneForm preferences save/> })
+            })}
+        </Loaded>
+        <LanguageForm/>
+    }
 }
 
 #[component]
 fn LanguageForm() -> impl IntoView {
     let save = ServerAction::<SetLanguage>::new();
     let locale = use_locale();
+    // With JavaScript the choice is saved in place: show the page again, now in that language.
+    // (Without it, the form post comes back to this page, already in the new language.)
+    Effect::new(move |_| {
+        if let Some(Ok(())) = save.value().get() {
+            let _ = window().location().reload();
+        }
+    });
     view! {
         <section class="card narrow" aria-labelledby="language-heading">
-            <h2 id="language-heading">{locale.tr("Language")}</h2>
+            <h2 id="language-heading">{locale.t(text::LANGUAGE)}</h2>
             <ActionForm action=save attr:class="form">
                 <div class="field">
-                    <label for="language">{locale.tr("Show the portal in")}</label>
+                    <label for="language">{locale.t(text::SHOW_PORTAL_IN)}</label>
+                    // A language's name is written in that language: never translated.
                     <select id="language" name="language">
                         {Locale::ALL
                             .into_iter()
-                            .map(|l| view! { <option value=l.tag() lang=l.tag() selected=l == locale>{l.name()}</option> })
+                            .map(|l| view! {
+                                <option value=l.tag() lang=l.tag() translate="no" selected=l == locale>{l.name()}</option>
+                            })
                             .collect_view()}
                     </select>
                 </div>
-                {move || {
-                    save.value().get().map(|outcome| match outcome {
-                        Ok(()) => view! { <p class="form-ok" role="status">{locale.tr("Saved.")}" "<a href="/preferences">"↻"</a></p> }.into_any(),
-                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                    })
-                }}
+                {outcome(save.value(), move |_| locale.t(common::SAVED).to_owned())}
                 <div class="actions">
-                    <button type="submit" class="button primary">{locale.tr("Use this language")}</button>
+                    <button type="submit" class="button primary" disabled=move || save.pending().get()>
+                        {locale.t(text::USE_THIS_LANGUAGE)}
+                    </button>
                 </div>
             </ActionForm>
         </section>
@@ -59,45 +63,43 @@ fn LanguageForm() -> impl IntoView {
 
 #[component]
 fn TimeZoneForm(preferences: DisplayPreferences, save: ServerAction<SetTimeZone>) -> impl IntoView {
-    // A zone chosen elsewhere (any IANA name is accepted) is still offered, so saving the form
-    // unchanged keeps it.
-    let mut zones: Vec<String> = SUGGESTED_TIME_ZONES.iter().map(|z| z.to_string()).collect();
-    if !zones.contains(&preferences.time_zone) {
-        zones.insert(0, preferences.time_zone.clone());
-    }
+    let locale = use_locale();
     let current = preferences.time_zone.clone();
+    let ending = if preferences.is_default { text::SHOWN_IN_END_DEFAULT } else { text::SHOWN_IN_END };
     view! {
         <section class="card narrow" aria-labelledby="time-zone-heading">
-            <h2 id="time-zone-heading">"Time zone"</h2>
+            <h2 id="time-zone-heading">{locale.t(text::TIME_ZONE)}</h2>
             <p data-test="current-time-zone">
-                "Times are shown in " <strong>{preferences.time_zone.clone()}</strong>
-                {preferences.is_default.then_some(", the bank's operating time zone, until you choose another")}
-                "."
+                {locale.t(text::SHOWN_IN)}" "
+                <strong>{current.label(locale)}</strong>" "
+                <code translate="no">{current.name.clone()}</code>
+                {locale.t(ending)}
             </p>
             <ActionForm action=save attr:class="form">
                 <div class="field">
-                    <label for="time-zone">"Show times in"</label>
-                    <select id="time-zone" name="time_zone">
-                        {zones
+                    <label for="time-zone">{locale.t(text::SHOW_TIMES_IN)}</label>
+                    <select id="time-zone" name="time_zone" aria-describedby="time-zone-hint">
+                        {preferences
+                            .zones
                             .into_iter()
                             .map(|zone| {
-                                let selected = zone == current;
-                                view! { <option value=zone.clone() selected=selected>{zone.clone()}</option> }
+                                let selected = zone.name == current.name;
+                                // A zone without a name in our languages is shown by its IANA name.
+                                let foreign = zone.localized_name(locale).is_none().then_some("no");
+                                view! {
+                                    <option value=zone.name.clone() selected=selected translate=foreign>
+                                        {zone.label(locale)}
+                                    </option>
+                                }
                             })
                             .collect_view()}
                     </select>
+                    <p class="hint" id="time-zone-hint">{locale.t(text::OFFSET_HINT)}</p>
                 </div>
-                {move || {
-                    save.value()
-                        .get()
-                        .map(|outcome| match outcome {
-                            Ok(()) => view! { <p class="form-ok" role="status">"Saved."</p> }.into_any(),
-                            Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                        })
-                }}
+                {outcome(save.value(), move |_| locale.t(common::SAVED).to_owned())}
                 <div class="actions">
                     <button type="submit" class="button primary" disabled=move || save.pending().get()>
-                        "Save"
+                        {locale.t(common::SAVE)}
                     </button>
                 </div>
             </ActionForm>
@@ -108,5 +110,14 @@ fn TimeZoneForm(preferences: DisplayPreferences, save: ServerAction<SetTimeZone>
 mod text {
     crate::texts! {
         LEDE = "Times are stored in UTC and shown to you in the zone you choose here.", "时间以 UTC 存储，并按您在此选择的时区显示。";
+        TIME_ZONE = "Time zone", "时区";
+        SHOWN_IN = "Times are shown in", "时间按";
+        SHOWN_IN_END = ".", "显示。";
+        SHOWN_IN_END_DEFAULT = ", the bank's operating time zone, until you choose another.", "显示，即银行的营业时区，除非您另选时区。";
+        SHOW_TIMES_IN = "Show times in", "时间显示时区";
+        OFFSET_HINT = "Each zone is shown with its offset from UTC today; it changes with daylight saving time.", "各时区后为其今天与 UTC 的时差；实行夏令时的时区，时差会随之变化。";
+        LANGUAGE = "Language", "语言";
+        SHOW_PORTAL_IN = "Show the portal in", "门户显示语言";
+        USE_THIS_LANGUAGE = "Use this language", "使用此语言";
     }
 }

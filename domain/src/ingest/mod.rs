@@ -304,6 +304,11 @@ impl ArrivalState {
             ArrivalState::NotExpected => "not_expected",
         }
     }
+
+    /// Whether someone should look at it: the file came late, has not come, or was refused.
+    pub fn is_problem(self) -> bool {
+        matches!(self, ArrivalState::Late | ArrivalState::Missing | ArrivalState::Quarantined)
+    }
 }
 
 impl Arrival {
@@ -728,6 +733,16 @@ mod tests {
         assert_eq!(arrival(2, 1, Some("2026-11-21T12:00:00Z")).state(now), ArrivalState::Quarantined);
         let said_none = Arrival { not_expected: Some("network holiday".into()), ..arrival(0, 0, None) };
         assert_eq!(said_none.state(now), ArrivalState::NotExpected);
+    }
+
+    #[test]
+    fn late_missing_and_quarantined_files_are_problems() {
+        use ArrivalState::*;
+        let problems: Vec<_> = [Received, Late, Missing, NotDueYet, Quarantined, NotExpected]
+            .into_iter()
+            .filter(|s| s.is_problem())
+            .collect();
+        assert_eq!(problems, [Late, Missing, Quarantined]);
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]

@@ -66,29 +66,29 @@ pub fn fx_lines(
 ) -> Result<Vec<Line>, ActionError> {
     use rust_decimal::Decimal;
     if mid_rate <= Decimal::ZERO || mid_rate.scale() > 10 {
-        return Err(ActionError::Invalid("the rate must be positive, with at most 10 decimal places".into()));
+        return Err(ActionError::BadRate);
     }
     if spread_bps >= 10_000 {
-        return Err(ActionError::Invalid("the spread must be under 10,000 basis points".into()));
+        return Err(ActionError::SpreadTooWide);
     }
     if amount.currency() == to_currency {
-        return Err(ActionError::Invalid("a cross-currency transfer needs two currencies".into()));
+        return Err(ActionError::OneCurrency);
     }
     let places = u32::from(to_currency.exponent());
     let customer_rate = mid_rate
         .checked_mul(Decimal::ONE - Decimal::new(i64::from(spread_bps), 4))
-        .ok_or_else(|| ActionError::Invalid("the rate is too large".into()))?;
+        .ok_or(ActionError::RateTooLarge)?;
     let at = |rate: Decimal| -> Result<Money, ActionError> {
         let value = amount
             .to_decimal()
             .checked_mul(rate)
-            .ok_or_else(|| ActionError::Invalid("the amount at that rate is too large".into()))?
+            .ok_or(ActionError::ConvertedTooLarge)?
             .round_dp_with_strategy(places, rust_decimal::RoundingStrategy::MidpointNearestEven);
-        Money::from_decimal(value, to_currency).map_err(|e| ActionError::Invalid(e.to_string()))
+        Ok(Money::from_decimal(value, to_currency)?)
     };
     let (at_mid, converted) = (at(mid_rate)?, at(customer_rate)?);
     if converted.minor() <= 0 {
-        return Err(ActionError::Invalid("the amount converts to nothing at that rate".into()));
+        return Err(ActionError::ConvertsToNothing);
     }
     let spread = at_mid.minor() - converted.minor();
     let m = |minor: i64, currency| Money::from_minor(minor, currency);
@@ -177,14 +177,23 @@ impl Action {
         }
     }
 
-    /// Whether `actor` may approve or reject it now.
+    /// Whether `actor` (an approver) may approve or reject it now: it is pending, and they neither
+    /// initiated it nor approved it already.
     pub fn decidable_by(&self, actor: &Actor) -> bool {
         self.status == "pending"
             && !self.initiated_by_actor(actor)
             && !self.approved_by_persons.contains(&actor.person.0)
     }
+
+    /// Whether it holds its work item at `now`: posted, or still waiting (not past its expiry), so
+    /// that no other action may settle the item.
+    pub fn holds_item(&self, now: DateTime<Utc>) -> bool {
+        self.status == "posted" || (self.status == "pending" && self.expires_at > now)
+    }
 }
 
+/// Why an action cannot be started, approved, rejected or released. Each refusal is its own
+/// variant, with its values, so the portal can say it in the person's language.
 #[derive(Debug, thiserror::Error)]
 pub enum ActionError {
     #[error("the person who initiated an action cannot approve or reject it")]
@@ -207,20 +216,84 @@ pub enum ActionError {
     ItemAlreadySettled(i64),
     #[error("transaction {0} was already reversed")]
     AlreadyReversed(i64),
-    #[error("{0}")]
-    Invalid(String),
+    #[error("there is no account '{0}'")]
+    NoAccount(String),
+    #[error("choose two different accounts")]
+    SameAccount,
+    #[error("unknown currency {0}")]
+    UnknownCurrency(String),
+    #[error(transparent)]
+    Money(#[from] crate::money::MoneyError),
+    #[error("both accounts hold {0}: leave the rate and spread empty")]
+    RateForOneCurrency(String),
+    #[error("{from} holds {from_currency} and {to} holds {to_currency}: give the rate for a cross-currency transfer")]
+    RateNeeded { from: String, from_currency: String, to: String, to_currency: String },
+    #[error("'{0}' is not a rate: write it like 1.0850")]
+    NotARate(String),
+    #[error("'{0}' is not a spread in whole basis points")]
+    NotASpread(String),
+    #[error("the chart of accounts has no '{0}' account")]
+    MissingAccount(String),
+    #[error("the rate must be positive, with at most 10 decimal places")]
+    BadRate,
+    #[error("the spread must be under 10,000 basis points")]
+    SpreadTooWide,
+    #[error("a cross-currency transfer needs two currencies")]
+    OneCurrency,
+    #[error("the rate is too large")]
+    RateTooLarge,
+    #[error("the amount at that rate is too large")]
+    ConvertedTooLarge,
+    #[error("the amount converts to nothing at that rate")]
+    ConvertsToNothing,
+    #[error("the amount must be more than zero")]
+    NotPositive,
+    #[error("say what the action is for (at most 500 characters)")]
+    BadDescription,
+    #[error("the form was damaged (idempotency key); reload the page")]
+    BadKey,
+    #[error("a reason has at most 500 characters")]
+    ReasonTooLong,
+    #[error("say why the action is rejected")]
+    NoRejectReason,
+    #[error(
+        "this action is worth {} (by the reference rates), over the limit of {} for one action",
+        crate::money::grouped_minor(*.usd_value_minor, "USD"),
+        crate::money::grouped_minor(*.max_usd_minor, "USD")
+    )]
+    OverLimit { usd_value_minor: i64, max_usd_minor: i64 },
+    #[error("transaction {0} does not exist")]
+    NoTransaction(i64),
+    #[error("transaction {transaction} is the reversal of {original}; to move the money again, start a new transfer")]
+    ReversalOfReversal { transaction: i64, original: i64 },
+    #[error("action {action}, a reversal of transaction {transaction}, is already waiting for approval")]
+    ReversalWaiting { action: i64, transaction: i64 },
+    #[error("work item {0} does not exist")]
+    NoWorkItem(i64),
+    #[error("work item {0} is resolved; money moves only for open items")]
+    ItemResolved(i64),
+    /// A `class` item (`reason`) is not settled by an action of `kind` (see [`item_takes`]).
+    #[error("a {class} item ({reason}) is not settled by a {}", .kind.replace('_', "-"))]
+    NotSettledBy { class: String, reason: String, kind: String },
+    /// The amount is not the work item's, and the initiator gave no reason.
+    #[error("work item {item} is for {item_amount}; to move {amount} instead, say why in the reason")]
+    AmountDiffers { item: i64, item_amount: String, amount: String },
+    #[error("work item {0} was resolved since this action was started; reject the action")]
+    ItemResolvedSince(i64),
+    #[error("work item {item} is now a {class} item, which a {} does not settle; reject the action", .kind.replace('_', "-"))]
+    ItemReclassified { item: i64, class: String, kind: String },
+    #[error("no resettlement action of {0} was reviewed")]
+    NothingReviewed(NaiveDate),
+    /// A stored action (or the request to store) that does not read as an action: a fault, not a
+    /// refusal.
+    #[error("a stored action could not be read: {0}")]
+    Unreadable(String),
     #[error(transparent)]
     Limit(#[from] LimitError),
     #[error(transparent)]
     Ledger(#[from] LedgerError),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
-}
-
-impl From<crate::money::MoneyError> for ActionError {
-    fn from(e: crate::money::MoneyError) -> Self {
-        ActionError::Invalid(e.to_string())
-    }
 }
 
 /// A transfer as a person types it: account codes and text, checked here.
@@ -244,19 +317,14 @@ pub async fn transfer_request(
 ) -> Result<ActionRequest, ActionError> {
     let account = |code: &str| {
         let code = code.trim().to_owned();
-        async move {
-            super::account_by_code(pool, &code)
-                .await?
-                .ok_or_else(|| ActionError::Invalid(format!("there is no account '{code}'")))
-        }
+        async move { super::account_by_code(pool, &code).await?.ok_or(ActionError::NoAccount(code)) }
     };
     let (from, to) = (account(input.from).await?, account(input.to).await?);
     if from.id == to.id {
-        return Err(ActionError::Invalid("choose two different accounts".into()));
+        return Err(ActionError::SameAccount);
     }
     let currency = |code: &str| {
-        crate::money::Currency::from_code(code)
-            .ok_or_else(|| ActionError::Invalid(format!("unknown currency {code}")))
+        crate::money::Currency::from_code(code).ok_or_else(|| ActionError::UnknownCurrency(code.to_owned()))
     };
     let amount = Money::parse_plain(input.amount, currency(&from.currency)?)?;
     let description = input.description.trim().to_owned();
@@ -264,10 +332,7 @@ pub async fn transfer_request(
     let (rate, spread) = (present(input.rate), present(input.spread_bps));
     if from.currency == to.currency {
         if rate.is_some() || spread.is_some() {
-            return Err(ActionError::Invalid(format!(
-                "both accounts hold {}: leave the rate and spread empty",
-                from.currency
-            )));
+            return Err(ActionError::RateForOneCurrency(from.currency));
         }
         return Ok(if to.code == "suspense" {
             ActionRequest::WriteOff { from: from.id, suspense: to.id, amount, description }
@@ -275,27 +340,23 @@ pub async fn transfer_request(
             ActionRequest::Transfer { from: from.id, to: to.id, amount, description }
         });
     }
-    let rate = rate.ok_or_else(|| {
-        ActionError::Invalid(format!(
-            "{} holds {} and {} holds {}: give the rate for a cross-currency transfer",
-            from.code, from.currency, to.code, to.currency
-        ))
+    let rate = rate.ok_or_else(|| ActionError::RateNeeded {
+        from: from.code.clone(),
+        from_currency: from.currency.clone(),
+        to: to.code.clone(),
+        to_currency: to.currency.clone(),
     })?;
     let plain_number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'.');
     let mid_rate: rust_decimal::Decimal = Some(rate.as_str())
         .filter(|r| plain_number(r))
         .and_then(|r| r.parse().ok())
-        .ok_or_else(|| ActionError::Invalid(format!("'{rate}' is not a rate: write it like 1.0850")))?;
+        .ok_or_else(|| ActionError::NotARate(rate.clone()))?;
     let spread_bps: u32 = match spread {
-        Some(s) => s
-            .parse()
-            .map_err(|_| ActionError::Invalid(format!("'{s}' is not a spread in whole basis points")))?,
+        Some(s) => s.parse().map_err(|_| ActionError::NotASpread(s.clone()))?,
         None => 0,
     };
     let fx_account = |code: String| async move {
-        super::account_by_code(pool, &code)
-            .await?
-            .ok_or_else(|| ActionError::Invalid(format!("the chart of accounts has no '{code}' account")))
+        super::account_by_code(pool, &code).await?.ok_or(ActionError::MissingAccount(code))
     };
     let position = |c: &str| format!("fx_position_{}", c.to_lowercase());
     let gain = match to.currency.as_str() {
@@ -322,10 +383,37 @@ pub async fn reversal_request(
     transaction: i64,
     description: &str,
 ) -> Result<ActionRequest, ActionError> {
-    let amount = super::transaction_amount(pool, transaction)
-        .await?
-        .ok_or_else(|| ActionError::Invalid(format!("transaction {transaction} does not exist")))?;
+    let amount =
+        super::transaction_amount(pool, transaction).await?.ok_or(ActionError::NoTransaction(transaction))?;
     Ok(ActionRequest::Reversal { transaction, amount, description: description.trim().to_owned() })
+}
+
+/// What the transfer form may offer for a work item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemOffer {
+    /// An action for it is waiting or posted: one exception moves money once.
+    Taken { action: i64, status: String },
+    /// It is resolved: money moves only for open items.
+    Resolved,
+    /// It may take a transfer: of its amount (when its currency is known), booked as its posting
+    /// template says (when it has one).
+    Open { amount: Option<Money>, template: Option<super::templates::Template> },
+}
+
+/// What a transfer for `item` may be: refused before anything is typed when the item is resolved
+/// or already has its action (as [`initiate`] would refuse it), otherwise filled from its template.
+pub async fn offer_for(pool: &PgPool, item: &crate::exceptions::WorkItem) -> Result<ItemOffer, ActionError> {
+    let now = Utc::now();
+    let taken = list(pool, None, Some(item.id), 1000).await?.into_iter().find(|a| a.holds_item(now));
+    if let Some(action) = taken {
+        return Ok(ItemOffer::Taken { action: action.id, status: action.status });
+    }
+    if item.status == crate::exceptions::Status::Resolved {
+        return Ok(ItemOffer::Resolved);
+    }
+    let amount = crate::money::Currency::from_code(&item.currency)
+        .map(|currency| Money::from_minor(item.amount_minor.abs(), currency));
+    Ok(ItemOffer::Open { amount, template: super::templates::for_item(pool, item).await? })
 }
 
 /// Which kinds of action settle which class of work item: a resettlement is paid (in its own
@@ -351,20 +439,20 @@ pub async fn initiate(
 ) -> Result<Action, ActionError> {
     let amount = request.amount();
     if amount.minor() <= 0 {
-        return Err(ActionError::Invalid("the amount must be more than zero".into()));
+        return Err(ActionError::NotPositive);
     }
     let description = request.description().trim();
     if description.is_empty() || description.chars().count() > 500 {
-        return Err(ActionError::Invalid("say what the action is for (at most 500 characters)".into()));
+        return Err(ActionError::BadDescription);
     }
     let key_ok = (8..=128).contains(&idempotency_key.chars().count())
         && idempotency_key.chars().all(|c| c.is_ascii_graphic());
     if !key_ok {
-        return Err(ActionError::Invalid("the form was damaged (idempotency key); reload the page".into()));
+        return Err(ActionError::BadKey);
     }
     let difference_reason = link.difference_reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
     if difference_reason.is_some_and(|r| r.chars().count() > 500) {
-        return Err(ActionError::Invalid("a reason has at most 500 characters".into()));
+        return Err(ActionError::ReasonTooLong);
     }
     let mut db = pool.begin().await?;
     // One submission of a person's key at a time: a double click waits for the first, then finds it
@@ -419,9 +507,7 @@ pub async fn initiate(
         .fetch_optional(&mut *db)
         .await?;
         if let Some(other) = waiting {
-            return Err(ActionError::Invalid(format!(
-                "action {other}, a reversal of transaction {transaction}, is already waiting for approval"
-            )));
+            return Err(ActionError::ReversalWaiting { action: other, transaction: *transaction });
         }
     }
     let id = sqlx::query_scalar!(
@@ -472,7 +558,7 @@ fn check_rate(
         let (from, to) = (amount.currency().code(), to_currency.code());
         rates.check_band(from, to, *mid_rate, policy.fx_band_bps)?;
         if *spread_bps >= 10_000 {
-            return Err(ActionError::Invalid("the spread must be under 10,000 basis points".into()));
+            return Err(ActionError::SpreadTooWide);
         }
         let customer =
             *mid_rate * (rust_decimal::Decimal::ONE - rust_decimal::Decimal::new(i64::from(*spread_bps), 4));
@@ -489,17 +575,16 @@ fn valued(
 ) -> Result<(i64, i32), ActionError> {
     let usd_value = rates.value_of(lines)?;
     if usd_value > policy.max_usd_minor {
-        return Err(ActionError::Invalid(format!(
-            "this action is worth {} (by the reference rates), over the limit of {} for one action",
-            crate::money::grouped_minor(usd_value, "USD"),
-            crate::money::grouped_minor(policy.max_usd_minor, "USD")
-        )));
+        return Err(ActionError::OverLimit {
+            usd_value_minor: usd_value,
+            max_usd_minor: policy.max_usd_minor,
+        });
     }
     Ok((usd_value, if usd_value > policy.dual_approval_above_usd_minor { 2 } else { 1 }))
 }
 
 fn json(request: &ActionRequest) -> Result<serde_json::Value, ActionError> {
-    serde_json::to_value(request).map_err(|e| ActionError::Invalid(e.to_string()))
+    serde_json::to_value(request).map_err(|e| ActionError::Unreadable(e.to_string()))
 }
 
 fn constraint(e: &sqlx::Error) -> Option<&str> {
@@ -521,19 +606,16 @@ async fn check_link(
     )
     .fetch_optional(&mut *db)
     .await?
-    .ok_or_else(|| ActionError::Invalid(format!("work item {item} does not exist")))?;
+    .ok_or(ActionError::NoWorkItem(item))?;
     if row.status == "resolved" {
-        return Err(ActionError::Invalid(format!(
-            "work item {item} is resolved; money moves only for open items"
-        )));
+        return Err(ActionError::ItemResolved(item));
     }
     if !item_takes(&row.class, request.kind()) {
-        return Err(ActionError::Invalid(format!(
-            "a {} item ({}) is not settled by a {}",
-            row.class,
-            row.reason,
-            request.kind().replace('_', "-")
-        )));
+        return Err(ActionError::NotSettledBy {
+            class: row.class,
+            reason: row.reason,
+            kind: request.kind().to_owned(),
+        });
     }
     let live = sqlx::query_scalar!(
         "SELECT id FROM ledger_action
@@ -548,11 +630,11 @@ async fn check_link(
     let amount = request.amount();
     let same_amount = amount.currency().code() == row.currency && amount.minor() == row.amount_minor.abs();
     if !same_amount && !has_reason {
-        return Err(ActionError::Invalid(format!(
-            "work item {item} is for {}; to move {} instead, say why in the reason",
-            crate::money::grouped_minor(row.amount_minor.abs(), &row.currency),
-            amount.grouped()
-        )));
+        return Err(ActionError::AmountDiffers {
+            item,
+            item_amount: crate::money::grouped_minor(row.amount_minor.abs(), &row.currency),
+            amount: amount.grouped(),
+        });
     }
     Ok(())
 }
@@ -671,16 +753,14 @@ async fn approve_in(
             .fetch_one(&mut *db)
             .await?;
         if row.status == "resolved" {
-            return Err(ActionError::Invalid(format!(
-                "work item {item} was resolved since this action was started; reject the action"
-            )));
+            return Err(ActionError::ItemResolvedSince(item));
         }
         if !item_takes(&row.class, action.request.kind()) {
-            return Err(ActionError::Invalid(format!(
-                "work item {item} is now a {} item, which a {} does not settle; reject the action",
-                row.class,
-                action.request.kind().replace('_', "-")
-            )));
+            return Err(ActionError::ItemReclassified {
+                item,
+                class: row.class,
+                kind: action.request.kind().to_owned(),
+            });
         }
     }
     let reversed = match &action.request {
@@ -783,6 +863,15 @@ pub struct BatchEntry {
     pub item_currency: String,
 }
 
+impl BatchEntry {
+    /// Whether the action moves another amount (or currency) than its item's: the approver sees
+    /// it marked, with the initiator's reason.
+    pub fn differs(&self) -> bool {
+        let amount = self.action.request.amount();
+        amount.minor() != self.item_amount_minor.abs() || amount.currency().code() != self.item_currency
+    }
+}
+
 /// The pending actions that settle resettlement items of `business_date`, oldest first.
 pub async fn resettlement_batch(
     pool: &PgPool,
@@ -830,7 +919,7 @@ pub async fn approve_resettlements(
     seen: &[(i64, i32)],
 ) -> Result<Released, ActionError> {
     if seen.is_empty() {
-        return Err(ActionError::Invalid(format!("no resettlement action of {business_date} was reviewed")));
+        return Err(ActionError::NothingReviewed(business_date));
     }
     let mut attempt = 0;
     loop {
@@ -887,7 +976,7 @@ async fn release_in(
 pub async fn reject(pool: &PgPool, actor: &Actor, id: i64, reason: &str) -> Result<Action, ActionError> {
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(ActionError::Invalid("say why the action is rejected".into()));
+        return Err(ActionError::NoRejectReason);
     }
     let mut db = pool.begin().await?;
     let action = lock(&mut db, id).await?;
@@ -969,7 +1058,7 @@ async fn lines_in(db: &mut PgConnection, request: &ActionRequest) -> Result<Vec<
     let negate = |m: Money| Money::from_minor(-m.minor(), m.currency());
     let distinct = |a: &i64, b: &i64| {
         if a == b {
-            Err(ActionError::Invalid("choose two different accounts".into()))
+            Err(ActionError::SameAccount)
         } else {
             Ok(())
         }
@@ -1017,14 +1106,12 @@ async fn lines_in(db: &mut PgConnection, request: &ActionRequest) -> Result<Vec<
             )
             .fetch_optional(&mut *db)
             .await?
-            .ok_or_else(|| ActionError::Invalid(format!("transaction {transaction} does not exist")))?;
+            .ok_or(ActionError::NoTransaction(*transaction))?;
             if state.reversed {
                 return Err(ActionError::AlreadyReversed(*transaction));
             }
             if let Some(original) = state.reverses {
-                return Err(ActionError::Invalid(format!(
-                    "transaction {transaction} is the reversal of {original}; to move the money again, start a new transfer"
-                )));
+                return Err(ActionError::ReversalOfReversal { transaction: *transaction, original });
             }
             let rows = sqlx::query!(
                 "SELECT account_id, amount_minor, currency FROM ledger_posting WHERE transaction_id = $1 ORDER BY id",
@@ -1036,7 +1123,7 @@ async fn lines_in(db: &mut PgConnection, request: &ActionRequest) -> Result<Vec<
                 .into_iter()
                 .map(|r| {
                     let currency = crate::money::Currency::from_code(&r.currency)
-                        .ok_or_else(|| ActionError::Invalid(format!("unknown currency {}", r.currency)))?;
+                        .ok_or_else(|| ActionError::UnknownCurrency(r.currency.clone()))?;
                     Ok(Line { account: r.account_id, amount: Money::from_minor(r.amount_minor, currency) })
                 })
                 .collect::<Result<Vec<_>, ActionError>>()?;
@@ -1073,7 +1160,7 @@ impl TryFrom<ActionRow> for Action {
         Ok(Action {
             id: r.id,
             kind: r.kind,
-            request: serde_json::from_value(r.request).map_err(|e| ActionError::Invalid(e.to_string()))?,
+            request: serde_json::from_value(r.request).map_err(|e| ActionError::Unreadable(e.to_string()))?,
             work_item_id: r.work_item_id,
             initiated_by: r.initiated_by,
             initiated_by_person: r.initiated_by_person,
@@ -1199,6 +1286,130 @@ mod tests {
 
     fn none() -> Link {
         Link::default()
+    }
+
+    /// A stored action as the pure rules see it.
+    fn stored(status: &str, initiated_by_person: i64, approved_by_persons: Vec<i64>) -> Action {
+        Action {
+            id: 1,
+            kind: "transfer".into(),
+            request: ActionRequest::Transfer { from: 1, to: 2, amount: usd(1_000), description: "t".into() },
+            work_item_id: None,
+            initiated_by: "ava".into(),
+            initiated_by_person: Some(initiated_by_person),
+            initiated_at: Utc::now(),
+            expires_at: Utc::now() + chrono::Duration::hours(1),
+            approvals_needed: 2,
+            approved_by: approved_by_persons.iter().map(|p| format!("person {p}")).collect(),
+            approved_by_persons,
+            status: status.into(),
+            reason: None,
+            transaction_id: None,
+            usd_value_minor: Some(1_000),
+            difference_reason: None,
+            reversed_by: None,
+            version: 1,
+        }
+    }
+
+    fn person(id: i64, username: &str) -> Actor {
+        Actor {
+            person: crate::people::PersonId(id),
+            username: username.into(),
+            session_ref: None,
+            address: None,
+        }
+    }
+
+    #[test]
+    fn an_action_is_decided_by_an_approver_who_neither_started_nor_approved_it() {
+        let (ava, sam, sue) = (person(1, "ava"), person(2, "sam"), person(3, "sue"));
+        let waiting = stored("pending", 1, vec![]);
+        assert!(!waiting.decidable_by(&ava), "not by its initiator");
+        assert!(waiting.decidable_by(&sam) && waiting.decidable_by(&sue));
+        // By person: the initiator under another name is still the initiator.
+        assert!(!waiting.decidable_by(&person(1, "ava.renamed")));
+        let half = stored("pending", 1, vec![2]);
+        assert!(!half.decidable_by(&sam), "not twice by one approver");
+        assert!(half.decidable_by(&sue));
+        for decided in ["posted", "rejected", "expired", "reversed"] {
+            assert!(!stored(decided, 1, vec![]).decidable_by(&sam), "{decided}");
+        }
+        // Rows from before people were recorded compare by username.
+        let old = Action { initiated_by_person: None, ..stored("pending", 1, vec![]) };
+        assert!(!old.decidable_by(&person(9, "ava")) && old.decidable_by(&sam));
+    }
+
+    #[test]
+    fn an_action_holds_its_item_while_posted_or_still_waiting() {
+        let now = Utc::now();
+        assert!(stored("posted", 1, vec![]).holds_item(now));
+        assert!(stored("pending", 1, vec![]).holds_item(now));
+        let late = Action { expires_at: now - chrono::Duration::seconds(1), ..stored("pending", 1, vec![]) };
+        assert!(!late.holds_item(now), "past its expiry, even before the job marks it");
+        for done in ["rejected", "expired", "reversed"] {
+            assert!(!stored(done, 1, vec![]).holds_item(now), "{done}");
+        }
+    }
+
+    #[test]
+    fn a_release_line_differs_when_the_amount_or_currency_is_not_the_items() {
+        let entry = |item_amount_minor: i64, item_currency: &str| BatchEntry {
+            action: stored("pending", 1, vec![]),
+            item_id: 5,
+            item_reason: "chargeback".into(),
+            item_amount_minor,
+            item_currency: item_currency.into(),
+        };
+        assert!(!entry(1_000, "USD").differs());
+        assert!(!entry(-1_000, "USD").differs(), "the item's sign is its direction, not its amount");
+        assert!(entry(999, "USD").differs());
+        assert!(entry(1_000, "EUR").differs());
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn recently_decided_lists_the_newest_decisions_however_many_there_are(pool: PgPool) {
+        let (ava, sam) =
+            (actor(&pool, "ava", Role::Associate).await, actor(&pool, "sam", Role::Approver).await);
+        let (from, to) = (account(&pool, "suspense").await, account(&pool, "zelle_clearing").await);
+        let mut rejected = Vec::new();
+        for n in 0..25 {
+            let request = ActionRequest::Transfer { from, to, amount: usd(100 + n), description: "t".into() };
+            let key = format!("form-key-rd{n:02}");
+            let action = initiate(&pool, &ava, &Policy::default(), &key, &request, &none()).await.unwrap();
+            rejected.push(reject(&pool, &sam, action.id, "not needed").await.unwrap().id);
+        }
+        let waiting = ActionRequest::Transfer { from, to, amount: usd(99), description: "w".into() };
+        initiate(&pool, &ava, &Policy::default(), "form-key-rd99", &waiting, &none()).await.unwrap();
+        let newest: Vec<i64> = rejected.iter().rev().take(20).copied().collect();
+        let listed: Vec<i64> = recently_decided(&pool, 20).await.unwrap().into_iter().map(|a| a.id).collect();
+        assert_eq!(listed, newest, "the latest 20 decisions, newest first; nothing pending");
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_work_item_is_offered_a_transfer_only_while_open_and_not_taken(pool: PgPool) {
+        let ids = items(&pool, "2026-11-20", &[("resettlement", "chargeback", -64_104, "USD")]).await;
+        let (ava, sam) =
+            (actor(&pool, "ava", Role::Associate).await, actor(&pool, "sam", Role::Approver).await);
+        let item = crate::exceptions::get(&pool, ids[0]).await.unwrap();
+        match offer_for(&pool, &item).await.unwrap() {
+            ItemOffer::Open { amount, .. } => assert_eq!(amount, Some(usd(64_104))),
+            other => panic!("{other:?}"),
+        }
+        let pay = ActionRequest::Transfer {
+            from: account(&pool, "global_finance_resettlement").await,
+            to: account(&pool, "visa_settlement").await,
+            amount: usd(64_104),
+            description: "pay".into(),
+        };
+        let action =
+            initiate(&pool, &ava, &Policy::default(), "form-key-of01", &pay, &linked(ids[0])).await.unwrap();
+        assert_eq!(
+            offer_for(&pool, &item).await.unwrap(),
+            ItemOffer::Taken { action: action.id, status: "pending".into() }
+        );
+        reject(&pool, &sam, action.id, "wrong account").await.unwrap();
+        assert!(matches!(offer_for(&pool, &item).await.unwrap(), ItemOffer::Open { .. }), "free again");
     }
 
     fn linked(item: i64) -> Link {
@@ -1335,7 +1546,7 @@ mod tests {
         let huge = fx(&pool, 9_999_999_999, "1.08").await;
         assert!(matches!(
             initiate(&pool, &ava, &Policy::default(), "form-key-fx03", &huge, &none()).await,
-            Err(ActionError::Invalid(_))
+            Err(ActionError::OverLimit { .. })
         ));
     }
 
@@ -1416,7 +1627,7 @@ mod tests {
             ActionRequest::WriteOff { from: suspense, suspense, amount: usd(100), description: "w".into() };
         assert!(matches!(
             initiate(&pool, &ava, &Policy::default(), "form-key-self", &to_itself, &none()).await,
-            Err(ActionError::Invalid(_))
+            Err(ActionError::SameAccount)
         ));
         let typed = |amount: &'static str| TransferInput {
             from: "suspense",
@@ -1427,15 +1638,43 @@ mod tests {
         };
         for bad in ["1e9", "-5", "1,000.00", "0x10"] {
             assert!(
-                matches!(transfer_request(&pool, &typed(bad)).await, Err(ActionError::Invalid(_))),
+                matches!(transfer_request(&pool, &typed(bad)).await, Err(ActionError::Money(_))),
                 "{bad}"
             );
         }
         assert!(matches!(
             transfer_request(&pool, &TransferInput { to: "suspense", ..typed("5") }).await,
-            Err(ActionError::Invalid(_))
+            Err(ActionError::SameAccount)
         ));
         assert_eq!(transfer_request(&pool, &typed("12.50")).await.unwrap().amount(), usd(1250));
+        // Into suspense, it is a write-off.
+        assert!(matches!(
+            transfer_request(&pool, &TransferInput { from: "zelle_clearing", to: "suspense", ..typed("5") })
+                .await
+                .unwrap(),
+            ActionRequest::WriteOff { .. }
+        ));
+        // A rate belongs to two currencies only, and two currencies need one.
+        assert!(matches!(
+            transfer_request(&pool, &TransferInput { rate: Some("1.1"), ..typed("5") }).await,
+            Err(ActionError::RateForOneCurrency(c)) if c == "USD"
+        ));
+        let no_rate = TransferInput { to: "visa_settlement_eur", ..typed("5") };
+        assert!(matches!(transfer_request(&pool, &no_rate).await, Err(ActionError::RateNeeded { .. })));
+        for (rate, spread) in [("1,08", "0"), ("1.08", "half")] {
+            let typed_fx = TransferInput { rate: Some(rate), spread_bps: Some(spread), ..no_rate.clone() };
+            assert!(
+                matches!(
+                    transfer_request(&pool, &typed_fx).await,
+                    Err(ActionError::NotARate(_) | ActionError::NotASpread(_))
+                ),
+                "{rate} {spread}"
+            );
+        }
+        assert!(matches!(
+            transfer_request(&pool, &TransferInput { from: "nowhere", ..typed("5") }).await,
+            Err(ActionError::NoAccount(code)) if code == "nowhere"
+        ));
         // Into EUR, the gain and loss is booked in EUR.
         rates(&pool).await;
         let into_eur = TransferInput {
@@ -1447,6 +1686,21 @@ mod tests {
             spread_bps: Some("50"),
         };
         let request = transfer_request(&pool, &into_eur).await.unwrap();
+        // Through the FX position of each currency.
+        let ActionRequest::FxTransfer { fx_position_from, fx_position_to, fx_gain, spread_bps, .. } =
+            &request
+        else {
+            panic!("{request:?}")
+        };
+        assert_eq!(
+            (*fx_position_from, *fx_position_to, *fx_gain, *spread_bps),
+            (
+                account(&pool, "fx_position_usd").await,
+                account(&pool, "fx_position_eur").await,
+                account(&pool, "fx_gain_loss_eur").await,
+                50
+            )
+        );
         let action =
             initiate(&pool, &ava, &Policy::default(), "form-key-eur1", &request, &none()).await.unwrap();
         approve(&pool, &actor(&pool, "sam", Role::Approver).await, &Policy::default(), action.id)
@@ -1479,7 +1733,7 @@ mod tests {
         // Not the item's amount, and no reason given: refused.
         assert!(matches!(
             initiate(&pool, &ava, &Policy::default(), "form-key-it01", &pay(5_000), &linked(ids[0])).await,
-            Err(ActionError::Invalid(_))
+            Err(ActionError::AmountDiffers { .. })
         ));
         // A write-off does not settle a resettlement.
         let write_off = ActionRequest::WriteOff {
@@ -1490,7 +1744,7 @@ mod tests {
         };
         assert!(matches!(
             initiate(&pool, &ava, &Policy::default(), "form-key-it02", &write_off, &linked(ids[0])).await,
-            Err(ActionError::Invalid(_))
+            Err(ActionError::NotSettledBy { .. })
         ));
         let first = initiate(&pool, &ava, &Policy::default(), "form-key-it03", &pay(64_104), &linked(ids[0]))
             .await
@@ -1744,7 +1998,7 @@ mod tests {
                     let spread: i64 = lines.iter().filter(|l| l.account == 5).map(|l| -l.amount.minor()).sum();
                     proptest::prop_assert!(spread >= 0);
                 }
-                Err(ActionError::Invalid(_)) => {} // converts to nothing: refused, not posted
+                Err(ActionError::ConvertsToNothing) => {} // converts to nothing: refused, not posted
                 Err(e) => proptest::prop_assert!(false, "{e}"),
             }
         }
@@ -1798,10 +2052,13 @@ mod tests {
         let (eur, usd) = (Currency::from_code("EUR").unwrap(), Currency::from_code("USD").unwrap());
         let rate: rust_decimal::Decimal = "100000000000000".parse().unwrap();
         let huge = Money::from_minor(i64::MAX, eur);
-        assert!(matches!(fx_lines(1, 2, huge, usd, rate, 0, (3, 4, 5)), Err(ActionError::Invalid(_))));
+        assert!(matches!(
+            fx_lines(1, 2, huge, usd, rate, 0, (3, 4, 5)),
+            Err(ActionError::ConvertedTooLarge | ActionError::Money(_))
+        ));
         assert!(matches!(
             fx_lines(1, 2, huge, usd, rust_decimal::Decimal::MAX, 9_999, (3, 4, 5)),
-            Err(ActionError::Invalid(_))
+            Err(ActionError::ConvertedTooLarge | ActionError::Money(_))
         ));
     }
 
@@ -1867,7 +2124,7 @@ mod tests {
             assert!(
                 matches!(
                     initiate(&pool, &ava, &policy, damaged, &request, &none()).await,
-                    Err(ActionError::Invalid(_))
+                    Err(ActionError::BadKey)
                 ),
                 "{damaged:?}"
             );

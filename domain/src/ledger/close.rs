@@ -38,6 +38,36 @@ pub struct Proposal {
     pub proposed_at: DateTime<Utc>,
 }
 
+impl Proposal {
+    /// Whether `actor` (an approver) may approve or reject it: anyone but the one who proposed it.
+    pub fn decidable_by(&self, actor: &Actor) -> bool {
+        self.proposed_by_person != actor.person.0
+    }
+}
+
+/// Whether `date` has ended by `today` (the bank's open business date), so that it may be closed.
+pub fn has_ended(date: NaiveDate, today: NaiveDate) -> bool {
+    date <= today
+}
+
+/// Where the day-end close stands, as an approver sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Standing {
+    /// The first date still open for posting: the next to close.
+    pub first_open: NaiveDate,
+    /// Whether it has ended, so that closing it may be proposed now.
+    pub closable: bool,
+    /// The proposal waiting for a second approver, if any.
+    pub pending: Option<Proposal>,
+}
+
+/// Where the day-end close stands on `today` (the bank's open business date).
+pub async fn standing(pool: &PgPool, today: NaiveDate) -> Result<Standing, CloseError> {
+    let first_open = first_open(&mut *pool.acquire().await?, today).await?;
+    let pending = pending(pool).await?.into_iter().next();
+    Ok(Standing { first_open, closable: has_ended(first_open, today), pending })
+}
+
 /// The first date still open for posting: the day after the latest closed one, or (nothing closed
 /// yet) the earliest date anything was posted on, or `today`.
 pub async fn first_open(db: &mut PgConnection, today: NaiveDate) -> Result<NaiveDate, CloseError> {
@@ -60,7 +90,7 @@ async fn closable(db: &mut PgConnection, date: NaiveDate, today: NaiveDate) -> R
     if date != first_open {
         return Err(CloseError::NotFirstOpen { given: date, first_open });
     }
-    if date > today {
+    if !has_ended(date, today) {
         return Err(CloseError::NotEnded { date, today });
     }
     Ok(())
@@ -199,6 +229,35 @@ mod tests {
         s.parse().unwrap()
     }
 
+    #[test]
+    fn a_proposal_is_decided_by_anyone_but_its_proposer() {
+        let proposal = Proposal {
+            id: 1,
+            business_date: day("2026-12-03"),
+            proposed_by: "sam".into(),
+            proposed_by_person: 7,
+            proposed_at: Utc::now(),
+        };
+        let person = |id: i64, username: &str| Actor {
+            person: crate::people::PersonId(id),
+            username: username.into(),
+            session_ref: None,
+            address: None,
+        };
+        assert!(!proposal.decidable_by(&person(7, "sam")));
+        // By person, not by name: a renamed proposer is still the proposer.
+        assert!(!proposal.decidable_by(&person(7, "samuel")));
+        assert!(proposal.decidable_by(&person(8, "sue")));
+    }
+
+    #[test]
+    fn a_date_may_close_once_it_has_ended() {
+        let today = day("2026-12-03");
+        assert!(has_ended(day("2026-12-02"), today));
+        assert!(has_ended(today, today));
+        assert!(!has_ended(day("2026-12-04"), today));
+    }
+
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
     async fn a_date_closes_only_when_a_second_approver_approves_the_first_open_date(pool: PgPool) {
         let (sam, sue) =
@@ -213,6 +272,10 @@ mod tests {
             );
         }
         let id = propose(&pool, &sam, today, today).await.unwrap();
+        let standing = standing(&pool, today).await.unwrap();
+        assert_eq!((standing.first_open, standing.closable), (today, true));
+        let waiting = standing.pending.expect("the proposal waits");
+        assert!(!waiting.decidable_by(&sam) && waiting.decidable_by(&sue));
         assert!(matches!(propose(&pool, &sue, today, today).await, Err(CloseError::AlreadyProposed(_))));
         assert!(matches!(approve(&pool, &sam, id, today).await, Err(CloseError::OwnProposal)));
         let mut db = pool.acquire().await.unwrap();

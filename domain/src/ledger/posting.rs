@@ -66,8 +66,12 @@ pub enum LedgerError {
     DateClosed { date: NaiveDate, first_open: NaiveDate },
     #[error("the idempotency key was already used for a different transaction")]
     KeyReused,
-    #[error("{0}")]
-    Invalid(String),
+    #[error("an idempotency key has 8 to 128 characters")]
+    BadKey,
+    #[error("a description has 1 to 500 characters")]
+    BadDescription,
+    #[error("the ledger is closed up to {0}, the end of the calendar")]
+    EndOfCalendar(NaiveDate),
     #[error("an amount overflowed")]
     Overflow,
     #[error("database: {0}")]
@@ -90,10 +94,10 @@ pub fn check(tx: &NewTransaction) -> Result<(), LedgerError> {
         return Err(LedgerError::SelfApproval);
     }
     if !(8..=128).contains(&tx.idempotency_key.len()) {
-        return Err(LedgerError::Invalid("an idempotency key has 8 to 128 characters".into()));
+        return Err(LedgerError::BadKey);
     }
     if tx.description.trim().is_empty() || tx.description.chars().count() > 500 {
-        return Err(LedgerError::Invalid("a description has 1 to 500 characters".into()));
+        return Err(LedgerError::BadDescription);
     }
     for (currency, net) in net_per_currency(&tx.lines)? {
         if net.minor() != 0 {
@@ -355,13 +359,7 @@ pub async fn first_open_date(db: &mut PgConnection) -> Result<Option<NaiveDate>,
             .fetch_one(&mut *db)
             .await?;
     // Checked: a closed date at the end of the calendar must refuse postings, not panic.
-    closed
-        .map(|d| {
-            d.checked_add_days(chrono::Days::new(1)).ok_or_else(|| {
-                LedgerError::Invalid(format!("the ledger is closed up to {d}, the end of the calendar"))
-            })
-        })
-        .transpose()
+    closed.map(|d| d.checked_add_days(chrono::Days::new(1)).ok_or(LedgerError::EndOfCalendar(d))).transpose()
 }
 
 #[cfg(test)]

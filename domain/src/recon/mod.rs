@@ -1,9 +1,10 @@
 //! Reconciliation: every network record of a business date classified against the bank's Zelle
 //! payments, by rules that are data ([`rules`]), in a pure, deterministic engine ([`engine`]),
 //! written out as the three daily reports and their manifest ([`report`]), with the day's control
-//! totals ([`control`]).
+//! totals ([`control`]), and what a run's items add up to ([`counts`]).
 
 pub mod control;
+pub mod counts;
 pub mod day_files;
 pub mod engine;
 pub mod keys;

@@ -13,6 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
 use super::control::{ControlTally, Fate};
+use super::counts::ClassCounts;
 use super::day_files::{load_record_keys, DayReading, DayRecords, UnreadableRecord};
 use super::engine::{reconcile_keys, Class, Outcome, PaymentState};
 use super::open_payments::OpenPayments;
@@ -71,8 +72,8 @@ pub struct RunOverview {
     pub finished_at: DateTime<Utc>,
     pub records: i64,
     pub payments: i64,
-    /// Items per `class` or `class/reason`.
-    pub counts: BTreeMap<String, u64>,
+    /// Items per class.
+    pub counts: ClassCounts,
     /// The report files it wrote, with their totals per currency.
     pub manifest: Manifest,
 }
@@ -96,7 +97,7 @@ pub async fn latest_completed(pool: &PgPool) -> Result<Option<RunOverview>, sqlx
         finished_at: r.finished_at,
         records: r.records,
         payments: r.payments,
-        counts: serde_json::from_value(r.counts).unwrap_or_default(),
+        counts: stored_counts(r.counts),
         manifest,
     }))
 }
@@ -106,7 +107,7 @@ pub async fn latest_completed(pool: &PgPool) -> Result<Option<RunOverview>, sqlx
 pub struct DayResult {
     pub business_date: NaiveDate,
     pub records: i64,
-    pub counts: BTreeMap<String, u64>,
+    pub counts: ClassCounts,
 }
 
 /// The latest completed run of each of the last `days` reconciled dates, oldest first.
@@ -125,9 +126,14 @@ pub async fn trend(pool: &PgPool, days: i64) -> Result<Vec<DayResult>, sqlx::Err
         .map(|r| DayResult {
             business_date: r.business_date,
             records: r.records,
-            counts: serde_json::from_value(r.counts).unwrap_or_default(),
+            counts: stored_counts(r.counts),
         })
         .collect())
+}
+
+/// A run's stored counts (items per `class` or `class/reason`) per class.
+fn stored_counts(counts: serde_json::Value) -> ClassCounts {
+    ClassCounts::from_stored(&serde_json::from_value(counts).unwrap_or_default())
 }
 
 /// A run in progress.

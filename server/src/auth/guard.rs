@@ -11,7 +11,7 @@ use super::{client_address, has_session_cookie, now_unix, pages, USER_KEY};
 use crate::config::AuthConfig;
 use crate::http::ServerState;
 use app::auth::server::User;
-use app::routes::server::permission_for;
+use app::routes::server::{permission_for, section_permission};
 
 /// Server functions live under this prefix; they answer 401 instead of redirecting.
 const API_PREFIX: &str = "/api/";
@@ -31,9 +31,9 @@ pub async fn require_sign_in(
     if has_dot_segment(&path) {
         return pages::message(
             StatusCode::BAD_REQUEST,
-            "This address is not valid",
-            "The address has a '.' or '..' part. Open the page from the menu instead.",
-            ("/", "Go to the dashboard"),
+            pages::text::BAD_ADDRESS_TITLE,
+            pages::text::BAD_ADDRESS_TEXT,
+            ("/", pages::text::GO_TO_DASHBOARD),
         );
     }
     if path.starts_with("/auth/") {
@@ -54,9 +54,9 @@ pub async fn require_sign_in(
             tracing::error!(error = %e, "session store failed");
             return pages::message(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "SettleDesk is unavailable",
-                "Your session could not be read. Please try again in a minute.",
-                ("/", "Try again"),
+                pages::text::UNAVAILABLE_TITLE,
+                pages::text::SESSION_UNREADABLE,
+                ("/", pages::text::TRY_AGAIN),
             );
         }
     };
@@ -70,7 +70,7 @@ pub async fn require_sign_in(
     // answer "not found" (drawn in the frame for anyone with a role).
     let unlisted = !path.starts_with(API_PREFIX) && permission_for(&path).is_none();
     if !path.starts_with(API_PREFIX) {
-        let needed = permission_for(&path).unwrap_or(domain::access::Permission::ViewDashboard);
+        let needed = permission_for(&path).unwrap_or_else(|| section_permission(&path));
         if !user.can(needed) {
             let event = NewAuditEvent {
                 target: Some(format!("page:{path}")),
@@ -80,8 +80,18 @@ pub async fn require_sign_in(
             if let Err(e) = state.app.audit.record(event).await {
                 tracing::error!(error = %e, "could not record a refusal");
             }
-            return pages::forbidden();
+            return pages::forbidden(&user);
         }
+    }
+    // Nothing but reading the "not found" page runs for an unlisted address: a handler someone
+    // added without an entry is never reached by a form post.
+    if unlisted && !matches!(*request.method(), http::Method::GET | http::Method::HEAD) {
+        return pages::message(
+            StatusCode::NOT_FOUND,
+            pages::text::NOT_FOUND_TITLE,
+            pages::text::NOT_FOUND_TEXT,
+            ("/", pages::text::GO_TO_DASHBOARD),
+        );
     }
     request.extensions_mut().insert(user);
     let mut response = next.run(request).await;
@@ -89,9 +99,9 @@ pub async fn require_sign_in(
         tracing::error!(%path, status = %response.status(), "an address outside the route table answered; refused");
         return pages::message(
             StatusCode::NOT_FOUND,
-            "Page not found",
-            "There is no page at this address.",
-            ("/", "Go to the dashboard"),
+            pages::text::NOT_FOUND_TITLE,
+            pages::text::NOT_FOUND_TEXT,
+            ("/", pages::text::GO_TO_DASHBOARD),
         );
     }
     // Pages and answers about signed-in work may carry customer data: never cache them.

@@ -53,9 +53,9 @@ fn unavailable(cause: &dyn std::fmt::Display) -> Response {
     tracing::error!(error = %cause, "sign-in could not be kept");
     pages::message(
         StatusCode::SERVICE_UNAVAILABLE,
-        "Sign-in is unavailable",
-        "SettleDesk could not keep your session. Please try again in a minute.",
-        ("/", "Try again"),
+        pages::text::SIGN_IN_UNAVAILABLE,
+        pages::text::SESSION_NOT_KEPT,
+        ("/", pages::text::TRY_AGAIN),
     )
 }
 
@@ -86,9 +86,9 @@ pub async fn login(
             tracing::error!(error = %e, "cannot start sign-in");
             pages::message(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "Sign-in is unavailable",
-                "The bank's sign-in service could not be reached. Please try again in a minute.",
-                ("/auth/login", "Try again"),
+                pages::text::SIGN_IN_UNAVAILABLE,
+                pages::text::PROVIDER_UNREACHABLE,
+                ("/auth/login", pages::text::TRY_AGAIN),
             )
         }
     }
@@ -109,8 +109,11 @@ struct Failure {
     /// The username the provider vouched for, when it got that far.
     person: Option<String>,
     status: StatusCode,
-    title: &'static str,
-    text: &'static str,
+    title: app::i18n::Text,
+    text: app::i18n::Text,
+    /// The way onward: sign in again, or (for someone the provider vouched for but who holds no
+    /// role) sign in as someone else, asking the provider for the password again.
+    onward: (&'static str, app::i18n::Text),
 }
 
 impl Failure {
@@ -120,8 +123,9 @@ impl Failure {
             kind: "stale",
             person: None,
             status: StatusCode::BAD_REQUEST,
-            title: "Sign-in could not be completed",
-            text: "This sign-in link has expired, was already used, or did not start here. Please sign in again.",
+            title: pages::text::STALE_TITLE,
+            text: pages::text::STALE_TEXT,
+            onward: ("/auth/login", pages::text::SIGN_IN),
         }
     }
 }
@@ -163,7 +167,7 @@ pub async fn callback(
                 None => metrics::counter!("settledesk_sign_in_refused_total", "reason" => failure.kind)
                     .increment(1),
             }
-            return pages::message(failure.status, failure.title, failure.text, ("/auth/login", "Sign in"));
+            return pages::message(failure.status, failure.title, failure.text, failure.onward);
         }
     };
 
@@ -204,8 +208,8 @@ async fn finish(state: &ServerState, pending: &PendingLogin, query: CallbackQuer
         return Err(Failure {
             reason: format!("the identity provider returned '{error}'"),
             kind: "provider_error",
-            title: "Sign-in was cancelled",
-            text: "The sign-in was cancelled or refused by the bank's sign-in service.",
+            title: pages::text::CANCELLED_TITLE,
+            text: pages::text::CANCELLED_TEXT,
             ..Failure::stale("")
         });
     }
@@ -227,9 +231,9 @@ async fn finish(state: &ServerState, pending: &PendingLogin, query: CallbackQuer
             kind: "no_role",
             person: Some(identity.username),
             status: StatusCode::FORBIDDEN,
-            title: "No access to SettleDesk",
-            text: "You signed in, but your account is in none of the groups that give access to SettleDesk. \
-                   Ask your supervisor to request a role for you.",
+            title: pages::text::NO_ROLE_TITLE,
+            text: pages::text::NO_ROLE_TEXT,
+            onward: ("/auth/login?reauthenticate=1", pages::text::SIGN_IN_AS_SOMEONE_ELSE),
         });
     }
     // The person behind this sign-in, by issuer and subject: what maker-checker compares.
@@ -249,8 +253,9 @@ async fn finish(state: &ServerState, pending: &PendingLogin, query: CallbackQuer
             kind: "unavailable",
             person: Some(identity.username.clone()),
             status: StatusCode::SERVICE_UNAVAILABLE,
-            title: "Sign-in is unavailable",
-            text: "SettleDesk could not complete your sign-in just now. Please try again in a minute.",
+            title: pages::text::SIGN_IN_UNAVAILABLE,
+            text: pages::text::SIGN_IN_NOT_COMPLETED,
+            onward: ("/auth/login", pages::text::TRY_AGAIN),
         }
     })?;
     let now = now_unix();
@@ -291,9 +296,9 @@ pub async fn logout(State(state): State<ServerState>, session: Session, extensio
 pub async fn signed_out() -> Response {
     pages::message(
         StatusCode::OK,
-        "You have signed out",
-        "Your SettleDesk session has ended.",
-        ("/auth/login", "Sign in again"),
+        pages::text::SIGNED_OUT_TITLE,
+        pages::text::SIGNED_OUT_TEXT,
+        ("/auth/login", pages::text::SIGN_IN_AGAIN),
     )
 }
 

@@ -12,7 +12,7 @@ use domain::audit::{AuditAction, NewAuditEvent};
 use domain::storage::StorageError;
 
 use crate::auth::client_address;
-use crate::http::ServerState;
+use crate::state::ServerState;
 use app::auth::server::User;
 
 /// `GET /download/reports/{date}/v{version}/{name}`

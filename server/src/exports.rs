@@ -16,7 +16,7 @@ use domain::export::{Cell, CsvPage};
 use serde::Deserialize;
 
 use crate::auth::client_address;
-use crate::http::ServerState;
+use crate::state::ServerState;
 use app::auth::server::User;
 
 /// Rows per database read.

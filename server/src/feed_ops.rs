@@ -18,7 +18,7 @@ use serde::Deserialize;
 use tokio::io::AsyncWriteExt;
 
 use crate::auth::client_address;
-use crate::http::ServerState;
+use crate::state::ServerState;
 use app::auth::server::User;
 
 /// Largest replacement accepted through the browser. A whole day's network file can be larger:

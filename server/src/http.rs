@@ -3,16 +3,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::state::AppState;
-use axum::extract::FromRef;
 use axum::http::{HeaderName, Request, StatusCode};
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use axum::Router;
-use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use sqlx::PgPool;
 use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::{ServeDir, ServeFile};
@@ -20,30 +16,9 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::auth::{self, csrf::PortalOrigin, Auth};
+use crate::auth::{self, csrf::PortalOrigin};
 use crate::health;
-
-/// What axum handlers share: the [`AppState`] that pages and server functions see, plus what only
-/// the server needs (sign-in).
-#[derive(Clone, FromRef)]
-pub struct ServerState {
-    pub app: AppState,
-    pub auth: Arc<Auth>,
-    /// Where feeds and reports live (downloads stream from it).
-    pub store: domain::storage::ObjectStore,
-}
-
-impl FromRef<ServerState> for LeptosOptions {
-    fn from_ref(state: &ServerState) -> Self {
-        state.app.leptos_options.clone()
-    }
-}
-
-impl FromRef<ServerState> for PgPool {
-    fn from_ref(state: &ServerState) -> Self {
-        state.app.pool.clone()
-    }
-}
+use crate::state::ServerState;
 
 /// Set on the request (unless a proxy already did) and echoed on the response.
 const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static(app::request::REQUEST_ID_HEADER);

@@ -21,6 +21,7 @@ mod recon_job;
 mod scheduler;
 mod security_headers;
 mod serve;
+mod state;
 mod telemetry;
 mod watcher;
 

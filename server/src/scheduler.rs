@@ -160,8 +160,8 @@ async fn reconcile_if_needed(
     schedule: &domain::calendar::BusinessDaySchedule,
 ) -> anyhow::Result<()> {
     let date = lock.date();
-    if domain::recon::run::has_completed_run(pool, date).await? {
-        let late = domain::recon::run::late_files(pool, date, inbound).await?;
+    if domain::recon::history::has_completed_run(pool, date).await? {
+        let late = domain::recon::history::late_files(pool, date, inbound).await?;
         if late.is_empty() {
             return Ok(());
         }

@@ -8,7 +8,7 @@ use tokio::sync::watch;
 
 use crate::auth::Auth;
 use crate::config::{Config, Mode};
-use crate::http::ServerState;
+use crate::state::ServerState;
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let metrics_handle = crate::metrics::install();

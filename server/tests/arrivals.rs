@@ -160,10 +160,10 @@ async fn settled(pool: &PgPool, store: &ObjectStore, dates: &[NaiveDate]) -> boo
             let listed = store.list(&format!("inbound/{source}/{date}/")).await.unwrap();
             inbound.extend(listed.into_iter().map(|o| o.key));
         }
-        let late = domain::recon::run::late_files(pool, *date, &inbound).await.unwrap();
+        let late = domain::recon::history::late_files(pool, *date, &inbound).await.unwrap();
         if inbound.len() < 3
             || !late.is_empty()
-            || !domain::recon::run::has_completed_run(pool, *date).await.unwrap()
+            || !domain::recon::history::has_completed_run(pool, *date).await.unwrap()
         {
             return false;
         }
@@ -205,7 +205,7 @@ async fn two_portals_and_a_command_line_race_over_two_dates_and_the_day_stays_wh
     // Each date's Mastercard file comes after a run of its date has completed: late.
     deliver(storage.path(), &day1[2]);
     let started = Instant::now();
-    while !domain::recon::run::has_completed_run(&pool, d2).await.unwrap() {
+    while !domain::recon::history::has_completed_run(&pool, d2).await.unwrap() {
         assert!(started.elapsed() < Duration::from_secs(600), "the 2nd was never run");
         tokio::time::sleep(Duration::from_millis(250)).await;
     }

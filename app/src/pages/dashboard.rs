@@ -167,7 +167,7 @@ pub async fn fetch_dashboard_overview() -> Result<DashboardOverview, AppError> {
         Ok(other) => return Err(AppError::internal(format!("database schema not ready: {other:?}"))),
         Err(e) => return Err(AppError::database(&e)),
     };
-    let latest_run = domain::recon::run::latest_completed(&state.pool).await?.map(|run| LatestRun {
+    let latest_run = domain::recon::history::latest_completed(&state.pool).await?.map(|run| LatestRun {
         files_not_closing: run.manifest.controls.iter().filter(|c| !c.closes).count(),
         files: run.manifest.controls.len(),
         controls: control_rows(&run.manifest.controls),
@@ -215,7 +215,7 @@ pub async fn fetch_dashboard_overview() -> Result<DashboardOverview, AppError> {
     }
     let holidays = domain::calendar::load_holidays(&state.pool).await?;
     // Enough reconciled dates to cover the chart's span, weekends included.
-    let runs = domain::recon::run::trend(&state.pool, 2 * TREND_DATES as i64).await?;
+    let runs = domain::recon::history::trend(&state.pool, 2 * TREND_DATES as i64).await?;
     let reconciled: Vec<chrono::NaiveDate> = runs.iter().map(|day| day.business_date).collect();
     let trend = domain::recon::counts::trend_dates(&holidays, last_closed, TREND_DATES, &reconciled)
         .into_iter()
@@ -326,7 +326,7 @@ async fn running_view(
     pool: &sqlx::PgPool,
     zone: domain::calendar::Tz,
 ) -> Result<Option<RunningView>, AppError> {
-    let run = domain::recon::run::running(pool).await?;
+    let run = domain::recon::history::running(pool).await?;
     Ok(run.map(|run| RunningView {
         date: run.business_date.to_string(),
         version: run.version,

@@ -26,9 +26,9 @@ use chrono::NaiveDate;
 use sqlx::PgPool;
 
 use super::control::ControlFile;
+use super::error::RunError;
 use super::keys::RecordKeys;
 use super::open_payments::TakenPayments;
-use super::run::RunError;
 use super::spill::SpillWriter;
 use crate::feeds::zelle::ZellePayment;
 use crate::feeds::{

@@ -7,6 +7,9 @@ pub mod control;
 pub mod counts;
 pub mod day_files;
 pub mod engine;
+mod error;
+pub mod history;
+mod item_rows;
 pub mod keys;
 pub mod open_payments;
 pub mod report;
@@ -18,5 +21,6 @@ pub use engine::{
     reconcile, reconcile_keys, Class, MatchKey, MismatchReason, Outcome, PaymentState, Reconciliation,
     ResettlementReason,
 };
+pub use error::RunError;
 pub use keys::{PaymentKeys, RecordKeys};
 pub use rules::{NetworkRules, RuleSet};

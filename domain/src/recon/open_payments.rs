@@ -10,9 +10,9 @@ use futures_util::TryStreamExt;
 use sqlx::postgres::PgPoolCopyExt;
 use sqlx::PgPool;
 
+use super::error::RunError;
 use super::keys::PaymentKeys;
 use super::report::PaymentView;
-use super::run::RunError;
 use crate::db::{BinaryRowReader, NextRow};
 use crate::feeds::zelle::{PaymentStatus, ZellePayment};
 use crate::feeds::{CardRef, Network};

@@ -9,37 +9,23 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use sqlx::PgPool;
 
 use super::control::{ControlTally, Fate};
-use super::counts::ClassCounts;
 use super::day_files::{load_record_keys, DayReading, DayRecords, UnreadableRecord};
 use super::engine::{reconcile_keys, Class, Outcome, PaymentState};
+use super::error::RunError;
+use super::item_rows::{ItemRows, CHUNK};
 use super::open_payments::OpenPayments;
-use super::report::{mismatch_code, resettlement_code, Manifest, ReportOutputs, ReportWriter};
+use super::report::{Manifest, ReportOutputs, ReportWriter};
 use super::rules::RuleSet;
 use super::spill::SpillReader;
-use crate::db::{BinaryRows, DetachedPartition, NamedLock};
+use crate::db::{DetachedPartition, NamedLock};
 use crate::feeds::zelle::ZellePayment;
 use crate::feeds::{CardTokenizer, Network, NetworkRecord};
 use crate::ingest::DateLock;
-use crate::money::Money;
-use crate::storage::{ObjectStore, StorageError};
-
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    #[error("files of the date were registered but never loaded (load them, then run again): {}", .0.join(", "))]
-    FilesNotLoaded(Vec<String>),
-    #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
-    #[error(transparent)]
-    Storage(#[from] StorageError),
-    #[error("local work file: {0}")]
-    Io(#[from] std::io::Error),
-    #[error("stored data is inconsistent: {0}")]
-    Corrupt(String),
-}
+use crate::storage::ObjectStore;
 
 /// What a run tells its caller as it goes (the command line draws a progress bar from it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,145 +48,6 @@ pub struct RunSummary {
     pub manifest: Manifest,
     /// Open work items whose subject this run matched, closed as `matched_on_rerun`.
     pub closed_items: u64,
-}
-
-/// The newest completed run, for the dashboard.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunOverview {
-    pub business_date: NaiveDate,
-    pub version: i32,
-    pub finished_at: DateTime<Utc>,
-    pub records: i64,
-    pub payments: i64,
-    /// Items per class.
-    pub counts: ClassCounts,
-    /// The report files it wrote, with their totals per currency.
-    pub manifest: Manifest,
-}
-
-pub async fn latest_completed(pool: &PgPool) -> Result<Option<RunOverview>, sqlx::Error> {
-    let row = sqlx::query!(
-        r#"SELECT business_date AS "business_date: NaiveDate", version, finished_at AS "finished_at!: DateTime<Utc>",
-                  records AS "records!", payments AS "payments!", counts AS "counts!", manifest AS "manifest!"
-           FROM recon_run WHERE status = 'completed'
-           ORDER BY business_date DESC, version DESC LIMIT 1"#
-    )
-    .fetch_optional(pool)
-    .await?;
-    let Some(r) = row else { return Ok(None) };
-    let manifest = serde_json::from_value(r.manifest).map_err(|e| {
-        sqlx::Error::Decode(format!("run of {} has an unreadable manifest: {e}", r.business_date).into())
-    })?;
-    Ok(Some(RunOverview {
-        business_date: r.business_date,
-        version: r.version,
-        finished_at: r.finished_at,
-        records: r.records,
-        payments: r.payments,
-        counts: stored_counts(r.counts),
-        manifest,
-    }))
-}
-
-/// One business date's latest completed run, for the trend chart.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DayResult {
-    pub business_date: NaiveDate,
-    pub records: i64,
-    pub counts: ClassCounts,
-}
-
-/// The latest completed run of each of the last `days` reconciled dates, oldest first.
-pub async fn trend(pool: &PgPool, days: i64) -> Result<Vec<DayResult>, sqlx::Error> {
-    let rows = sqlx::query!(
-        r#"SELECT business_date AS "business_date!: NaiveDate", records AS "records!", counts AS "counts!" FROM (
-               SELECT DISTINCT ON (business_date) business_date, records, counts FROM recon_run
-               WHERE status = 'completed' ORDER BY business_date DESC, version DESC LIMIT $1) latest
-           ORDER BY business_date"#,
-        days
-    )
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| DayResult {
-            business_date: r.business_date,
-            records: r.records,
-            counts: stored_counts(r.counts),
-        })
-        .collect())
-}
-
-/// A run's stored counts (items per `class` or `class/reason`) per class.
-fn stored_counts(counts: serde_json::Value) -> ClassCounts {
-    ClassCounts::from_stored(&serde_json::from_value(counts).unwrap_or_default())
-}
-
-/// A run in progress.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunningRun {
-    pub business_date: NaiveDate,
-    pub version: i32,
-    pub stage: String,
-    pub started_at: DateTime<Utc>,
-    /// Records written to the reports and items so far, of how many (during that stage).
-    pub items_done: Option<i64>,
-    pub items_total: Option<i64>,
-}
-
-/// The newest run in progress, if any.
-pub async fn running(pool: &PgPool) -> Result<Option<RunningRun>, sqlx::Error> {
-    sqlx::query_as!(
-        RunningRun,
-        r#"SELECT business_date AS "business_date: NaiveDate", version, stage, started_at AS "started_at: DateTime<Utc>",
-                  items_done, items_total
-           FROM recon_run WHERE status = 'running' ORDER BY started_at DESC LIMIT 1"#
-    )
-    .fetch_optional(pool)
-    .await
-}
-
-/// Whether `date` has a completed run.
-pub async fn has_completed_run(pool: &PgPool, date: NaiveDate) -> Result<bool, sqlx::Error> {
-    let found = sqlx::query_scalar!(
-        "SELECT EXISTS (SELECT 1 FROM recon_run WHERE business_date = $1 AND status = 'completed')",
-        date as _
-    )
-    .fetch_one(pool)
-    .await?;
-    Ok(found.unwrap_or(false))
-}
-
-/// The files of `date`, which has a completed run, that no completed run has seen: keys of the
-/// inbound store (`inbound`, as listed there) that were never registered, files loaded since the
-/// latest completed run of the date began (by another process), and files whose load never
-/// finished (a run ingests them again). A late file, for which the date is run again.
-pub async fn late_files(
-    pool: &PgPool,
-    date: NaiveDate,
-    inbound: &[String],
-) -> Result<Vec<String>, sqlx::Error> {
-    let mut late = sqlx::query_scalar!(
-        r#"SELECT k AS "key!" FROM unnest($1::text[]) AS listed (k)
-           WHERE NOT EXISTS (SELECT 1 FROM feed_file f WHERE f.object_key = listed.k)"#,
-        inbound
-    )
-    .fetch_all(pool)
-    .await?;
-    late.extend(
-        sqlx::query_scalar!(
-            "SELECT object_key FROM feed_file
-             WHERE business_date = $1
-               AND (status = 'received'
-                    OR status = 'parsed' AND processed_at > (SELECT max(started_at) FROM recon_run
-                                                             WHERE business_date = $1 AND status = 'completed'))
-             ORDER BY object_key",
-            date as _
-        )
-        .fetch_all(pool)
-        .await?,
-    );
-    Ok(late)
 }
 
 /// Runs the locked date (its files cannot change meanwhile). `kept` is what ingestion kept of the
@@ -578,9 +425,6 @@ async fn run_locked(
     outcome
 }
 
-/// Item rows are sent to `COPY` in chunks of about this many bytes.
-const CHUNK: usize = 1 << 20;
-
 /// What is written next: a network record with its outcome, a record that could not be read, or
 /// a Zelle payment without a record.
 enum Next<'r, 'a> {
@@ -694,147 +538,6 @@ fn changed_underneath(date: NaiveDate) -> RunError {
     RunError::Corrupt(format!("the spilled network records of {date} do not match what was reconciled"))
 }
 
-fn class_names(class: &Class) -> (&'static str, &'static str) {
-    match class {
-        Class::Match => ("match", ""),
-        Class::Mismatch(reason) => ("mismatch", mismatch_code(*reason)),
-        Class::Resettlement(reason) => ("resettlement", resettlement_code(*reason)),
-    }
-}
-
-/// The run's items as binary `COPY` rows, numbered in the order they are written, with counts per
-/// class and reason.
-struct ItemRows {
-    run_id: i64,
-    seq: u64,
-    rows: BinaryRows,
-    /// Items per class and reason.
-    counts: BTreeMap<(&'static str, &'static str), u64>,
-    /// Each network's first and last seq.
-    networks: BTreeMap<&'static str, (u64, u64)>,
-}
-
-impl ItemRows {
-    fn new(run_id: i64) -> ItemRows {
-        let mut rows = BinaryRows::new(CHUNK + 4096);
-        rows.header();
-        ItemRows { run_id, seq: 0, rows, counts: BTreeMap::new(), networks: BTreeMap::new() }
-    }
-
-    fn record(&mut self, r: &NetworkRecord, class: Class, payment_id: Option<&str>, file_id: i64) {
-        let (class, reason) = class_names(&class);
-        self.row(
-            class,
-            reason,
-            r.network,
-            [&r.reference, &r.card.last4],
-            r.transaction_date,
-            Some(r.amount),
-            [&r.approval_code, payment_id.unwrap_or("")],
-            Subject::Record { file_id, record: r },
-        );
-    }
-
-    /// An unreadable record: what is known of it is where it is (and its amount, when readable).
-    /// It is dated the run's business date, whose file it came in.
-    fn unreadable(&mut self, r: &UnreadableRecord, date: NaiveDate) {
-        self.row(
-            "mismatch",
-            super::report::UNREADABLE_CODE,
-            r.network,
-            ["", ""],
-            date,
-            r.amount,
-            ["", ""],
-            Subject::Unreadable { file_id: r.file_id, record_number: r.record_number },
-        );
-    }
-
-    fn zelle_only(&mut self, p: &ZellePayment) {
-        self.row(
-            "mismatch",
-            super::report::ZELLE_ONLY_CODE,
-            p.network,
-            [p.network_reference.as_deref().unwrap_or(""), &p.card.last4],
-            p.business_date,
-            Some(p.amount),
-            [&p.approval_code, &p.payment_id],
-            Subject::Payment,
-        );
-    }
-
-    #[expect(clippy::too_many_arguments, reason = "one row, grouped as the columns are")]
-    fn row(
-        &mut self,
-        class: &'static str,
-        reason: &'static str,
-        network: Network,
-        [reference, last4]: [&str; 2],
-        date: NaiveDate,
-        amount: Option<Money>,
-        [approval, payment_id]: [&str; 2],
-        subject: Subject,
-    ) {
-        *self.counts.entry((class, reason)).or_default() += 1;
-        self.seq += 1;
-        let network = network.code();
-        let range = self.networks.entry(network).or_insert((self.seq, self.seq));
-        range.1 = self.seq;
-        let out = &mut self.rows;
-        out.row(19)
-            .int8(self.run_id)
-            .int8(self.seq as i64)
-            .text(class)
-            .text_or_null(reason)
-            .text(network)
-            .text_or_null(reference)
-            .text(last4)
-            .date(date);
-        match amount {
-            Some(amount) => out.int8(amount.minor()).text(amount.currency().code()),
-            // The columns hold a value for every item: an amount nobody could read is none, in
-            // no currency (ISO 4217's code for that).
-            None => out.int8(0).text(crate::money::NO_CURRENCY),
-        };
-        match &subject {
-            Subject::Record { record, .. } => {
-                out.int8(record.settlement.minor()).text(record.settlement.currency().code())
-            }
-            Subject::Unreadable { .. } | Subject::Payment => out.null().null(),
-        };
-        out.text_or_null(approval).text_or_null(payment_id);
-        match subject {
-            Subject::Record { file_id, record: r } => out
-                .int8(file_id)
-                .int8(r.record_number as i64)
-                .text(r.kind.code())
-                .int4(i32::from(r.merchant_category))
-                .text_or_null(r.reason_code.as_deref().unwrap_or("")),
-            Subject::Unreadable { file_id, record_number } => {
-                out.int8(file_id).int8(record_number as i64).null().null().null()
-            }
-            Subject::Payment => out.null().null().null().null().null(),
-        };
-    }
-
-    /// Items per `class` or `class/reason`.
-    fn counts(&self) -> BTreeMap<String, u64> {
-        (self.counts.iter())
-            .map(|((class, reason), n)| {
-                (if reason.is_empty() { (*class).to_owned() } else { format!("{class}/{reason}") }, *n)
-            })
-            .collect()
-    }
-}
-
-/// What an item is about: a network record (whose fields it keeps), a record that could not be
-/// read (where it is), or a Zelle payment without a record.
-enum Subject<'a> {
-    Record { file_id: i64, record: &'a NetworkRecord },
-    Unreadable { file_id: i64, record_number: u64 },
-    Payment,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -845,6 +548,7 @@ mod tests {
     use crate::ingest::load::{ingest_object, FileOutcome};
     use crate::ingest::Source;
     use crate::recon::day_files::FileKeeper;
+    use crate::recon::history::late_files;
     use sha2::Digest;
 
     struct Setup {

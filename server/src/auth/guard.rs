@@ -9,7 +9,7 @@ use tower_sessions::Session;
 
 use super::{client_address, has_session_cookie, now_unix, pages, USER_KEY};
 use crate::config::AuthConfig;
-use crate::http::ServerState;
+use crate::state::ServerState;
 use app::auth::server::User;
 use app::routes::server::{permission_for, section_permission};
 

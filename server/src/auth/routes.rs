@@ -12,7 +12,7 @@ use super::{client_address, expire_in, now_unix, pages, PENDING_LOGIN_KEY, USER_
 
 /// How long a sign-in may take at the provider.
 const SIGN_IN_WINDOW: std::time::Duration = std::time::Duration::from_secs(600);
-use crate::http::ServerState;
+use crate::state::ServerState;
 use app::auth::server::User;
 
 #[derive(Debug, Deserialize)]

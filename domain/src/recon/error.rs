@@ -1,0 +1,18 @@
+//! How a run fails: shared by the run and the readers of its inputs (the day's files, the open
+//! payments), which is why it lives apart from all of them.
+
+use crate::storage::StorageError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("files of the date were registered but never loaded (load them, then run again): {}", .0.join(", "))]
+    FilesNotLoaded(Vec<String>),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("local work file: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+}

@@ -6,6 +6,7 @@
 //! | `feed_late` | a source's file of a recent business date is past its due time and not here | source and date |
 //! | `feed_quarantined` | an inbound file was refused whole and no correction has replaced it | file |
 //! | `run_failed` | a reconciliation run ended without completing | run |
+//! | `records_unaccounted` | a completed run did not account for every record of a loaded network file (its control totals do not close) | run and file |
 //! | `sla_breached` | a work item passed its service level (escalated) and is not resolved | work item |
 //! | `approval_waiting` | a ledger action has waited longer than configured for its approver | action |
 
@@ -19,6 +20,7 @@ pub enum AlertKind {
     FeedLate,
     FeedQuarantined,
     RunFailed,
+    RecordsUnaccounted,
     SlaBreached,
     ApprovalWaiting,
 }
@@ -29,6 +31,7 @@ impl AlertKind {
             AlertKind::FeedLate => "feed_late",
             AlertKind::FeedQuarantined => "feed_quarantined",
             AlertKind::RunFailed => "run_failed",
+            AlertKind::RecordsUnaccounted => "records_unaccounted",
             AlertKind::SlaBreached => "sla_breached",
             AlertKind::ApprovalWaiting => "approval_waiting",
         }
@@ -124,6 +127,27 @@ pub async fn raise(
         let details =
             serde_json::json!({ "run": id, "business_date": date, "version": version, "stage": stage });
         raised += insert(pool, AlertKind::RunFailed, &format!("run_failed:{id}"), &summary, details).await?;
+    }
+    // A quarantined file never closes, and has its own alert: only loaded files are looked at.
+    let unaccounted: Vec<(i64, NaiveDate, i32, String, i64, i64)> = sqlx::query_as(
+        "SELECT r.id, r.business_date, r.version, coalesce(c->>'object_key', ''),
+                coalesce((c->>'records')::bigint, 0), coalesce((c->>'accounted')::bigint, 0)
+           FROM recon_run r CROSS JOIN LATERAL jsonb_array_elements(r.manifest->'controls') AS c
+          WHERE r.status = 'completed' AND r.finished_at > now() - interval '14 days'
+            AND coalesce(c->>'status', 'parsed') = 'parsed' AND (c->>'closes')::boolean IS NOT TRUE",
+    )
+    .fetch_all(pool)
+    .await?;
+    for (run, date, version, file, records, accounted) in unaccounted {
+        let summary = format!(
+            "The reconciliation of {date} (version {version}) accounted for {accounted} of the {records} records in {file}"
+        );
+        let details = serde_json::json!({
+            "run": run, "business_date": date, "version": version, "file": file,
+            "records": records, "accounted": accounted,
+        });
+        let key = format!("records_unaccounted:{run}:{file}");
+        raised += insert(pool, AlertKind::RecordsUnaccounted, &key, &summary, details).await?;
     }
     let overdue: Vec<(i64, String, Option<String>, NaiveDate)> = sqlx::query_as(
         "SELECT id, class, reason, business_date FROM work_item
@@ -277,5 +301,49 @@ mod tests {
         assert!(claim(&pool, true, false, 100).await.unwrap().is_empty());
         // Mail, configured later, still has all of them to send.
         assert_eq!(claim(&pool, false, true, 100).await.unwrap().len(), 10);
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_run_that_leaves_records_of_a_loaded_file_unaccounted_raises_an_alert_once(pool: PgPool) {
+        let control = |key: &str, status: &str, records: u64, accounted: u64| {
+            serde_json::json!({ "feed_file_id": 1, "network": "visa", "object_key": key, "status": status,
+                                "records": records, "accounted": accounted, "currencies": [],
+                                "unreadable_without_amount": 0, "closes": records == accounted })
+        };
+        let manifest = serde_json::json!({ "controls": [
+            control("inbound/visa/2026-11-20/a.ctf", "parsed", 100, 100),
+            control("inbound/visa/2026-11-20/b.ctf", "parsed", 100, 98),
+            // Quarantined: never closes, and is alerted as quarantined instead.
+            control("inbound/visa/2026-11-20/c.ctf", "quarantined", 10, 0),
+        ]});
+        for (version, status) in [(1, "completed"), (2, "abandoned")] {
+            sqlx::query(
+                "INSERT INTO recon_run (business_date, version, rule_set_version, status, stage, finished_at, manifest)
+                 VALUES ('2026-11-20', $1, 1, $2, 'done', now(), $3)",
+            )
+            .bind(version)
+            .bind(status)
+            .bind(&manifest)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        raise(&pool, Utc::now(), chrono::Duration::hours(1)).await.unwrap();
+        let unaccounted: Vec<(String, serde_json::Value)> =
+            sqlx::query_as("SELECT summary, details FROM alert WHERE kind = 'records_unaccounted'")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(unaccounted.len(), 1, "{unaccounted:?}");
+        assert!(unaccounted[0]
+            .0
+            .contains("accounted for 98 of the 100 records in inbound/visa/2026-11-20/b.ctf"));
+        assert_eq!(unaccounted[0].1["version"], 1);
+        raise(&pool, Utc::now(), chrono::Duration::hours(1)).await.unwrap();
+        let again: i64 = sqlx::query_scalar("SELECT count(*) FROM alert WHERE kind = 'records_unaccounted'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(again, 1, "raised once");
     }
 }

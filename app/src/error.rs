@@ -106,8 +106,7 @@ impl AppError {
 }
 
 /// Sets the status of the response being made, when there is one (a page or a server function
-/// call). A failure outranks a refusal: a page whose one part failed answers 5xx even if another
-/// part refused its input.
+/// call), unless the response already has a weightier one (see [`outranks`]).
 #[cfg(feature = "ssr")]
 pub(crate) fn respond_with(status: http::StatusCode) {
     // A form posted without JavaScript is answered with a redirect back to its page, the error in
@@ -117,10 +116,29 @@ pub(crate) fn respond_with(status: http::StatusCode) {
     }
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         let current = response.0.read().ok().and_then(|parts| parts.status).unwrap_or(http::StatusCode::OK);
-        if status.as_u16() > current.as_u16() || current.is_success() {
+        if outranks(status, current) {
             response.set_status(status);
         }
     }
+}
+
+/// Whether a page whose parts ended in `status` and `current` should answer `status`. A failure
+/// outranks everything (the page is not whole); then not signed in, then not allowed, then not
+/// found, then a refused input: a page one part of which is forbidden must not answer 422 because
+/// another part refused what was typed. Any error outranks success.
+#[cfg(feature = "ssr")]
+fn outranks(status: http::StatusCode, current: http::StatusCode) -> bool {
+    fn weight(status: http::StatusCode) -> u16 {
+        match status.as_u16() {
+            500..=599 => 1000 + status.as_u16(),
+            401 => 900,
+            403 => 800,
+            404 => 700,
+            400..=499 => 100 + status.as_u16(),
+            _ => 0,
+        }
+    }
+    current.is_success() || weight(status) > weight(current)
 }
 
 /// Whether this request is a form posted by a browser without JavaScript: server_fn answers it
@@ -218,6 +236,15 @@ mod from_domain {
         }
     }
 
+    impl From<domain::ledger::AccountError> for AppError {
+        fn from(e: domain::ledger::AccountError) -> Self {
+            match e {
+                domain::ledger::AccountError::Database(e) => AppError::database(&e),
+                other => AppError::refused(crate::refusals::ledger::account(&other, request_locale())),
+            }
+        }
+    }
+
     impl From<domain::ledger::templates::TemplateError> for AppError {
         fn from(e: domain::ledger::templates::TemplateError) -> Self {
             match e {
@@ -266,6 +293,28 @@ pub fn ErrorNotice(errors: ArcRwSignal<Errors>) -> impl IntoView {
 #[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_weightier_status_is_never_replaced_by_a_lighter_one() {
+        use http::StatusCode as S;
+        // From the weightiest down: each outranks every one after it, and none after it replaces it.
+        let order = [
+            S::SERVICE_UNAVAILABLE,
+            S::INTERNAL_SERVER_ERROR,
+            S::UNAUTHORIZED,
+            S::FORBIDDEN,
+            S::NOT_FOUND,
+            S::UNPROCESSABLE_ENTITY,
+            S::BAD_REQUEST,
+        ];
+        for (i, heavier) in order.iter().enumerate() {
+            for lighter in &order[i + 1..] {
+                assert!(outranks(*heavier, *lighter), "{heavier} over {lighter}");
+                assert!(!outranks(*lighter, *heavier), "{lighter} must not replace {heavier}");
+            }
+            assert!(outranks(*heavier, S::OK), "any error replaces success");
+        }
+    }
 
     fn render_failing(error: leptos::error::Error) -> String {
         let owner = Owner::new();

@@ -104,9 +104,15 @@ pub fn Pager(
 /// page, and is focusable so that a keyboard can scroll it too. `label` names it (uniquely on the
 /// page: it is a region).
 #[component]
-pub fn TableWrap(#[prop(into)] label: String, children: Children) -> impl IntoView {
+pub fn TableWrap(
+    #[prop(into)] label: String,
+    /// Kept in the page but not shown (an empty list says so in words instead).
+    #[prop(optional)]
+    hidden: bool,
+    children: Children,
+) -> impl IntoView {
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label=use_locale().f(common::TABLE_OF, &[&label])>
+        <div class="table-wrap" tabindex="0" role="region" hidden=hidden aria-label=use_locale().f(common::TABLE_OF, &[&label])>
             {children()}
         </div>
     }

@@ -26,6 +26,8 @@ pub enum Kind {
     WorkStatus,
     /// How a work item was resolved.
     Resolution,
+    /// How urgent a work item is.
+    Priority,
     /// What a network record does to money.
     RecordKind,
     /// A Zelle payment's own status.
@@ -72,6 +74,8 @@ fn words(kind: Kind, code: &str) -> Option<Text> {
         (Kind::Resolution, "duplicate") => RESOLUTION_DUPLICATE,
         (Kind::Resolution, "written_off") => RESOLUTION_WRITTEN_OFF,
         (Kind::Resolution, "matched_on_rerun") => RESOLUTION_MATCHED_ON_RERUN,
+        (Kind::Priority, "high") => PRIORITY_HIGH,
+        (Kind::Priority, "normal") => PRIORITY_NORMAL,
         (Kind::RecordKind, "presentment") => RECORD_PRESENTMENT,
         (Kind::RecordKind, "disbursement") => RECORD_DISBURSEMENT,
         (Kind::RecordKind, "reversal") => RECORD_REVERSAL,
@@ -186,6 +190,8 @@ mod text {
         PAYMENT_REVERSED = "Reversed", "已冲正";
         NETWORK_VISA = "Visa", "Visa";
         NETWORK_MASTERCARD = "Mastercard", "万事达卡";
+        PRIORITY_HIGH = "High", "高";
+        PRIORITY_NORMAL = "Normal", "普通";
         ACTION_TRANSFER = "Transfer", "转账";
         ACTION_WRITE_OFF = "Write-off", "核销";
         ACTION_REVERSAL = "Reversal", "冲销";
@@ -256,6 +262,19 @@ mod tests {
         }
         for resolution in domain::exceptions::Resolution::ALL {
             covered(Kind::Resolution, resolution.code());
+        }
+        // The values the work item table's CHECK allows (migration 0023).
+        for priority in ["normal", "high"] {
+            covered(Kind::Priority, priority);
+        }
+        for kind in domain::ledger::actions::ActionKind::ALL {
+            covered(Kind::ActionKind, kind.code());
+        }
+        for status in domain::ledger::actions::ActionStatus::ALL {
+            covered(Kind::ActionStatus, status.code());
+        }
+        for kind in domain::ledger::AccountKind::ALL {
+            covered(Kind::AccountKind, kind.code());
         }
         for network in [domain::feeds::Network::Visa, domain::feeds::Network::Mastercard] {
             covered(Kind::Network, network.code());

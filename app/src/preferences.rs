@@ -1,7 +1,8 @@
 //! Display preferences: the time zone a person reads times in, and the portal's language.
 //!
-//! Kept in cookies for now, so they work without JavaScript. Times are stored in UTC and converted
-//! only when shown.
+//! Kept with the person (so they follow them to any browser: sign-in restores them) and in
+//! cookies, which every request reads, also before sign-in and without JavaScript. Times are stored
+//! in UTC and converted only when shown.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -86,31 +87,55 @@ pub async fn fetch_display_preferences() -> Result<DisplayPreferences, AppError>
     Ok(DisplayPreferences { time_zone: current, is_default, zones })
 }
 
+/// Chooses the zone the person reads times in: kept with them, and in this browser.
 #[server(endpoint = "preferences/time-zone")]
 pub async fn set_time_zone(time_zone: String) -> Result<(), AppError> {
-    crate::auth::server::require(domain::access::Permission::ViewDashboard).await?;
+    let user = crate::auth::server::require(domain::access::Permission::ViewDashboard).await?;
     let zone = domain::calendar::parse_time_zone(&time_zone)
         .map_err(|_| AppError::refused_text(text::NOT_A_TIME_ZONE, &[&time_zone.trim()]))?;
+    let state = crate::state::AppState::from_context()?;
+    domain::people::choose_time_zone(&state.pool, user.person, zone.name()).await?;
     set_cookie(viewer::TIME_ZONE_COOKIE, zone.name())
 }
 
-/// Chooses the portal's language for this browser (a cookie, like the time zone).
+/// Chooses the portal's language: kept with the person, and in this browser.
 #[server(endpoint = "preferences/language")]
 pub async fn set_language(language: String) -> Result<(), AppError> {
-    crate::auth::server::require(domain::access::Permission::ViewDashboard).await?;
+    let user = crate::auth::server::require(domain::access::Permission::ViewDashboard).await?;
     let locale = Locale::from_tag(&language)
         .ok_or_else(|| AppError::refused_text(text::NOT_A_LANGUAGE, &[&language.trim()]))?;
+    let state = crate::state::AppState::from_context()?;
+    domain::people::choose_language(&state.pool, user.person, locale.tag()).await?;
     set_cookie(crate::i18n::LANGUAGE_COOKIE, locale.tag())
 }
 
-/// Remembers a display choice in this browser for a year.
+/// Remembers a display choice in this browser.
 #[cfg(feature = "ssr")]
 fn set_cookie(name: &str, value: &str) -> Result<(), AppError> {
-    let cookie = format!("{name}={value}; Path=/; Max-Age={}; SameSite=Lax; HttpOnly", 60 * 60 * 24 * 365);
     let response = expect_context::<leptos_axum::ResponseOptions>();
-    let value = http::HeaderValue::from_str(&cookie).map_err(AppError::internal)?;
+    let value = http::HeaderValue::from_str(&choice_cookie(name, value)).map_err(AppError::internal)?;
     response.append_header(http::header::SET_COOKIE, value);
     Ok(())
+}
+
+/// The `Set-Cookie` value that keeps a display choice in a browser for a year (the edge adds
+/// `Secure` under https). Sign-in sets the person's stored choices with it too.
+#[cfg(feature = "ssr")]
+pub fn choice_cookie(name: &str, value: &str) -> String {
+    format!("{name}={value}; Path=/; Max-Age={}; SameSite=Lax; HttpOnly", 60 * 60 * 24 * 365)
+}
+
+/// The cookies that carry a person's stored display choices into a browser, at sign-in: only the
+/// choices they made, and only values the portal would itself accept.
+#[cfg(feature = "ssr")]
+pub fn cookies_for(choices: &domain::people::DisplayChoices) -> Vec<String> {
+    let language = (choices.language.as_deref())
+        .and_then(Locale::from_tag)
+        .map(|locale| choice_cookie(crate::i18n::LANGUAGE_COOKIE, locale.tag()));
+    let zone = (choices.time_zone.as_deref())
+        .and_then(|name| domain::calendar::parse_time_zone(name).ok())
+        .map(|zone| choice_cookie(viewer::TIME_ZONE_COOKIE, zone.name()));
+    language.into_iter().chain(zone).collect()
 }
 
 /// Who is looking, as far as display goes (server side only).

@@ -42,6 +42,11 @@ const CURRENCIES: &[Currency] = &[
 impl Currency {
     pub const USD: Currency = Currency { code: "USD", numeric: 840, exponent: 2 };
 
+    /// Every currency SettleDesk settles in, by code.
+    pub fn all() -> &'static [Currency] {
+        CURRENCIES
+    }
+
     /// By alphabetic code, e.g. `USD`.
     pub fn from_code(code: &str) -> Option<Currency> {
         CURRENCIES.iter().copied().find(|c| c.code == code)

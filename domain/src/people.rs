@@ -90,6 +90,34 @@ pub async fn get(pool: &PgPool, id: PersonId) -> Result<Option<Person>, sqlx::Er
     }))
 }
 
+/// What a person chose to read the portal in, as they last saved it; `None` where they never chose.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisplayChoices {
+    /// A language tag the portal speaks (`en`, `zh-CN`).
+    pub language: Option<String>,
+    /// An IANA zone name.
+    pub time_zone: Option<String>,
+}
+
+pub async fn display_choices(pool: &PgPool, id: PersonId) -> Result<DisplayChoices, sqlx::Error> {
+    let row = sqlx::query_as!(DisplayChoices, "SELECT language, time_zone FROM person WHERE id = $1", id.0)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.unwrap_or_default())
+}
+
+/// Keeps a person's language (a tag the caller has checked; the table refuses any other).
+pub async fn choose_language(pool: &PgPool, id: PersonId, language: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!("UPDATE person SET language = $2 WHERE id = $1", id.0, language).execute(pool).await?;
+    Ok(())
+}
+
+/// Keeps a person's time zone (a zone name the caller has checked).
+pub async fn choose_time_zone(pool: &PgPool, id: PersonId, time_zone: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!("UPDATE person SET time_zone = $2 WHERE id = $1", id.0, time_zone).execute(pool).await?;
+    Ok(())
+}
+
 #[cfg(test)]
 pub(crate) mod testing {
     use super::*;
@@ -105,6 +133,24 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn display_choices_stay_with_the_person_and_only_theirs_change(pool: PgPool) {
+        let ava = signed_in(&pool, "https://idp", "s-1", "ava", "Ava", [Role::Associate]).await.unwrap();
+        let sam = signed_in(&pool, "https://idp", "s-2", "sam", "Sam", [Role::Approver]).await.unwrap();
+        assert_eq!(display_choices(&pool, ava).await.unwrap(), DisplayChoices::default());
+        choose_language(&pool, ava, "zh-CN").await.unwrap();
+        choose_time_zone(&pool, ava, "Asia/Shanghai").await.unwrap();
+        // Signing in again (a new username, new roles) keeps them.
+        signed_in(&pool, "https://idp", "s-1", "ava.new", "Ava", [Role::Admin]).await.unwrap();
+        let choices = display_choices(&pool, ava).await.unwrap();
+        assert_eq!(choices.language.as_deref(), Some("zh-CN"));
+        assert_eq!(choices.time_zone.as_deref(), Some("Asia/Shanghai"));
+        assert_eq!(display_choices(&pool, sam).await.unwrap(), DisplayChoices::default());
+        // The table takes no language the portal does not speak, whatever a caller forgets to check.
+        assert!(choose_language(&pool, sam, "fr").await.is_err());
+        assert!(choose_language(&pool, sam, "en'; --").await.is_err());
+    }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
     async fn a_person_is_their_issuer_and_subject_whatever_their_username(pool: PgPool) {

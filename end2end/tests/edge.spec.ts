@@ -1,19 +1,13 @@
 import { test, expect, type Page } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
 import * as http from 'node:http';
 import * as net from 'node:net';
-import { signIn, USERS } from './helpers';
+import { signIn, sql, USERS } from './helpers';
 
 // The edge as a hostile or careless client meets it: floods, slow headers, bursts. ./test starts
 // the portal at SHORT_IDLE_BASE_URL with the default limits (the main portal's sign-in limit is
 // raised, since every browser of the suite signs in from 127.0.0.1).
 const LIMITED = process.env.SHORT_IDLE_BASE_URL ?? 'http://127.0.0.1:3002';
 const DATE = '2026-11-20';
-
-/** Runs one statement against the portals' database (./test exports DATABASE_URL). */
-function sql(statement: string): string {
-  return execFileSync('psql', [process.env.DATABASE_URL ?? '', '-tAqc', statement], { encoding: 'utf8' }).trim();
-}
 
 interface Answer {
   status: number;

@@ -7,8 +7,11 @@ const DAY = '2026-11-19';
 
 /** The rows of a downloaded CSV (header first), split naively: these exports hold no commas in cells. */
 function csvRows(path: string): string[][] {
-  return fs
-    .readFileSync(path, 'utf8')
+  const text = fs.readFileSync(path, 'utf8');
+  // Every export starts with a byte-order mark, so that a spreadsheet reads it as UTF-8.
+  expect(text.charCodeAt(0)).toBe(0xfeff);
+  return text
+    .slice(1)
     .split('\r\n')
     .filter((l) => l.length > 0)
     .map((l) => l.split(','));
@@ -143,16 +146,17 @@ test('a CSV export of a filtered list has exactly the rows the page shows', asyn
   const counted = Number(await page.locator('[data-test="class-counts"] [data-count="resettlement/chargeback"]').textContent());
   expect(counted).toBeGreaterThan(0);
   const items = csvRows(await download(page, () => page.locator('[data-test="export"]').click()));
-  expect(items[0]).toEqual(['seq', 'class', 'reason', 'network', 'reference', 'card_last4', 'transaction_date', 'amount', 'currency', 'payment_id']);
+  expect(items[0]).toEqual(['Number in run', 'Class', 'Reason', 'Network', 'Reference', 'Card last 4', 'Transaction date', 'Amount', 'Currency', 'Zelle payment ID']);
   expect(items.length - 1).toBe(counted);
-  for (const row of items.slice(1)) expect([row[1], row[2]]).toEqual(['resettlement', 'chargeback']);
+  // As the page says them: in words, never codes.
+  for (const row of items.slice(1)) expect([row[1], row[2]]).toEqual(['Resettlement', 'Chargeback']);
 
   // The queue: every item of the day, whatever its status, the same ids as the page.
   await page.goto(`/exceptions?date=${DAY}&status=any`);
   const shown = await page.locator('[data-test="work-item"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-item')!));
   expect(shown.length).toBeGreaterThan(0);
   const queue = csvRows(await download(page, () => page.locator('[data-test="export"]').click()));
-  expect(queue[0][0]).toBe('item');
+  expect(queue[0][0]).toBe('Item');
   expect(queue.slice(1).map((r) => r[0])).toEqual(shown);
 
   // The export is in the trail, with its filter.
@@ -160,4 +164,15 @@ test('a CSV export of a filtered list has exactly the rows the page shows', asyn
   await signIn(admin, USERS.admin, `/audit?actor=${USERS.associate}&action=list.export`);
   await expect(admin.locator('[data-test="audit-events"]')).toContainText('/export/items.csv');
   await expect(admin.locator('[data-test="audit-events"]')).toContainText('reason=chargeback');
+});
+
+test('an export speaks the language of the person who takes it', async ({ browser }) => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await signIn(page, USERS.associate, '/reports/2026-11-20/items?class=resettlement&reason=chargeback');
+  const items = csvRows(await download(page, () => page.locator('[data-test="export"]').click()));
+  expect(items[0]).toEqual(['运行内序号', '类别', '原因', '卡组织', '参考号', '卡号后四位', '交易日期', '金额', '币种', 'Zelle 付款 ID']);
+  expect(items.length).toBeGreaterThan(1);
+  for (const row of items.slice(1)) expect([row[1], row[2]]).toEqual(['重新结算', '拒付']);
+  await context.close();
 });

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { expect, type Page } from '@playwright/test';
 
 // The local identity provider's demo users (identity-provider/users.json).
@@ -8,6 +9,10 @@ export const USERS = {
   approver: 'sam',
   admin: 'ada',
   noRole: 'nora',
+  // Display choices are kept with the person: the tests that save them use people of their own,
+  // so that nobody else's pages change language or time zone under them.
+  choosesZone: 'victor',
+  choosesLanguage: 'lin',
 } as const;
 
 /** Fills in the identity provider's own sign-in page. */
@@ -42,4 +47,9 @@ export function holdsCardNumber(text: string): boolean {
     if (sum % 10 === 0) return true;
   }
   return false;
+}
+
+/** Runs one statement against the portal's database (./test exports the owner's DATABASE_URL). */
+export function sql(statement: string): string {
+  return execFileSync('psql', [process.env.DATABASE_URL ?? '', '-tAqc', statement], { encoding: 'utf8' }).trim();
 }

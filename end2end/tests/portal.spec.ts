@@ -1,7 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
 import * as fs from 'node:fs';
-import { execFileSync } from 'node:child_process';
-import { signIn, USERS, waitForHydration } from './helpers';
+import { signIn, sql, submitProviderLogin, USERS, waitForHydration } from './helpers';
 
 // ./test reconciles 2026-11-20 from generated feeds before the browser tests start.
 const DATE = '2026-11-20';
@@ -197,22 +196,28 @@ test('the Chinese locale renders translated pages, from the browser or by choice
   await expect(nav.getByRole('link', { name: '仪表板' })).toBeVisible();
   await expect(nav.getByRole('link', { name: '异常' })).toBeVisible();
 
-  // An English-speaking browser, with Chinese chosen on the preferences page.
+  // An English-speaking browser, with Chinese chosen on the preferences page (by a person of its
+  // own: the choice is kept with them, and every page of theirs follows it).
+  sql(`UPDATE person SET language = NULL WHERE username = '${USERS.choosesLanguage}'`);
   const english = await (await browser.newContext({ locale: 'en-US' })).newPage();
-  await signIn(english, USERS.associate, '/preferences');
+  await signIn(english, USERS.choosesLanguage, '/preferences');
   await expect(english.getByRole('heading', { level: 1, name: 'Display preferences' })).toBeVisible();
   await english.getByLabel('Show the portal in').selectOption('zh-CN');
   await waitForHydration(english);
   await english.getByRole('button', { name: 'Use this language' }).click();
-  await expect(english.getByRole('status').last()).toBeVisible();
+  // Saved in place, then the page shows itself again in the language chosen.
+  await expect(english.getByRole('heading', { level: 1, name: '显示偏好' })).toBeVisible();
   await english.goto('/exceptions');
   await expect(english.getByRole('heading', { level: 1, name: '异常' })).toBeVisible();
-});
 
-/** Runs one statement against the portal's database (./test exports DATABASE_URL). */
-function sql(statement: string): string {
-  return execFileSync('psql', [process.env.DATABASE_URL ?? '', '-tAqc', statement], { encoding: 'utf8' }).trim();
-}
+  // The language follows the person: another English-speaking browser, signed in as them, speaks
+  // Chinese from the first page.
+  const elsewhere = await (await browser.newContext({ locale: 'en-US' })).newPage();
+  await elsewhere.goto('/exceptions');
+  await submitProviderLogin(elsewhere, USERS.choosesLanguage);
+  await expect(elsewhere.getByRole('heading', { level: 1, name: '异常' })).toBeVisible();
+  await expect(elsewhere.locator('html')).toHaveAttribute('lang', 'zh-CN');
+});
 
 test('the dashboard follows a run in progress without a reload', async ({ page }) => {
   // A run part-way through writing its items, of a date with no feeds (the scheduler leaves it be).

@@ -1,26 +1,51 @@
 import { test, expect } from '@playwright/test';
-import { signIn, USERS, waitForHydration } from './helpers';
+import { signIn, sql, USERS, waitForHydration } from './helpers';
 
-test('without JavaScript, the preferences form saves a time zone through its server function', async ({ browser }) => {
-  const context = await browser.newContext({ javaScriptEnabled: false });
-  const page = await context.newPage();
-  await signIn(page, USERS.viewer, '/preferences');
-  await expect(page.locator('[data-test="current-time-zone"]')).toContainText('America/New_York');
+// Both save the same person's zone: one after the other, from no choice at all.
+test.describe('a time zone kept with the person', () => {
+  test.describe.configure({ mode: 'serial' });
+  test.beforeAll(() => {
+    sql(`UPDATE person SET time_zone = NULL WHERE username = '${USERS.choosesZone}'`);
+  });
 
-  await page.getByLabel('Show times in').selectOption('Asia/Shanghai');
-  await page.getByRole('button', { name: 'Save' }).click();
+  test('without JavaScript, the preferences form saves a time zone through its server function', async ({ browser }) => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await signIn(page, USERS.choosesZone, '/preferences');
+    await expect(page.locator('[data-test="current-time-zone"]')).toContainText('America/New_York');
 
-  // A plain form post: the server redirects back (server_fn leaves an empty query string) and
-  // renders the page with the new choice.
-  await expect(page).toHaveURL(/\/preferences\??$/);
-  await expect(page.locator('[data-test="current-time-zone"]')).toContainText('Asia/Shanghai');
-  await expect(page.getByLabel('Show times in')).toHaveValue('Asia/Shanghai');
+    await page.getByLabel('Show times in').selectOption('Asia/Shanghai');
+    await page.getByRole('button', { name: 'Save' }).click();
 
-  // And every time on the dashboard is now shown in that zone.
-  await page.goto('/');
-  await expect(page.locator('[data-test="viewer-time-zone"]')).toContainText('Asia/Shanghai');
-  await expect(page.locator('[data-test="closes-at"]')).toContainText(/ CST \(UTC\+08:00\)$/);
-  await context.close();
+    // A plain form post: the server redirects back (server_fn leaves an empty query string) and
+    // renders the page with the new choice.
+    await expect(page).toHaveURL(/\/preferences\??$/);
+    await expect(page.locator('[data-test="current-time-zone"]')).toContainText('Asia/Shanghai');
+    await expect(page.getByLabel('Show times in')).toHaveValue('Asia/Shanghai');
+
+    // And every time on the dashboard is now shown in that zone.
+    await page.goto('/');
+    await expect(page.locator('[data-test="viewer-time-zone"]')).toContainText('Asia/Shanghai');
+    await expect(page.locator('[data-test="closes-at"]')).toContainText(/ CST \(UTC\+08:00\)$/);
+    await context.close();
+
+    // The choice is the person's: another browser, signed in as them, shows times in it too.
+    const elsewhere = await browser.newContext();
+    const other = await elsewhere.newPage();
+    await signIn(other, USERS.choosesZone, '/preferences');
+    await expect(other.locator('[data-test="current-time-zone"]')).toContainText('Asia/Shanghai');
+    await elsewhere.close();
+  });
+
+  test('with JavaScript, the same form saves in place', async ({ page }) => {
+    await signIn(page, USERS.choosesZone, '/preferences');
+    await waitForHydration(page);
+    await page.getByLabel('Show times in').selectOption('Europe/London');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect(page.getByRole('status')).toHaveText('Saved.');
+    await expect(page.locator('[data-test="current-time-zone"]')).toContainText('Europe/London');
+    await expect(page).toHaveURL(/\/preferences$/);
+  });
 });
 
 test('without JavaScript, a forged time zone is refused with a clear message and changes nothing', async ({ browser, baseURL }) => {
@@ -41,16 +66,6 @@ test('without JavaScript, a forged time zone is refused with a clear message and
   await expect(page.getByRole('alert')).toContainText("'Mars/Olympus_Mons' is not an IANA time zone name");
   await expect(page.locator('[data-test="current-time-zone"]')).toContainText('America/New_York');
   await context.close();
-});
-
-test('with JavaScript, the same form saves in place', async ({ page }) => {
-  await signIn(page, USERS.associate, '/preferences');
-  await waitForHydration(page);
-  await page.getByLabel('Show times in').selectOption('Europe/London');
-  await page.getByRole('button', { name: 'Save' }).click();
-  await expect(page.getByRole('status')).toHaveText('Saved.');
-  await expect(page.locator('[data-test="current-time-zone"]')).toContainText('Europe/London');
-  await expect(page).toHaveURL(/\/preferences$/);
 });
 
 test('a forged time zone or language is refused with 422, in the person\'s language', async ({ page, baseURL }) => {

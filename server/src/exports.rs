@@ -2,6 +2,9 @@
 //! the audit search. Each takes the same filter as its page (the page's query string), checks the
 //! page's permission, records the export (with the filter) in the audit trail before the first
 //! byte, and streams the rows a thousand at a time, so a long list never sits in memory.
+//!
+//! A list is exported as its page shows it, in the person's language: the header row, and classes,
+//! reasons, statuses and actions in words (amounts, dates, ids and references as they are).
 
 use std::future::Future;
 
@@ -16,8 +19,11 @@ use domain::export::{Cell, CsvPage};
 use serde::Deserialize;
 
 use crate::auth::client_address;
+use crate::auth::pages::locale;
 use crate::state::ServerState;
 use app::auth::server::User;
+use app::i18n::Text;
+use app::labels::{label, Kind};
 
 /// Rows per database read.
 const PAGE: i64 = 1000;
@@ -44,7 +50,7 @@ pub async fn export(
         "items.csv" => Permission::ViewReports,
         "journal.csv" => Permission::ViewLedger,
         "audit.csv" => Permission::ViewAudit,
-        _ => return (StatusCode::NOT_FOUND, "There is no such list to export.").into_response(),
+        _ => return (StatusCode::NOT_FOUND, locale().t(text::NO_SUCH_LIST)).into_response(),
     };
     if !user.can(needed) {
         let event = NewAuditEvent {
@@ -55,7 +61,7 @@ pub async fn export(
         if let Err(e) = state.app.audit.record(event).await {
             tracing::error!(error = %e, "could not record a refused export");
         }
-        return (StatusCode::FORBIDDEN, "You do not have permission to export this list.").into_response();
+        return (StatusCode::FORBIDDEN, locale().t(text::NOT_PERMITTED)).into_response();
     }
     let body = match list.as_str() {
         "exceptions.csv" => exceptions(&state, &user, &query).await,
@@ -75,8 +81,7 @@ pub async fn export(
     };
     if let Err(e) = state.app.audit.record(event).await {
         tracing::error!(error = %e, "could not record an export; refusing it");
-        return (StatusCode::SERVICE_UNAVAILABLE, "The export could not be recorded; please try again.")
-            .into_response();
+        return (StatusCode::SERVICE_UNAVAILABLE, locale().t(text::NOT_RECORDED)).into_response();
     }
     let mut response = body.into_response();
     let headers = response.headers_mut();
@@ -105,15 +110,15 @@ fn parse<T: serde::de::DeserializeOwned + Default>(query: &str) -> Result<T, Ref
     if query.is_empty() {
         return Ok(T::default());
     }
-    Query::<T>::try_from_uri(
-        &format!("/?{query}").parse().map_err(|_| Refused("The filter is malformed.".into()))?,
-    )
-    .map(|Query(q)| q)
-    .map_err(|_| Refused("The filter is malformed.".into()))
+    let malformed = || Refused(locale().t(text::MALFORMED).to_owned());
+    Query::<T>::try_from_uri(&format!("/?{query}").parse().map_err(|_| malformed())?)
+        .map(|Query(q)| q)
+        .map_err(|_| malformed())
 }
 
-/// A CSV body: the header row, then `fetch(cursor)` page by page until it returns no next cursor.
-fn stream<C, F, Fut>(header: &'static [&'static str], fetch: F) -> Body
+/// A CSV body: the header row (in the person's language), then `fetch(cursor)` page by page until it
+/// returns no next cursor.
+fn stream<C, F, Fut>(header: &'static [Text], fetch: F) -> Body
 where
     C: Send + 'static,
     F: FnMut(Option<C>) -> Fut + Send + 'static,
@@ -124,29 +129,37 @@ where
         Next(Option<C>),
         Done,
     }
-    let stream = futures_util::stream::unfold((Step::Header, fetch), move |(step, mut fetch)| async move {
-        match step {
-            Step::Header => {
-                let mut page = CsvPage::default();
-                page.row(&header.iter().map(|h| Cell::Text(h)).collect::<Vec<_>>());
-                Some((Ok(Bytes::from(page.into_bytes())), (Step::Next(None), fetch)))
+    let header: Vec<&'static str> = header.iter().map(|h| locale().t(*h)).collect();
+    let stream = futures_util::stream::unfold((Step::Header, fetch), move |(step, mut fetch)| {
+        let header = header.clone();
+        async move {
+            match step {
+                Step::Header => {
+                    let mut page = CsvPage::default();
+                    page.row(&header.iter().map(|h| Cell::Text(h)).collect::<Vec<_>>());
+                    // A byte-order mark first: without it a spreadsheet reads UTF-8 as the machine's
+                    // legacy code page, and Chinese words (and names) come out garbled.
+                    let mut bytes = "\u{feff}".as_bytes().to_vec();
+                    bytes.extend(page.into_bytes());
+                    Some((Ok(Bytes::from(bytes)), (Step::Next(None), fetch)))
+                }
+                Step::Next(cursor) => match fetch(cursor).await {
+                    Ok((page, next)) => {
+                        let after = match next {
+                            Some(c) => Step::Next(Some(c)),
+                            None => Step::Done,
+                        };
+                        Some((Ok(Bytes::from(page.into_bytes())), (after, fetch)))
+                    }
+                    Err(e) => {
+                        // The response has begun: the cut-off body is the only signal left, and the log
+                        // says why.
+                        tracing::error!(error = %e, "export stopped: the database failed mid-stream");
+                        Some((Err(std::io::Error::other("export failed")), (Step::Done, fetch)))
+                    }
+                },
+                Step::Done => None,
             }
-            Step::Next(cursor) => match fetch(cursor).await {
-                Ok((page, next)) => {
-                    let after = match next {
-                        Some(c) => Step::Next(Some(c)),
-                        None => Step::Done,
-                    };
-                    Some((Ok(Bytes::from(page.into_bytes())), (after, fetch)))
-                }
-                Err(e) => {
-                    // The response has begun: the cut-off body is the only signal left, and the log
-                    // says why.
-                    tracing::error!(error = %e, "export stopped: the database failed mid-stream");
-                    Some((Err(std::io::Error::other("export failed")), (Step::Done, fetch)))
-                }
-            },
-            Step::Done => None,
         }
     });
     Body::from_stream(stream)
@@ -162,20 +175,22 @@ fn amount(minor: i64, currency: &str) -> Cell<'static> {
 
 async fn exceptions(state: &ServerState, user: &User, query: &str) -> Result<Body, Refused> {
     let filter = app::pages::exceptions::queue_filter(&parse(query)?, user.person)?;
+    // Rows are written after the handler returns, outside the request's language scope.
+    let locale = locale();
     let pool = state.app.pool.clone();
     Ok(stream(
         &[
-            "item",
-            "business_date",
-            "class",
-            "reason",
-            "amount",
-            "currency",
-            "status",
-            "owner",
-            "priority",
-            "resolution",
-            "opened_at",
+            text::ITEM,
+            text::BUSINESS_DATE,
+            text::CLASS,
+            text::REASON,
+            text::AMOUNT,
+            text::CURRENCY,
+            text::STATUS,
+            text::OWNER,
+            text::PRIORITY,
+            text::RESOLUTION,
+            text::OPENED_AT,
         ],
         move |after: Option<i64>| {
             let (pool, filter) = (pool.clone(), filter.clone());
@@ -190,14 +205,19 @@ async fn exceptions(state: &ServerState, user: &User, query: &str) -> Result<Bod
                     page.row(&[
                         Cell::Number(i.id.to_string()),
                         Cell::Text(&i.business_date.to_string()),
-                        Cell::Text(&i.class),
-                        Cell::Text(&i.reason),
+                        Cell::Text(&label(Kind::Class, &i.class, locale)),
+                        Cell::Text(&label(Kind::Reason, &i.reason, locale)),
                         amount(i.amount_minor, &i.currency),
                         Cell::Text(&i.currency),
-                        Cell::Text(i.status.code()),
+                        Cell::Text(&label(Kind::WorkStatus, i.status.code(), locale)),
                         Cell::Text(i.owner.as_deref().unwrap_or_default()),
-                        Cell::Text(&i.priority),
-                        Cell::Text(i.resolution.as_deref().unwrap_or_default()),
+                        Cell::Text(&label(Kind::Priority, &i.priority, locale)),
+                        Cell::Text(
+                            &i.resolution
+                                .as_deref()
+                                .map(|r| label(Kind::Resolution, r, locale))
+                                .unwrap_or_default(),
+                        ),
                         Cell::Text(&i.opened_at.to_rfc3339()),
                     ]);
                 }
@@ -211,19 +231,21 @@ async fn exceptions(state: &ServerState, user: &User, query: &str) -> Result<Bod
 async fn items(state: &ServerState, query: &str) -> Result<Body, Refused> {
     let query: app::pages::reports::ItemQuery = parse(query)?;
     let (_, run, filter, order) = app::pages::reports::item_selection(&state.app.pool, &query).await?;
+    // Rows are written after the handler returns, outside the request's language scope.
+    let locale = locale();
     let pool = state.app.pool.clone();
     Ok(stream(
         &[
-            "seq",
-            "class",
-            "reason",
-            "network",
-            "reference",
-            "card_last4",
-            "transaction_date",
-            "amount",
-            "currency",
-            "payment_id",
+            text::SEQ,
+            text::CLASS,
+            text::REASON,
+            text::NETWORK,
+            text::REFERENCE,
+            text::CARD_LAST4,
+            text::TRANSACTION_DATE,
+            text::AMOUNT,
+            text::CURRENCY,
+            text::PAYMENT_ID,
         ],
         move |after: Option<domain::items::Cursor>| {
             let (pool, filter) = (pool.clone(), filter.clone());
@@ -233,9 +255,11 @@ async fn items(state: &ServerState, query: &str) -> Result<Body, Refused> {
                 for r in &rows {
                     page.row(&[
                         Cell::Number(r.seq.to_string()),
-                        Cell::Text(&r.class),
-                        Cell::Text(r.reason.as_deref().unwrap_or_default()),
-                        Cell::Text(&r.network),
+                        Cell::Text(&label(Kind::Class, &r.class, locale)),
+                        Cell::Text(
+                            &r.reason.as_deref().map(|c| label(Kind::Reason, c, locale)).unwrap_or_default(),
+                        ),
+                        Cell::Text(&label(Kind::Network, &r.network, locale)),
                         Cell::Text(r.reference.as_deref().unwrap_or_default()),
                         Cell::Text(&r.card_last4),
                         Cell::Text(&r.transaction_date.to_string()),
@@ -255,16 +279,14 @@ async fn journal(state: &ServerState, query: &str) -> Result<Body, Refused> {
     let query: JournalQuery = parse(query)?;
     let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
     let date = |v: &Option<String>| -> Result<Option<chrono::NaiveDate>, Refused> {
-        text(v)
-            .map(|d| d.parse().map_err(|_| Refused(format!("'{d}' is not a date (YYYY-MM-DD)"))))
-            .transpose()
+        text(v).map(|d| d.parse().map_err(|_| Refused(locale().f(text::NOT_A_DATE, &[&d])))).transpose()
     };
     let account = match text(&query.account) {
         Some(code) => Some(
             domain::ledger::account_by_code(&state.app.pool, &code)
                 .await
-                .map_err(|_| Refused("The ledger could not be read; please try again.".into()))?
-                .ok_or_else(|| Refused(format!("There is no account '{code}'.")))?
+                .map_err(|_| Refused(locale().t(text::LEDGER_UNREADABLE).to_owned()))?
+                .ok_or_else(|| Refused(locale().f(text::NO_ACCOUNT, &[&code])))?
                 .id,
         ),
         None => None,
@@ -274,18 +296,18 @@ async fn journal(state: &ServerState, query: &str) -> Result<Body, Refused> {
     let pool = state.app.pool.clone();
     Ok(stream(
         &[
-            "posting",
-            "transaction",
-            "effective_date",
-            "posted_at",
-            "account",
-            "amount",
-            "currency",
-            "balance_after",
-            "description",
-            "initiated_by",
-            "approved_by",
-            "reverses",
+            text::POSTING,
+            text::TRANSACTION,
+            text::EFFECTIVE_DATE,
+            text::POSTED_AT,
+            text::ACCOUNT,
+            text::AMOUNT,
+            text::CURRENCY,
+            text::BALANCE_AFTER,
+            text::DESCRIPTION,
+            text::INITIATED_BY,
+            text::APPROVED_BY,
+            text::REVERSES,
         ],
         move |after: Option<i64>| {
             let (pool, filter) = (pool.clone(), filter.clone());
@@ -330,9 +352,21 @@ async fn audit(state: &ServerState, headers: &HeaderMap, query: &str) -> Result<
         None => app::preferences::viewer::operating_schedule(&state.app.pool).await?.time_zone,
     };
     let filter = app::pages::audit::audit_filter(&parse(query)?, zone)?;
+    // Rows are written after the handler returns, outside the request's language scope.
+    let locale = locale();
     let pool = state.app.pool.clone();
     Ok(stream(
-        &["seq", "occurred_at", "actor", "action", "target", "address", "session_ref", "before", "after"],
+        &[
+            text::EVENT,
+            text::OCCURRED_AT,
+            text::ACTOR,
+            text::ACTION,
+            text::TARGET,
+            text::ADDRESS,
+            text::SESSION,
+            text::BEFORE,
+            text::AFTER,
+        ],
         move |before: Option<i64>| {
             let (pool, filter) = (pool.clone(), filter.clone());
             async move {
@@ -343,7 +377,7 @@ async fn audit(state: &ServerState, headers: &HeaderMap, query: &str) -> Result<
                         Cell::Number(e.seq.to_string()),
                         Cell::Text(&e.occurred_at.to_rfc3339()),
                         Cell::Text(&e.actor),
-                        Cell::Text(&e.action),
+                        Cell::Text(&label(Kind::AuditAction, &e.action, locale)),
                         Cell::Text(e.target.as_deref().unwrap_or_default()),
                         Cell::Text(e.address.as_deref().unwrap_or_default()),
                         Cell::Text(e.session_ref.as_deref().unwrap_or_default()),
@@ -356,4 +390,53 @@ async fn audit(state: &ServerState, headers: &HeaderMap, query: &str) -> Result<
             }
         },
     ))
+}
+
+mod text {
+    app::texts! {
+        NO_SUCH_LIST = "There is no such list to export.", "没有可导出的此类列表。";
+        NOT_PERMITTED = "You do not have permission to export this list.", "您无权导出此列表。";
+        NOT_RECORDED = "The export could not be recorded; please try again.", "无法记录此次导出，请重试。";
+        MALFORMED = "The filter is malformed.", "筛选条件格式有误。";
+        NOT_A_DATE = "'{}' is not a date (YYYY-MM-DD).", "“{}”不是日期（YYYY-MM-DD）。";
+        LEDGER_UNREADABLE = "The ledger could not be read; please try again.", "无法读取分类账，请重试。";
+        NO_ACCOUNT = "There is no account '{}'.", "没有账户“{}”。";
+        // Header rows. Times are in UTC (RFC 3339), whoever exports.
+        ITEM = "Item", "工作项";
+        BUSINESS_DATE = "Business date", "业务日期";
+        CLASS = "Class", "类别";
+        REASON = "Reason", "原因";
+        AMOUNT = "Amount", "金额";
+        CURRENCY = "Currency", "币种";
+        STATUS = "Status", "状态";
+        OWNER = "Owner", "负责人";
+        PRIORITY = "Priority", "优先级";
+        RESOLUTION = "Resolution", "处理结果";
+        OPENED_AT = "Opened at (UTC)", "创建时间（UTC）";
+        SEQ = "Number in run", "运行内序号";
+        NETWORK = "Network", "卡组织";
+        REFERENCE = "Reference", "参考号";
+        CARD_LAST4 = "Card last 4", "卡号后四位";
+        TRANSACTION_DATE = "Transaction date", "交易日期";
+        PAYMENT_ID = "Zelle payment ID", "Zelle 付款 ID";
+        POSTING = "Posting", "分录";
+        TRANSACTION = "Transaction", "交易";
+        EFFECTIVE_DATE = "Effective date", "生效日期";
+        POSTED_AT = "Posted at (UTC)", "过账时间（UTC）";
+        ACCOUNT = "Account", "账户";
+        BALANCE_AFTER = "Balance after", "过账后余额";
+        DESCRIPTION = "Description", "描述";
+        INITIATED_BY = "Initiated by", "发起人";
+        APPROVED_BY = "Approved by", "审批人";
+        REVERSES = "Reverses transaction", "冲销的交易";
+        EVENT = "Event", "事件";
+        OCCURRED_AT = "Occurred at (UTC)", "发生时间（UTC）";
+        ACTOR = "Actor", "操作人";
+        ACTION = "Action", "操作";
+        TARGET = "Target", "对象";
+        ADDRESS = "Address", "地址";
+        SESSION = "Session", "会话";
+        BEFORE = "Before", "变更前";
+        AFTER = "After", "变更后";
+    }
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::i18n::{common, use_locale, Locale, Text};
-use crate::kit::{Loaded, Pager};
+use crate::kit::{Loaded, Pager, TableWrap};
 use crate::labels::{label, Kind};
 use crate::layout::PageHeader;
 use crate::pages::exceptions::fill_views;
@@ -709,7 +709,7 @@ fn AuditTable(page: AuditPage, current: AuditQuery) -> impl IntoView {
     }
     let zone = page.time_zone.clone();
     view! {
-        <div class="table-wrap">
+        <TableWrap label=locale.t(text::EVENTS_TABLE)>
             <table class="data" data-test="audit-events">
                 <caption>{fill_views(locale.t(text::CAPTION), vec![view! { <span translate="no">{zone}</span> }.into_any()])}</caption>
                 <thead><tr>
@@ -755,7 +755,7 @@ fn AuditTable(page: AuditPage, current: AuditQuery) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
-        </div>
+        </TableWrap>
         <Pager previous next/>
         <p class="list-links">
             <a href=export download rel="external" data-test="export">{locale.t(text::DOWNLOAD)}</a>
@@ -769,6 +769,7 @@ mod text {
         LEDE = "Every sign-in, view, download, action and change, in order. The record cannot be edited.", "按顺序记录每次登录、查看、下载、操作和更改。记录不可编辑。";
         // The chain.
         INTEGRITY = "Integrity", "完整性";
+        EVENTS_TABLE = "Audit events", "审计事件";
         VERIFY = "Verify the chain", "校验审计链";
         CHAIN_INTACT = "The audit chain is intact: {} events, head {}", "审计链完整：共 {} 个事件，链头 {}";
         CHAIN_BROKEN = "The audit chain is BROKEN at event {}: {}", "审计链在事件 {} 处断裂：{}";

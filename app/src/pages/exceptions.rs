@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::i18n::{common, use_locale, Locale};
-use crate::kit::{outcome, Loaded, Pager};
+use crate::kit::{outcome, Loaded, Pager, TableWrap};
 use crate::labels::{label, Kind};
 use crate::layout::PageHeader;
 use crate::pages::reports::{DetailView, SideBySide};
@@ -500,7 +500,7 @@ fn QueueTable(
     };
     view! {
         <ActionForm action=act node_ref=form attr:class="queue-form">
-            <div class="table-wrap">
+            <TableWrap label=locale.t(text::QUEUE_TABLE)>
                 <table class="data" data-test="queue">
                     <thead><tr>
                         <th scope="col"><span class="visually-hidden">{locale.t(text::CHOOSE)}</span></th>
@@ -535,7 +535,7 @@ fn QueueTable(
                         }).collect_view()}
                     </tbody>
                 </table>
-            </div>
+            </TableWrap>
             <Pager previous next position/>
             <div class="actions">
                 <button type="submit" name="op" value="assign_me" class="button" on:click=check("assign_me")>
@@ -664,8 +664,8 @@ pub async fn work_item(id: i64) -> Result<WorkItemView, AppError> {
         .into_iter()
         .map(|a| ActionLine {
             id: a.id,
-            kind: a.kind.to_string(),
-            status: a.status.to_string(),
+            kind: a.kind.code().to_owned(),
+            status: a.status.code().to_owned(),
             amount: a.request.amount().grouped(),
             transaction: a.transaction_id,
             reversed_by: a.reversed_by,
@@ -732,14 +732,6 @@ pub fn WorkItemPage() -> impl IntoView {
     }
 }
 
-fn priority_label(code: &str, locale: Locale) -> String {
-    match code {
-        "high" => locale.t(text::PRIORITY_HIGH).to_owned(),
-        "normal" => locale.t(text::PRIORITY_NORMAL).to_owned(),
-        other => other.to_owned(),
-    }
-}
-
 /// "Action 12: Transfer of 1,000.00 USD, posted (transaction 40)".
 fn action_line(a: ActionLine, locale: Locale) -> Vec<AnyView> {
     let status = match (a.status.as_str(), a.transaction, a.reversed_by) {
@@ -782,7 +774,7 @@ fn WorkItemPanel(
                 <dt>{locale.t(text::OWNER)}</dt>{owner}
                 <dt>{locale.t(text::OPENED)}</dt><dd translate="no">{item.opened.clone()}</dd>
                 <dt>{locale.t(text::PRIORITY)}</dt>
-                <dd data-test="work-priority" data-priority=item.priority.clone()>{priority_label(&item.priority, locale)}</dd>
+                <dd data-test="work-priority" data-priority=item.priority.clone()>{label(Kind::Priority, &item.priority, locale)}</dd>
                 {(!item.resolution.is_empty()).then(|| view! {
                     <dt>{locale.t(text::RESOLUTION)}</dt>
                     <dd data-test="work-resolution" data-resolution=item.resolution.clone()>{label(Kind::Resolution, &item.resolution, locale)}</dd>
@@ -870,6 +862,7 @@ mod text {
         LEDE = "Mismatches and resettlements to be worked, oldest first. Overdue items are past their reason's service level and raised to high priority.", "待处理的不匹配和重新结算项目，最早的在前。超过其原因服务时限的逾期项目会提升为高优先级。";
         // The filter.
         FILTER_THE_QUEUE = "Filter the queue", "筛选队列";
+        QUEUE_TABLE = "Work items", "工作项";
         ONLY_MINE = "Only mine", "仅看我的";
         FILTER = "Filter", "筛选";
         // The queue.
@@ -905,8 +898,6 @@ mod text {
         NOBODY_YET = "nobody yet", "尚未分配";
         OPENED = "Opened", "创建时间";
         PRIORITY = "Priority", "优先级";
-        PRIORITY_HIGH = "High", "高";
-        PRIORITY_NORMAL = "Normal", "普通";
         ASSIGN_TO_ME = "Assign to me", "分配给我";
         ASSIGN = "Assign", "分配";
         ASSIGNED = "Assigned.", "已分配。";

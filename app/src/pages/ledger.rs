@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::i18n::{common, use_locale, Locale, Text};
-use crate::kit::{outcome, Confirm, Loaded};
+use crate::kit::{outcome, Confirm, Loaded, TableWrap};
 use crate::labels::{label, Kind};
 use crate::layout::PageHeader;
 
@@ -146,7 +146,7 @@ fn action_view(
     accounts: &[domain::ledger::Account],
     me: Option<&domain::audit::Actor>,
 ) -> ActionView {
-    use domain::ledger::actions::ActionRequest;
+    use domain::ledger::actions::{ActionKind, ActionRequest};
     let code = |id: i64| {
         accounts.iter().find(|a| a.id == id).map(|a| a.code.clone()).unwrap_or_else(|| id.to_string())
     };
@@ -171,20 +171,20 @@ fn action_view(
     let amount = a.request.amount();
     let usd_value = a
         .usd_value_minor
-        .filter(|_| a.kind == "fx_transfer" || amount.currency().code() != "USD")
+        .filter(|_| a.kind == ActionKind::FxTransfer || amount.currency().code() != "USD")
         .map(|v| domain::money::grouped_minor(v, "USD"));
     ActionView {
         id: a.id,
         version: a.version,
         can_decide: me.is_some_and(|me| a.decidable_by(me)),
-        kind: a.kind,
+        kind: a.kind.code().to_owned(),
         what,
         amount: amount.grouped(),
         usd_value,
         initiated_by: a.initiated_by,
         approved: a.approved_by.len(),
         needed: a.approvals_needed,
-        status: a.status,
+        status: a.status.code().to_owned(),
         transaction: a.transaction_id,
         reversed_by: a.reversed_by,
         reason: a.reason,
@@ -249,7 +249,7 @@ pub async fn ledger_overview(
     let accounts = domain::ledger::accounts(&state.pool).await?;
     let can_approve = user.can(Permission::ApproveActions);
     let me = user.actor();
-    let pending = actions::list(&state.pool, Some("pending"), None, 100).await?;
+    let pending = actions::list(&state.pool, Some(actions::ActionStatus::Pending), None, 100).await?;
     let recent = actions::recently_decided(&state.pool, 20).await?;
     let today = business_today(&state.pool).await?;
     let standing = close::standing(&state.pool, today).await?;
@@ -284,7 +284,7 @@ pub async fn ledger_overview(
                 balance: domain::money::grouped_minor(a.balance_minor, &a.currency),
                 code: a.code,
                 name: a.name,
-                kind: a.kind,
+                kind: a.kind.code().to_owned(),
                 currency: a.currency,
             })
             .collect(),
@@ -328,7 +328,7 @@ async fn item_prefill(pool: &sqlx::PgPool, id: i64) -> Result<ItemPrefill, AppEr
         description: String::new(),
     };
     match offer {
-        ItemOffer::Taken { action, status } => prefill.taken = Some((action, status)),
+        ItemOffer::Taken { action, status } => prefill.taken = Some((action, status.code().to_owned())),
         ItemOffer::Resolved => prefill.resolved = true,
         ItemOffer::Open { amount, template } => {
             // A description is stored with the transaction for good: written in one language
@@ -810,7 +810,7 @@ fn LedgerView(o: LedgerBook, preview: Option<ReleaseList>, actions: LedgerAction
         {o.can_approve.then(|| view! { <CloseCard close=o.close.clone() actions/> })}
         <section class="card" aria-labelledby="accounts-heading">
             <h2 id="accounts-heading">{locale.t(text::ACCOUNTS)}</h2>
-            <div class="table-wrap">
+            <TableWrap label=locale.t(text::ACCOUNTS)>
             <table class="data" data-test="accounts">
                 <thead><tr><th scope="col">{locale.t(common::ACCOUNT)}</th><th scope="col">{locale.t(common::NAME)}</th>
                     <th scope="col">{locale.t(text::KIND)}</th><th scope="col" class="num">{locale.t(text::BALANCE)}</th></tr></thead>
@@ -823,7 +823,7 @@ fn LedgerView(o: LedgerBook, preview: Option<ReleaseList>, actions: LedgerAction
                     }).collect_view()}
                 </tbody>
             </table>
-            </div>
+            </TableWrap>
         </section>
         <Journal journal=o.journal can_initiate=o.can_initiate form_key actions/>
         <TrialBalance rows=o.trial_balance as_of=o.trial_as_of/>
@@ -900,7 +900,7 @@ fn Journal(
             <h2 id="journal-heading">{locale.t(text::JOURNAL)}</h2>
             <p class="list-links"><a href="/export/journal.csv" download rel="external" data-test="export">{locale.t(text::DOWNLOAD_JOURNAL)}</a></p>
             {empty.then(|| view! { <p class="muted" data-test="journal-empty">{locale.t(text::NOTHING_POSTED)}</p> })}
-            <div class="table-wrap" hidden=empty>
+            <TableWrap label=locale.t(text::JOURNAL) hidden=empty>
             <table class="data" data-test="journal">
                 <thead><tr><th scope="col">{locale.t(text::TRANSACTION)}</th><th scope="col">{locale.t(common::DATE)}</th>
                     <th scope="col">{locale.t(text::DESCRIPTION)}</th><th scope="col">{locale.t(common::ACCOUNT)}</th>
@@ -929,7 +929,7 @@ fn Journal(
                     }).collect_view()}
                 </tbody>
             </table>
-            </div>
+            </TableWrap>
         </section>
     }
 }
@@ -947,7 +947,7 @@ fn TrialBalance(rows: Vec<(String, String, String)>, as_of: String) -> impl Into
                 <div class="actions"><button type="submit" class="button">{locale.t(common::SHOW)}</button></div>
             </form>
             {empty.then(|| view! { <p class="muted">{locale.t(text::NOTHING_ON_OR_BEFORE)}</p> })}
-            <div class="table-wrap" hidden=empty>
+            <TableWrap label=locale.f(text::TRIAL_AS_OF, &[&as_of]) hidden=empty>
             <table class="data" data-test="trial-balance">
                 <thead><tr><th scope="col">{locale.t(common::ACCOUNT)}</th><th scope="col" class="num">{locale.t(text::DEBITS)}</th>
                     <th scope="col" class="num">{locale.t(text::CREDITS)}</th></tr></thead>
@@ -958,7 +958,7 @@ fn TrialBalance(rows: Vec<(String, String, String)>, as_of: String) -> impl Into
                     }).collect_view()}
                 </tbody>
             </table>
-            </div>
+            </TableWrap>
         </section>
     }
 }
@@ -1001,7 +1001,7 @@ fn PendingActions(pending: Vec<ActionView>, actions: LedgerActions) -> impl Into
                 view! { <p class="muted" data-test="no-pending">{locale.t(text::NOTHING_WAITING)}</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-wrap">
+                    <TableWrap label=locale.t(text::WAITING_FOR_APPROVAL)>
                     <table class="data" data-test="pending-actions">
                         <thead><tr>{action_headers(locale)}<th scope="col">{locale.t(text::DECIDE)}</th></tr></thead>
                         <tbody>
@@ -1013,7 +1013,7 @@ fn PendingActions(pending: Vec<ActionView>, actions: LedgerActions) -> impl Into
                             }).collect_view()}
                         </tbody>
                     </table>
-                    </div>
+                    </TableWrap>
                 }.into_any()
             }}
         </section>
@@ -1064,12 +1064,13 @@ fn ReleaseCard(preview: Option<ReleaseList>, actions: LedgerActions) -> impl Int
                 view! { <p class="muted" data-test="release-empty">{locale.f(text::RELEASE_EMPTY, &[&p.date])}</p> }.into_any()
             } else {
                 let count = p.lines.len();
+                let rows = p.lines.clone();
                 view! {
-                    <div class="table-wrap">
+                    <TableWrap label=locale.t(text::RELEASE_HEADING)>
                     <table class="data" data-test="release-preview">
                         <thead><tr>{action_headers(locale)}</tr></thead>
                         <tbody>
-                            {p.lines.iter().map(|l| {
+                            {rows.iter().map(|l| {
                                 let item = sentence(locale, text::RELEASE_ITEM, vec![
                                     view! { <a href=format!("/exceptions/{}", l.item_id)>{l.item_id}</a> }.into_any(),
                                     words(label(Kind::Reason, &l.item_reason, locale)),
@@ -1083,7 +1084,7 @@ fn ReleaseCard(preview: Option<ReleaseList>, actions: LedgerActions) -> impl Int
                             }).collect_view()}
                         </tbody>
                     </table>
-                    </div>
+                    </TableWrap>
                     <ActionForm action=actions.release attr:class="form">
                         <input type="hidden" name="date" value=p.date.clone()/>
                         {p.lines.iter().enumerate().map(|(i, l)| view! {
@@ -1223,7 +1224,7 @@ pub fn StatementPage() -> impl IntoView {
                             <h2 id="statement-heading"><code translate="no">{s.account.clone()}</code> " " <span translate="no">{s.name.clone()}</span></h2>
                             <p>{sentence(locale, text::STATEMENT_BALANCE, vec![balance])}</p>
                             {empty.then(|| view! { <p class="muted">{locale.t(text::NOTHING_POSTED_HERE)}</p> })}
-                            <div class="table-wrap" hidden=empty>
+                            <TableWrap label=s.account.clone() hidden=empty>
                             <table class="data" data-test="statement">
                                 <thead><tr><th scope="col">{locale.t(text::TRANSACTION)}</th><th scope="col">{locale.t(common::DATE)}</th>
                                     <th scope="col">{locale.t(text::DESCRIPTION)}</th><th scope="col" class="num">{locale.t(common::AMOUNT)}</th>
@@ -1235,7 +1236,7 @@ pub fn StatementPage() -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
-                            </div>
+                            </TableWrap>
                             {next.map(|href| view! { <p><a href=href rel="next">{locale.t(text::OLDER_POSTINGS)}</a></p> })}
                         </section>
                     }

@@ -11,6 +11,7 @@ use domain::ledger::close::CloseError;
 use domain::ledger::limits::LimitError;
 use domain::ledger::posting::LedgerError;
 use domain::ledger::templates::TemplateError;
+use domain::ledger::AccountError;
 use domain::money::MoneyError;
 
 use crate::i18n::{common, Locale};
@@ -22,7 +23,9 @@ pub fn action(e: &ActionError, locale: Locale) -> String {
     match e {
         ActionError::OwnAction => f(OWN_ACTION, &[]),
         ActionError::AlreadyApproved => f(ALREADY_APPROVED, &[]),
-        ActionError::NotPending(status) => f(NOT_PENDING, &[&label(Kind::ActionStatus, status, locale)]),
+        ActionError::NotPending(status) => {
+            f(NOT_PENDING, &[&label(Kind::ActionStatus, status.code(), locale)])
+        }
         ActionError::Expired(at) => expired(*at, viewer_zone(), locale),
         ActionError::NotFound(id) => f(ACTION_NOT_FOUND, &[id]),
         ActionError::Changed { id, version } => f(CHANGED, &[id, version]),
@@ -71,7 +74,7 @@ pub fn action(e: &ActionError, locale: Locale) -> String {
             &[
                 &label(Kind::Class, class, locale),
                 &label(Kind::Reason, reason, locale),
-                &label(Kind::ActionKind, kind, locale),
+                &label(Kind::ActionKind, kind.code(), locale),
             ],
         ),
         ActionError::AmountDiffers { item, item_amount, amount } => {
@@ -80,7 +83,7 @@ pub fn action(e: &ActionError, locale: Locale) -> String {
         ActionError::ItemResolvedSince(item) => f(ITEM_RESOLVED_SINCE, &[item]),
         ActionError::ItemReclassified { item, class, kind } => f(
             ITEM_RECLASSIFIED,
-            &[item, &label(Kind::Class, class, locale), &label(Kind::ActionKind, kind, locale)],
+            &[item, &label(Kind::Class, class, locale), &label(Kind::ActionKind, kind.code(), locale)],
         ),
         ActionError::NothingReviewed(date) => f(NOTHING_REVIEWED, &[date]),
         ActionError::Limit(e) => limit(e, locale),
@@ -162,6 +165,19 @@ pub fn close(e: &CloseError, locale: Locale) -> String {
     }
 }
 
+pub fn account(e: &AccountError, locale: Locale) -> String {
+    use text::*;
+    match e {
+        AccountError::BadCode => locale.t(BAD_ACCOUNT_CODE).to_owned(),
+        AccountError::NoName => locale.t(NO_ACCOUNT_NAME).to_owned(),
+        AccountError::UnknownKind(kind) => locale.f(CHOOSE_KIND, &[kind]),
+        AccountError::NoCurrency => locale.t(CHOOSE_CURRENCY).to_owned(),
+        AccountError::UnknownCurrency(code) => locale.f(ACCOUNT_NOT_A_CURRENCY, &[code]),
+        AccountError::Exists(code) => locale.f(ACCOUNT_EXISTS, &[code]),
+        AccountError::Database(_) => locale.t(common::ERROR_INTERNAL).to_owned(),
+    }
+}
+
 pub fn template(e: &TemplateError, locale: Locale) -> String {
     use text::*;
     match e {
@@ -175,6 +191,13 @@ pub fn template(e: &TemplateError, locale: Locale) -> String {
 
 mod text {
     crate::texts! {
+        // Opening an account.
+        BAD_ACCOUNT_CODE = "An account code has 1 to 64 letters, digits and _ . : -.", "账户代码须为 1 到 64 个字母、数字或 _ . : - 字符。";
+        NO_ACCOUNT_NAME = "Give the account a name.", "请填写账户名称。";
+        CHOOSE_KIND = "'{}' is not a kind of account: choose one from the list.", "“{}”不是账户类型，请从列表中选择。";
+        CHOOSE_CURRENCY = "Choose the account's currency.", "请选择账户币种。";
+        ACCOUNT_NOT_A_CURRENCY = "'{}' is not a currency SettleDesk settles in: choose one from the list.", "SettleDesk 不以“{}”结算，请从列表中选择币种。";
+        ACCOUNT_EXISTS = "An account '{}' already exists.", "账户“{}”已存在。";
         // Ledger actions.
         OWN_ACTION = "The person who initiated an action cannot approve or reject it.", "操作的发起人不能批准或拒绝该操作。";
         ALREADY_APPROVED = "You have already approved this action; it needs another approver.", "您已批准此操作，还需要另一位审批人批准。";
@@ -284,7 +307,7 @@ mod tests {
         let settled = ActionError::NotSettledBy {
             class: "resettlement".into(),
             reason: "chargeback".into(),
-            kind: "write_off".into(),
+            kind: domain::ledger::actions::ActionKind::WriteOff,
         };
         assert!(!action(&settled, Locale::En).contains("write_off"), "codes are said in words");
         let band = LimitError::RateOutsideBand {

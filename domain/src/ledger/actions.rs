@@ -104,13 +104,78 @@ pub fn fx_lines(
     Ok(lines)
 }
 
-impl ActionRequest {
-    pub fn kind(&self) -> &'static str {
+/// What an action does, as stored beside its request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    Transfer,
+    WriteOff,
+    Reversal,
+    FxTransfer,
+}
+
+impl ActionKind {
+    pub const ALL: [ActionKind; 4] =
+        [ActionKind::Transfer, ActionKind::WriteOff, ActionKind::Reversal, ActionKind::FxTransfer];
+
+    pub fn code(self) -> &'static str {
         match self {
-            ActionRequest::Transfer { .. } => "transfer",
-            ActionRequest::WriteOff { .. } => "write_off",
-            ActionRequest::Reversal { .. } => "reversal",
-            ActionRequest::FxTransfer { .. } => "fx_transfer",
+            ActionKind::Transfer => "transfer",
+            ActionKind::WriteOff => "write_off",
+            ActionKind::Reversal => "reversal",
+            ActionKind::FxTransfer => "fx_transfer",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<ActionKind> {
+        ActionKind::ALL.into_iter().find(|kind| kind.code() == code)
+    }
+}
+
+/// Where an action is: waiting for its approvals, then posted, rejected or expired (nobody
+/// decided in time); a posted action whose transaction was reversed is reversed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionStatus {
+    Pending,
+    Posted,
+    Rejected,
+    Expired,
+    Reversed,
+}
+
+impl ActionStatus {
+    pub const ALL: [ActionStatus; 5] = [
+        ActionStatus::Pending,
+        ActionStatus::Posted,
+        ActionStatus::Rejected,
+        ActionStatus::Expired,
+        ActionStatus::Reversed,
+    ];
+
+    /// As stored (the SQL that changes a status writes these words too).
+    pub fn code(self) -> &'static str {
+        match self {
+            ActionStatus::Pending => "pending",
+            ActionStatus::Posted => "posted",
+            ActionStatus::Rejected => "rejected",
+            ActionStatus::Expired => "expired",
+            ActionStatus::Reversed => "reversed",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<ActionStatus> {
+        ActionStatus::ALL.into_iter().find(|status| status.code() == code)
+    }
+}
+
+impl ActionRequest {
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            ActionRequest::Transfer { .. } => ActionKind::Transfer,
+            ActionRequest::WriteOff { .. } => ActionKind::WriteOff,
+            ActionRequest::Reversal { .. } => ActionKind::Reversal,
+            ActionRequest::FxTransfer { .. } => ActionKind::FxTransfer,
         }
     }
 
@@ -145,7 +210,7 @@ pub struct Link {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Action {
     pub id: i64,
-    pub kind: String,
+    pub kind: ActionKind,
     pub request: ActionRequest,
     pub work_item_id: Option<i64>,
     pub initiated_by: String,
@@ -155,7 +220,7 @@ pub struct Action {
     pub approvals_needed: i32,
     pub approved_by: Vec<String>,
     pub approved_by_persons: Vec<i64>,
-    pub status: String,
+    pub status: ActionStatus,
     pub reason: Option<String>,
     pub transaction_id: Option<i64>,
     /// What the limits were applied to, in USD cents.
@@ -180,7 +245,7 @@ impl Action {
     /// Whether `actor` (an approver) may approve or reject it now: it is pending, and they neither
     /// initiated it nor approved it already.
     pub fn decidable_by(&self, actor: &Actor) -> bool {
-        self.status == "pending"
+        self.status == ActionStatus::Pending
             && !self.initiated_by_actor(actor)
             && !self.approved_by_persons.contains(&actor.person.0)
     }
@@ -188,7 +253,7 @@ impl Action {
     /// Whether it holds its work item at `now`: posted, or still waiting (not past its expiry), so
     /// that no other action may settle the item.
     pub fn holds_item(&self, now: DateTime<Utc>) -> bool {
-        self.status == "posted" || (self.status == "pending" && self.expires_at > now)
+        self.status == ActionStatus::Posted || (self.status == ActionStatus::Pending && self.expires_at > now)
     }
 }
 
@@ -200,8 +265,8 @@ pub enum ActionError {
     OwnAction,
     #[error("you have already approved this action; it needs another approver")]
     AlreadyApproved,
-    #[error("this action is {0}, not pending")]
-    NotPending(String),
+    #[error("this action is {}, not pending", .0.code())]
+    NotPending(ActionStatus),
     #[error("this action expired at {0} without approval")]
     Expired(DateTime<Utc>),
     #[error("action {0} does not exist")]
@@ -273,15 +338,15 @@ pub enum ActionError {
     #[error("work item {0} is resolved; money moves only for open items")]
     ItemResolved(i64),
     /// A `class` item (`reason`) is not settled by an action of `kind` (see [`item_takes`]).
-    #[error("a {class} item ({reason}) is not settled by a {}", .kind.replace('_', "-"))]
-    NotSettledBy { class: String, reason: String, kind: String },
+    #[error("a {class} item ({reason}) is not settled by a {}", .kind.code().replace('_', "-"))]
+    NotSettledBy { class: String, reason: String, kind: ActionKind },
     /// The amount is not the work item's, and the initiator gave no reason.
     #[error("work item {item} is for {item_amount}; to move {amount} instead, say why in the reason")]
     AmountDiffers { item: i64, item_amount: String, amount: String },
     #[error("work item {0} was resolved since this action was started; reject the action")]
     ItemResolvedSince(i64),
-    #[error("work item {item} is now a {class} item, which a {} does not settle; reject the action", .kind.replace('_', "-"))]
-    ItemReclassified { item: i64, class: String, kind: String },
+    #[error("work item {item} is now a {class} item, which a {} does not settle; reject the action", .kind.code().replace('_', "-"))]
+    ItemReclassified { item: i64, class: String, kind: ActionKind },
     #[error("no resettlement action of {0} was reviewed")]
     NothingReviewed(NaiveDate),
     /// A stored action (or the request to store) that does not read as an action: a fault, not a
@@ -392,7 +457,7 @@ pub async fn reversal_request(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ItemOffer {
     /// An action for it is waiting or posted: one exception moves money once.
-    Taken { action: i64, status: String },
+    Taken { action: i64, status: ActionStatus },
     /// It is resolved: money moves only for open items.
     Resolved,
     /// It may take a transfer: of its amount (when its currency is known), booked as its posting
@@ -419,11 +484,9 @@ pub async fn offer_for(pool: &PgPool, item: &crate::exceptions::WorkItem) -> Res
 /// Which kinds of action settle which class of work item: a resettlement is paid (in its own
 /// currency or another), a mismatch is corrected by a transfer or written off to suspense.
 /// Reversals settle nothing: they undo.
-pub fn item_takes(class: &str, kind: &str) -> bool {
-    matches!(
-        (class, kind),
-        ("resettlement", "transfer" | "fx_transfer") | ("mismatch", "transfer" | "write_off")
-    )
+pub fn item_takes(class: &str, kind: ActionKind) -> bool {
+    use ActionKind::*;
+    matches!((class, kind), ("resettlement", Transfer | FxTransfer) | ("mismatch", Transfer | WriteOff))
 }
 
 /// Records a pending action. The same person's idempotency key with the same content returns the
@@ -516,7 +579,7 @@ pub async fn initiate(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          RETURNING id",
         idempotency_key,
-        request.kind(),
+        request.kind().code(),
         json(request)?,
         amount.minor(),
         amount.currency().code(),
@@ -611,11 +674,7 @@ async fn check_link(
         return Err(ActionError::ItemResolved(item));
     }
     if !item_takes(&row.class, request.kind()) {
-        return Err(ActionError::NotSettledBy {
-            class: row.class,
-            reason: row.reason,
-            kind: request.kind().to_owned(),
-        });
+        return Err(ActionError::NotSettledBy { class: row.class, reason: row.reason, kind: request.kind() });
     }
     let live = sqlx::query_scalar!(
         "SELECT id FROM ledger_action
@@ -678,7 +737,7 @@ async fn approve_in(
     seen_version: Option<i32>,
 ) -> Result<(), ActionError> {
     let action = lock(db, id).await?;
-    if action.status != "pending" {
+    if action.status != ActionStatus::Pending {
         return Err(ActionError::NotPending(action.status));
     }
     if seen_version.is_some_and(|v| v != action.version) {
@@ -759,7 +818,7 @@ async fn approve_in(
             return Err(ActionError::ItemReclassified {
                 item,
                 class: row.class,
-                kind: action.request.kind().to_owned(),
+                kind: action.request.kind(),
             });
         }
     }
@@ -964,7 +1023,7 @@ async fn release_in(
         let status = sqlx::query_scalar!("SELECT status FROM ledger_action WHERE id = $1", id)
             .fetch_one(&mut *db)
             .await?;
-        if status == "posted" {
+        if ActionStatus::from_code(&status) == Some(ActionStatus::Posted) {
             released.posted += 1;
         } else {
             released.waiting += 1;
@@ -980,7 +1039,7 @@ pub async fn reject(pool: &PgPool, actor: &Actor, id: i64, reason: &str) -> Resu
     }
     let mut db = pool.begin().await?;
     let action = lock(&mut db, id).await?;
-    if action.status != "pending" {
+    if action.status != ActionStatus::Pending {
         return Err(ActionError::NotPending(action.status));
     }
     if action.initiated_by_actor(actor) {
@@ -1157,10 +1216,23 @@ impl TryFrom<ActionRow> for Action {
     type Error = ActionError;
 
     fn try_from(r: ActionRow) -> Result<Action, ActionError> {
+        let request: ActionRequest =
+            serde_json::from_value(r.request).map_err(|e| ActionError::Unreadable(e.to_string()))?;
+        if r.kind != request.kind().code() {
+            return Err(ActionError::Unreadable(format!(
+                "action {} is stored as a {} but asks for a {}",
+                r.id,
+                r.kind,
+                request.kind().code()
+            )));
+        }
+        let status = ActionStatus::from_code(&r.status).ok_or_else(|| {
+            ActionError::Unreadable(format!("action {} has an unknown status '{}'", r.id, r.status))
+        })?;
         Ok(Action {
             id: r.id,
-            kind: r.kind,
-            request: serde_json::from_value(r.request).map_err(|e| ActionError::Unreadable(e.to_string()))?,
+            kind: request.kind(),
+            request,
             work_item_id: r.work_item_id,
             initiated_by: r.initiated_by,
             initiated_by_person: r.initiated_by_person,
@@ -1169,7 +1241,7 @@ impl TryFrom<ActionRow> for Action {
             approvals_needed: r.approvals_needed,
             approved_by: r.approved_by,
             approved_by_persons: r.approved_by_persons,
-            status: r.status,
+            status,
             reason: r.reason,
             transaction_id: r.transaction_id,
             usd_value_minor: r.usd_value_minor,
@@ -1198,15 +1270,15 @@ async fn lock(db: &mut PgConnection, id: i64) -> Result<Action, ActionError> {
 
 /// Which actions [`select`] reads.
 #[derive(Debug, Clone, Copy, Default)]
-struct Select<'a> {
+struct Select {
     id: Option<i64>,
-    status: Option<&'a str>,
+    status: Option<ActionStatus>,
     work_item: Option<i64>,
     decided_only: bool,
     newest_first: bool,
 }
 
-async fn select(pool: &PgPool, s: Select<'_>, limit: i64) -> Result<Vec<Action>, ActionError> {
+async fn select(pool: &PgPool, s: Select, limit: i64) -> Result<Vec<Action>, ActionError> {
     sqlx::query_as!(
         ActionRow,
         r#"SELECT id, kind, request, work_item_id, initiated_by, initiated_by_person,
@@ -1218,7 +1290,7 @@ async fn select(pool: &PgPool, s: Select<'_>, limit: i64) -> Result<Vec<Action>,
              AND ($3::bigint IS NULL OR work_item_id = $3) AND (NOT $4 OR status <> 'pending')
            ORDER BY CASE WHEN $5 THEN -id ELSE id END LIMIT $6"#,
         s.id,
-        s.status,
+        s.status.map(ActionStatus::code),
         s.work_item,
         s.decided_only,
         s.newest_first,
@@ -1241,7 +1313,7 @@ pub async fn get(pool: &PgPool, id: i64) -> Result<Action, ActionError> {
 /// Actions by status (and, when given, by work item), oldest first.
 pub async fn list(
     pool: &PgPool,
-    status: Option<&str>,
+    status: Option<ActionStatus>,
     work_item: Option<i64>,
     limit: i64,
 ) -> Result<Vec<Action>, ActionError> {
@@ -1290,9 +1362,10 @@ mod tests {
 
     /// A stored action as the pure rules see it.
     fn stored(status: &str, initiated_by_person: i64, approved_by_persons: Vec<i64>) -> Action {
+        let status = ActionStatus::from_code(status).unwrap();
         Action {
             id: 1,
-            kind: "transfer".into(),
+            kind: ActionKind::Transfer,
             request: ActionRequest::Transfer { from: 1, to: 2, amount: usd(1_000), description: "t".into() },
             work_item_id: None,
             initiated_by: "ava".into(),
@@ -1302,7 +1375,7 @@ mod tests {
             approvals_needed: 2,
             approved_by: approved_by_persons.iter().map(|p| format!("person {p}")).collect(),
             approved_by_persons,
-            status: status.into(),
+            status,
             reason: None,
             transaction_id: None,
             usd_value_minor: Some(1_000),
@@ -1406,7 +1479,7 @@ mod tests {
             initiate(&pool, &ava, &Policy::default(), "form-key-of01", &pay, &linked(ids[0])).await.unwrap();
         assert_eq!(
             offer_for(&pool, &item).await.unwrap(),
-            ItemOffer::Taken { action: action.id, status: "pending".into() }
+            ItemOffer::Taken { action: action.id, status: ActionStatus::Pending }
         );
         reject(&pool, &sam, action.id, "wrong account").await.unwrap();
         assert!(matches!(offer_for(&pool, &item).await.unwrap(), ItemOffer::Open { .. }), "free again");
@@ -1450,13 +1523,13 @@ mod tests {
         let first = initiate(&pool, &ava, &policy, "form-key-0001", &request, &none()).await.unwrap();
         let again = initiate(&pool, &ava, &policy, "form-key-0001", &request, &none()).await.unwrap();
         assert_eq!(first.id, again.id, "the second press of Initiate makes no second action");
-        assert_eq!((first.status.as_str(), first.approvals_needed), ("pending", 1));
+        assert_eq!((first.status, first.approvals_needed), (ActionStatus::Pending, 1));
         assert!(matches!(
             approve(&pool, &ava, &Policy::default(), first.id).await,
             Err(ActionError::OwnAction)
         ));
         let posted = approve(&pool, &sam, &Policy::default(), first.id).await.unwrap();
-        assert_eq!(posted.status, "posted");
+        assert_eq!(posted.status, ActionStatus::Posted);
         assert!(matches!(
             approve(&pool, &sue, &Policy::default(), first.id).await,
             Err(ActionError::NotPending(_))
@@ -1493,7 +1566,10 @@ mod tests {
         .await
         .unwrap();
         let namesake = Actor { person: namesake, ..ava.clone() };
-        assert_eq!(approve(&pool, &namesake, &Policy::default(), one.id).await.unwrap().status, "posted");
+        assert_eq!(
+            approve(&pool, &namesake, &Policy::default(), one.id).await.unwrap().status,
+            ActionStatus::Posted
+        );
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
@@ -1534,7 +1610,7 @@ mod tests {
         let wide = Policy { fx_band_bps: 1_000_000_000, ..Policy::default() };
         let action = initiate(&pool, &ava, &wide, "form-key-fx01", &absurd, &none()).await.unwrap();
         assert_eq!((action.approvals_needed, action.usd_value_minor), (2, Some(9_999_900_000)));
-        assert_eq!(approve(&pool, &sam, &wide, action.id).await.unwrap().status, "pending");
+        assert_eq!(approve(&pool, &sam, &wide, action.id).await.unwrap().status, ActionStatus::Pending);
         assert_eq!(balance(&pool, "visa_settlement").await, 0, "one approval moves nothing");
         let posted = approve(&pool, &sue, &wide, action.id).await.unwrap();
         // Its reversal is worth as much: two approvers again.
@@ -1557,30 +1633,21 @@ mod tests {
         let admin = actor(&pool, "ada", Role::Admin).await;
         crate::ledger::open_account(
             &pool,
-            "jpy_a",
-            "JPY A",
-            "asset",
-            Currency::from_code("JPY").unwrap(),
+            &crate::ledger::NewAccount::parse("jpy_a", "JPY A", "asset", "JPY").unwrap(),
             &admin,
         )
         .await
         .unwrap();
         crate::ledger::open_account(
             &pool,
-            "jpy_b",
-            "JPY B",
-            "asset",
-            Currency::from_code("JPY").unwrap(),
+            &crate::ledger::NewAccount::parse("jpy_b", "JPY B", "asset", "JPY").unwrap(),
             &admin,
         )
         .await
         .unwrap();
         crate::ledger::open_account(
             &pool,
-            "gbp_a",
-            "GBP A",
-            "asset",
-            Currency::from_code("GBP").unwrap(),
+            &crate::ledger::NewAccount::parse("gbp_a", "GBP A", "asset", "GBP").unwrap(),
             &admin,
         )
         .await
@@ -1807,14 +1874,17 @@ mod tests {
         assert!(initiate(&pool, &aaron, &Policy::default(), "form-key-it08", &again, &none()).await.is_err());
         let item = crate::exceptions::get(&pool, ids[0]).await.unwrap();
         assert_eq!((item.status, item.resolution), (crate::exceptions::Status::Open, None), "reopened");
-        assert_eq!(get(&pool, first.id).await.unwrap().status, "reversed");
+        assert_eq!(get(&pool, first.id).await.unwrap().status, ActionStatus::Reversed);
         // With the first action reversed (and the smuggled one rejected), the item can be settled again.
         reject(&pool, &sam, smuggled, "duplicate of the first").await.unwrap();
         let second =
             initiate(&pool, &aaron, &Policy::default(), "form-key-it09", &pay(64_104), &linked(ids[0]))
                 .await
                 .unwrap();
-        assert_eq!(approve(&pool, &sam, &Policy::default(), second.id).await.unwrap().status, "posted");
+        assert_eq!(
+            approve(&pool, &sam, &Policy::default(), second.id).await.unwrap().status,
+            ActionStatus::Posted
+        );
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
@@ -2100,8 +2170,11 @@ mod tests {
         // EUR is now worth 1.20: 10,800.00 USD, over the threshold. One approval no longer posts.
         super::super::limits::set_rate(&pool, &admin, "EUR", "1.20".parse().unwrap()).await.unwrap();
         let half = approve(&pool, &sam, &Policy::default(), action.id).await.unwrap();
-        assert_eq!((half.status.as_str(), half.approvals_needed), ("pending", 2));
-        assert_eq!(approve(&pool, &sue, &Policy::default(), action.id).await.unwrap().status, "posted");
+        assert_eq!((half.status, half.approvals_needed), (ActionStatus::Pending, 2));
+        assert_eq!(
+            approve(&pool, &sue, &Policy::default(), action.id).await.unwrap().status,
+            ActionStatus::Posted
+        );
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]

@@ -131,13 +131,29 @@ pub async fn propose(
     Ok(id)
 }
 
-/// Marks the pending proposal `id` decided (`approved` or `rejected`) by `actor`, who must not be
-/// its proposer, and returns its date. The row stays locked until the caller's transaction ends.
+/// How a proposal is decided, as its status column says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decision {
+    Approved,
+    Rejected,
+}
+
+impl Decision {
+    fn code(self) -> &'static str {
+        match self {
+            Decision::Approved => "approved",
+            Decision::Rejected => "rejected",
+        }
+    }
+}
+
+/// Marks the pending proposal `id` decided by `actor`, who must not be its proposer, and returns
+/// its date. The row stays locked until the caller's transaction ends.
 async fn decide(
     db: &mut PgConnection,
     id: i64,
     actor: &Actor,
-    status: &str,
+    decision: Decision,
 ) -> Result<NaiveDate, CloseError> {
     let row = sqlx::query!(
         r#"SELECT business_date AS "business_date: NaiveDate", proposed_by_person, status
@@ -159,7 +175,7 @@ async fn decide(
         id,
         actor.username,
         actor.person.0,
-        status
+        decision.code()
     )
     .execute(&mut *db)
     .await?;
@@ -175,7 +191,7 @@ pub async fn approve(
 ) -> Result<NaiveDate, CloseError> {
     let mut db = pool.begin().await?;
     lock_closes(&mut db).await?;
-    let date = decide(&mut db, id, actor, "approved").await?;
+    let date = decide(&mut db, id, actor, Decision::Approved).await?;
     // Still the next date to close, and ended (the proposal may be days old).
     closable(&mut db, date, today).await?;
     sqlx::query!(
@@ -197,7 +213,7 @@ pub async fn approve(
 
 pub async fn reject(pool: &PgPool, actor: &Actor, id: i64) -> Result<(), CloseError> {
     let mut db = pool.begin().await?;
-    let date = decide(&mut db, id, actor, "rejected").await?;
+    let date = decide(&mut db, id, actor, Decision::Rejected).await?;
     let event = NewAuditEvent {
         after: Some(serde_json::json!({ "proposal": id })),
         ..actor.event(AuditAction::LedgerCloseRejected, format!("business_date:{date}"))

@@ -14,12 +14,42 @@ use sqlx::PgPool;
 
 use crate::money::{Currency, Money};
 
+/// What an account is in the balance sheet or the income statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum AccountKind {
+    Asset,
+    Liability,
+    Income,
+    Expense,
+}
+
+impl AccountKind {
+    pub const ALL: [AccountKind; 4] =
+        [AccountKind::Asset, AccountKind::Liability, AccountKind::Income, AccountKind::Expense];
+
+    /// As stored, and as forms send it.
+    pub fn code(self) -> &'static str {
+        match self {
+            AccountKind::Asset => "asset",
+            AccountKind::Liability => "liability",
+            AccountKind::Income => "income",
+            AccountKind::Expense => "expense",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<AccountKind> {
+        AccountKind::ALL.into_iter().find(|kind| kind.code() == code)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
     pub id: i64,
     pub code: String,
     pub name: String,
-    pub kind: String,
+    pub kind: AccountKind,
     pub currency: String,
     pub balance_minor: i64,
     pub version: i64,
@@ -28,7 +58,8 @@ pub struct Account {
 pub async fn accounts(pool: &PgPool) -> Result<Vec<Account>, sqlx::Error> {
     sqlx::query_as!(
         Account,
-        "SELECT id, code, name, kind, currency, balance_minor, version FROM ledger_account ORDER BY code"
+        r#"SELECT id, code, name, kind AS "kind: AccountKind", currency, balance_minor, version
+           FROM ledger_account ORDER BY code"#
     )
     .fetch_all(pool)
     .await
@@ -37,37 +68,93 @@ pub async fn accounts(pool: &PgPool) -> Result<Vec<Account>, sqlx::Error> {
 pub async fn account_by_code(pool: &PgPool, code: &str) -> Result<Option<Account>, sqlx::Error> {
     sqlx::query_as!(
         Account,
-        "SELECT id, code, name, kind, currency, balance_minor, version FROM ledger_account WHERE code = $1",
+        r#"SELECT id, code, name, kind AS "kind: AccountKind", currency, balance_minor, version
+           FROM ledger_account WHERE code = $1"#,
         code
     )
     .fetch_optional(pool)
     .await
 }
 
+/// Why an account cannot be opened. Each refusal is its own variant, so the portal can say it in
+/// the person's language.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("an account code is 1 to 64 letters, digits or _ . : -")]
+    BadCode,
+    #[error("an account needs a name")]
+    NoName,
+    #[error("'{0}' is not a kind of account")]
+    UnknownKind(String),
+    #[error("an account needs a currency")]
+    NoCurrency,
+    #[error("'{0}' is not a currency")]
+    UnknownCurrency(String),
+    #[error("an account with code {0} already exists")]
+    Exists(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// An account as an admin asks for it, checked: a code of letters, digits and `_ . : -` (kept in
+/// lower case, so `Visa_GBP` and `visa_gbp` are one account), a name, a kind, a currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccount {
+    pub code: String,
+    pub name: String,
+    pub kind: AccountKind,
+    pub currency: Currency,
+}
+
+impl NewAccount {
+    pub fn parse(code: &str, name: &str, kind: &str, currency: &str) -> Result<NewAccount, AccountError> {
+        let code = code.trim().to_lowercase();
+        if code.is_empty()
+            || code.len() > 64
+            || !code.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.:-".contains(&b))
+        {
+            return Err(AccountError::BadCode);
+        }
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(AccountError::NoName);
+        }
+        let kind = AccountKind::from_code(kind.trim())
+            .ok_or_else(|| AccountError::UnknownKind(kind.trim().to_owned()))?;
+        let currency = currency.trim().to_uppercase();
+        if currency.is_empty() {
+            return Err(AccountError::NoCurrency);
+        }
+        let currency = Currency::from_code(&currency).ok_or(AccountError::UnknownCurrency(currency))?;
+        Ok(NewAccount { code, name: name.to_owned(), kind, currency })
+    }
+}
+
 /// Opens an account (admins extend the chart of accounts), and audits it in the same transaction:
-/// no account without its record, and no record of an account that was not opened.
+/// no account without its record, and no record of an account that was not opened. A code already
+/// taken is refused, also when two admins open it at once (the table's unique code decides).
 pub async fn open_account(
     pool: &PgPool,
-    code: &str,
-    name: &str,
-    kind: &str,
-    currency: Currency,
+    account: &NewAccount,
     by: &crate::audit::Actor,
-) -> Result<i64, sqlx::Error> {
+) -> Result<i64, AccountError> {
+    let NewAccount { code, name, kind, currency } = account;
     let mut tx = pool.begin().await?;
-    let id = sqlx::query_scalar!(
-        "INSERT INTO ledger_account (code, name, kind, currency, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    let inserted = sqlx::query_scalar!(
+        "INSERT INTO ledger_account (code, name, kind, currency, created_by) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (code) DO NOTHING RETURNING id",
         code,
         name,
-        kind,
+        kind.code(),
         currency.code(),
         by.username
     )
-    .fetch_one(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await?;
+    let Some(id) = inserted else { return Err(AccountError::Exists(code.clone())) };
     let event = crate::audit::NewAuditEvent {
         after: Some(
-            serde_json::json!({ "code": code, "name": name, "kind": kind, "currency": currency.code() }),
+            serde_json::json!({ "code": code, "name": name, "kind": kind.code(), "currency": currency.code() }),
         ),
         ..by.event(crate::audit::AuditAction::SettingChanged, format!("ledger_account:{id}"))
     };
@@ -250,6 +337,51 @@ mod tests {
                 Line { account: to, amount },
             ],
         }
+    }
+
+    #[test]
+    fn an_account_is_asked_for_with_a_code_a_name_a_kind_and_a_currency() {
+        let ok = NewAccount::parse(" Visa_GBP ", " Visa GBP ", "asset", "gbp").unwrap();
+        assert_eq!(
+            (ok.code.as_str(), ok.name.as_str(), ok.kind, ok.currency.code()),
+            ("visa_gbp", "Visa GBP", AccountKind::Asset, "GBP")
+        );
+        let refused = |code: &str, name: &str, kind: &str, currency: &str| {
+            NewAccount::parse(code, name, kind, currency).unwrap_err()
+        };
+        assert!(matches!(refused("", "n", "asset", "USD"), AccountError::BadCode));
+        assert!(matches!(refused("a b", "n", "asset", "USD"), AccountError::BadCode));
+        assert!(matches!(refused("x';drop", "n", "asset", "USD"), AccountError::BadCode));
+        assert!(matches!(refused(&"a".repeat(65), "n", "asset", "USD"), AccountError::BadCode));
+        assert!(matches!(refused("a", "  ", "asset", "USD"), AccountError::NoName));
+        assert!(matches!(refused("a", "n", "equity", "USD"), AccountError::UnknownKind(k) if k == "equity"));
+        assert!(matches!(refused("a", "n", "asset", " "), AccountError::NoCurrency));
+        assert!(matches!(refused("a", "n", "asset", "XYZ"), AccountError::UnknownCurrency(c) if c == "XYZ"));
+        for kind in AccountKind::ALL {
+            assert_eq!(AccountKind::from_code(kind.code()), Some(kind));
+        }
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn two_admins_opening_one_code_at_once_open_one_account_with_one_record(pool: PgPool) {
+        let ada = crate::people::testing::actor(&pool, "ada", crate::access::Role::Admin).await;
+        let eve = crate::people::testing::actor(&pool, "eve", crate::access::Role::Admin).await;
+        let account = NewAccount::parse("visa_gbp", "Visa GBP", "asset", "GBP").unwrap();
+        let (first, second) =
+            tokio::join!(open_account(&pool, &account, &ada), open_account(&pool, &account, &eve));
+        let opened = [&first, &second].iter().filter(|r| r.is_ok()).count();
+        assert_eq!(opened, 1, "{first:?} {second:?}");
+        assert!([first, second]
+            .into_iter()
+            .any(|r| matches!(r, Err(AccountError::Exists(code)) if code == "visa_gbp")));
+        let records: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM audit_event WHERE target LIKE 'ledger_account:%'")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!(records, 1);
+        let stored = account_by_code(&pool, "visa_gbp").await.unwrap().unwrap();
+        assert_eq!((stored.kind, stored.currency.as_str()), (AccountKind::Asset, "GBP"));
     }
 
     async fn ids(pool: &PgPool, codes: &[&str]) -> Vec<i64> {

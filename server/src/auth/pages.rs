@@ -39,7 +39,8 @@ pub fn locale_of(headers: &http::HeaderMap) -> Locale {
     })
 }
 
-fn locale() -> Locale {
+/// The language of the request being answered (set by [`with_locale`]).
+pub fn locale() -> Locale {
     LOCALE.try_with(|l| *l).unwrap_or_default()
 }
 

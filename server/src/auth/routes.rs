@@ -197,7 +197,24 @@ pub async fn callback(
         return unavailable(&e);
     }
     tracing::info!(session_ref = %user.session_ref, "signed in");
-    Redirect::to(&return_to).into_response()
+    let mut response = Redirect::to(&return_to).into_response();
+    // The person's own language and time zone, in whichever browser they sign in: without them
+    // the choice would stay in the browser it was made in.
+    match domain::people::display_choices(&state.app.pool, user.person).await {
+        Ok(choices) => {
+            for cookie in app::preferences::cookies_for(&choices) {
+                match axum::http::HeaderValue::from_str(&cookie) {
+                    Ok(value) => {
+                        response.headers_mut().append(axum::http::header::SET_COOKIE, value);
+                    }
+                    Err(e) => tracing::warn!(error = %e, "a stored display choice is not a cookie"),
+                }
+            }
+        }
+        // Signed in all the same, in the browser's language.
+        Err(e) => tracing::warn!(error = %e, "could not read the person's display choices"),
+    }
+    response
 }
 
 async fn finish(state: &ServerState, pending: &PendingLogin, query: CallbackQuery) -> Result<User, Failure> {

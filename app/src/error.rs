@@ -93,6 +93,17 @@ impl AppError {
 
 #[cfg(feature = "ssr")]
 impl AppError {
+    /// The status a response carrying this error answers with.
+    pub fn status(&self) -> http::StatusCode {
+        match self {
+            AppError::Invalid(_) => http::StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unavailable => http::StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unauthenticated => http::StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => http::StatusCode::FORBIDDEN,
+            AppError::Internal | AppError::Communication => http::StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
     /// A request that cannot be done as asked: said in words, answered with 422.
     pub fn refused(message: impl Into<String>) -> Self {
         respond_with(http::StatusCode::UNPROCESSABLE_ENTITY);
@@ -164,14 +175,11 @@ pub fn status_of_redirected_error(query: &str) -> Option<http::StatusCode> {
     let encoded = query.split('&').find_map(|pair| pair.strip_prefix("__err="))?;
     // The value is base64 (URL-safe alphabet); only its padding is percent-encoded.
     let encoded = encoded.replace("%3D", "=").replace("%3d", "=");
-    Some(match ServerFnUrlError::<AppError>::decode_err(&encoded) {
-        AppError::Invalid(_) => http::StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::Unavailable => http::StatusCode::SERVICE_UNAVAILABLE,
-        AppError::Unauthenticated => http::StatusCode::UNAUTHORIZED,
-        AppError::Forbidden => http::StatusCode::FORBIDDEN,
+    match ServerFnUrlError::<AppError>::decode_err(&encoded) {
         // Also what an address with a made-up `__err` decodes to: it must not make a page a 500.
-        AppError::Internal | AppError::Communication => return None,
-    })
+        AppError::Internal | AppError::Communication => None,
+        refusal => Some(refusal.status()),
+    }
 }
 
 /// Domain refusals are said to the person (422); database failures are logged, never shown.

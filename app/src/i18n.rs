@@ -232,9 +232,20 @@ pub fn use_locale() -> Locale {
     use_context::<Locale>().unwrap_or_default()
 }
 
+#[cfg(feature = "ssr")]
+tokio::task_local! {
+    /// The language of the request being answered, set by the server's outermost layer for the
+    /// whole request: also for plain axum handlers (sign-in pages, exports), which have no Leptos
+    /// context.
+    pub static REQUEST_LOCALE: Locale;
+}
+
 /// The request's language (server side): the person's choice, else their browser's.
 #[cfg(feature = "ssr")]
 pub fn request_locale() -> Locale {
+    if let Ok(set) = REQUEST_LOCALE.try_with(|locale| *locale) {
+        return set;
+    }
     if let Some(chosen) = crate::request::cookie(LANGUAGE_COOKIE).and_then(|tag| Locale::from_tag(&tag)) {
         return chosen;
     }

@@ -125,17 +125,22 @@ pub fn choice_cookie(name: &str, value: &str) -> String {
     format!("{name}={value}; Path=/; Max-Age={}; SameSite=Lax; HttpOnly", 60 * 60 * 24 * 365)
 }
 
-/// The cookies that carry a person's stored display choices into a browser, at sign-in: only the
-/// choices they made, and only values the portal would itself accept.
+/// The cookies that carry a person's stored display choices into a browser, at sign-in, with only
+/// values the portal would itself accept. A choice they never made removes the browser's cookie:
+/// on a shared desk the next person must not read in the last one's language or zone (nor save
+/// that zone as their own).
 #[cfg(feature = "ssr")]
-pub fn cookies_for(choices: &domain::people::DisplayChoices) -> Vec<String> {
-    let language = (choices.language.as_deref())
-        .and_then(Locale::from_tag)
-        .map(|locale| choice_cookie(crate::i18n::LANGUAGE_COOKIE, locale.tag()));
+pub fn cookies_for(choices: &domain::people::DisplayChoices) -> [String; 2] {
+    let language =
+        (choices.language.as_deref()).and_then(Locale::from_tag).map(|locale| locale.tag().to_owned());
     let zone = (choices.time_zone.as_deref())
         .and_then(|name| domain::calendar::parse_time_zone(name).ok())
-        .map(|zone| choice_cookie(viewer::TIME_ZONE_COOKIE, zone.name()));
-    language.into_iter().chain(zone).collect()
+        .map(|zone| zone.name().to_owned());
+    let cookie = |name: &str, value: Option<String>| match value {
+        Some(value) => choice_cookie(name, &value),
+        None => format!("{name}=; Path=/; Max-Age=0; SameSite=Lax; HttpOnly"),
+    };
+    [cookie(crate::i18n::LANGUAGE_COOKIE, language), cookie(viewer::TIME_ZONE_COOKIE, zone)]
 }
 
 /// Who is looking, as far as display goes (server side only).
@@ -227,6 +232,32 @@ mod tests {
         assert_eq!(new_york.label(Locale::En), "New York (UTC\u{2212}05:00)");
         assert_eq!(new_york.label(Locale::ZhCn), "纽约（UTC\u{2212}05:00）");
         assert_eq!(zone("Europe/Paris", "+01:00").label(Locale::ZhCn), "Europe/Paris（UTC+01:00）");
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn sign_in_sets_the_person_s_choices_and_clears_anyone_else_s() {
+        use domain::people::DisplayChoices;
+        let chosen =
+            DisplayChoices { language: Some("zh-CN".into()), time_zone: Some("Asia/Shanghai".into()) };
+        let [language, zone] = cookies_for(&chosen);
+        assert!(
+            language.starts_with("sd_lang=zh-CN; ") && language.contains("Max-Age=31536000"),
+            "{language}"
+        );
+        assert!(zone.starts_with(&format!("{}=Asia/Shanghai; ", viewer::TIME_ZONE_COOKIE)), "{zone}");
+        // Never chosen, or a stored value the portal would not accept (never copied into a
+        // header): the browser's cookie is removed.
+        let forged = DisplayChoices {
+            language: Some("en\r\nSet-Cookie: x=1".into()),
+            time_zone: Some("Mars/Base; Path=/x".into()),
+        };
+        for choices in [DisplayChoices::default(), forged] {
+            for cookie in cookies_for(&choices) {
+                assert!(cookie.contains("=; Path=/; Max-Age=0;"), "{cookie}");
+                assert!(!cookie.contains('\n') && !cookie.contains("Mars"), "{cookie}");
+            }
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! | `feed_late` | a source's file of a recent business date is past its due time and not here | source and date |
 //! | `feed_quarantined` | an inbound file was refused whole and no correction has replaced it | file |
 //! | `run_failed` | a reconciliation run ended without completing | run |
-//! | `records_unaccounted` | a completed run did not account for every record of a loaded network file (its control totals do not close) | run and file |
+//! | `records_unaccounted` | the latest completed run of a date did not account for every record of a network file that was not quarantined (its control totals do not close) | run and file |
 //! | `sla_breached` | a work item passed its service level (escalated) and is not resolved | work item |
 //! | `approval_waiting` | a ledger action has waited longer than configured for its approver | action |
 
@@ -128,25 +128,32 @@ pub async fn raise(
             serde_json::json!({ "run": id, "business_date": date, "version": version, "stage": stage });
         raised += insert(pool, AlertKind::RunFailed, &format!("run_failed:{id}"), &summary, details).await?;
     }
-    // A quarantined file never closes, and has its own alert: only loaded files are looked at.
-    let unaccounted: Vec<(i64, NaiveDate, i32, String, i64, i64)> = sqlx::query_as(
-        "SELECT r.id, r.business_date, r.version, coalesce(c->>'object_key', ''),
-                coalesce((c->>'records')::bigint, 0), coalesce((c->>'accounted')::bigint, 0)
+    // The latest completed run of each recent date (a newer version supersedes an older one's
+    // equation). A quarantined file never closes and has its own alert; every other file that
+    // does not close is here: one still loading when the run read the day, or a stray the run
+    // wrote items for without being given it.
+    let unaccounted: Vec<(i64, NaiveDate, i32, i64, String, i64, i64)> = sqlx::query_as(
+        "SELECT r.id, r.business_date, r.version, coalesce((c->>'feed_file_id')::bigint, 0),
+                coalesce(c->>'object_key', ''), coalesce((c->>'records')::bigint, 0),
+                coalesce((c->>'accounted')::bigint, 0)
            FROM recon_run r CROSS JOIN LATERAL jsonb_array_elements(r.manifest->'controls') AS c
           WHERE r.status = 'completed' AND r.finished_at > now() - interval '14 days'
-            AND coalesce(c->>'status', 'parsed') = 'parsed' AND (c->>'closes')::boolean IS NOT TRUE",
+            AND NOT EXISTS (SELECT 1 FROM recon_run newer
+                             WHERE newer.business_date = r.business_date AND newer.status = 'completed'
+                               AND newer.version > r.version)
+            AND coalesce(c->>'status', 'parsed') <> 'quarantined' AND (c->>'closes')::boolean IS NOT TRUE",
     )
     .fetch_all(pool)
     .await?;
-    for (run, date, version, file, records, accounted) in unaccounted {
+    for (run, date, version, file_id, file, records, accounted) in unaccounted {
         let summary = format!(
-            "The reconciliation of {date} (version {version}) accounted for {accounted} of the {records} records in {file}"
+            "The reconciliation of {date} (version {version}) accounted for {accounted} of the {records} records of feed file {file_id} ({file})"
         );
         let details = serde_json::json!({
-            "run": run, "business_date": date, "version": version, "file": file,
+            "run": run, "business_date": date, "version": version, "feed_file": file_id, "file": file,
             "records": records, "accounted": accounted,
         });
-        let key = format!("records_unaccounted:{run}:{file}");
+        let key = format!("records_unaccounted:{run}:{file_id}");
         raised += insert(pool, AlertKind::RecordsUnaccounted, &key, &summary, details).await?;
     }
     let overdue: Vec<(i64, String, Option<String>, NaiveDate)> = sqlx::query_as(
@@ -305,25 +312,38 @@ mod tests {
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
     async fn a_run_that_leaves_records_of_a_loaded_file_unaccounted_raises_an_alert_once(pool: PgPool) {
-        let control = |key: &str, status: &str, records: u64, accounted: u64| {
-            serde_json::json!({ "feed_file_id": 1, "network": "visa", "object_key": key, "status": status,
+        let control = |id: i64, key: &str, status: &str, records: u64, accounted: u64| {
+            serde_json::json!({ "feed_file_id": id, "network": "visa", "object_key": key, "status": status,
                                 "records": records, "accounted": accounted, "currencies": [],
                                 "unreadable_without_amount": 0, "closes": records == accounted })
         };
         let manifest = serde_json::json!({ "controls": [
-            control("inbound/visa/2026-11-20/a.ctf", "parsed", 100, 100),
-            control("inbound/visa/2026-11-20/b.ctf", "parsed", 100, 98),
+            control(1, "inbound/visa/2026-11-20/a.ctf", "parsed", 100, 100),
+            control(2, "inbound/visa/2026-11-20/b.ctf", "parsed", 100, 98),
+            // Still loading when the run read the day: none of it accounted for.
+            control(3, "inbound/visa/2026-11-20/d.ctf", "received", 50, 0),
             // Quarantined: never closes, and is alerted as quarantined instead.
-            control("inbound/visa/2026-11-20/c.ctf", "quarantined", 10, 0),
+            control(4, "inbound/visa/2026-11-20/c.ctf", "quarantined", 10, 0),
         ]});
-        for (version, status) in [(1, "completed"), (2, "abandoned")] {
+        let superseded =
+            serde_json::json!({ "controls": [control(5, "inbound/visa/2026-11-19/a.ctf", "parsed", 10, 9)] });
+        let none = serde_json::json!({ "controls": [] });
+        let runs = [
+            ("2026-11-20", 1, "completed", &manifest),
+            ("2026-11-20", 2, "abandoned", &manifest),
+            // A date run again: only its latest completed version's equation counts.
+            ("2026-11-19", 1, "completed", &superseded),
+            ("2026-11-19", 2, "completed", &none),
+        ];
+        for (date, version, status, manifest) in runs {
             sqlx::query(
                 "INSERT INTO recon_run (business_date, version, rule_set_version, status, stage, finished_at, manifest)
-                 VALUES ('2026-11-20', $1, 1, $2, 'done', now(), $3)",
+                 VALUES ($1::date, $2, 1, $3, 'done', now(), $4)",
             )
+            .bind(date)
             .bind(version)
             .bind(status)
-            .bind(&manifest)
+            .bind(manifest)
             .execute(&pool)
             .await
             .unwrap();
@@ -334,16 +354,24 @@ mod tests {
                 .fetch_all(&pool)
                 .await
                 .unwrap();
-        assert_eq!(unaccounted.len(), 1, "{unaccounted:?}");
-        assert!(unaccounted[0]
-            .0
-            .contains("accounted for 98 of the 100 records in inbound/visa/2026-11-20/b.ctf"));
-        assert_eq!(unaccounted[0].1["version"], 1);
+        assert_eq!(unaccounted.len(), 2, "{unaccounted:?}");
+        let summaries: Vec<&str> = unaccounted.iter().map(|(summary, _)| summary.as_str()).collect();
+        assert!(
+            summaries.iter().any(|s| s.contains("accounted for 98 of the 100 records of feed file 2")),
+            "{summaries:?}"
+        );
+        assert!(
+            summaries.iter().any(|s| s.contains("accounted for 0 of the 50 records of feed file 3")),
+            "{summaries:?}"
+        );
+        assert!(unaccounted
+            .iter()
+            .all(|(_, details)| details["version"] == 1 && details["business_date"] == "2026-11-20"));
         raise(&pool, Utc::now(), chrono::Duration::hours(1)).await.unwrap();
         let again: i64 = sqlx::query_scalar("SELECT count(*) FROM alert WHERE kind = 'records_unaccounted'")
             .fetch_one(&pool)
             .await
             .unwrap();
-        assert_eq!(again, 1, "raised once");
+        assert_eq!(again, 2, "raised once each");
     }
 }

@@ -169,7 +169,8 @@ test('a CSV export of a filtered list has exactly the rows the page shows', asyn
 test('an export speaks the language of the person who takes it', async ({ browser }) => {
   const context = await browser.newContext({ locale: 'zh-CN' });
   const page = await context.newPage();
-  await signIn(page, USERS.associate, '/reports/2026-11-20/items?class=resettlement&reason=chargeback');
+  // Another person than the test above, whose audit check must find only its own export.
+  await signIn(page, USERS.otherAssociate, '/reports/2026-11-20/items?class=resettlement&reason=chargeback');
   const items = csvRows(await download(page, () => page.locator('[data-test="export"]').click()));
   expect(items[0]).toEqual(['运行内序号', '类别', '原因', '卡组织', '参考号', '卡号后四位', '交易日期', '金额', '币种', 'Zelle 付款 ID']);
   expect(items.length).toBeGreaterThan(1);

@@ -6,6 +6,7 @@ export const PASSWORD = 'settledesk-demo';
 export const USERS = {
   viewer: 'vera',
   associate: 'ava',
+  otherAssociate: 'aaron',
   approver: 'sam',
   admin: 'ada',
   noRole: 'nora',

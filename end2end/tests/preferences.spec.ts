@@ -34,6 +34,14 @@ test.describe('a time zone kept with the person', () => {
     const other = await elsewhere.newPage();
     await signIn(other, USERS.choosesZone, '/preferences');
     await expect(other.locator('[data-test="current-time-zone"]')).toContainText('Asia/Shanghai');
+
+    // A shared desk: the next person to sign in at this browser reads times in their own zone
+    // (here the bank's), not the last person's.
+    await other.getByRole('button', { name: 'Sign out' }).click();
+    await other.getByRole('button', { name: 'Sign out', exact: true }).click(); // the provider asks
+    await expect(other.getByRole('heading', { name: 'You have signed out' })).toBeVisible();
+    await signIn(other, USERS.viewer, '/preferences');
+    await expect(other.locator('[data-test="current-time-zone"]')).toContainText('America/New_York');
     await elsewhere.close();
   });
 

@@ -71,7 +71,7 @@ pub async fn export(
     };
     let body = match body {
         Ok(body) => body,
-        Err(Refused(message)) => return (StatusCode::UNPROCESSABLE_ENTITY, message).into_response(),
+        Err(Refused(status, message)) => return (status, message).into_response(),
     };
     // No record, no export: a list that left the bank must show in the trail.
     let event = NewAuditEvent {
@@ -97,12 +97,18 @@ pub async fn export(
     response
 }
 
-/// A filter the person got wrong: said in words, with 422.
-struct Refused(String);
+/// A filter the person got wrong (said in words, with 422), or the database failing (503/500).
+struct Refused(StatusCode, String);
+
+impl Refused {
+    fn input(message: String) -> Self {
+        Refused(StatusCode::UNPROCESSABLE_ENTITY, message)
+    }
+}
 
 impl From<app::error::AppError> for Refused {
     fn from(e: app::error::AppError) -> Self {
-        Refused(e.to_string())
+        Refused(e.status(), e.message(locale()))
     }
 }
 
@@ -110,7 +116,7 @@ fn parse<T: serde::de::DeserializeOwned + Default>(query: &str) -> Result<T, Ref
     if query.is_empty() {
         return Ok(T::default());
     }
-    let malformed = || Refused(locale().t(text::MALFORMED).to_owned());
+    let malformed = || Refused::input(locale().t(text::MALFORMED).to_owned());
     Query::<T>::try_from_uri(&format!("/?{query}").parse().map_err(|_| malformed())?)
         .map(|Query(q)| q)
         .map_err(|_| malformed())
@@ -279,14 +285,16 @@ async fn journal(state: &ServerState, query: &str) -> Result<Body, Refused> {
     let query: JournalQuery = parse(query)?;
     let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
     let date = |v: &Option<String>| -> Result<Option<chrono::NaiveDate>, Refused> {
-        text(v).map(|d| d.parse().map_err(|_| Refused(locale().f(text::NOT_A_DATE, &[&d])))).transpose()
+        text(v)
+            .map(|d| d.parse().map_err(|_| Refused::input(locale().f(text::NOT_A_DATE, &[&d]))))
+            .transpose()
     };
     let account = match text(&query.account) {
         Some(code) => Some(
             domain::ledger::account_by_code(&state.app.pool, &code)
                 .await
-                .map_err(|_| Refused(locale().t(text::LEDGER_UNREADABLE).to_owned()))?
-                .ok_or_else(|| Refused(locale().f(text::NO_ACCOUNT, &[&code])))?
+                .map_err(|e| Refused::from(app::error::AppError::database(&e)))?
+                .ok_or_else(|| Refused::input(locale().f(text::NO_ACCOUNT, &[&code])))?
                 .id,
         ),
         None => None,
@@ -399,7 +407,6 @@ mod text {
         NOT_RECORDED = "The export could not be recorded; please try again.", "无法记录此次导出，请重试。";
         MALFORMED = "The filter is malformed.", "筛选条件格式有误。";
         NOT_A_DATE = "'{}' is not a date (YYYY-MM-DD).", "“{}”不是日期（YYYY-MM-DD）。";
-        LEDGER_UNREADABLE = "The ledger could not be read; please try again.", "无法读取分类账，请重试。";
         NO_ACCOUNT = "There is no account '{}'.", "没有账户“{}”。";
         // Header rows. Times are in UTC (RFC 3339), whoever exports.
         ITEM = "Item", "工作项";

@@ -1224,7 +1224,7 @@ pub fn StatementPage() -> impl IntoView {
                             <h2 id="statement-heading"><code translate="no">{s.account.clone()}</code> " " <span translate="no">{s.name.clone()}</span></h2>
                             <p>{sentence(locale, text::STATEMENT_BALANCE, vec![balance])}</p>
                             {empty.then(|| view! { <p class="muted">{locale.t(text::NOTHING_POSTED_HERE)}</p> })}
-                            <TableWrap label=s.account.clone() hidden=empty>
+                            <TableWrap label=locale.t(text::STATEMENT_LINES) hidden=empty>
                             <table class="data" data-test="statement">
                                 <thead><tr><th scope="col">{locale.t(text::TRANSACTION)}</th><th scope="col">{locale.t(common::DATE)}</th>
                                     <th scope="col">{locale.t(text::DESCRIPTION)}</th><th scope="col" class="num">{locale.t(common::AMOUNT)}</th>
@@ -1460,6 +1460,7 @@ mod text {
         NO_SUCH_ACCOUNT = "There is no account '{}'.", "没有账户“{}”。";
         // The account statement.
         STATEMENT_BALANCE = "Balance {}", "余额 {}";
+        STATEMENT_LINES = "Account statement", "账户对账单";
         NOTHING_POSTED_HERE = "Nothing has been posted to this account yet.", "此账户尚无过账。";
         OLDER_POSTINGS = "Older postings", "更早的分录";
     }

@@ -10,14 +10,10 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
-tokio::task_local! {
-    static LOCALE: Locale;
-}
-
 /// Middleware: the language of this request's pages, from the language cookie or `Accept-Language`.
 pub async fn with_locale(request: Request, next: Next) -> Response {
     let locale = locale_of(request.headers());
-    LOCALE.scope(locale, next.run(request)).await
+    app::i18n::REQUEST_LOCALE.scope(locale, next.run(request)).await
 }
 
 /// The person's choice of language (the portal's cookie), else their browser's best supported one.
@@ -41,7 +37,7 @@ pub fn locale_of(headers: &http::HeaderMap) -> Locale {
 
 /// The language of the request being answered (set by [`with_locale`]).
 pub fn locale() -> Locale {
-    LOCALE.try_with(|l| *l).unwrap_or_default()
+    app::i18n::request_locale()
 }
 
 /// A page with a heading, an explanation and one way onward. Every text is fixed, never input.
@@ -179,7 +175,7 @@ mod tests {
 
     #[tokio::test]
     async fn pages_speak_the_request_s_language() {
-        let response = LOCALE
+        let response = app::i18n::REQUEST_LOCALE
             .scope(Locale::ZhCn, async {
                 message(StatusCode::OK, text::SIGNED_OUT_TITLE, text::SIGNED_OUT_TEXT, ("/", text::SIGN_IN))
             })

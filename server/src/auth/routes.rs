@@ -198,8 +198,8 @@ pub async fn callback(
     }
     tracing::info!(session_ref = %user.session_ref, "signed in");
     let mut response = Redirect::to(&return_to).into_response();
-    // The person's own language and time zone, in whichever browser they sign in: without them
-    // the choice would stay in the browser it was made in.
+    // The person's own language and time zone, in whichever browser they sign in (and none left
+    // behind by whoever used this browser before).
     match domain::people::display_choices(&state.app.pool, user.person).await {
         Ok(choices) => {
             for cookie in app::preferences::cookies_for(&choices) {

@@ -15,6 +15,9 @@ pub enum AppError {
     /// The request itself was wrong; the message says how to put it right.
     #[error("{0}")]
     Invalid(String),
+    /// One field of a form was wrong (by the name the form sends it under): said beside it.
+    #[error("{message}")]
+    InvalidField { field: String, message: String },
     #[error("The database is not available right now. Please try again in a minute.")]
     Unavailable,
     #[error("Something went wrong on our side. It has been logged; please try again.")]
@@ -32,7 +35,7 @@ impl AppError {
     /// person's language where it was made.
     pub fn message(&self, locale: Locale) -> String {
         let text = match self {
-            AppError::Invalid(message) => return message.clone(),
+            AppError::Invalid(message) | AppError::InvalidField { message, .. } => return message.clone(),
             AppError::Unavailable => common::ERROR_UNAVAILABLE,
             AppError::Internal => common::ERROR_INTERNAL,
             AppError::Communication => common::ERROR_COMMUNICATION,
@@ -40,6 +43,14 @@ impl AppError {
             AppError::Forbidden => common::ERROR_FORBIDDEN,
         };
         locale.t(text).to_owned()
+    }
+
+    /// The form field this refusal is about, if it is about one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            AppError::InvalidField { field, .. } => Some(field),
+            _ => None,
+        }
     }
 }
 
@@ -96,7 +107,7 @@ impl AppError {
     /// The status a response carrying this error answers with.
     pub fn status(&self) -> http::StatusCode {
         match self {
-            AppError::Invalid(_) => http::StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid(_) | AppError::InvalidField { .. } => http::StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unavailable => http::StatusCode::SERVICE_UNAVAILABLE,
             AppError::Unauthenticated => http::StatusCode::UNAUTHORIZED,
             AppError::Forbidden => http::StatusCode::FORBIDDEN,
@@ -113,6 +124,20 @@ impl AppError {
     /// A refusal in the language of the person who asked: `text` with its values filled in.
     pub fn refused_text(text: crate::i18n::Text, values: &[&dyn std::fmt::Display]) -> Self {
         Self::refused(crate::i18n::request_locale().f(text, values))
+    }
+
+    /// A refusal of one field (by the name the form sends it under), said beside it: 422.
+    pub fn refused_field(field: &str, message: impl Into<String>) -> Self {
+        respond_with(http::StatusCode::UNPROCESSABLE_ENTITY);
+        AppError::InvalidField { field: field.to_owned(), message: message.into() }
+    }
+
+    /// This refusal, said beside `field` (a refusal that is not one leaves it as it is).
+    pub fn beside(self, field: &str) -> Self {
+        match self {
+            AppError::Invalid(message) => AppError::InvalidField { field: field.to_owned(), message },
+            other => other,
+        }
     }
 }
 

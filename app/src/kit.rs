@@ -21,18 +21,64 @@ pub fn Loaded(children: ChildrenFn) -> impl IntoView {
 }
 
 /// What became of the last submission of a form: a line for success (`role=status`) or the refusal
-/// (`role=alert`), both marked `data-test="action-outcome"`.
+/// (`role=alert`), both marked `data-test="action-outcome"`. A refusal of one field is said beside
+/// that field instead (see [`Field`]).
 pub fn outcome<T: Clone + Send + Sync + 'static>(
     value: impl Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
     ok: impl Fn(T) -> String + Send + Sync + 'static,
 ) -> impl IntoView {
     let locale = use_locale();
     move || {
-        value.get().map(|outcome| match outcome {
-            Ok(v) => view! { <p class="form-ok" role="status" data-test="action-outcome">{ok(v)}</p> }.into_any(),
-            Err(e) => view! { <p class="form-error" role="alert" data-test="action-outcome">{e.message(locale)}</p> }
-                .into_any(),
+        value.get().and_then(|outcome| match outcome {
+            Ok(v) => Some(view! { <p class="form-ok" role="status" data-test="action-outcome">{ok(v)}</p> }.into_any()),
+            Err(e) if e.field().is_some() => None,
+            Err(e) => Some(
+                view! { <p class="form-error" role="alert" data-test="action-outcome">{e.message(locale)}</p> }.into_any(),
+            ),
         })
+    }
+}
+
+/// The refusal of a form's last submission, for its [`Field`]s.
+pub fn refusal<T: Clone + Send + Sync + 'static>(
+    value: impl Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+) -> Signal<Option<AppError>> {
+    Signal::derive(move || value.get().and_then(Result::err))
+}
+
+/// A labelled form field: the label, the control (the children, which carry the `id` and the
+/// `name` the form sends), a hint, and, when the form's last submission refused this field, why,
+/// right beside it (`role=alert`, `id="{id}-error"`, which the control names in
+/// `aria-describedby`).
+#[component]
+pub fn Field(
+    /// The control's id.
+    #[prop(into)]
+    id: String,
+    /// The name the control is sent under, which a refusal of it names.
+    #[prop(optional, into)]
+    name: String,
+    label: Text,
+    #[prop(optional)] hint: Option<Text>,
+    #[prop(optional)] refused: Option<Signal<Option<AppError>>>,
+    children: Children,
+) -> impl IntoView {
+    let locale = use_locale();
+    let error = Signal::derive(move || {
+        let refusal = refused?.get()?;
+        (!name.is_empty() && refusal.field() == Some(name.as_str())).then(|| refusal.message(locale))
+    });
+    view! {
+        <div class="field" class:invalid=move || error.with(Option::is_some)>
+            <label for=id.clone()>{locale.t(label)}</label>
+            {children()}
+            {hint.map(|hint| view! { <p class="hint" id=format!("{id}-hint")>{locale.t(hint)}</p> })}
+            // Always there (empty and hidden until a refusal), so the control's aria-describedby
+            // always names an element.
+            <p class="form-error" role="alert" id=format!("{id}-error") data-test="field-error" hidden=move || error.with(Option::is_none)>
+                {error}
+            </p>
+        </div>
     }
 }
 

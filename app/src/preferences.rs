@@ -91,8 +91,9 @@ pub async fn fetch_display_preferences() -> Result<DisplayPreferences, AppError>
 #[server(endpoint = "preferences/time-zone")]
 pub async fn set_time_zone(time_zone: String) -> Result<(), AppError> {
     let user = crate::auth::server::require(domain::access::Permission::ViewDashboard).await?;
-    let zone = domain::calendar::parse_time_zone(&time_zone)
-        .map_err(|_| AppError::refused_text(text::NOT_A_TIME_ZONE, &[&time_zone.trim()]))?;
+    let zone = domain::calendar::parse_time_zone(&time_zone).map_err(|_| {
+        AppError::refused_text(text::NOT_A_TIME_ZONE, &[&time_zone.trim()]).beside("time_zone")
+    })?;
     let state = crate::state::AppState::from_context()?;
     domain::people::choose_time_zone(&state.pool, user.person, zone.name()).await?;
     set_cookie(viewer::TIME_ZONE_COOKIE, zone.name())
@@ -102,8 +103,9 @@ pub async fn set_time_zone(time_zone: String) -> Result<(), AppError> {
 #[server(endpoint = "preferences/language")]
 pub async fn set_language(language: String) -> Result<(), AppError> {
     let user = crate::auth::server::require(domain::access::Permission::ViewDashboard).await?;
-    let locale = Locale::from_tag(&language)
-        .ok_or_else(|| AppError::refused_text(text::NOT_A_LANGUAGE, &[&language.trim()]))?;
+    let locale = Locale::from_tag(&language).ok_or_else(|| {
+        AppError::refused_text(text::NOT_A_LANGUAGE, &[&language.trim()]).beside("language")
+    })?;
     let state = crate::state::AppState::from_context()?;
     domain::people::choose_language(&state.pool, user.person, locale.tag()).await?;
     set_cookie(crate::i18n::LANGUAGE_COOKIE, locale.tag())

@@ -116,7 +116,7 @@ test('a transfer from a resettlement item posts only after an approver who is no
   await expect(admin.locator('[data-test="audit-events"]')).toContainText('/api/ledger/approve');
 });
 
-test('an admin extends the chart of accounts, and the change is audited', async ({ page }) => {
+test('an admin extends the chart of accounts, and the change is audited', async ({ page, baseURL }) => {
   await signIn(page, USERS.admin, '/admin');
   await waitForHydration(page);
   await page.getByLabel('Code', { exact: true }).fill('visa_settlement_gbp');
@@ -125,7 +125,23 @@ test('an admin extends the chart of accounts, and the change is audited', async 
   await page.getByRole('button', { name: 'Open account' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Account opened.' })).toBeVisible();
   await page.getByRole('button', { name: 'Open account' }).click();
-  await expect(page.getByRole('alert').filter({ hasText: 'already exists' })).toBeVisible();
+  // Said beside the field it is about, not at the foot of the form.
+  await expect(page.locator('#account-code-error')).toHaveText("An account 'visa_settlement_gbp' already exists.");
+  await expect(page.locator('#account-code-error')).toBeVisible();
+  await expect(page.locator('[data-test="action-outcome"]')).toHaveCount(0);
+
+  // Each mistake names its field, with 422.
+  const forged = async (form: Record<string, string>) => page.request.post('/api/admin/accounts', { form, headers: { Origin: baseURL! } });
+  for (const [form, field] of [
+    [{ code: 'a b', name: 'n', kind: 'asset', currency: 'USD' }, 'code'],
+    [{ code: 'ok_code', name: ' ', kind: 'asset', currency: 'USD' }, 'name'],
+    [{ code: 'ok_code', name: 'n', kind: 'equity', currency: 'USD' }, 'kind'],
+    [{ code: 'ok_code', name: 'n', kind: 'asset', currency: 'XYZ' }, 'currency'],
+  ] as const) {
+    const response = await forged(form);
+    expect(response.status()).toBe(422);
+    expect(JSON.parse(await response.text())).toMatchObject({ InvalidField: { field } });
+  }
   await page.goto(`/audit?actor=${USERS.admin}&action=admin.setting`);
   await expect(page.locator('[data-test="audit-events"]')).toContainText('visa_settlement_gbp');
 });

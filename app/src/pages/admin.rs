@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::i18n::{common, use_locale, Locale};
-use crate::kit::{outcome, Loaded, TableWrap};
+use crate::kit::{outcome, refusal, Field, Loaded, TableWrap};
 use crate::labels::{label, Kind};
 use crate::layout::PageHeader;
 
@@ -147,10 +147,10 @@ fn HolidaysCard() -> impl IntoView {
             <h2 id="holidays-heading">{locale.t(text::HOLIDAYS)}</h2>
             <p class="muted">{locale.t(text::HOLIDAYS_INTRO)}</p>
             <ActionForm action=add node_ref=add_form attr:class="form" attr:data-test="add-holiday">
-                <div class="field"><label for="holiday-day">{locale.t(text::HOLIDAY_DATE)}</label>
-                    <input id="holiday-day" name="day" type="date" required aria-describedby="holiday-error"/></div>
-                <div class="field"><label for="holiday-name">{locale.t(text::HOLIDAY_NAME)}</label>
-                    <input id="holiday-name" name="name" required maxlength="100" aria-describedby="holiday-error"/></div>
+                <Field id="holiday-day" name="day" label=text::HOLIDAY_DATE>
+                    <input id="holiday-day" name="day" type="date" required aria-describedby="holiday-error"/></Field>
+                <Field id="holiday-name" name="name" label=text::HOLIDAY_NAME>
+                    <input id="holiday-name" name="name" required maxlength="100" aria-describedby="holiday-error"/></Field>
                 <div id="holiday-error">
                     {outcome(add.value(), move |_| locale.t(text::HOLIDAY_ADDED).to_owned())}
                 </div>
@@ -220,39 +220,59 @@ pub async fn open_account(
 ) -> Result<(), AppError> {
     let user = crate::auth::server::require(domain::access::Permission::Administer).await?;
     let state = crate::state::AppState::from_context()?;
-    let account = domain::ledger::NewAccount::parse(&code, &name, &kind, &currency)?;
-    domain::ledger::open_account(&state.pool, &account, &user.actor()).await?;
+    let account =
+        domain::ledger::NewAccount::parse(&code, &name, &kind, &currency).map_err(account_refusal)?;
+    domain::ledger::open_account(&state.pool, &account, &user.actor()).await.map_err(account_refusal)?;
     Ok(())
+}
+
+/// A refusal of the account form, said beside the field it is about.
+#[cfg(feature = "ssr")]
+fn account_refusal(e: domain::ledger::AccountError) -> AppError {
+    use domain::ledger::AccountError as E;
+    let field = match &e {
+        E::BadCode | E::Exists(_) => "code",
+        E::NoName => "name",
+        E::UnknownKind(_) => "kind",
+        E::NoCurrency | E::UnknownCurrency(_) => "currency",
+        E::Database(_) => "",
+    };
+    AppError::from(e).beside(field)
 }
 
 #[component]
 fn OpenAccountForm() -> impl IntoView {
     let locale = use_locale();
     let open = ServerAction::<OpenAccount>::new();
+    let refused = refusal(open.value());
     view! {
         <section class="card narrow" aria-labelledby="account-heading">
             <h2 id="account-heading">{locale.t(text::OPEN_ACCOUNT_HEADING)}</h2>
             <ActionForm action=open attr:class="form">
-                <div class="field"><label for="account-code">{locale.t(text::CODE)}</label>
-                    <input id="account-code" name="code" required maxlength="64" aria-describedby="account-code-hint"/>
+                <Field id="account-code" name="code" label=text::CODE refused>
+                    <input id="account-code" name="code" required maxlength="64" aria-describedby="account-code-hint account-code-error"/>
                     <p class="hint" id="account-code-hint">
                         {locale.t(text::CODE_HINT)}" "<code translate="no">"visa_settlement_gbp"</code>
-                    </p></div>
-                <div class="field"><label for="account-name">{locale.t(common::NAME)}</label>
-                    <input id="account-name" name="name" required/></div>
-                <div class="field"><label for="account-kind">{locale.t(text::KIND)}</label>
-                    <select id="account-kind" name="kind">
+                    </p>
+                </Field>
+                <Field id="account-name" name="name" label=common::NAME refused>
+                    <input id="account-name" name="name" required aria-describedby="account-name-error"/>
+                </Field>
+                <Field id="account-kind" name="kind" label=text::KIND refused>
+                    <select id="account-kind" name="kind" aria-describedby="account-kind-error">
                         {ACCOUNT_KINDS.into_iter().map(|kind| view! {
                             <option value=kind>{label(Kind::AccountKind, kind, locale)}</option>
                         }).collect_view()}
-                    </select></div>
-                <div class="field"><label for="account-currency">{locale.t(common::CURRENCY)}</label>
-                    <select id="account-currency" name="currency" required>
+                    </select>
+                </Field>
+                <Field id="account-currency" name="currency" label=common::CURRENCY refused>
+                    <select id="account-currency" name="currency" required aria-describedby="account-currency-error">
                         <option value="" selected>{locale.t(text::CHOOSE)}</option>
                         {CURRENCY_CODES.iter().map(|code| view! {
                             <option value=*code translate="no">{*code}</option>
                         }).collect_view()}
-                    </select></div>
+                    </select>
+                </Field>
                 {outcome(open.value(), move |_| locale.t(text::ACCOUNT_OPENED).to_owned())}
                 <div class="actions"><button type="submit" class="button primary">{locale.t(text::OPEN_ACCOUNT)}</button></div>
             </ActionForm>

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::i18n::{common, use_locale, Locale};
-use crate::kit::{outcome, Loaded, TableWrap};
+use crate::kit::{outcome, Field, Loaded, TableWrap};
 use crate::labels::{label, Kind};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -173,16 +173,16 @@ pub fn RulesCards() -> impl IntoView {
                         </table>
                         </TableWrap>
                         <ActionForm action=rate attr:class="form">
-                            <div class="field"><label for="rate-currency">{locale.t(text::CURRENCY_CODE)}</label>
+                            <Field id="rate-currency" name="currency" label=text::CURRENCY_CODE>
                                 <select id="rate-currency" name="currency" required>
                                     <option value="" selected>{locale.t(text::CHOOSE)}</option>
                                     {crate::pages::admin::CURRENCY_CODES.iter().map(|code| view! {
                                         <option value=*code translate="no">{*code}</option>
                                     }).collect_view()}
-                                </select></div>
-                            <div class="field"><label for="rate-value">{locale.t(text::USD_PER_UNIT)}</label>
+                                </select></Field>
+                            <Field id="rate-value" name="rate" label=text::USD_PER_UNIT>
                                 <input id="rate-value" name="rate" required inputmode="decimal" aria-describedby="rate-hint"/>
-                                <p class="hint" id="rate-hint">{locale.t(text::RATE_HINT)}</p></div>
+                                <p class="hint" id="rate-hint">{locale.t(text::RATE_HINT)}</p></Field>
                             {outcome(rate.value(), move |_| locale.t(text::RATE_SET).to_owned())}
                             <div class="actions"><button type="submit" class="button primary">{locale.t(text::SET_RATE)}</button></div>
                         </ActionForm>
@@ -215,23 +215,23 @@ pub fn RulesCards() -> impl IntoView {
                         </table>
                         </TableWrap>
                         <ActionForm action=template attr:class="form">
-                            <div class="field"><label for="template-class">{locale.t(text::CLASS)}</label>
+                            <Field id="template-class" name="class" label=text::CLASS>
                                 <select id="template-class" name="class">
                                     {REASONS.into_iter().map(|(class, _)| view! {
                                         <option value=class>{label(Kind::Class, class, locale)}</option>
                                     }).collect_view()}
-                                </select></div>
-                            <div class="field"><label for="template-reason">{locale.t(common::REASON)}</label>
-                                <select id="template-reason" name="reason">{reason_options(locale)}</select></div>
-                            <div class="field"><label for="template-from">{locale.t(text::FROM_ACCOUNT)}</label>
-                                <input id="template-from" name="from" required maxlength="64" aria-describedby="template-account-hint"/></div>
-                            <div class="field"><label for="template-to">{locale.t(text::TO_ACCOUNT)}</label>
+                                </select></Field>
+                            <Field id="template-reason" name="reason" label=common::REASON>
+                                <select id="template-reason" name="reason">{reason_options(locale)}</select></Field>
+                            <Field id="template-from" name="from" label=text::FROM_ACCOUNT>
+                                <input id="template-from" name="from" required maxlength="64" aria-describedby="template-account-hint"/></Field>
+                            <Field id="template-to" name="to" label=text::TO_ACCOUNT>
                                 <input id="template-to" name="to" required maxlength="64" aria-describedby="template-account-hint"/>
                                 <p class="hint" id="template-account-hint">
                                     {locale.t(text::ACCOUNT_HINT)}" "<code translate="no">"{network}"</code>" "{locale.t(text::NETWORK_STANDS_FOR)}
-                                </p></div>
-                            <div class="field"><label for="template-description">{locale.t(text::DESCRIPTION)}</label>
-                                <input id="template-description" name="description" required maxlength="200"/></div>
+                                </p></Field>
+                            <Field id="template-description" name="description" label=text::DESCRIPTION>
+                                <input id="template-description" name="description" required maxlength="200"/></Field>
                             {outcome(template.value(), move |_| locale.t(text::TEMPLATE_SAVED).to_owned())}
                             <div class="actions"><button type="submit" class="button primary">{locale.t(text::SAVE_TEMPLATE)}</button></div>
                         </ActionForm>
@@ -251,14 +251,14 @@ pub fn RulesCards() -> impl IntoView {
                         </table>
                         </TableWrap>
                         <ActionForm action=level attr:class="form">
-                            <div class="field"><label for="level-reason">{locale.t(common::REASON)}</label>
+                            <Field id="level-reason" name="reason" label=common::REASON>
                                 <select id="level-reason" name="reason">
                                     <option value="*">{locale.t(text::EVERY_OTHER_REASON)}</option>
                                     {reason_options(locale)}
-                                </select></div>
-                            <div class="field"><label for="level-days">{locale.t(text::BUSINESS_DAYS)}</label>
+                                </select></Field>
+                            <Field id="level-days" name="days" label=text::BUSINESS_DAYS>
                                 <input id="level-days" name="days" required inputmode="numeric" size="3" aria-describedby="level-days-hint"/>
-                                <p class="hint" id="level-days-hint">{locale.t(text::DAYS_HINT)}</p></div>
+                                <p class="hint" id="level-days-hint">{locale.t(text::DAYS_HINT)}</p></Field>
                             {outcome(level.value(), move |_| locale.t(text::LEVEL_SAVED).to_owned())}
                             <div class="actions"><button type="submit" class="button primary">{locale.t(text::SAVE_LEVEL)}</button></div>
                         </ActionForm>

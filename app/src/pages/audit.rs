@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::i18n::{common, use_locale, Locale, Text};
-use crate::kit::{Loaded, Pager, TableWrap};
+use crate::kit::{Field, Loaded, Pager, TableWrap};
 use crate::labels::{label, Kind};
 use crate::layout::PageHeader;
 use crate::pages::exceptions::fill_views;
@@ -517,9 +517,9 @@ fn AuditSearchForm(query: AuditQuery) -> impl IntoView {
     let other = (!action.is_empty() && !ACTIONS.contains(&action.as_str())).then(|| action.clone());
     view! {
         <form method="get" action="/audit" class="filters" role="search" aria-label=locale.t(text::SEARCH_THE_TRAIL)>
-            <div class="field"><label for="audit-actor">{locale.t(text::ACTOR)}</label>
-                <input id="audit-actor" name="actor" value=field(query.actor)/></div>
-            <div class="field"><label for="audit-action">{locale.t(text::ACTION)}</label>
+            <Field id="audit-actor" name="actor" label=text::ACTOR>
+                <input id="audit-actor" name="actor" value=field(query.actor)/></Field>
+            <Field id="audit-action" name="action" label=text::ACTION>
                 <select id="audit-action" name="action">
                     <option value="" selected=action.is_empty()>{locale.t(common::ANY)}</option>
                     {ACTIONS.into_iter().map(|code| view! {
@@ -528,17 +528,17 @@ fn AuditSearchForm(query: AuditQuery) -> impl IntoView {
                     {other.map(|code| view! {
                         <option value=code.clone() selected=true translate="no">{label(Kind::AuditAction, &code, locale)}</option>
                     })}
-                </select></div>
-            <div class="field"><label for="audit-target">{locale.t(text::TARGET)}</label>
+                </select></Field>
+            <Field id="audit-target" name="target" label=text::TARGET>
                 <input id="audit-target" name="target" value=field(query.target) aria-describedby="audit-target-hint"/>
                 <p class="hint" id="audit-target-hint">{fill_views(locale.t(text::TARGET_HINT), vec![
                     view! { <code translate="no">"work_item:12"</code> }.into_any(),
                     view! { <code translate="no">"page:/ledger"</code> }.into_any(),
-                ])}</p></div>
-            <div class="field"><label for="audit-from">{locale.t(text::FROM_DAY)}</label>
-                <input id="audit-from" name="from" type="date" value=field(query.from)/></div>
-            <div class="field"><label for="audit-until">{locale.t(text::UNTIL_DAY)}</label>
-                <input id="audit-until" name="until" type="date" value=field(query.until)/></div>
+                ])}</p></Field>
+            <Field id="audit-from" name="from" label=text::FROM_DAY>
+                <input id="audit-from" name="from" type="date" value=field(query.from)/></Field>
+            <Field id="audit-until" name="until" label=text::UNTIL_DAY>
+                <input id="audit-until" name="until" type="date" value=field(query.until)/></Field>
             <div class="actions"><button type="submit" class="button primary">{locale.t(text::SEARCH)}</button></div>
         </form>
     }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::i18n::{common, use_locale, Locale};
-use crate::kit::{outcome, Loaded, Pager, TableWrap};
+use crate::kit::{outcome, Field, Loaded, Pager, TableWrap};
 use crate::labels::{label, Kind};
 use crate::layout::PageHeader;
 use crate::pages::reports::{DetailView, SideBySide};
@@ -431,16 +431,16 @@ fn QueueFilterForm(query: QueueQuery) -> impl IntoView {
     let other_reason = (!reason.is_empty() && !REASONS.contains(&reason.as_str())).then(|| reason.clone());
     view! {
         <form method="get" action="/exceptions" class="filters" role="search" aria-label=locale.t(text::FILTER_THE_QUEUE)>
-            <div class="field"><label for="queue-status">{locale.t(common::STATUS)}</label>
+            <Field id="queue-status" name="status" label=common::STATUS>
                 <select id="queue-status" name="status">
                     {STATUSES.into_iter().map(|code| view! {
                         <option value=code selected=status == code>{label(Kind::WorkStatus, code, locale)}</option>
                     }).collect_view()}
                     <option value="any" selected=status == "any">{locale.t(common::ANY)}</option>
-                </select></div>
-            <div class="field"><label for="queue-date">{locale.t(common::BUSINESS_DATE)}</label>
-                <input id="queue-date" name="date" type="date" value=query.date.clone().unwrap_or_default()/></div>
-            <div class="field"><label for="queue-reason">{locale.t(common::REASON)}</label>
+                </select></Field>
+            <Field id="queue-date" name="date" label=common::BUSINESS_DATE>
+                <input id="queue-date" name="date" type="date" value=query.date.clone().unwrap_or_default()/></Field>
+            <Field id="queue-reason" name="reason" label=common::REASON>
                 <select id="queue-reason" name="reason">
                     <option value="" selected=reason.is_empty()>{locale.t(common::ANY)}</option>
                     {REASONS.into_iter().map(|code| view! {
@@ -449,7 +449,7 @@ fn QueueFilterForm(query: QueueQuery) -> impl IntoView {
                     {other_reason.map(|code| view! {
                         <option value=code.clone() selected=true translate="no">{label(Kind::Reason, &code, locale)}</option>
                     })}
-                </select></div>
+                </select></Field>
             <div class="field checkbox"><input id="queue-mine" name="owner" type="checkbox" value="me" checked=mine/>
                 <label for="queue-mine">{locale.t(text::ONLY_MINE)}</label></div>
             <div class="actions"><button type="submit" class="button primary">{locale.t(text::FILTER)}</button></div>
@@ -546,13 +546,13 @@ fn QueueTable(
             {supervisor.then(|| view! {
                 <fieldset class="field-group">
                     <legend>{locale.t(text::ASSIGN_TO_SOMEONE)}</legend>
-                    <div class="field"><label for="assign-to">{locale.t(text::ASSIGN_TO)}</label>
+                    <Field id="assign-to" name="to" label=text::ASSIGN_TO>
                         <select id="assign-to" name="to">
                             <option value="">{locale.t(text::CHOOSE_PERSON)}</option>
                             {page.assignees.iter().map(|(id, name)| view! {
                                 <option value=*id translate="no">{name.clone()}</option>
                             }).collect_view()}
-                        </select></div>
+                        </select></Field>
                     <div class="actions">
                         <button type="submit" name="op" value="assign" class="button" on:click=check("assign")>
                             {locale.t(text::ASSIGN_CHOSEN)}
@@ -564,8 +564,8 @@ fn QueueTable(
             <fieldset class="field-group">
                 <legend>{locale.t(text::RESOLVE_TOGETHER)}</legend>
                 <ResolutionChoice id="bulk-resolution"/>
-                <div class="field"><label for="bulk-note">{locale.t(text::NOTE_FOR_ALL)}</label>
-                    <input id="bulk-note" name="note" maxlength="4000"/></div>
+                <Field id="bulk-note" name="note" label=text::NOTE_FOR_ALL>
+                    <input id="bulk-note" name="note" maxlength="4000"/></Field>
                 <div class="actions">
                     <button type="submit" name="op" value="resolve" class="button" on:click=check("resolve")>
                         {locale.t(text::RESOLVE_CHOSEN)}
@@ -587,14 +587,14 @@ fn QueueTable(
 fn ResolutionChoice(id: &'static str) -> impl IntoView {
     let locale = use_locale();
     view! {
-        <div class="field"><label for=id>{locale.t(text::RESOLUTION)}</label>
+        <Field id=id name="resolution" label=text::RESOLUTION>
             <select id=id name="resolution">
                 <option value="">{locale.t(text::CHOOSE_ELLIPSIS)}</option>
                 <option value="explained">{locale.t(text::CHOOSE_EXPLAINED)}</option>
                 <option value="timing">{locale.t(text::CHOOSE_TIMING)}</option>
                 <option value="duplicate">{locale.t(text::CHOOSE_DUPLICATE)}</option>
             </select>
-            <p class="hint">{locale.t(text::MONEY_RESOLUTIONS_HINT)}</p></div>
+            <p class="hint">{locale.t(text::MONEY_RESOLUTIONS_HINT)}</p></Field>
     }
 }
 
@@ -821,8 +821,8 @@ fn WorkItemPanel(
                     <input type="hidden" name="id" value=item.id/>
                     <input type="hidden" name="version" value=item.version/>
                     <ResolutionChoice id="resolution"/>
-                    <div class="field"><label for="resolve-note">{locale.t(common::NOTE)}</label>
-                        <textarea id="resolve-note" name="note" rows="3" required maxlength="4000"></textarea></div>
+                    <Field id="resolve-note" name="note" label=common::NOTE>
+                        <textarea id="resolve-note" name="note" rows="3" required maxlength="4000"></textarea></Field>
                     {outcome(resolve.value(), move |_| locale.t(text::RESOLVED_ONE).to_owned())}
                     <div class="actions"><button type="submit" class="button primary">{locale.t(text::RESOLVE)}</button></div>
                 </ActionForm>
@@ -839,8 +839,8 @@ fn WorkItemPanel(
             {no_notes.then(|| view! { <p class="muted">{locale.t(text::NO_NOTES)}</p> })}
             <ActionForm action=note node_ref=note_form attr:class="form">
                 <input type="hidden" name="id" value=item.id/>
-                <div class="field"><label for="new-note">{locale.t(text::ADD_A_NOTE)}</label>
-                    <textarea id="new-note" name="note" rows="2" required maxlength="4000"></textarea></div>
+                <Field id="new-note" name="note" label=text::ADD_A_NOTE>
+                    <textarea id="new-note" name="note" rows="2" required maxlength="4000"></textarea></Field>
                 {outcome(note.value(), move |_| locale.t(text::NOTE_ADDED).to_owned())}
                 <div class="actions"><button type="submit" class="button">{locale.t(text::ADD_NOTE)}</button></div>
             </ActionForm>

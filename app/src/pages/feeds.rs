@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::i18n::{common, use_locale, Locale, Text};
-use crate::kit::Loaded;
 use crate::kit::TableWrap;
+use crate::kit::{Field, Loaded};
 use crate::labels::{label, Kind};
 use crate::layout::PageHeader;
 use crate::pages::dashboard::source_name;
@@ -297,8 +297,8 @@ pub fn FeedsPage() -> impl IntoView {
     view! {
         <PageHeader title=crate::routes::FEEDS lede=text::LEDE/>
         <form method="get" action="/feeds" class="filters">
-            <div class="field"><label for="feeds-date">{locale.t(common::BUSINESS_DATE)}</label>
-                <input id="feeds-date" name="date" type="date" value=move || get("date").unwrap_or_default()/></div>
+            <Field id="feeds-date" name="date" label=common::BUSINESS_DATE>
+                <input id="feeds-date" name="date" type="date" value=move || get("date").unwrap_or_default()/></Field>
             <div class="actions"><button type="submit" class="button">{locale.t(common::SHOW)}</button>
                 <a class="button" href="/feeds">{locale.t(text::RECENT_DATES)}</a></div>
         </form>

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::i18n::{common, use_locale, Locale, Text};
-use crate::kit::{outcome, Confirm, Loaded, TableWrap};
+use crate::kit::{outcome, Confirm, Field, Loaded, TableWrap};
 use crate::labels::{label, Kind};
 use crate::layout::PageHeader;
 
@@ -774,6 +774,8 @@ fn LedgerView(o: LedgerBook, preview: Option<ReleaseList>, actions: LedgerAction
     };
     let item_open = o.item.as_ref().is_some_and(|i| i.open);
     let form_key = o.form_key.clone();
+    let from_options = account_options(locale, codes.clone(), from);
+    let to_options = account_options(locale, codes.clone(), to);
     view! {
         {o.can_initiate.then(|| view! {
             <section class="card narrow" aria-labelledby="transfer-heading">
@@ -783,24 +785,24 @@ fn LedgerView(o: LedgerBook, preview: Option<ReleaseList>, actions: LedgerAction
                 <ActionForm action=actions.initiate node_ref=transfer_form attr:class="form">
                     <input type="hidden" name="form[key]" value=o.form_key.clone()/>
                     <input type="hidden" name="form[work_item]" value=item_id/>
-                    <div class="field"><label for="transfer-from">{locale.t(text::FROM_ACCOUNT)}</label>
-                        <select id="transfer-from" name="form[from]" required>{account_options(locale, codes.clone(), from)}</select></div>
-                    <div class="field"><label for="transfer-to">{locale.t(text::TO_ACCOUNT)}</label>
-                        <select id="transfer-to" name="form[to]" required>{account_options(locale, codes.clone(), to)}</select></div>
-                    <div class="field"><label for="transfer-amount">{locale.t(common::AMOUNT)}</label>
+                    <Field id="transfer-from" name="form[from]" label=text::FROM_ACCOUNT>
+                        <select id="transfer-from" name="form[from]" required>{from_options}</select></Field>
+                    <Field id="transfer-to" name="form[to]" label=text::TO_ACCOUNT>
+                        <select id="transfer-to" name="form[to]" required>{to_options}</select></Field>
+                    <Field id="transfer-amount" name="form[amount]" label=common::AMOUNT>
                         <input id="transfer-amount" name="form[amount]" inputmode="decimal" required value=amount
                             pattern="[0-9]+(\\.[0-9]+)?" title=locale.t(text::AMOUNT_FORMAT) aria-describedby="transfer-amount-hint"/>
-                        <p class="hint" id="transfer-amount-hint">{locale.t(text::AMOUNT_FORMAT)}</p></div>
-                    <div class="field"><label for="transfer-description">{locale.t(text::WHAT_FOR)}</label>
-                        <input id="transfer-description" name="form[description]" required maxlength="500" value=description/></div>
+                        <p class="hint" id="transfer-amount-hint">{locale.t(text::AMOUNT_FORMAT)}</p></Field>
+                    <Field id="transfer-description" name="form[description]" label=text::WHAT_FOR>
+                        <input id="transfer-description" name="form[description]" required maxlength="500" value=description/></Field>
                     {item_open.then(|| view! {
-                        <div class="field"><label for="transfer-reason">{locale.t(text::WHY_DIFFERS)}</label>
-                            <input id="transfer-reason" name="form[reason]" maxlength="500"/></div>
+                        <Field id="transfer-reason" name="form[reason]" label=text::WHY_DIFFERS>
+                            <input id="transfer-reason" name="form[reason]" maxlength="500"/></Field>
                     })}
-                    <div class="field"><label for="transfer-rate">{locale.t(text::RATE)}</label>
-                        <input id="transfer-rate" name="form[rate]" inputmode="decimal"/></div>
-                    <div class="field"><label for="transfer-spread">{locale.t(text::SPREAD)}</label>
-                        <input id="transfer-spread" name="form[spread_bps]" inputmode="numeric"/></div>
+                    <Field id="transfer-rate" name="form[rate]" label=text::RATE>
+                        <input id="transfer-rate" name="form[rate]" inputmode="decimal"/></Field>
+                    <Field id="transfer-spread" name="form[spread_bps]" label=text::SPREAD>
+                        <input id="transfer-spread" name="form[spread_bps]" inputmode="numeric"/></Field>
                     <div class="actions"><button type="submit" class="button primary">{locale.t(text::INITIATE)}</button></div>
                 </ActionForm>
             </section>
@@ -938,12 +940,13 @@ fn Journal(
 fn TrialBalance(rows: Vec<(String, String, String)>, as_of: String) -> impl IntoView {
     let locale = use_locale();
     let empty = rows.is_empty();
+    let as_of_value = as_of.clone();
     view! {
         <section class="card" aria-labelledby="trial-heading">
             <h2 id="trial-heading">{locale.f(text::TRIAL_AS_OF, &[&as_of])}</h2>
             <form method="get" action="/ledger" class="filters" aria-label=locale.t(text::TRIAL_DATE)>
-                <div class="field"><label for="trial-as-of">{locale.t(text::AS_OF)}</label>
-                    <input id="trial-as-of" name="as_of" type="date" value=as_of.clone()/></div>
+                <Field id="trial-as-of" name="as_of" label=text::AS_OF>
+                    <input id="trial-as-of" name="as_of" type="date" value=as_of_value/></Field>
                 <div class="actions"><button type="submit" class="button">{locale.t(common::SHOW)}</button></div>
             </form>
             {empty.then(|| view! { <p class="muted">{locale.t(text::NOTHING_ON_OR_BEFORE)}</p> })}
@@ -1039,10 +1042,9 @@ fn decide_forms(locale: Locale, a: &ActionView, actions: LedgerActions) -> impl 
             <input type="hidden" name="id" value=id/>
             <Confirm label=text::REJECT confirm=text::YES_REJECT danger=true test_id="reject">
                 <p>{reject_question}</p>
-                <div class="field">
-                    <label for=reason_id.clone()>{locale.t(text::REASON_TO_REJECT)}</label>
+                <Field id=reason_id.clone() name="reason" label=text::REASON_TO_REJECT>
                     <input id=reason_id name="reason" required maxlength="500"/>
-                </div>
+                </Field>
             </Confirm>
         </ActionForm>
     }
@@ -1052,12 +1054,13 @@ fn decide_forms(locale: Locale, a: &ActionView, actions: LedgerActions) -> impl 
 #[component]
 fn ReleaseCard(preview: Option<ReleaseList>, actions: LedgerActions) -> impl IntoView {
     let locale = use_locale();
+    let release_date = preview.as_ref().map(|p| p.date.clone());
     view! {
         <section class="card" aria-labelledby="release-heading">
             <h2 id="release-heading">{locale.t(text::RELEASE_HEADING)}</h2>
             <form method="get" action="/ledger" class="filters" aria-label=locale.t(text::REVIEW_DAY)>
-                <div class="field"><label for="release-date">{locale.t(common::BUSINESS_DATE)}</label>
-                    <input id="release-date" name="release" type="date" required value=preview.as_ref().map(|p| p.date.clone())/></div>
+                <Field id="release-date" name="release" label=common::BUSINESS_DATE>
+                    <input id="release-date" name="release" type="date" required value=release_date/></Field>
                 <div class="actions"><button type="submit" class="button">{locale.t(text::REVIEW)}</button></div>
             </form>
             {preview.map(|p| if p.lines.is_empty() {

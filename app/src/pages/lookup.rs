@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::i18n::{common, use_locale, Locale};
-use crate::kit::Loaded;
+use crate::kit::{Field, Loaded};
 use crate::labels::{label, Kind};
 use crate::layout::PageHeader;
 use crate::pages::reports::{currency_options, FilterRefused};
@@ -220,20 +220,20 @@ pub fn LookupPage() -> impl IntoView {
     view! {
         <PageHeader title=crate::routes::LOOKUP lede=text::LEDE/>
         <form method="get" action="/lookup" class="filters" role="search" aria-label=locale.t(text::LOOK_UP_A_PAYMENT)>
-            <div class="field"><label for="lookup-payment">{locale.t(text::PAYMENT_ID)}</label>
-                <input id="lookup-payment" name="payment_id" value=value(|q| &q.payment_id)/></div>
-            <div class="field"><label for="lookup-reference">{locale.t(text::NETWORK_REFERENCE)}</label>
-                <input id="lookup-reference" name="reference" value=value(|q| &q.reference) inputmode="numeric" size="24"/></div>
+            <Field id="lookup-payment" name="payment_id" label=text::PAYMENT_ID>
+                <input id="lookup-payment" name="payment_id" value=value(|q| &q.payment_id)/></Field>
+            <Field id="lookup-reference" name="reference" label=text::NETWORK_REFERENCE>
+                <input id="lookup-reference" name="reference" value=value(|q| &q.reference) inputmode="numeric" size="24"/></Field>
             <fieldset class="field-group">
                 <legend>{locale.t(text::OR_CARD_AMOUNT_DATE)}</legend>
-                <div class="field"><label for="lookup-last4">{locale.t(text::CARD_LAST4)}</label>
-                    <input id="lookup-last4" name="last4" value=value(|q| &q.last4) size="4" inputmode="numeric"/></div>
-                <div class="field"><label for="lookup-amount">{locale.t(common::AMOUNT)}</label>
-                    <input id="lookup-amount" name="amount" value=value(|q| &q.amount) inputmode="decimal" size="10"/></div>
-                <div class="field"><label for="lookup-currency">{locale.t(common::CURRENCY)}</label>
-                    <select id="lookup-currency" name="currency">{currency_options(Some(&currency), None)}</select></div>
-                <div class="field"><label for="lookup-date">{locale.t(common::BUSINESS_DATE)}</label>
-                    <input id="lookup-date" name="date" type="date" value=value(|q| &q.date)/></div>
+                <Field id="lookup-last4" name="last4" label=text::CARD_LAST4>
+                    <input id="lookup-last4" name="last4" value=value(|q| &q.last4) size="4" inputmode="numeric"/></Field>
+                <Field id="lookup-amount" name="amount" label=common::AMOUNT>
+                    <input id="lookup-amount" name="amount" value=value(|q| &q.amount) inputmode="decimal" size="10"/></Field>
+                <Field id="lookup-currency" name="currency" label=common::CURRENCY>
+                    <select id="lookup-currency" name="currency">{currency_options(Some(&currency), None)}</select></Field>
+                <Field id="lookup-date" name="date" label=common::BUSINESS_DATE>
+                    <input id="lookup-date" name="date" type="date" value=value(|q| &q.date)/></Field>
             </fieldset>
             <div class="actions"><button type="submit" class="button primary">{locale.t(text::LOOK_UP)}</button></div>
         </form>
@@ -326,8 +326,8 @@ fn CaseNotes(case: CaseView, payment_id: String, note: ServerAction<AddCaseNote>
             }}
             <ActionForm action=note attr:class="form">
                 <input type="hidden" name="payment_id" value=payment_id/>
-                <div class="field"><label for=field.clone()>{locale.t(text::ADD_NOTE_TO_CASE)}</label>
-                    <textarea id=field name="note" rows="2" required maxlength="4000"></textarea></div>
+                <Field id=field.clone() name="note" label=text::ADD_NOTE_TO_CASE>
+                    <textarea id=field name="note" rows="2" required maxlength="4000"></textarea></Field>
                 {crate::kit::outcome(note.value(), move |()| locale.t(text::NOTE_ADDED).to_owned())}
                 <div class="actions"><button type="submit" class="button">{locale.t(text::ADD_NOTE)}</button></div>
             </ActionForm>

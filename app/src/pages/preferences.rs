@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::i18n::{common, use_locale, Locale};
-use crate::kit::{outcome, Loaded};
+use crate::kit::{outcome, refusal, Field, Loaded};
 use crate::layout::PageHeader;
 use crate::preferences::{fetch_display_preferences, DisplayPreferences, SetLanguage, SetTimeZone};
 
@@ -38,10 +38,9 @@ fn LanguageForm() -> impl IntoView {
         <section class="card narrow" aria-labelledby="language-heading">
             <h2 id="language-heading">{locale.t(text::LANGUAGE)}</h2>
             <ActionForm action=save attr:class="form">
-                <div class="field">
-                    <label for="language">{locale.t(text::SHOW_PORTAL_IN)}</label>
+                <Field id="language" name="language" label=text::SHOW_PORTAL_IN refused=refusal(save.value())>
                     // A language's name is written in that language: never translated.
-                    <select id="language" name="language">
+                    <select id="language" name="language" aria-describedby="language-error">
                         {Locale::ALL
                             .into_iter()
                             .map(|l| view! {
@@ -49,7 +48,7 @@ fn LanguageForm() -> impl IntoView {
                             })
                             .collect_view()}
                     </select>
-                </div>
+                </Field>
                 {outcome(save.value(), move |_| locale.t(common::SAVED).to_owned())}
                 <div class="actions">
                     <button type="submit" class="button primary" disabled=move || save.pending().get()>
@@ -76,9 +75,8 @@ fn TimeZoneForm(preferences: DisplayPreferences, save: ServerAction<SetTimeZone>
                 {locale.t(ending)}
             </p>
             <ActionForm action=save attr:class="form">
-                <div class="field">
-                    <label for="time-zone">{locale.t(text::SHOW_TIMES_IN)}</label>
-                    <select id="time-zone" name="time_zone" aria-describedby="time-zone-hint">
+                <Field id="time-zone" name="time_zone" label=text::SHOW_TIMES_IN hint=text::OFFSET_HINT refused=refusal(save.value())>
+                    <select id="time-zone" name="time_zone" aria-describedby="time-zone-hint time-zone-error">
                         {preferences
                             .zones
                             .into_iter()
@@ -94,8 +92,7 @@ fn TimeZoneForm(preferences: DisplayPreferences, save: ServerAction<SetTimeZone>
                             })
                             .collect_view()}
                     </select>
-                    <p class="hint" id="time-zone-hint">{locale.t(text::OFFSET_HINT)}</p>
-                </div>
+                </Field>
                 {outcome(save.value(), move |_| locale.t(common::SAVED).to_owned())}
                 <div class="actions">
                     <button type="submit" class="button primary" disabled=move || save.pending().get()>

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::i18n::{common, use_locale, Locale};
-use crate::kit::{Loaded, Pager, TableWrap};
+use crate::kit::{Field, Loaded, Pager, TableWrap};
 use crate::labels::{label, Kind};
 use crate::layout::PageHeader;
 
@@ -584,16 +584,16 @@ fn ItemFilterForm(query: ItemQuery) -> impl IntoView {
             {select("reason", locale.t(common::REASON), code_options(Kind::Reason, REASONS, query.reason.as_deref(), locale).into_any())}
             {select("network", locale.t(common::NETWORK), code_options(Kind::Network, NETWORKS, query.network.as_deref(), locale).into_any())}
             {select("currency", locale.t(common::CURRENCY), currency_options(query.currency.as_deref(), Some(locale.t(common::ANY))).into_any())}
-            <div class="field"><label for="items-min">{locale.t(text::AMOUNT_FROM)}</label>
-                <input id="items-min" name="min" value=value(&query.min) inputmode="decimal" size="8"/></div>
-            <div class="field"><label for="items-max">{locale.t(text::AMOUNT_TO)}</label>
-                <input id="items-max" name="max" value=value(&query.max) inputmode="decimal" size="8"/></div>
-            <div class="field"><label for="items-reference">{locale.t(text::NETWORK_REFERENCE)}</label>
-                <input id="items-reference" name="reference" value=value(&query.reference) size="24" inputmode="numeric"/></div>
-            <div class="field"><label for="items-last4">{locale.t(text::CARD_LAST4)}</label>
-                <input id="items-last4" name="last4" value=value(&query.last4) size="4" inputmode="numeric"/></div>
-            <div class="field"><label for="items-payment">{locale.t(text::PAYMENT_ID)}</label>
-                <input id="items-payment" name="payment_id" value=value(&query.payment_id)/></div>
+            <Field id="items-min" name="min" label=text::AMOUNT_FROM>
+                <input id="items-min" name="min" value=value(&query.min) inputmode="decimal" size="8"/></Field>
+            <Field id="items-max" name="max" label=text::AMOUNT_TO>
+                <input id="items-max" name="max" value=value(&query.max) inputmode="decimal" size="8"/></Field>
+            <Field id="items-reference" name="reference" label=text::NETWORK_REFERENCE>
+                <input id="items-reference" name="reference" value=value(&query.reference) size="24" inputmode="numeric"/></Field>
+            <Field id="items-last4" name="last4" label=text::CARD_LAST4>
+                <input id="items-last4" name="last4" value=value(&query.last4) size="4" inputmode="numeric"/></Field>
+            <Field id="items-payment" name="payment_id" label=text::PAYMENT_ID>
+                <input id="items-payment" name="payment_id" value=value(&query.payment_id)/></Field>
             {select("sort", locale.t(text::ORDER), order_options.into_any())}
             <div class="actions"><button type="submit" class="button primary">{locale.t(text::FILTER)}</button></div>
         </form>

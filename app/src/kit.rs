@@ -40,7 +40,7 @@ pub fn outcome<T: Clone + Send + Sync + 'static>(
 }
 
 /// The refusal of a form's last submission, for its [`Field`]s.
-pub fn refusal<T: Clone + Send + Sync + 'static>(
+pub fn refusal_of<T: Clone + Send + Sync + 'static>(
     value: impl Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
 ) -> Signal<Option<AppError>> {
     Signal::derive(move || value.get().and_then(Result::err))

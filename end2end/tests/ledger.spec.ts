@@ -19,11 +19,12 @@ test('a transfer from a resettlement item posts only after an approver who is no
   await associate.getByLabel('To account').selectOption('visa_settlement');
   await associate.getByLabel('Amount', { exact: true }).fill('125.50');
   await associate.getByLabel('What it is for').fill('Chargeback resettlement to the Visa settlement account');
-  // Not the item's amount, and no reason: refused beside the form, with a 4xx status.
+  // Not the item's amount, and no reason: refused beside the reason's field, with a 4xx status.
   const refused = associate.waitForResponse((r) => r.url().includes('/api/ledger/initiate'));
   await associate.getByRole('button', { name: 'Initiate' }).click();
   expect((await refused).status()).toBe(422);
-  await expect(associate.locator('[data-test="action-outcome"]').first()).toContainText('say why in the reason');
+  await expect(associate.locator('#transfer-reason-error')).toContainText('say why in the reason');
+  await expect(associate.locator('#transfer-reason-error')).toBeVisible();
   // The refusal kept what was typed.
   await expect(associate.getByLabel('To account')).toHaveValue('visa_settlement');
   await expect(associate.getByLabel('Amount', { exact: true })).toHaveValue('125.50');

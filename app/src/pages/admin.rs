@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::i18n::{common, use_locale, Locale};
-use crate::kit::{outcome, refusal, Field, Loaded, TableWrap};
+use crate::kit::{outcome, refusal_of, Field, Loaded, TableWrap};
 use crate::labels::{label, Kind};
 use crate::layout::PageHeader;
 
@@ -244,7 +244,7 @@ fn account_refusal(e: domain::ledger::AccountError) -> AppError {
 fn OpenAccountForm() -> impl IntoView {
     let locale = use_locale();
     let open = ServerAction::<OpenAccount>::new();
-    let refused = refusal(open.value());
+    let refused = refusal_of(open.value());
     view! {
         <section class="card narrow" aria-labelledby="account-heading">
             <h2 id="account-heading">{locale.t(text::OPEN_ACCOUNT_HEADING)}</h2>

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::i18n::{common, use_locale, Locale, Text};
-use crate::kit::{outcome, Confirm, Field, Loaded, TableWrap};
+use crate::kit::{outcome, refusal_of, Confirm, Field, Loaded, TableWrap};
 use crate::labels::{label, Kind};
 use crate::layout::PageHeader;
 
@@ -406,11 +406,42 @@ pub async fn initiate_transfer(form: TransferForm) -> Result<i64, AppError> {
         rate: form.rate.as_deref(),
         spread_bps: form.spread_bps.as_deref(),
     };
-    let request = actions::transfer_request(&state.pool, &input).await?;
-    let link = Link { work_item: work_item_id(form.work_item.as_deref())?, difference_reason: form.reason };
-    let action =
-        actions::initiate(&state.pool, &user.actor(), &state.limits, &form.key, &request, &link).await?;
+    let beside = |e| transfer_refusal(&form, e);
+    let request = actions::transfer_request(&state.pool, &input).await.map_err(beside)?;
+    let link =
+        Link { work_item: work_item_id(form.work_item.as_deref())?, difference_reason: form.reason.clone() };
+    let action = actions::initiate(&state.pool, &user.actor(), &state.limits, &form.key, &request, &link)
+        .await
+        .map_err(beside)?;
     Ok(action.id)
+}
+
+/// A refusal of the transfer form, said beside the field it is about (by the name the form sends
+/// it under); one about the whole action stays at the foot of the form.
+#[cfg(feature = "ssr")]
+fn transfer_refusal(form: &TransferForm, e: domain::ledger::actions::ActionError) -> AppError {
+    use domain::ledger::actions::ActionError as E;
+    let field = match &e {
+        E::NoAccount(code) if code == form.from.trim() => "form[from]",
+        E::NoAccount(_) | E::SameAccount | E::OneCurrency => "form[to]",
+        E::Money(_) | E::NotPositive | E::OverLimit { .. } | E::ConvertedTooLarge | E::ConvertsToNothing => {
+            "form[amount]"
+        }
+        E::BadDescription => "form[description]",
+        E::AmountDiffers { .. } | E::ReasonTooLong => "form[reason]",
+        E::RateForOneCurrency(_) | E::RateNeeded { .. } | E::NotARate(_) | E::BadRate | E::RateTooLarge => {
+            "form[rate]"
+        }
+        E::Limit(domain::ledger::limits::LimitError::RateOutsideBand { .. }) => "form[rate]",
+        E::NotASpread(_) | E::SpreadTooWide => "form[spread_bps]",
+        _ => "",
+    };
+    let refusal = AppError::from(e);
+    if field.is_empty() {
+        refusal
+    } else {
+        refusal.beside(field)
+    }
 }
 
 /// Starts the reversal of a posted transaction (it, too, waits for an approver).
@@ -774,6 +805,7 @@ fn LedgerView(o: LedgerBook, preview: Option<ReleaseList>, actions: LedgerAction
     };
     let item_open = o.item.as_ref().is_some_and(|i| i.open);
     let form_key = o.form_key.clone();
+    let transfer_refused = refusal_of(actions.initiate.value());
     let from_options = account_options(locale, codes.clone(), from);
     let to_options = account_options(locale, codes.clone(), to);
     view! {
@@ -785,23 +817,23 @@ fn LedgerView(o: LedgerBook, preview: Option<ReleaseList>, actions: LedgerAction
                 <ActionForm action=actions.initiate node_ref=transfer_form attr:class="form">
                     <input type="hidden" name="form[key]" value=o.form_key.clone()/>
                     <input type="hidden" name="form[work_item]" value=item_id/>
-                    <Field id="transfer-from" name="form[from]" label=text::FROM_ACCOUNT>
+                    <Field id="transfer-from" name="form[from]" label=text::FROM_ACCOUNT refused=transfer_refused>
                         <select id="transfer-from" name="form[from]" required>{from_options}</select></Field>
-                    <Field id="transfer-to" name="form[to]" label=text::TO_ACCOUNT>
+                    <Field id="transfer-to" name="form[to]" label=text::TO_ACCOUNT refused=transfer_refused>
                         <select id="transfer-to" name="form[to]" required>{to_options}</select></Field>
-                    <Field id="transfer-amount" name="form[amount]" label=common::AMOUNT>
+                    <Field id="transfer-amount" name="form[amount]" label=common::AMOUNT refused=transfer_refused>
                         <input id="transfer-amount" name="form[amount]" inputmode="decimal" required value=amount
                             pattern="[0-9]+(\\.[0-9]+)?" title=locale.t(text::AMOUNT_FORMAT) aria-describedby="transfer-amount-hint"/>
                         <p class="hint" id="transfer-amount-hint">{locale.t(text::AMOUNT_FORMAT)}</p></Field>
-                    <Field id="transfer-description" name="form[description]" label=text::WHAT_FOR>
+                    <Field id="transfer-description" name="form[description]" label=text::WHAT_FOR refused=transfer_refused>
                         <input id="transfer-description" name="form[description]" required maxlength="500" value=description/></Field>
                     {item_open.then(|| view! {
-                        <Field id="transfer-reason" name="form[reason]" label=text::WHY_DIFFERS>
+                        <Field id="transfer-reason" name="form[reason]" label=text::WHY_DIFFERS refused=transfer_refused>
                             <input id="transfer-reason" name="form[reason]" maxlength="500"/></Field>
                     })}
-                    <Field id="transfer-rate" name="form[rate]" label=text::RATE>
+                    <Field id="transfer-rate" name="form[rate]" label=text::RATE refused=transfer_refused>
                         <input id="transfer-rate" name="form[rate]" inputmode="decimal"/></Field>
-                    <Field id="transfer-spread" name="form[spread_bps]" label=text::SPREAD>
+                    <Field id="transfer-spread" name="form[spread_bps]" label=text::SPREAD refused=transfer_refused>
                         <input id="transfer-spread" name="form[spread_bps]" inputmode="numeric"/></Field>
                     <div class="actions"><button type="submit" class="button primary">{locale.t(text::INITIATE)}</button></div>
                 </ActionForm>

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::i18n::{common, use_locale, Locale};
-use crate::kit::{outcome, refusal, Field, Loaded};
+use crate::kit::{outcome, refusal_of, Field, Loaded};
 use crate::layout::PageHeader;
 use crate::preferences::{fetch_display_preferences, DisplayPreferences, SetLanguage, SetTimeZone};
 
@@ -38,7 +38,7 @@ fn LanguageForm() -> impl IntoView {
         <section class="card narrow" aria-labelledby="language-heading">
             <h2 id="language-heading">{locale.t(text::LANGUAGE)}</h2>
             <ActionForm action=save attr:class="form">
-                <Field id="language" name="language" label=text::SHOW_PORTAL_IN refused=refusal(save.value())>
+                <Field id="language" name="language" label=text::SHOW_PORTAL_IN refused=refusal_of(save.value())>
                     // A language's name is written in that language: never translated.
                     <select id="language" name="language" aria-describedby="language-error">
                         {Locale::ALL
@@ -75,7 +75,7 @@ fn TimeZoneForm(preferences: DisplayPreferences, save: ServerAction<SetTimeZone>
                 {locale.t(ending)}
             </p>
             <ActionForm action=save attr:class="form">
-                <Field id="time-zone" name="time_zone" label=text::SHOW_TIMES_IN hint=text::OFFSET_HINT refused=refusal(save.value())>
+                <Field id="time-zone" name="time_zone" label=text::SHOW_TIMES_IN hint=text::OFFSET_HINT refused=refusal_of(save.value())>
                     <select id="time-zone" name="time_zone" aria-describedby="time-zone-hint time-zone-error">
                         {preferences
                             .zones

@@ -32,7 +32,7 @@ test('an admin adds and removes a bank holiday, and a weekend or far date is ref
   await expect(page.getByRole('status').filter({ hasText: 'Holiday added.' })).toBeVisible();
   await expect(list.locator(`tr[data-day="${iso}"]`)).toContainText('Bank closure (test)');
 
-  // A Saturday, and a date decades away: refused in words, beside the form, with a 4xx.
+  // A Saturday, and a date decades away: refused in words, beside the date, with a 4xx.
   const saturday = new Date(day);
   saturday.setUTCDate(saturday.getUTCDate() + 1);
   for (const [date, words] of [
@@ -44,7 +44,7 @@ test('an admin adds and removes a bank holiday, and a weekend or far date is ref
     const answer = page.waitForResponse((r) => r.url().includes('/api/admin/holidays/add'));
     await page.getByRole('button', { name: 'Add holiday' }).click();
     expect((await answer).status()).toBe(422);
-    await expect(page.locator('#holiday-error')).toContainText(words);
+    await expect(page.locator('#holiday-day-error')).toContainText(words);
   }
 
   await list.locator(`tr[data-day="${iso}"]`).getByRole('button', { name: /Remove/ }).click();
@@ -81,6 +81,6 @@ test.describe('in Chinese', () => {
     const answer = page.waitForResponse((r) => r.url().includes('/api/admin/holidays/add'));
     await page.getByRole('button', { name: '添加假日' }).click();
     expect((await answer).status()).toBe(422);
-    await expect(page.locator('#holiday-error')).toContainText('周末本来就不是营业日');
+    await expect(page.locator('#holiday-day-error')).toContainText('周末本来就不是营业日');
   });
 });

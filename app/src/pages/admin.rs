@@ -114,11 +114,15 @@ fn holiday_date(day: &str) -> Result<chrono::NaiveDate, AppError> {
 pub async fn add_bank_holiday(day: String, name: String) -> Result<(), AppError> {
     let user = crate::auth::server::require(domain::access::Permission::Administer).await?;
     let state = crate::state::AppState::from_context()?;
-    let day = holiday_date(&day)?;
+    let day = holiday_date(&day).map_err(|e| e.beside("day"))?;
     let today = bank_today(&state.pool).await?;
     let event =
         user.audit_event(domain::audit::AuditAction::SettingChanged, crate::auth::server::client_address());
-    domain::calendar::add_holiday(&state.pool, event, day, &name, today).await.map_err(holiday_error)
+    domain::calendar::add_holiday(&state.pool, event, day, &name, today).await.map_err(|e| {
+        // Said beside the field it is about: the name, or else the date.
+        let field = if matches!(e, domain::calendar::HolidayError::BadName) { "name" } else { "day" };
+        holiday_error(e).beside(field)
+    })
 }
 
 /// Makes a holiday a business day again.
@@ -142,18 +146,17 @@ fn HolidaysCard() -> impl IntoView {
     let holidays = Resource::new(move || (added.get(), removed.get()), |_| bank_holidays());
     let add_form = NodeRef::new();
     crate::forms::reset_on_success(add, add_form);
+    let refused = refusal_of(add.value());
     view! {
         <section class="card narrow" aria-labelledby="holidays-heading" data-test="holidays">
             <h2 id="holidays-heading">{locale.t(text::HOLIDAYS)}</h2>
             <p class="muted">{locale.t(text::HOLIDAYS_INTRO)}</p>
             <ActionForm action=add node_ref=add_form attr:class="form" attr:data-test="add-holiday">
-                <Field id="holiday-day" name="day" label=text::HOLIDAY_DATE>
-                    <input id="holiday-day" name="day" type="date" required aria-describedby="holiday-error"/></Field>
-                <Field id="holiday-name" name="name" label=text::HOLIDAY_NAME>
-                    <input id="holiday-name" name="name" required maxlength="100" aria-describedby="holiday-error"/></Field>
-                <div id="holiday-error">
-                    {outcome(add.value(), move |_| locale.t(text::HOLIDAY_ADDED).to_owned())}
-                </div>
+                <Field id="holiday-day" name="day" label=text::HOLIDAY_DATE refused>
+                    <input id="holiday-day" name="day" type="date" required aria-describedby="holiday-day-error"/></Field>
+                <Field id="holiday-name" name="name" label=text::HOLIDAY_NAME refused>
+                    <input id="holiday-name" name="name" required maxlength="100" aria-describedby="holiday-name-error"/></Field>
+                {outcome(add.value(), move |_| locale.t(text::HOLIDAY_ADDED).to_owned())}
                 <div class="actions"><button type="submit" class="button primary">{locale.t(text::ADD_HOLIDAY)}</button></div>
             </ActionForm>
             {outcome(remove.value(), move |_| locale.t(text::HOLIDAY_REMOVED).to_owned())}

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::i18n::{common, use_locale, Locale};
-use crate::kit::{outcome, Field, Loaded, TableWrap};
+use crate::kit::{outcome, refusal_of, Field, Loaded, TableWrap};
 use crate::labels::{label, Kind};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,9 +57,16 @@ pub async fn set_reference_rate(currency: String, rate: String) -> Result<(), Ap
         .parse()
         .ok()
         .filter(|_| plain)
-        .ok_or_else(|| AppError::refused_text(text::NOT_A_RATE, &[&written]))?;
+        .ok_or_else(|| AppError::refused_text(text::NOT_A_RATE, &[&written]).beside("rate"))?;
     domain::ledger::limits::set_rate(&state.pool, &user.actor(), &currency.trim().to_uppercase(), rate)
-        .await?;
+        .await
+        .map_err(|e| {
+            let field = match e {
+                domain::ledger::limits::LimitError::UnknownCurrency(_) => "currency",
+                _ => "rate",
+            };
+            AppError::from(e).beside(field)
+        })?;
     Ok(())
 }
 
@@ -90,8 +97,10 @@ pub async fn set_posting_template(
 pub async fn set_service_level(reason: String, days: String) -> Result<(), AppError> {
     let user = crate::auth::server::require(domain::access::Permission::Administer).await?;
     let state = crate::state::AppState::from_context()?;
-    let days: u32 =
-        days.trim().parse().map_err(|_| AppError::refused_text(text::NOT_DAYS, &[&days.trim()]))?;
+    let days: u32 = days
+        .trim()
+        .parse()
+        .map_err(|_| AppError::refused_text(text::NOT_DAYS, &[&days.trim()]).beside("days"))?;
     domain::exceptions::set_service_level(&state.pool, &user.actor(), &reason, days).await?;
     Ok(())
 }
@@ -173,14 +182,14 @@ pub fn RulesCards() -> impl IntoView {
                         </table>
                         </TableWrap>
                         <ActionForm action=rate attr:class="form">
-                            <Field id="rate-currency" name="currency" label=text::CURRENCY_CODE>
+                            <Field id="rate-currency" name="currency" label=text::CURRENCY_CODE refused=refusal_of(rate.value())>
                                 <select id="rate-currency" name="currency" required>
                                     <option value="" selected>{locale.t(text::CHOOSE)}</option>
                                     {crate::pages::admin::CURRENCY_CODES.iter().map(|code| view! {
                                         <option value=*code translate="no">{*code}</option>
                                     }).collect_view()}
                                 </select></Field>
-                            <Field id="rate-value" name="rate" label=text::USD_PER_UNIT>
+                            <Field id="rate-value" name="rate" label=text::USD_PER_UNIT refused=refusal_of(rate.value())>
                                 <input id="rate-value" name="rate" required inputmode="decimal" aria-describedby="rate-hint"/>
                                 <p class="hint" id="rate-hint">{locale.t(text::RATE_HINT)}</p></Field>
                             {outcome(rate.value(), move |_| locale.t(text::RATE_SET).to_owned())}
@@ -256,7 +265,7 @@ pub fn RulesCards() -> impl IntoView {
                                     <option value="*">{locale.t(text::EVERY_OTHER_REASON)}</option>
                                     {reason_options(locale)}
                                 </select></Field>
-                            <Field id="level-days" name="days" label=text::BUSINESS_DAYS>
+                            <Field id="level-days" name="days" label=text::BUSINESS_DAYS refused=refusal_of(level.value())>
                                 <input id="level-days" name="days" required inputmode="numeric" size="3" aria-describedby="level-days-hint"/>
                                 <p class="hint" id="level-days-hint">{locale.t(text::DAYS_HINT)}</p></Field>
                             {outcome(level.value(), move |_| locale.t(text::LEVEL_SAVED).to_owned())}

@@ -24,7 +24,8 @@ as_root() {
 }
 
 apt_packages=(postgresql postgresql-client)
-[ "$profile" = test ] && apt_packages+=(chromium)
+# The browser tests' screenshots show Chinese pages: without a CJK font every character is a box.
+[ "$profile" = test ] && apt_packages+=(chromium fonts-noto-cjk)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

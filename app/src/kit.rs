@@ -163,3 +163,23 @@ pub fn TableWrap(
         </div>
     }
 }
+
+/// A card as pages show it: its last four digits behind dots, or a dash when none could be read
+/// (an unreadable record), never a bare row of dots.
+pub fn masked_card(last4: &str) -> String {
+    if last4.trim().is_empty() {
+        "\u{2014}".to_owned()
+    } else {
+        format!("\u{2022}\u{2022}\u{2022}\u{2022} {last4}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_card_with_no_digits_read_is_a_dash_not_bare_dots() {
+        assert_eq!(super::masked_card("4242"), "•••• 4242");
+        assert_eq!(super::masked_card(""), "—");
+        assert_eq!(super::masked_card("  "), "—");
+    }
+}

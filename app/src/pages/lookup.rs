@@ -278,7 +278,7 @@ fn LookupResults(found: Vec<FoundView>, note: ServerAction<AddCaseNote>) -> impl
                     <dt>{locale.t(common::AMOUNT)}</dt><dd translate="no">{f.amount}</dd>
                     <dt>{locale.t(common::BUSINESS_DATE)}</dt><dd>{f.business_date}</dd>
                     <dt>{locale.t(text::INITIATED)}</dt><dd>{f.initiated}</dd>
-                    <dt>{locale.t(text::CARD)}</dt><dd translate="no">{format!("•••• {}", f.last4)}</dd>
+                    <dt>{locale.t(text::CARD)}</dt><dd translate="no">{crate::kit::masked_card(&f.last4)}</dd>
                     <dt>{locale.t(common::NETWORK)}</dt><dd>{label(Kind::Network, &f.network, locale)}</dd>
                     <dt>{locale.t(text::NETWORK_REFERENCE)}</dt>
                     <dd>{match f.reference {

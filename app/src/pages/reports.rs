@@ -682,7 +682,7 @@ fn ItemTable(page: ItemsPage, current: ItemQuery) -> impl IntoView {
                                     <td data-code=r.reason.clone()>{label(Kind::Reason, &r.reason, locale)}</td>
                                     <td class="hide-narrow">{label(Kind::Network, &r.network, locale)}</td>
                                     <td class="hide-narrow" translate="no"><code>{r.reference}</code></td>
-                                    <td class="hide-narrow nowrap" translate="no">{format!("•••• {}", r.last4)}</td>
+                                    <td class="hide-narrow nowrap" translate="no">{crate::kit::masked_card(&r.last4)}</td>
                                     <td class="hide-narrow nowrap">{r.date}</td>
                                     <td class="num nowrap" translate="no">{r.amount}</td>
                                     <td class="hide-narrow" translate="no"><code>{r.payment_id}</code></td>
@@ -811,8 +811,8 @@ pub fn compare(detail: domain::items::ItemDetail) -> DetailView {
         ),
         pair(
             Field::Card,
-            r.map(|r| format!("•••• {}", r.card_last4)),
-            p.map(|p| format!("•••• {}", p.card_last4)),
+            r.map(|r| crate::kit::masked_card(&r.card_last4)),
+            p.map(|p| crate::kit::masked_card(&p.card_last4)),
         ),
         pair(
             Field::Amount,

@@ -715,7 +715,7 @@ fn AuditTable(page: AuditPage, current: AuditQuery) -> impl IntoView {
                 <thead><tr>
                     <th scope="col">"#"</th><th scope="col">{locale.t(common::WHEN)}</th>
                     <th scope="col">{locale.t(text::ACTOR)}</th><th scope="col">{locale.t(text::ACTION)}</th>
-                    <th scope="col">{locale.t(text::TARGET)}</th><th scope="col">{locale.t(text::ADDRESS)}</th>
+                    <th scope="col">{locale.t(text::TARGET)}</th><th scope="col" class="hide-narrow">{locale.t(text::ADDRESS)}</th>
                     <th scope="col">{locale.t(text::DETAILS)}</th>
                 </tr></thead>
                 <tbody>
@@ -728,7 +728,7 @@ fn AuditTable(page: AuditPage, current: AuditQuery) -> impl IntoView {
                                 <td translate="no">{row.actor}</td>
                                 <td>{label(Kind::AuditAction, &row.action, locale)}</td>
                                 <td translate="no">{row.target.unwrap_or_default()}</td>
-                                <td translate="no">{row.address.unwrap_or_default()}</td>
+                                <td class="hide-narrow" translate="no">{row.address.unwrap_or_default()}</td>
                                 <td class="details">
                                     {(!row.facts.is_empty()).then(|| view! {
                                         <dl class="facts">

@@ -505,7 +505,7 @@ fn QueueTable(
                     <thead><tr>
                         <th scope="col"><span class="visually-hidden">{locale.t(text::CHOOSE)}</span></th>
                         <th scope="col" class="num">{locale.t(text::ITEM)}</th>
-                        <th scope="col">{locale.t(common::DATE)}</th>
+                        <th scope="col" class="hide-narrow">{locale.t(common::DATE)}</th>
                         <th scope="col">{locale.t(common::REASON)}</th>
                         <th scope="col" class="num">{locale.t(common::AMOUNT)}</th>
                         <th scope="col">{locale.t(common::STATUS)}</th>
@@ -521,7 +521,7 @@ fn QueueTable(
                                     <td><input type="checkbox" name=format!("items[{i}]") value=format!("{}:{}", r.id, r.version)
                                         aria-label=choose on:change=move |_| unchosen.set(None)/></td>
                                     <td class="num nowrap" translate="no"><a href=format!("/exceptions/{}", r.id)>{r.id}</a></td>
-                                    <td class="nowrap" translate="no">{r.business_date}</td>
+                                    <td class="nowrap hide-narrow" translate="no">{r.business_date}</td>
                                     <td>{label(Kind::Reason, &r.reason, locale)}
                                         <div class="muted">{label(Kind::Class, &r.class, locale)}</div></td>
                                     <td class="num nowrap" translate="no">{r.amount}</td>

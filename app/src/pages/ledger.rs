@@ -846,13 +846,13 @@ fn LedgerView(o: LedgerBook, preview: Option<ReleaseList>, actions: LedgerAction
             <h2 id="accounts-heading">{locale.t(text::ACCOUNTS)}</h2>
             <TableWrap label=locale.t(text::ACCOUNTS)>
             <table class="data" data-test="accounts">
-                <thead><tr><th scope="col">{locale.t(common::ACCOUNT)}</th><th scope="col">{locale.t(common::NAME)}</th>
-                    <th scope="col">{locale.t(text::KIND)}</th><th scope="col" class="num">{locale.t(text::BALANCE)}</th></tr></thead>
+                <thead><tr><th scope="col">{locale.t(common::ACCOUNT)}</th><th scope="col" class="hide-narrow">{locale.t(common::NAME)}</th>
+                    <th scope="col" class="hide-narrow">{locale.t(text::KIND)}</th><th scope="col" class="num">{locale.t(text::BALANCE)}</th></tr></thead>
                 <tbody>
                     {o.accounts.into_iter().map(|a| view! {
                         <tr data-account=a.code.clone()>
                             <td><a href=format!("/ledger/accounts/{}", a.code)><code translate="no">{a.code.clone()}</code></a></td>
-                            <td translate="no">{a.name}</td><td>{label(Kind::AccountKind, &a.kind, locale)}</td>
+                            <td class="hide-narrow" translate="no">{a.name}</td><td class="hide-narrow">{label(Kind::AccountKind, &a.kind, locale)}</td>
                             <td class="num nowrap" data-test="balance" translate="no">{a.balance}</td></tr>
                     }).collect_view()}
                 </tbody>

@@ -132,10 +132,13 @@ impl AppError {
         AppError::InvalidField { field: field.to_owned(), message: message.into() }
     }
 
-    /// This refusal, said beside `field` (a refusal that is not one leaves it as it is).
+    /// This refusal, said beside `field` (an error that is not a refusal, or no field, leaves it
+    /// as it is: said at the foot of the form).
     pub fn beside(self, field: &str) -> Self {
         match self {
-            AppError::Invalid(message) => AppError::InvalidField { field: field.to_owned(), message },
+            AppError::Invalid(message) if !field.is_empty() => {
+                AppError::InvalidField { field: field.to_owned(), message }
+            }
             other => other,
         }
     }
@@ -326,6 +329,18 @@ pub fn ErrorNotice(errors: ArcRwSignal<Errors>) -> impl IntoView {
 #[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_refusal_with_a_field_is_said_beside_it() {
+        let refused = || AppError::Invalid("no".into());
+        assert_eq!(
+            refused().beside("code"),
+            AppError::InvalidField { field: "code".into(), message: "no".into() }
+        );
+        assert_eq!(refused().beside(""), refused(), "no field: at the foot of the form");
+        assert_eq!(AppError::Unavailable.beside("code"), AppError::Unavailable);
+        assert_eq!(refused().beside("code").status(), http::StatusCode::UNPROCESSABLE_ENTITY);
+    }
 
     #[test]
     fn a_weightier_status_is_never_replaced_by_a_lighter_one() {

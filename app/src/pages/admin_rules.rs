@@ -89,7 +89,19 @@ pub async fn set_posting_template(
         &to,
         &description,
     )
-    .await?;
+    .await
+    .map_err(|e| {
+        use domain::ledger::templates::TemplateError as E;
+        // Said beside the field it is about.
+        let field = match &e {
+            E::UnknownAccount(code) if code.trim() == from.trim() => "from",
+            E::UnknownAccount(_) | E::SameAccount => "to",
+            E::BadKey => "reason",
+            E::BadDescription => "description",
+            E::Database(_) => "",
+        };
+        AppError::from(e).beside(field)
+    })?;
     Ok(())
 }
 
@@ -230,16 +242,16 @@ pub fn RulesCards() -> impl IntoView {
                                         <option value=class>{label(Kind::Class, class, locale)}</option>
                                     }).collect_view()}
                                 </select></Field>
-                            <Field id="template-reason" name="reason" label=common::REASON>
+                            <Field id="template-reason" name="reason" label=common::REASON refused=refusal_of(template.value())>
                                 <select id="template-reason" name="reason">{reason_options(locale)}</select></Field>
-                            <Field id="template-from" name="from" label=text::FROM_ACCOUNT>
+                            <Field id="template-from" name="from" label=text::FROM_ACCOUNT refused=refusal_of(template.value())>
                                 <input id="template-from" name="from" required maxlength="64" aria-describedby="template-account-hint"/></Field>
-                            <Field id="template-to" name="to" label=text::TO_ACCOUNT>
+                            <Field id="template-to" name="to" label=text::TO_ACCOUNT refused=refusal_of(template.value())>
                                 <input id="template-to" name="to" required maxlength="64" aria-describedby="template-account-hint"/>
                                 <p class="hint" id="template-account-hint">
                                     {locale.t(text::ACCOUNT_HINT)}" "<code translate="no">"{network}"</code>" "{locale.t(text::NETWORK_STANDS_FOR)}
                                 </p></Field>
-                            <Field id="template-description" name="description" label=text::DESCRIPTION>
+                            <Field id="template-description" name="description" label=text::DESCRIPTION refused=refusal_of(template.value())>
                                 <input id="template-description" name="description" required maxlength="200"/></Field>
                             {outcome(template.value(), move |_| locale.t(text::TEMPLATE_SAVED).to_owned())}
                             <div class="actions"><button type="submit" class="button primary">{locale.t(text::SAVE_TEMPLATE)}</button></div>

@@ -554,6 +554,8 @@ fn ControlTotals(rows: Vec<ControlRow>, files: usize, not_closing: usize) -> imp
                     <caption>{with_name(locale, text::CONTROL_EQUATION, "Zelle")}</caption>
                     <thead><tr>
                         <th scope="col">{locale.t(common::FILE)}</th>
+                        // The verdict next to the file, not past the edge of a scrolled table.
+                        <th scope="col">{locale.t(text::CLOSES)}</th>
                         <th scope="col">{locale.t(common::CURRENCY)}</th>
                         <th scope="col" class="num">{locale.t(text::IN_THE_FILE)}</th>
                         <th scope="col" class="num">{locale.t(text::MATCHED)}</th>
@@ -561,7 +563,6 @@ fn ControlTotals(rows: Vec<ControlRow>, files: usize, not_closing: usize) -> imp
                         <th scope="col" class="num">{locale.t(text::RESETTLEMENT)}</th>
                         <th scope="col" class="num">{locale.t(text::UNREADABLE)}</th>
                         <th scope="col" class="num">{with_name(locale, text::NOT_ZELLE, "Zelle")}</th>
-                        <th scope="col">{locale.t(text::CLOSES)}</th>
                     </tr></thead>
                     <tbody>
                         {rows.into_iter().map(|r| view! {
@@ -577,6 +578,7 @@ fn ControlTotals(rows: Vec<ControlRow>, files: usize, not_closing: usize) -> imp
                                         _ => None,
                                     }.map(|why| view! { <br/><strong data-test="control-status">{why}</strong> })}
                                 </th>
+                                <td data-test="control-closes">{locale.t(if r.closes { common::YES } else { common::NO })}</td>
                                 <td>{if r.currency.is_empty() {
                                     view! { <span>{locale.t(text::AMOUNT_UNREADABLE)}</span> }.into_any()
                                 } else {
@@ -588,7 +590,6 @@ fn ControlTotals(rows: Vec<ControlRow>, files: usize, not_closing: usize) -> imp
                                 <td class="num nowrap" translate="no">{r.resettlement.clone()}</td>
                                 <td class="num nowrap" translate="no" data-test="control-unreadable">{r.unreadable.clone()}</td>
                                 <td class="num nowrap" translate="no">{r.not_zelle.clone()}</td>
-                                <td>{locale.t(if r.closes { common::YES } else { common::NO })}</td>
                             </tr>
                         }).collect_view()}
                     </tbody>

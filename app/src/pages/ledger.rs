@@ -436,12 +436,7 @@ fn transfer_refusal(form: &TransferForm, e: domain::ledger::actions::ActionError
         E::NotASpread(_) | E::SpreadTooWide => "form[spread_bps]",
         _ => "",
     };
-    let refusal = AppError::from(e);
-    if field.is_empty() {
-        refusal
-    } else {
-        refusal.beside(field)
-    }
+    AppError::from(e).beside(field)
 }
 
 /// Starts the reversal of a posted transaction (it, too, waits for an approver).

@@ -695,6 +695,8 @@ fn TrendChart(points: Vec<TrendPoint>) -> impl IntoView {
     /// The plot's own units: a slot per date, 1000 for 100 %.
     const SLOT: usize = 10;
     const FULL: u32 = 1000;
+    /// How high a date without a run is outlined: low, so it never reads as a full bar.
+    const NO_DATA_HEIGHT: u32 = 150;
     let count = points.len();
     let slots = count.max(MIN_SLOTS);
     let centre = |i: usize| LEFT + (RIGHT - LEFT) * (i as f64 + 0.5) / slots as f64;
@@ -741,9 +743,12 @@ fn TrendChart(points: Vec<TrendPoint>) -> impl IntoView {
                     }
                     .into_any()
                 }
+                // No run: a low dashed outline on the axis. Full height it read as a 100 % day;
+                // outlined and empty it cannot be taken for a bar, even a 0 % one.
                 None => view! {
-                    <path d=format!("M{x} 0h{width}v{FULL}h-{width}Z") fill="none" stroke="currentColor"
-                        stroke-width="1" stroke-dasharray="3 3" vector-effect="non-scaling-stroke">
+                    <path d=format!("M{x} {}h{width}v{NO_DATA_HEIGHT}h-{width}Z", FULL - NO_DATA_HEIGHT) fill="none"
+                        stroke="currentColor" stroke-opacity="0.7" stroke-width="1" stroke-dasharray="3 3"
+                        vector-effect="non-scaling-stroke">
                         <title>{format!("{}: {}", p.long, locale.t(text::NO_DATA))}</title>
                     </path>
                 }
@@ -821,8 +826,10 @@ mod tests {
         // Bars stand on 0 %: 98.2 % is 982 of 1000 high, and 0 % still shows on the axis.
         assert!(html.contains(r#"y="18" width="6" height="982""#), "{html}");
         assert!(html.contains(r#"y="980" width="6" height="20""#), "{html}");
-        // The date without a run is an empty slot, titled as such, and said so in the table.
+        // The date without a run is a low empty outline on the axis (never a full-height box),
+        // titled as such, and said so in the table.
         assert_eq!(html.matches("<path").count(), 1, "{html}");
+        assert!(html.contains(r#"d="M2 850h6v150h-6Z""#), "{html}");
         assert!(html.contains("the 2026-11-19: no data"), "{html}");
         // Three dates take a quarter of the plot: one date never fills it.
         assert!(html.contains(&format!(r#"viewBox="0 0 {} 1000""#, MIN_SLOTS * 10)), "{html}");

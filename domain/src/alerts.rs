@@ -285,7 +285,11 @@ mod tests {
         .execute(&pool)
         .await
         .unwrap();
-        let now = Utc::now();
+        // A fixed instant, a Wednesday at noon in New York: the three business dates before it are
+        // past every source's due time whatever the hour the test runs (with the clock's own
+        // time, the latest date's files were not yet due for part of each day), and none is the
+        // quarantined file's date (whose visa file counts as quarantined, not late).
+        let now: DateTime<Utc> = "2026-12-02T17:00:00Z".parse().unwrap();
         let first = raise(&pool, now, chrono::Duration::hours(1)).await.unwrap();
         // Three recent business dates with nothing from three sources, and the quarantined file.
         assert_eq!(first, 3 * 3 + 1);

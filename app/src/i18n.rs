@@ -240,20 +240,27 @@ tokio::task_local! {
     pub static REQUEST_LOCALE: Locale;
 }
 
-/// The request's language (server side): the person's choice, else their browser's.
+/// The request's language (server side): as the server set it for the request, else read from
+/// the request Leptos renders (see [`locale_of`]).
 #[cfg(feature = "ssr")]
 pub fn request_locale() -> Locale {
     if let Ok(set) = REQUEST_LOCALE.try_with(|locale| *locale) {
         return set;
     }
-    if let Some(chosen) = crate::request::cookie(LANGUAGE_COOKIE).and_then(|tag| Locale::from_tag(&tag)) {
-        return chosen;
-    }
-    use_context::<http::request::Parts>()
-        .and_then(|p| {
-            p.headers.get(http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(Locale::negotiate)
-        })
-        .unwrap_or_default()
+    use_context::<http::request::Parts>().map(|p| locale_of(&p.headers)).unwrap_or_default()
+}
+
+/// A request's language: the person's choice (the portal's cookie), else their browser's best
+/// supported one.
+#[cfg(feature = "ssr")]
+pub fn locale_of(headers: &http::HeaderMap) -> Locale {
+    let chosen = crate::request::cookies_named(headers, LANGUAGE_COOKIE).next().and_then(Locale::from_tag);
+    chosen.unwrap_or_else(|| {
+        (headers.get(http::header::ACCEPT_LANGUAGE))
+            .and_then(|v| v.to_str().ok())
+            .map(Locale::negotiate)
+            .unwrap_or_default()
+    })
 }
 
 /// The language the server rendered the page in (browser side).
@@ -269,6 +276,16 @@ pub fn request_locale() -> Locale {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn the_language_cookie_outranks_the_browser() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(http::header::ACCEPT_LANGUAGE, "zh-CN,zh;q=0.9".parse().unwrap());
+        assert_eq!(locale_of(&headers), Locale::ZhCn);
+        headers.insert(http::header::COOKIE, "a=b; sd_lang=en".parse().unwrap());
+        assert_eq!(locale_of(&headers), Locale::En);
+    }
 
     #[test]
     fn the_browser_s_best_supported_language_wins() {

@@ -124,7 +124,13 @@ fn set_cookie(name: &str, value: &str) -> Result<(), AppError> {
 /// `Secure` under https). Sign-in sets the person's stored choices with it too.
 #[cfg(feature = "ssr")]
 pub fn choice_cookie(name: &str, value: &str) -> String {
-    format!("{name}={value}; Path=/; Max-Age={}; SameSite=Lax; HttpOnly", 60 * 60 * 24 * 365)
+    cookie_for(name, value, 60 * 60 * 24 * 365)
+}
+
+/// A display choice's `Set-Cookie` value, kept for `max_age` seconds (0 removes it).
+#[cfg(feature = "ssr")]
+fn cookie_for(name: &str, value: &str, max_age: u32) -> String {
+    format!("{name}={value}; Path=/; Max-Age={max_age}; SameSite=Lax; HttpOnly")
 }
 
 /// The cookies that carry a person's stored display choices into a browser, at sign-in, with only
@@ -140,7 +146,7 @@ pub fn cookies_for(choices: &domain::people::DisplayChoices) -> [String; 2] {
         .map(|zone| zone.name().to_owned());
     let cookie = |name: &str, value: Option<String>| match value {
         Some(value) => choice_cookie(name, &value),
-        None => format!("{name}=; Path=/; Max-Age=0; SameSite=Lax; HttpOnly"),
+        None => cookie_for(name, "", 0),
     };
     [cookie(crate::i18n::LANGUAGE_COOKIE, language), cookie(viewer::TIME_ZONE_COOKIE, zone)]
 }

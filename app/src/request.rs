@@ -19,13 +19,18 @@ pub fn request_id() -> String {
 
 /// A cookie of the current request, by name.
 pub fn cookie(name: &str) -> Option<String> {
-    parts()?
-        .headers
+    cookies_named(&parts()?.headers, name).next().map(str::to_owned)
+}
+
+/// Every value sent for the cookie `name` in `headers`, as sent: the one reader of the Cookie
+/// header, for pages (through [`cookie`]) and for the server's own handlers alike.
+pub fn cookies_named<'a>(headers: &'a http::HeaderMap, name: &'a str) -> impl Iterator<Item = &'a str> {
+    headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|header| header.to_str().ok())
         .flat_map(|header| header.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.to_owned())
+        .filter(move |(key, _)| *key == name)
+        .map(|(_, value)| value)
 }

@@ -347,14 +347,9 @@ async fn journal(state: &ServerState, query: &str) -> Result<Body, Refused> {
 
 async fn audit(state: &ServerState, headers: &HeaderMap, query: &str) -> Result<Body, Refused> {
     // Days in the person's chosen zone (their cookie), as on the page; the bank's otherwise.
-    let chosen = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == app::preferences::viewer::TIME_ZONE_COOKIE)
-        .and_then(|(_, zone)| domain::calendar::parse_time_zone(zone).ok());
+    let chosen = app::request::cookies_named(headers, app::preferences::viewer::TIME_ZONE_COOKIE)
+        .next()
+        .and_then(|zone| domain::calendar::parse_time_zone(zone).ok());
     let zone = match chosen {
         Some(zone) => zone,
         None => app::preferences::viewer::operating_schedule(&state.app.pool).await?.time_zone,

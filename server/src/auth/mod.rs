@@ -66,14 +66,7 @@ fn expire_in(session: &tower_sessions::Session, duration: std::time::Duration) {
 
 /// The values of every session cookie the request sent, as sent (whatever they are worth).
 pub(crate) fn session_cookies(headers: &http::HeaderMap) -> impl Iterator<Item = &str> {
-    headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .filter(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value)
+    app::request::cookies_named(headers, SESSION_COOKIE)
 }
 
 /// Whether the request came with a session cookie (whatever it is worth).

@@ -12,27 +12,8 @@ use axum::response::{Html, IntoResponse, Response};
 
 /// Middleware: the language of this request's pages, from the language cookie or `Accept-Language`.
 pub async fn with_locale(request: Request, next: Next) -> Response {
-    let locale = locale_of(request.headers());
+    let locale = app::i18n::locale_of(request.headers());
     app::i18n::REQUEST_LOCALE.scope(locale, next.run(request)).await
-}
-
-/// The person's choice of language (the portal's cookie), else their browser's best supported one.
-pub fn locale_of(headers: &http::HeaderMap) -> Locale {
-    let chosen = headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == app::i18n::LANGUAGE_COOKIE)
-        .and_then(|(_, tag)| Locale::from_tag(tag));
-    chosen.unwrap_or_else(|| {
-        headers
-            .get(http::header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .map(Locale::negotiate)
-            .unwrap_or_default()
-    })
 }
 
 /// The language of the request being answered (set by [`with_locale`]).
@@ -158,15 +139,6 @@ pub mod text {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_language_cookie_outranks_the_browser() {
-        let mut headers = http::HeaderMap::new();
-        headers.insert(http::header::ACCEPT_LANGUAGE, "zh-CN,zh;q=0.9".parse().unwrap());
-        assert_eq!(locale_of(&headers), Locale::ZhCn);
-        headers.insert(http::header::COOKIE, "a=b; sd_lang=en".parse().unwrap());
-        assert_eq!(locale_of(&headers), Locale::En);
-    }
 
     #[test]
     fn a_display_name_cannot_write_markup() {

@@ -3,12 +3,18 @@
 //!
 //! ```text
 //! scripts/bench-ledger.sh        # starts a throwaway cluster and runs this
-//! ledger-bench [--clients 16] [--batch 50] [--seconds 15]
+//! ledger-bench [--clients 16] [--seconds 10] [--flush-ms 0]
 //! ```
 //!
-//! Two runs: transfers spread over 1,000 accounts, then all of them on 10 hot accounts. Each
-//! client posts batches of `--batch` two-posting transfers (one database transaction per batch,
-//! as an approver releasing a day's resettlements would) until the time is up.
+//! Two modes, each over 1,000 accounts and then on 10 hot accounts: one transfer per database
+//! transaction (as an approval posts), and batches of 50 (as an approver releasing a day's
+//! resettlements does). Each client posts until the time is up. Afterwards every account's
+//! chain of balances after each posting is checked, and the balances' sum.
+//!
+//! `--flush-ms N` makes each commit's disk flush take N ms longer (PostgreSQL's `commit_delay`,
+//! which sleeps before the flush while holding the WAL writer lock, so it behaves like a slower
+//! disk: commits that arrive meanwhile share the flush). This machine's disk flushes in tens of
+//! microseconds, so without it the figures measure the CPU, not how commits share a flush.
 
 use std::time::{Duration, Instant};
 
@@ -27,10 +33,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .and_then(|v| v.parse().ok())
             .unwrap_or(default)
     };
-    let (clients, batch, seconds) =
-        (arg("--clients", 16) as usize, arg("--batch", 50) as usize, arg("--seconds", 15));
+    let (clients, seconds, flush_ms) =
+        (arg("--clients", 16) as usize, arg("--seconds", 10), arg("--flush-ms", 0));
     let url = std::env::var("DATABASE_URL")?;
-    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(clients as u32 + 2).connect(&url).await?;
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(clients as u32 + 2)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                use sqlx::Executor;
+                // commit_siblings 0: delay every flush, not only when five others are active.
+                conn.execute(
+                    format!("SET commit_delay = {}; SET commit_siblings = 0", flush_ms * 1000).as_str(),
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .connect(&url)
+        .await?;
     domain::db::migrate(&pool).await?;
     let usd = Currency::from_code("USD").expect("USD is known");
     let ids: Vec<i64> = sqlx::query_scalar(
@@ -44,14 +64,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // key would name different content (the content behind a key depended on --batch), which the
     // ledger rightly refuses as KeyReused, and a key it had seen would replay instead of post.
     let run = uuid::Uuid::new_v4().simple().to_string();
-    println!("ledger-bench: {clients} clients, batches of {batch} transfers (2 postings each), {seconds} s per run, 2 cores");
-    for (label, accounts) in [("1,000 accounts", ids.clone()), ("10 hot accounts", ids[..10].to_vec())] {
+    let disk = if flush_ms == 0 {
+        "this machine's disk".to_owned()
+    } else {
+        format!("each flush {flush_ms} ms longer")
+    };
+    println!("ledger-bench: {clients} clients, {seconds} s per run, 2 cores, durable commits, {disk}");
+    let runs = [1usize, 50].into_iter().flat_map(|batch| {
+        [("1,000 accounts", ids.clone()), ("10 hot accounts", ids[..10].to_vec())].map(|r| (batch, r))
+    });
+    for (batch, (label, accounts)) in runs {
         let started = Instant::now();
         let deadline = started + Duration::from_secs(seconds);
         let mut tasks = Vec::new();
         for client in 0..clients {
             let (pool, accounts) = (pool.clone(), accounts.clone());
-            let label = format!("{label}-{run}");
+            let label = format!("{label}-{batch}-{run}");
             tasks.push(tokio::spawn(async move {
                 let mut rng = rand::rngs::StdRng::seed_from_u64(client as u64);
                 let (mut postings, mut latencies) = (0u64, Vec::new());
@@ -107,14 +135,34 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let pct = |f: f64| {
             latencies[((latencies.len() as f64 * f) as usize).min(latencies.len() - 1)].as_secs_f64() * 1000.0
         };
+        let transfers = postings / 2;
+        let mode = if batch == 1 { "one per transaction".to_owned() } else { format!("batches of {batch}") };
         println!(
-            "{label:<16} {postings:>9} postings in {wall:.1} s = {:>7.0} postings/s; batch latency p50 {:.0} ms, p95 {:.0} ms, p99 {:.0} ms",
+            "{mode:<20} {label:<16} {transfers:>7} transfers in {wall:.1} s = {:>6.0} transfers/s, {:>6.0} postings/s; \
+             latency p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms",
+            transfers as f64 / wall,
             postings as f64 / wall,
             pct(0.5),
             pct(0.95),
             pct(0.99)
         );
     }
+    // Every posting's balance-after is the one before it plus its amount, its version the one
+    // before plus one, and the last of each account is the account's balance.
+    let broken: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (
+             SELECT p.account_id, p.amount_minor, p.balance_after, p.account_version,
+                    lag(p.balance_after, 1, 0::bigint) OVER w AS before,
+                    lag(p.account_version, 1, 0::bigint) OVER w AS version_before,
+                    last_value(p.balance_after) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS last,
+                    a.balance_minor
+             FROM ledger_posting p JOIN ledger_account a ON a.id = p.account_id
+             WINDOW w AS (PARTITION BY p.account_id ORDER BY p.account_version)) c
+         WHERE balance_after <> before + amount_minor OR account_version <> version_before + 1 OR last <> balance_minor",
+    )
+    .fetch_one(&pool)
+    .await?;
+    println!("postings whose balance-after chain is broken: {broken} (zero when nothing was lost)");
     let off: i64 = sqlx::query_scalar(
         "SELECT coalesce(sum(balance_minor), 0)::bigint FROM ledger_account WHERE currency = 'USD'",
     )

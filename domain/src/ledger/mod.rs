@@ -422,6 +422,18 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(drifted, 0, "each balance is the sum of its postings, each version their count");
+        let broken: i64 = sqlx::query_scalar!(
+            r#"SELECT count(*) AS "n!" FROM (
+                   SELECT amount_minor, balance_after, account_version,
+                          lag(balance_after, 1, 0::bigint) OVER w AS before,
+                          lag(account_version, 1, 0::bigint) OVER w AS version_before
+                   FROM ledger_posting WINDOW w AS (PARTITION BY account_id ORDER BY account_version)) c
+               WHERE balance_after <> before + amount_minor OR account_version <> version_before + 1"#
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert_eq!(broken, 0, "each posting's balance-after follows from the one before it");
     }
 
     #[derive(Debug, Clone)]
@@ -603,6 +615,54 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(postings, 16 * 25 * 2);
+        assert_books_balance(&pool).await;
+    }
+
+    /// Single transfers take no ledger-wide lock and batches do: the two kinds at once, over the
+    /// same few accounts, must still queue on each account and lose nothing.
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn single_transfers_and_batches_at_once_on_hot_accounts_lose_nothing(pool: PgPool) {
+        let hot = ids(&pool, &["visa_settlement", "mastercard_settlement", "zelle_clearing"]).await;
+        let mut tasks = Vec::new();
+        for client in 0..12usize {
+            let (pool, hot) = (pool.clone(), hot.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut net = vec![0i64; hot.len()];
+                for n in 0..12usize {
+                    // Half the clients post one transfer at a time, half in batches of five.
+                    let size = if client % 2 == 0 { 1 } else { 5 };
+                    let batch: Vec<NewTransaction> = (0..size)
+                        .map(|i| {
+                            let (from, to) = ((client + n + i) % 3, (client + n + i + 1) % 3);
+                            let minor = 100 + (client * 31 + n * 7 + i) as i64;
+                            net[from] -= minor;
+                            net[to] += minor;
+                            transfer(format!("mixed-{client:02}-{n:03}-{i}"), hot[from], hot[to], usd(minor))
+                        })
+                        .collect();
+                    posting::post_batch(&pool, &batch).await.expect("no error reaches the caller");
+                }
+                net
+            }));
+        }
+        let mut expected = vec![0i64; hot.len()];
+        for task in tasks {
+            for (e, n) in expected.iter_mut().zip(task.await.unwrap()) {
+                *e += n;
+            }
+        }
+        for (id, want) in hot.iter().zip(expected) {
+            let balance = sqlx::query_scalar!("SELECT balance_minor FROM ledger_account WHERE id = $1", id)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            assert_eq!(balance, want, "account {id}");
+        }
+        let postings: i64 = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM ledger_posting"#)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(postings, (6 * 12 + 6 * 12 * 5) * 2);
         assert_books_balance(&pool).await;
     }
 

@@ -233,13 +233,19 @@ pub async fn post_in(db: &mut PgConnection, batch: &[NewTransaction]) -> Result<
     .map(|r| (r.idempotency_key, r.id))
     .collect();
 
-    // One writer at a time for the balances. Row locks alone (taken below, in id order) are
-    // enough for correctness, but batches over many accounts then queue behind each other while
-    // holding part of their locks; measured with 16 clients over 1,000 accounts: 6,500 postings/s
-    // with row locks alone, 16,500 with this lock in front (and 20,000 on 10 hot accounts).
-    sqlx::query!("SELECT pg_advisory_xact_lock(hashtext('settledesk:ledger:balances'))")
-        .execute(&mut *db)
-        .await?;
+    // Batches go one at a time; a single transfer relies on the row locks alone. Row locks (taken
+    // below, in id order) are enough for correctness either way. But batches of many accounts
+    // then queue behind each other while holding part of their locks (16 clients, batches of 50
+    // over 1,000 accounts: 6,500 postings/s with row locks alone, 16,500 with this lock in
+    // front); and a lock over the whole ledger held through commit makes every commit wait for
+    // the one before it to reach the disk, so single transfers, which approvals post one at a
+    // time, could not share a disk flush (~245 transfers/s on a 4 ms disk). See
+    // docs/performance.md for both modes' figures.
+    if fresh.len() > 1 {
+        sqlx::query!("SELECT pg_advisory_xact_lock(hashtext('settledesk:ledger:balances'))")
+            .execute(&mut *db)
+            .await?;
+    }
 
     // Lock every account the batch touches, in one fixed order.
     let accounts: Vec<i64> = batch
@@ -293,26 +299,25 @@ pub async fn post_in(db: &mut PgConnection, batch: &[NewTransaction]) -> Result<
         posted.push(Posted { transaction_id: id, replayed: false });
     }
     if !p_tx.is_empty() {
+        let (ids, (after, versions)): (Vec<i64>, (Vec<i64>, Vec<i64>)) = balances
+            .iter()
+            .filter(|(id, _)| accounts.contains(id))
+            .map(|(id, (_, b, v))| (*id, (*b, *v)))
+            .unzip();
+        // Balances and postings in one statement: one round trip fewer while the accounts are
+        // locked.
         sqlx::query!(
-            "INSERT INTO ledger_posting (transaction_id, account_id, currency, amount_minor, balance_after, account_version)
+            "WITH moved AS (
+                 UPDATE ledger_account a SET balance_minor = n.balance, version = n.version
+                 FROM UNNEST($7::bigint[], $8::bigint[], $9::bigint[]) AS n (id, balance, version) WHERE a.id = n.id)
+             INSERT INTO ledger_posting (transaction_id, account_id, currency, amount_minor, balance_after, account_version)
              SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[])",
             &p_tx,
             &p_account,
             &p_currency,
             &p_amount,
             &p_after,
-            &p_version
-        )
-        .execute(&mut *db)
-        .await?;
-        let (ids, (after, versions)): (Vec<i64>, (Vec<i64>, Vec<i64>)) = balances
-            .iter()
-            .filter(|(id, _)| accounts.contains(id))
-            .map(|(id, (_, b, v))| (*id, (*b, *v)))
-            .unzip();
-        sqlx::query!(
-            "UPDATE ledger_account a SET balance_minor = n.balance, version = n.version
-             FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[]) AS n (id, balance, version) WHERE a.id = n.id",
+            &p_version,
             &ids,
             &after,
             &versions

@@ -145,6 +145,8 @@ fn audit_action(code: &str) -> Option<Text> {
         "recon.run_completed" => AUDIT_RUN_COMPLETED,
         "recon.rerun_requested" => AUDIT_RERUN_REQUESTED,
         "list.export" => AUDIT_LIST_EXPORTED,
+        "recon.items_retired" => AUDIT_RUN_ITEMS_RETIRED,
+        "feed.rows_retired" => AUDIT_FEED_ROWS_RETIRED,
         _ => return None,
     })
 }
@@ -238,6 +240,8 @@ mod text {
         AUDIT_RUN_COMPLETED = "Completed a reconciliation run", "完成对账运行";
         AUDIT_RERUN_REQUESTED = "Asked for a re-run", "申请重新运行";
         AUDIT_LIST_EXPORTED = "Exported a list", "导出列表";
+        AUDIT_RUN_ITEMS_RETIRED = "Retired a run's items (retention)", "按保留期限清退运行明细";
+        AUDIT_FEED_ROWS_RETIRED = "Retired a file's payments (retention)", "按保留期限清退文件付款记录";
     }
 }
 

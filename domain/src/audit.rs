@@ -69,6 +69,10 @@ pub enum AuditAction {
     WorkItemEscalated,
     /// A filtered list was exported as CSV.
     ListExported,
+    /// The retention job retired a run's items (all but those work items point at).
+    RunItemsRetired,
+    /// The retention job retired a Zelle extract's payments from the database.
+    FeedRowsRetired,
 }
 
 impl AuditAction {
@@ -100,6 +104,8 @@ impl AuditAction {
         AuditAction::WorkItemReopened,
         AuditAction::WorkItemEscalated,
         AuditAction::ListExported,
+        AuditAction::RunItemsRetired,
+        AuditAction::FeedRowsRetired,
     ];
 
     pub fn code(self) -> &'static str {
@@ -131,6 +137,8 @@ impl AuditAction {
             AuditAction::WorkItemReopened => "work_item.reopen",
             AuditAction::WorkItemEscalated => "work_item.escalate",
             AuditAction::ListExported => "list.export",
+            AuditAction::RunItemsRetired => "recon.items_retired",
+            AuditAction::FeedRowsRetired => "feed.rows_retired",
         }
     }
 }

@@ -57,6 +57,9 @@ pub struct CompletedRun {
     pub version: i32,
     /// How many items fall in each class and reason (kept on the run record, not counted).
     pub counts: serde_json::Value,
+    /// When retention retired its items (all but those work items point at): the counts then
+    /// describe the run, not the rows still stored.
+    pub items_retired_at: Option<DateTime<Utc>>,
 }
 
 /// How many items of a run fall in one class and reason, as the run stored it when it finished.
@@ -107,7 +110,7 @@ impl CompletedRun {
             || reference.is_some()
             || last4.is_some()
             || payment_id.is_some();
-        if narrower {
+        if narrower || self.items_retired_at.is_some() {
             return None;
         }
         Some(
@@ -129,7 +132,7 @@ pub async fn run_of(
 ) -> Result<Option<CompletedRun>, sqlx::Error> {
     sqlx::query_as!(
         CompletedRun,
-        r#"SELECT id, version, counts AS "counts!" FROM recon_run
+        r#"SELECT id, version, counts AS "counts!", items_retired_at AS "items_retired_at: DateTime<Utc>" FROM recon_run
            WHERE business_date = $1 AND status = 'completed' AND ($2::int IS NULL OR version = $2)
            ORDER BY version DESC LIMIT 1"#,
         date as _,
@@ -658,7 +661,7 @@ mod tests {
     }
 
     fn run_with(counts: serde_json::Value) -> CompletedRun {
-        CompletedRun { id: 1, version: 1, counts }
+        CompletedRun { id: 1, version: 1, counts, items_retired_at: None }
     }
 
     #[test]
@@ -686,6 +689,9 @@ mod tests {
         let by_network = ItemFilter { network: Some("visa".into()), ..ItemFilter::default() };
         assert_eq!(run.items_selected(&by_network), None);
         assert_eq!(run_with(serde_json::json!("unreadable")).items_selected(&ItemFilter::default()), Some(0));
+        // Retired items: the counts no longer say what is stored.
+        let retired = CompletedRun { items_retired_at: Some(Utc::now()), ..run };
+        assert_eq!(retired.items_selected(&ItemFilter::default()), None);
     }
 
     fn statement(order: ItemOrder, page: Page) -> String {

@@ -18,4 +18,5 @@ pub mod ledger;
 pub mod money;
 pub mod people;
 pub mod recon;
+pub mod retention;
 pub mod storage;

@@ -74,6 +74,8 @@ pub struct Config {
     /// nothing above `SETTLEDESK_ACTION_MAX_USD`, FX rates within `SETTLEDESK_FX_BAND_BPS` of the
     /// reference, pending actions expire after `SETTLEDESK_ACTION_EXPIRY_HOURS`.
     pub limits: domain::ledger::limits::Policy,
+    /// How long the database keeps items and payments (`SETTLEDESK_RETAIN_*_DAYS`).
+    pub retention: domain::retention::Policy,
 }
 
 #[derive(Debug, Clone)]
@@ -294,6 +296,7 @@ impl Config {
                 secs => Duration::from_secs(secs),
             },
             limits: limits(&settings)?,
+            retention: retention(&settings)?,
             metrics_token: settings.optional("SETTLEDESK_METRICS_TOKEN").map(Secret),
             alerts: alerts(&settings)?,
             edge: EdgeConfig {
@@ -526,6 +529,18 @@ fn positive(settings: &Settings<'_>, name: &'static str, default: u32) -> Result
 }
 
 /// The maker-checker limits, whole US dollars in the environment.
+/// The retention periods, in days: a superseded run version's items after the version that
+/// superseded it, any run's items and any Zelle extract's payments after their business date.
+fn retention(settings: &Settings<'_>) -> Result<domain::retention::Policy, ConfigError> {
+    let defaults = domain::retention::Policy::default();
+    domain::retention::Policy::new(
+        settings.parse_or("SETTLEDESK_RETAIN_SUPERSEDED_DAYS", defaults.superseded_days)?,
+        settings.parse_or("SETTLEDESK_RETAIN_ITEMS_DAYS", defaults.items_days)?,
+        settings.parse_or("SETTLEDESK_RETAIN_INBOUND_DAYS", defaults.inbound_days)?,
+    )
+    .map_err(|e| ConfigError::Invalid { name: "SETTLEDESK_RETAIN_ITEMS_DAYS", reason: e.to_string() })
+}
+
 fn limits(settings: &Settings<'_>) -> Result<domain::ledger::limits::Policy, ConfigError> {
     let defaults = domain::ledger::limits::Policy::default();
     let dollars = |name: &'static str, default_minor: i64| -> Result<i64, ConfigError> {

@@ -1,5 +1,6 @@
 //! Work that must happen whether or not anyone looks: pending ledger actions past their time
-//! expire, work items past their service level are escalated, and alerts are raised and sent. Every replica may run it; both
+//! expire, work items past their service level are escalated, alerts are raised and sent, and
+//! items and payments past their retention period are retired (`domain::retention`). Every replica may run it; both
 //! steps are idempotent single statements, so two replicas at once change nothing twice.
 
 use std::time::Duration;
@@ -10,7 +11,12 @@ use tokio::sync::watch;
 /// How often to look.
 const EVERY: Duration = Duration::from_secs(60);
 
-pub fn spawn(pool: PgPool, alerts: crate::config::AlertConfig, mut stopping: watch::Receiver<bool>) {
+pub fn spawn(
+    pool: PgPool,
+    alerts: crate::config::AlertConfig,
+    retention: domain::retention::Policy,
+    mut stopping: watch::Receiver<bool>,
+) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(EVERY);
         loop {
@@ -18,7 +24,7 @@ pub fn spawn(pool: PgPool, alerts: crate::config::AlertConfig, mut stopping: wat
                 _ = every.tick() => {}
                 _ = stopping.wait_for(|stop| *stop) => return,
             }
-            if let Err(e) = once(&pool).await {
+            if let Err(e) = once(&pool, &retention).await {
                 tracing::warn!(error = %format!("{e:#}"), "housekeeping skipped; trying again in a minute");
             }
             // After escalation, so an item that just passed its service level is alerted at once.
@@ -29,8 +35,8 @@ pub fn spawn(pool: PgPool, alerts: crate::config::AlertConfig, mut stopping: wat
     });
 }
 
-/// One round: expire, then escalate.
-pub async fn once(pool: &PgPool) -> anyhow::Result<()> {
+/// One round: expire, escalate, retire.
+pub async fn once(pool: &PgPool, retention: &domain::retention::Policy) -> anyhow::Result<()> {
     let expired = domain::ledger::actions::expire(pool).await?;
     if expired > 0 {
         tracing::info!(expired, "pending ledger actions expired without approval");
@@ -41,6 +47,18 @@ pub async fn once(pool: &PgPool) -> anyhow::Result<()> {
     let escalated = domain::exceptions::escalate_overdue(pool, today, &holidays).await?;
     if !escalated.is_empty() {
         tracing::info!(escalated = escalated.len(), "work items past their service level escalated");
+    }
+    let retired = domain::retention::retire(pool, retention, today, chrono::Utc::now()).await?;
+    for run in &retired.runs {
+        tracing::info!(run = run.run_id, items = run.items_dropped, kept = run.items_kept, bytes = run.bytes_freed, why = ?run.why, "run items retired");
+    }
+    for file in &retired.files {
+        tracing::info!(
+            feed_file = file.feed_file_id,
+            payments = file.payments,
+            bytes = file.bytes_freed,
+            "file payments retired"
+        );
     }
     Ok(())
 }

@@ -71,7 +71,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             wake_scheduler.clone(),
             stopping_rx.clone(),
         );
-        crate::housekeeping::spawn(pool.clone(), config.alerts.clone(), stopping_rx.clone());
+        crate::housekeeping::spawn(
+            pool.clone(),
+            config.alerts.clone(),
+            config.retention,
+            stopping_rx.clone(),
+        );
         crate::scheduler::spawn(jobs_pool, job, wake_scheduler, stopping_rx.clone());
     }
     let server = crate::listener::serve(listener, router, config.edge.listener, async move {

@@ -19,7 +19,7 @@ use crate::pages::exceptions::fill_views;
 const PAGE_SIZE: i64 = 50;
 
 /// Every audit action, in the order the search offers them.
-pub const ACTIONS: [&str; 27] = [
+pub const ACTIONS: [&str; 29] = [
     "auth.login",
     "auth.login_failed",
     "auth.logout",
@@ -46,6 +46,8 @@ pub const ACTIONS: [&str; 27] = [
     "feed.source_not_expected",
     "recon.run_completed",
     "recon.rerun_requested",
+    "recon.items_retired",
+    "feed.rows_retired",
     "admin.setting",
 ];
 

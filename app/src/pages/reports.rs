@@ -315,6 +315,8 @@ pub struct ItemsPage {
     /// How many items the filter selects, when the run's counts tell.
     pub total: Option<u64>,
     pub counts: Vec<CountView>,
+    /// When retention retired the run's items, as the viewer reads a date.
+    pub retired_on: Option<String>,
 }
 
 /// The run, filter and order an item query asks for.
@@ -465,6 +467,13 @@ pub async fn browse_items(query: ItemQuery) -> Result<ItemsPage, AppError> {
         previous_before,
         first,
         total: run.items_selected(&filter),
+        retired_on: match run.items_retired_at {
+            Some(at) => {
+                let (zone, _) = crate::preferences::viewer::time_zone(&state.pool).await?;
+                Some(crate::preferences::viewer::format_instant(at, zone))
+            }
+            None => None,
+        },
         counts,
     })
 }
@@ -647,6 +656,9 @@ fn ItemTable(page: ItemsPage, current: ItemQuery) -> impl IntoView {
                     view! { <li><span>{count_label(c, locale)}</span> " " <strong data-count=key>{c.items}</strong></li> }
                 }).collect_view()}
             </ul>
+            {page.retired_on.as_ref().map(|on| view! {
+                <p class="notice" role="status" data-test="items-retired">{locale.f(text::ITEMS_RETIRED, &[on])}</p>
+            })}
             <p class="muted">{locale.t(text::FILES_OF_VERSION)} " "
                 {["matches", "mismatches", "resettlements"].into_iter().map(|kind| {
                     let name = format!("{kind}-{}-v{}.csv", current.date, page.version);
@@ -999,6 +1011,7 @@ mod text {
         VERSION_FILES = "Files of {}, version {}", "{} 第 {} 版的文件";
         SIDE_BY_SIDE = "The network record and the Zelle payment side by side", "卡组织记录与 Zelle 付款对照";
         NO_ITEMS = "No items match this filter.", "没有符合此筛选条件的明细。";
+        ITEMS_RETIRED = "This run's items were retired on {} under the retention policy. Only the items that work items point at are kept; the counts above and the report files below are the whole run.", "此运行的明细已于{}按保留政策清退，仅保留工作项引用的明细；上方计数与下方报告文件仍为完整运行。";
         REFERENCE = "Reference", "参考号";
         CARD = "Card", "银行卡";
         PAYMENT = "Payment", "付款";

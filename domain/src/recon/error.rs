@@ -7,6 +7,8 @@ use crate::storage::StorageError;
 pub enum RunError {
     #[error("files of the date were registered but never loaded (load them, then run again): {}", .0.join(", "))]
     FilesNotLoaded(Vec<String>),
+    #[error("{date} cannot be run again: the Zelle payments of {retired}, which it would match against, were retired under the retention policy")]
+    PaymentsRetired { date: chrono::NaiveDate, retired: chrono::NaiveDate },
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
     #[error(transparent)]

@@ -106,6 +106,11 @@ async fn run_in_turn(
     if !unloaded.is_empty() {
         return Err(RunError::FilesNotLoaded(unloaded));
     }
+    // Payments the run would match against are gone from the database: it would call their
+    // records mismatches.
+    if let Some(retired) = crate::retention::payments_retired_near(pool, date).await? {
+        return Err(RunError::PaymentsRetired { date, retired });
+    }
     run_locked(pool, store, date, rules, cards, work_dir, kept, progress).await
 }
 

@@ -1,0 +1,531 @@
+//! Retention: the rows the database stops keeping, by a job, under a configured policy.
+//!
+//! Three things age out:
+//! - **a superseded run version's items**, some days after a newer version of its date completed
+//!   (the newer version says the same of the day, with the late files in);
+//! - **any run's items** once its business date is older than the items' period;
+//! - **a Zelle extract's payments** once its business date is older than the inbound period.
+//!
+//! What stays: each run's row, its counts and its reports (in object storage, under the bank's
+//! own retention); each file's registry row (its hash still refuses a second delivery); every
+//! work item and the items work items point at, so the work's history keeps its subject. A run's
+//! items go by swapping its partition for one that holds only those; a file's payments by
+//! dropping its partition. Either is a catalog change, not ten million deletes, and gives the
+//! disk back at once. Each retirement is one transaction with its audit event.
+//!
+//! A run of a date whose Zelle payments, or those of the days it reads open payments from, were
+//! retired would find no payments and call every record a mismatch: such a run is refused
+//! ([`payments_retired_near`]).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use sqlx::PgPool;
+
+use crate::audit::{self, AuditAction, NewAuditEvent};
+use crate::db::DetachedPartition;
+use crate::ingest::DateLock;
+
+/// No period may be shorter: a run reads open payments of the ten days before its date, within a
+/// grace period and a catch-up week, and a period must leave all of them in place.
+pub const SHORTEST_PERIOD_DAYS: u32 = 60;
+
+/// How long rows are kept in the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// Days a superseded run version's items stay after the version that superseded it completed.
+    pub superseded_days: u32,
+    /// Days a run's items stay, counted from its business date.
+    pub items_days: u32,
+    /// Days a Zelle extract's payments stay, counted from its business date.
+    pub inbound_days: u32,
+}
+
+impl Default for Policy {
+    /// Thirteen months online for items and payments (a year and its month-end close), a month
+    /// for a superseded version.
+    fn default() -> Self {
+        Policy { superseded_days: 30, items_days: 400, inbound_days: 400 }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PolicyError {
+    #[error("{name} is {days} days; the shortest period is {SHORTEST_PERIOD_DAYS}")]
+    TooShort { name: &'static str, days: u32 },
+}
+
+impl Policy {
+    pub fn new(superseded_days: u32, items_days: u32, inbound_days: u32) -> Result<Policy, PolicyError> {
+        for (name, days) in [("the items' period", items_days), ("the inbound period", inbound_days)] {
+            if days < SHORTEST_PERIOD_DAYS {
+                return Err(PolicyError::TooShort { name, days });
+            }
+        }
+        Ok(Policy { superseded_days, items_days, inbound_days })
+    }
+}
+
+/// Why a run's items were retired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Why {
+    Superseded,
+    Aged,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RetiredRun {
+    pub run_id: i64,
+    pub business_date: NaiveDate,
+    pub version: i32,
+    pub why: Why,
+    pub items_dropped: i64,
+    pub items_kept: i64,
+    /// Disk given back: the dropped partition with its indexes, less the kept one.
+    pub bytes_freed: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RetiredFile {
+    pub feed_file_id: i64,
+    pub business_date: NaiveDate,
+    pub payments: i64,
+    pub bytes_freed: i64,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct Retired {
+    pub runs: Vec<RetiredRun>,
+    pub files: Vec<RetiredFile>,
+    /// Dates skipped because another process held them (a load or a run): tried at the next round.
+    pub busy: Vec<NaiveDate>,
+}
+
+impl Retired {
+    pub fn bytes_freed(&self) -> i64 {
+        self.runs.iter().map(|r| r.bytes_freed).chain(self.files.iter().map(|f| f.bytes_freed)).sum()
+    }
+}
+
+/// The actor retirements are recorded under.
+const ACTOR: &str = "system:retention";
+
+/// Retires everything `policy` says is due at `now`, today being `today` in the bank's time zone.
+/// Idempotent: what is retired is marked, and a second process at once finds the date held.
+pub async fn retire(
+    pool: &PgPool,
+    policy: &Policy,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Retired, sqlx::Error> {
+    let mut retired = Retired::default();
+    let superseded_before = now - chrono::Duration::days(policy.superseded_days.into());
+    let items_before = today - chrono::Duration::days(policy.items_days.into());
+    let runs = sqlx::query!(
+        r#"SELECT r.id, r.business_date AS "business_date: NaiveDate", r.version,
+                  r.business_date >= $2 AS "superseded!"
+           FROM recon_run r
+           WHERE r.status = 'completed' AND r.items_retired_at IS NULL
+             AND (r.business_date < $2
+                  OR EXISTS (SELECT FROM recon_run n WHERE n.business_date = r.business_date AND n.version > r.version
+                                AND n.status = 'completed' AND n.finished_at < $1))
+           ORDER BY r.business_date, r.version"#,
+        superseded_before as _,
+        items_before as _
+    )
+    .fetch_all(pool)
+    .await?;
+    for run in runs {
+        let why = if run.superseded { Why::Superseded } else { Why::Aged };
+        let Some(lock) = DateLock::try_take(pool, run.business_date).await? else {
+            retired.busy.push(run.business_date);
+            continue;
+        };
+        let outcome = retire_run(pool, run.id, run.business_date, run.version, why).await;
+        lock.release().await;
+        if let Some(done) = outcome? {
+            retired.runs.push(done);
+        }
+    }
+
+    let inbound_before = today - chrono::Duration::days(policy.inbound_days.into());
+    let files = sqlx::query!(
+        r#"SELECT f.id, f.business_date AS "business_date!: NaiveDate"
+           FROM feed_file f
+           WHERE f.business_date < $1 AND f.rows_retired_at IS NULL
+             AND EXISTS (SELECT FROM pg_inherits h WHERE h.inhparent = 'zelle_payment'::regclass
+                           AND h.inhrelid = to_regclass('zelle_payment_f' || f.id))
+           ORDER BY f.business_date, f.id"#,
+        inbound_before as _
+    )
+    .fetch_all(pool)
+    .await?;
+    for file in files {
+        let Some(lock) = DateLock::try_take(pool, file.business_date).await? else {
+            retired.busy.push(file.business_date);
+            continue;
+        };
+        let outcome = retire_file(pool, file.id, file.business_date).await;
+        lock.release().await;
+        if let Some(done) = outcome? {
+            retired.files.push(done);
+        }
+    }
+    retired.busy.dedup();
+    Ok(retired)
+}
+
+/// Replaces run `run_id`'s item partition with one holding only the items work items point at.
+async fn retire_run(
+    pool: &PgPool,
+    run_id: i64,
+    business_date: NaiveDate,
+    version: i32,
+    why: Why,
+) -> Result<Option<RetiredRun>, sqlx::Error> {
+    let old = format!("recon_item_r{run_id}");
+    let exists: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT FROM pg_inherits WHERE inhparent = 'recon_item'::regclass AND inhrelid = to_regclass($1))",
+    )
+    .bind(&old)
+    .fetch_one(pool)
+    .await?;
+    // The kept items: filled and indexed while detached, like a run's own partition.
+    DetachedPartition::drop_leftover(pool, "recon_item", "k", &[run_id]).await?;
+    let mut filling = pool.begin().await?;
+    let mut kept = DetachedPartition::create(&mut filling, "recon_item", "run_id", "k", run_id).await?;
+    if exists {
+        sqlx::query(&format!(
+            "INSERT INTO {} SELECT i.* FROM {old} i WHERE EXISTS
+                 (SELECT FROM work_item w WHERE w.run_id = i.run_id AND w.seq = i.seq)",
+            kept.table()
+        ))
+        .execute(&mut *filling)
+        .await?;
+    }
+    filling.commit().await?;
+    kept.build_indexes(pool).await?;
+
+    let mut tx = pool.begin().await?;
+    // Marked first, under the row's lock: a second process that got here too stops at it.
+    let fresh = sqlx::query_scalar!(
+        "UPDATE recon_run SET items_retired_at = now() WHERE id = $1 AND items_retired_at IS NULL RETURNING id",
+        run_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    if fresh.is_none() {
+        drop(tx);
+        DetachedPartition::drop_leftover(pool, "recon_item", "k", &[run_id]).await?;
+        return Ok(None);
+    }
+    let (dropped, old_bytes): (i64, i64) = if exists {
+        sqlx::query_as(&format!(
+            "SELECT (SELECT count(*) FROM {old}), pg_total_relation_size('{old}'::regclass)"
+        ))
+        .fetch_one(&mut *tx)
+        .await?
+    } else {
+        (0, 0)
+    };
+    if exists {
+        sqlx::query(&format!("ALTER TABLE recon_item DETACH PARTITION {old}")).execute(&mut *tx).await?;
+        sqlx::query(&format!("DROP TABLE {old}")).execute(&mut *tx).await?;
+    }
+    let kept_name = kept.table().to_owned();
+    kept.attach(&mut tx).await?;
+    let (kept_rows, kept_bytes): (i64, i64) = sqlx::query_as(&format!(
+        "SELECT (SELECT count(*) FROM {kept_name}), pg_total_relation_size('{kept_name}'::regclass)"
+    ))
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query!("UPDATE recon_run SET items_kept = $2 WHERE id = $1", run_id, kept_rows)
+        .execute(&mut *tx)
+        .await?;
+    let done = RetiredRun {
+        run_id,
+        business_date,
+        version,
+        why,
+        items_dropped: dropped - kept_rows,
+        items_kept: kept_rows,
+        bytes_freed: old_bytes - kept_bytes,
+    };
+    let mut event = NewAuditEvent::new(ACTOR, AuditAction::RunItemsRetired);
+    event.target = Some(format!("recon_run:{run_id}"));
+    event.after = Some(serde_json::json!(done));
+    audit::append(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(Some(done))
+}
+
+/// Drops Zelle extract `feed_file_id`'s payments.
+async fn retire_file(
+    pool: &PgPool,
+    feed_file_id: i64,
+    business_date: NaiveDate,
+) -> Result<Option<RetiredFile>, sqlx::Error> {
+    let partition = format!("zelle_payment_f{feed_file_id}");
+    let mut tx = pool.begin().await?;
+    let fresh = sqlx::query_scalar!(
+        "UPDATE feed_file SET rows_retired_at = now() WHERE id = $1 AND rows_retired_at IS NULL RETURNING id",
+        feed_file_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    if fresh.is_none() {
+        return Ok(None);
+    }
+    let (payments, bytes): (i64, i64) = sqlx::query_as(&format!(
+        "SELECT (SELECT count(*) FROM {partition}), pg_total_relation_size('{partition}'::regclass)"
+    ))
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query(&format!("ALTER TABLE zelle_payment DETACH PARTITION {partition}")).execute(&mut *tx).await?;
+    sqlx::query(&format!("DROP TABLE {partition}")).execute(&mut *tx).await?;
+    let done = RetiredFile { feed_file_id, business_date, payments, bytes_freed: bytes };
+    let mut event = NewAuditEvent::new(ACTOR, AuditAction::FeedRowsRetired);
+    event.target = Some(format!("feed_file:{feed_file_id}"));
+    event.after = Some(serde_json::json!(done));
+    audit::append(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(Some(done))
+}
+
+/// The latest retired Zelle extract's date among those a run of `date` would read open payments
+/// from, if any: such a run is refused.
+pub async fn payments_retired_near(pool: &PgPool, date: NaiveDate) -> Result<Option<NaiveDate>, sqlx::Error> {
+    let from = date - chrono::Duration::days(SHORTEST_PERIOD_DAYS.into());
+    sqlx::query_scalar!(
+        r#"SELECT max(business_date) AS "d: NaiveDate" FROM feed_file
+           WHERE rows_retired_at IS NOT NULL AND business_date BETWEEN $1 AND $2"#,
+        from as _,
+        date as _
+    )
+    .fetch_one(pool)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: &str = "2026-12-02T17:00:00Z";
+    const TODAY: &str = "2026-12-02";
+
+    fn now() -> DateTime<Utc> {
+        NOW.parse().unwrap()
+    }
+
+    fn today() -> NaiveDate {
+        TODAY.parse().unwrap()
+    }
+
+    /// A completed run of `date` (version `version`, finished `finished_days_ago`) with `items`
+    /// items, seq 1 a match and the rest mismatches.
+    async fn run(pool: &PgPool, date: NaiveDate, version: i32, finished_days_ago: i64, items: i64) -> i64 {
+        let finished = now() - chrono::Duration::days(finished_days_ago);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO recon_run (business_date, version, rule_set_version, status, stage, finished_at)
+             VALUES ($1, $2, 1, 'completed', 'completed', $3) RETURNING id",
+        )
+        .bind(date)
+        .bind(version)
+        .bind(finished)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        sqlx::query(&format!("CREATE TABLE recon_item_r{id} PARTITION OF recon_item FOR VALUES IN ({id})"))
+            .execute(pool)
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO recon_item (run_id, seq, class, reason, network, reference, card_last4, transaction_date,
+                                     amount_minor, currency, payment_id, feed_file_id, record_number)
+             SELECT $1, n, CASE WHEN n = 1 THEN 'match' ELSE 'mismatch' END,
+                    CASE WHEN n = 1 THEN NULL ELSE 'amount_differs' END, 'visa', NULL, '1234', $2, 100 * n, 'USD',
+                    'P-' || $1 || '-' || n, NULL, NULL
+             FROM generate_series(1, $3::bigint) n",
+        )
+        .bind(id)
+        .bind(date)
+        .bind(items)
+        .execute(pool)
+        .await
+        .unwrap();
+        id
+    }
+
+    /// A work item about `subject`, pointing at run `run_id`'s item `seq`.
+    async fn work(pool: &PgPool, subject: &str, date: NaiveDate, run_id: i64, seq: i64) {
+        sqlx::query(
+            "INSERT INTO work_item (subject, business_date, class, reason, amount_minor, currency, run_id, seq)
+             VALUES ($1, $2, 'mismatch', 'amount_differs', 100, 'USD', $3, $4)",
+        )
+        .bind(subject)
+        .bind(date)
+        .bind(run_id)
+        .bind(seq)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+
+    /// A loaded Zelle extract of `date` with `payments` payments in its partition.
+    async fn zelle_file(pool: &PgPool, date: NaiveDate, payments: i64) -> i64 {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO feed_file (source, object_key, business_date, size_bytes, sha256, status, transactions)
+             VALUES ('zelle', 'inbound/zelle/' || $1 || '/z.csv', $1, 10, sha256(($1::text)::bytea), 'parsed', $2)
+             RETURNING id",
+        )
+        .bind(date)
+        .bind(payments)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        sqlx::query(&format!(
+            "CREATE TABLE zelle_payment_f{id} PARTITION OF zelle_payment FOR VALUES IN ({id})"
+        ))
+        .execute(pool)
+        .await
+        .unwrap();
+        sqlx::query(&format!(
+            "INSERT INTO zelle_payment SELECT {id}, n, 'Z-{id}-' || n, $1, now(), 'completed', 100 * n, 'USD', 'visa',
+                    NULL, '0000', 'f', 'a' FROM generate_series(1, $2::bigint) n"
+        ))
+        .bind(date)
+        .bind(payments)
+        .execute(pool)
+        .await
+        .unwrap();
+        id
+    }
+
+    async fn items_of(pool: &PgPool, run_id: i64) -> Vec<i64> {
+        sqlx::query_scalar("SELECT seq FROM recon_item WHERE run_id = $1 ORDER BY seq")
+            .bind(run_id)
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    }
+
+    async fn audited(pool: &PgPool, action: AuditAction) -> Vec<String> {
+        sqlx::query_scalar("SELECT target FROM audit_event WHERE action = $1 ORDER BY seq")
+            .bind(action.code())
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    }
+
+    fn days_ago(days: i64) -> NaiveDate {
+        today() - chrono::Duration::days(days)
+    }
+
+    #[test]
+    fn a_period_shorter_than_what_runs_read_is_refused() {
+        assert!(Policy::new(0, 60, 60).is_ok(), "a superseded version may go at once");
+        assert_eq!(
+            Policy::new(30, 59, 400),
+            Err(PolicyError::TooShort { name: "the items' period", days: 59 })
+        );
+        assert!(matches!(Policy::new(30, 400, 1), Err(PolicyError::TooShort { .. })));
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn what_is_due_goes_what_work_points_at_stays_and_nothing_goes_twice(pool: PgPool) {
+        let policy = Policy::default();
+        // A date re-run 40 days ago: version 1 superseded long enough, version 2 the day's word.
+        let d1 = days_ago(45);
+        let v1 = run(&pool, d1, 1, 44, 5).await;
+        let v2 = run(&pool, d1, 2, 40, 5).await;
+        // Seq 2's subject was matched by the re-run: its work item still points at version 1.
+        work(&pool, "subject-a", d1, v1, 2).await;
+        work(&pool, "subject-b", d1, v2, 3).await;
+        // A date re-run yesterday: version 1 is superseded but not for long enough.
+        let d2 = days_ago(3);
+        let recent_v1 = run(&pool, d2, 1, 2, 4).await;
+        let recent_v2 = run(&pool, d2, 2, 1, 4).await;
+        // A date older than the items' period, with one item worked.
+        let old = days_ago(401);
+        // Enough items that dropping them frees pages (a handful fit the page the kept one takes).
+        let aged = run(&pool, old, 1, 400, 3_000).await;
+        work(&pool, "subject-c", old, aged, 4).await;
+        let old_file = zelle_file(&pool, old, 7).await;
+        let kept_file = zelle_file(&pool, days_ago(399), 3).await;
+
+        let retired = retire(&pool, &policy, today(), now()).await.unwrap();
+        let mut runs: Vec<(i64, Why, i64, i64)> =
+            retired.runs.iter().map(|r| (r.run_id, r.why, r.items_dropped, r.items_kept)).collect();
+        runs.sort();
+        let mut want = vec![(v1, Why::Superseded, 4, 1), (aged, Why::Aged, 2_999, 1)];
+        want.sort();
+        assert_eq!(runs, want);
+        let freed = |id: i64| retired.runs.iter().find(|r| r.run_id == id).unwrap().bytes_freed;
+        assert!(freed(aged) > 0 && freed(v1) >= 0, "{retired:?}");
+        assert!(retired.bytes_freed() > freed(aged), "the file's payments count too");
+        assert_eq!(items_of(&pool, v1).await, vec![2], "only what work points at");
+        assert_eq!(items_of(&pool, aged).await, vec![4]);
+        assert_eq!(items_of(&pool, v2).await.len(), 5, "the day's word stays");
+        assert_eq!(items_of(&pool, recent_v1).await.len(), 4, "superseded a day ago: kept");
+        assert_eq!(items_of(&pool, recent_v2).await.len(), 4);
+        assert_eq!(retired.files.len(), 1);
+        assert_eq!((retired.files[0].feed_file_id, retired.files[0].payments), (old_file, 7));
+        let left: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT feed_file_id FROM zelle_payment")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert_eq!(left, vec![kept_file]);
+        let marked: Option<DateTime<Utc>> =
+            sqlx::query_scalar("SELECT rows_retired_at FROM feed_file WHERE id = $1")
+                .bind(old_file)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert!(marked.is_some(), "the registry row stays, marked");
+        let kept: Option<i64> = sqlx::query_scalar("SELECT items_kept FROM recon_run WHERE id = $1")
+            .bind(v1)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(kept, Some(1));
+        let mut targets = audited(&pool, AuditAction::RunItemsRetired).await;
+        targets.sort();
+        let mut want_targets = vec![format!("recon_run:{v1}"), format!("recon_run:{aged}")];
+        want_targets.sort();
+        assert_eq!(targets, want_targets);
+        assert_eq!(audited(&pool, AuditAction::FeedRowsRetired).await, vec![format!("feed_file:{old_file}")]);
+
+        // Again: nothing is due, nothing is recorded twice.
+        let again = retire(&pool, &policy, today(), now()).await.unwrap();
+        assert_eq!(again, Retired::default());
+        assert_eq!(audited(&pool, AuditAction::RunItemsRetired).await.len(), 2);
+        assert_eq!(items_of(&pool, v1).await, vec![2]);
+
+        // A run that would read the retired payments is refused; one that would not, is not.
+        assert_eq!(payments_retired_near(&pool, old + chrono::Duration::days(10)).await.unwrap(), Some(old));
+        assert_eq!(payments_retired_near(&pool, today()).await.unwrap(), None);
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn two_jobs_at_once_retire_each_run_once(pool: PgPool) {
+        let date = days_ago(50);
+        let v1 = run(&pool, date, 1, 49, 50).await;
+        run(&pool, date, 2, 45, 50).await;
+        work(&pool, "subject-a", date, v1, 7).await;
+        let policy = Policy::default();
+        let (a, b) =
+            tokio::join!(retire(&pool, &policy, today(), now()), retire(&pool, &policy, today(), now()));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.runs.len() + b.runs.len(), 1, "{a:?} {b:?}");
+        // The other one found the date held, or the run already marked.
+        assert_eq!(items_of(&pool, v1).await, vec![7]);
+        assert_eq!(audited(&pool, AuditAction::RunItemsRetired).await.len(), 1);
+        let leftover: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_class WHERE relname LIKE 'recon_item_k%' AND NOT relispartition",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(leftover, 0, "no detached table left behind");
+    }
+}

@@ -9,7 +9,10 @@
 # 2. The release server and the local identity provider start on 127.0.0.1; one associate signs in
 #    through the provider in chromium; wrk with scripts/load.lua sends page requests from USERS concurrent
 #    clients for SECONDS and prints latency percentiles, at the
-#    client and the server's own time (Server-Timing).
+#    client and the server's own time (Server-Timing). Then, each alone for SECONDS/2 (at least
+#    5): matched items (deep pages of matches, one match side by side), and the help desk's
+#    lookups by payment id, by reference and by card + amount + date, on payments sampled from
+#    the day.
 # 3. The day's full matches file is downloaded while the server's resident memory is sampled.
 # Everything it starts is stopped at the end.
 #
@@ -87,9 +90,27 @@ cookie=$(cd end2end && node bench/sign-in.mjs "http://127.0.0.1:$app_port" ava)
 references=$(curl -fsS -H "Cookie: $cookie" "http://127.0.0.1:$app_port/reports/$date/items?class=match" \
   | grep -oE '>[0-9]{23}<' | tr -d '<>' | sort -u | head -n 20 | tr '\n' ' ')
 echo "searching for $(echo $references | wc -w) sampled references"
-# One wrk thread drives all connections: the client takes as little of the 2 cores as it can.
-wrk -t1 -c"$users" -d"${seconds}s" --timeout 30s -s scripts/load.lua "http://127.0.0.1:$app_port" -- \
-  "$cookie" "$date" $references
+load() { wrk -t1 -c"$users" -d"$1s" --timeout 30s -s scripts/load.lua "http://127.0.0.1:$app_port" -- "$cookie" "$date" "${@:2}"; }
+load "$seconds" mix $references
+
+# The help desk's three questions, each alone, on payments sampled from the day.
+sample() { psql -h 127.0.0.1 -p "$pg_port" -U postgres -d settledesk -tAc "$1" | tr '\n' ' '; }
+ids=$(sample "SELECT payment_id FROM zelle_payment TABLESAMPLE SYSTEM (0.01) REPEATABLE (7) LIMIT 50")
+refs=$(sample "SELECT network_reference FROM zelle_payment TABLESAMPLE SYSTEM (0.01) REPEATABLE (7)
+               WHERE network_reference IS NOT NULL LIMIT 50")
+cards=$(sample "SELECT card_last4 || ',' || (amount_minor / 100) || '.' || lpad((amount_minor % 100)::text, 2, '0')
+                       || ',' || business_date FROM zelle_payment TABLESAMPLE SYSTEM (0.01) REPEATABLE (7)
+                WHERE currency = 'USD' LIMIT 50")
+part=$(( seconds / 2 > 5 ? seconds / 2 : 5 ))
+for mode in matches payment reference card; do
+  echo "=== $users users: $mode ==="
+  case $mode in
+    matches) load "$part" matches ;;
+    payment) load "$part" payment $ids ;;
+    reference) load "$part" reference $refs ;;
+    card) load "$part" card $cards ;;
+  esac
+done
 
 echo "=== full download of the matches file ==="
 rss() { awk '/VmRSS/ {print $2}' "/proc/$server_pid/status"; }

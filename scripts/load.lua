@@ -1,26 +1,57 @@
 -- Bounded load on the portal's report and item pages, for wrk (Debian's `wrk`):
 --
---   wrk -t1 -cUSERS -dSECONDS -s scripts/load.lua URL -- COOKIE DATE REFERENCE...
+--   wrk -t1 -cUSERS -dSECONDS -s scripts/load.lua URL -- COOKIE DATE MODE SAMPLE...
 --
--- Each connection is one associate asking for pages from a fixed mix (the report list, item pages
--- with filters, deep keyset pages, reference searches, single items, the exception queue) with no think time,
--- for SECONDS. wrk measures latency at the client; this
+-- Each connection is one associate asking for pages with no think time, for SECONDS. MODE says
+-- which:
+--   mix        a fixed mix: the report list, item pages with filters, deep keyset pages,
+--              reference searches, single items, the exception queue (SAMPLEs: references)
+--   matches    matched items only: pages of matches far into the day, and one match side by side
+--   payment    the help desk's lookup by payment id (SAMPLEs: payment ids)
+--   reference  the lookup by network reference (SAMPLEs: references)
+--   card       the lookup by card last four, amount and date (SAMPLEs: LAST4,AMOUNT,DATE) wrk measures latency at the client; this
 -- script also reads the server's own time from each answer's `Server-Timing: app;dur=ms` header and
 -- counts answers other than 200. It prints figures and asserts nothing.
 
-local cookie, date
-local references = {}
+local cookie, date, mode
+local samples = {}
 -- Globals, so that done() can read them from the thread (thread:get).
 server_ms = {}
 failures = 0
 
 function init(args)
-  cookie, date = args[1], args[2]
-  for i = 3, #args do references[#references + 1] = args[i] end
+  cookie, date, mode = args[1], args[2], args[3]
+  for i = 4, #args do samples[#samples + 1] = args[i] end
   math.randomseed(os.time() + tonumber(tostring({}):match("0x(%x+)") or "0", 16) % 100000)
 end
 
+local function sample()
+  return samples[math.random(#samples)]
+end
+
+local function lookup()
+  if mode == "payment" then
+    return "/lookup?payment_id=" .. sample()
+  elseif mode == "reference" then
+    return "/lookup?reference=" .. sample()
+  end
+  local last4, amount, day = sample():match("([^,]+),([^,]+),([^,]+)")
+  return "/lookup?last4=" .. last4 .. "&amount=" .. amount .. "&date=" .. day
+end
+
+local function matches()
+  if math.random() < 0.5 then
+    return "/reports/" .. date .. "/items?class=match&after=0%3A" .. math.random(1, 9000000)
+  end
+  return "/reports/" .. date .. "/items/" .. math.random(1, 9900000)
+end
+
 local function path()
+  if mode == "payment" or mode == "reference" or mode == "card" then
+    return lookup()
+  elseif mode == "matches" then
+    return matches()
+  end
   local fixed = {
     "/reports",
     "/reports/" .. date .. "/items",
@@ -32,8 +63,8 @@ local function path()
     "/exceptions",
   }
   local r = math.random()
-  if r < 0.15 and #references > 0 then
-    return "/reports/" .. date .. "/items?reference=" .. references[math.random(#references)]
+  if r < 0.15 and #samples > 0 then
+    return "/reports/" .. date .. "/items?reference=" .. sample()
   elseif r < 0.35 then
     -- A deep page: keyset positions far into the day.
     return "/reports/" .. date .. "/items?after=0%3A" .. math.random(1, 9000000)

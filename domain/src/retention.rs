@@ -50,15 +50,22 @@ impl Default for Policy {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PolicyError {
-    #[error("{name} is {days} days; the shortest period is {SHORTEST_PERIOD_DAYS}")]
-    TooShort { name: &'static str, days: u32 },
+    #[error("{days} days is shorter than the shortest period, {SHORTEST_PERIOD_DAYS} days")]
+    TooShort { period: Period, days: u32 },
+}
+
+/// The periods that have a floor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    Items,
+    Inbound,
 }
 
 impl Policy {
     pub fn new(superseded_days: u32, items_days: u32, inbound_days: u32) -> Result<Policy, PolicyError> {
-        for (name, days) in [("the items' period", items_days), ("the inbound period", inbound_days)] {
+        for (period, days) in [(Period::Items, items_days), (Period::Inbound, inbound_days)] {
             if days < SHORTEST_PERIOD_DAYS {
-                return Err(PolicyError::TooShort { name, days });
+                return Err(PolicyError::TooShort { period, days });
             }
         }
         Ok(Policy { superseded_days, items_days, inbound_days })
@@ -424,11 +431,8 @@ mod tests {
     #[test]
     fn a_period_shorter_than_what_runs_read_is_refused() {
         assert!(Policy::new(0, 60, 60).is_ok(), "a superseded version may go at once");
-        assert_eq!(
-            Policy::new(30, 59, 400),
-            Err(PolicyError::TooShort { name: "the items' period", days: 59 })
-        );
-        assert!(matches!(Policy::new(30, 400, 1), Err(PolicyError::TooShort { .. })));
+        assert_eq!(Policy::new(30, 59, 400), Err(PolicyError::TooShort { period: Period::Items, days: 59 }));
+        assert_eq!(Policy::new(30, 400, 1), Err(PolicyError::TooShort { period: Period::Inbound, days: 1 }));
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]

@@ -528,7 +528,6 @@ fn positive(settings: &Settings<'_>, name: &'static str, default: u32) -> Result
     }
 }
 
-/// The maker-checker limits, whole US dollars in the environment.
 /// The retention periods, in days: a superseded run version's items after the version that
 /// superseded it, any run's items and any Zelle extract's payments after their business date.
 fn retention(settings: &Settings<'_>) -> Result<domain::retention::Policy, ConfigError> {
@@ -538,9 +537,17 @@ fn retention(settings: &Settings<'_>) -> Result<domain::retention::Policy, Confi
         settings.parse_or("SETTLEDESK_RETAIN_ITEMS_DAYS", defaults.items_days)?,
         settings.parse_or("SETTLEDESK_RETAIN_INBOUND_DAYS", defaults.inbound_days)?,
     )
-    .map_err(|e| ConfigError::Invalid { name: "SETTLEDESK_RETAIN_ITEMS_DAYS", reason: e.to_string() })
+    .map_err(|e| {
+        let domain::retention::PolicyError::TooShort { period, .. } = &e;
+        let name = match period {
+            domain::retention::Period::Items => "SETTLEDESK_RETAIN_ITEMS_DAYS",
+            domain::retention::Period::Inbound => "SETTLEDESK_RETAIN_INBOUND_DAYS",
+        };
+        ConfigError::Invalid { name, reason: e.to_string() }
+    })
 }
 
+/// The maker-checker limits, whole US dollars in the environment.
 fn limits(settings: &Settings<'_>) -> Result<domain::ledger::limits::Policy, ConfigError> {
     let defaults = domain::ledger::limits::Policy::default();
     let dollars = |name: &'static str, default_minor: i64| -> Result<i64, ConfigError> {

@@ -9,7 +9,8 @@
 --   matches    matched items only: pages of matches far into the day, and one match side by side
 --   payment    the help desk's lookup by payment id (SAMPLEs: payment ids)
 --   reference  the lookup by network reference (SAMPLEs: references)
---   card       the lookup by card last four, amount and date (SAMPLEs: LAST4,AMOUNT,DATE) wrk measures latency at the client; this
+--   card       the lookup by card last four, amount and date (SAMPLEs: LAST4,AMOUNT,DATE)
+--   page       one page alone (SAMPLE: its path) wrk measures latency at the client; this
 -- script also reads the server's own time from each answer's `Server-Timing: app;dur=ms` header and
 -- counts answers other than 200. It prints figures and asserts nothing.
 
@@ -47,7 +48,9 @@ local function matches()
 end
 
 local function path()
-  if mode == "payment" or mode == "reference" or mode == "card" then
+  if mode == "page" then
+    return samples[1]
+  elseif mode == "payment" or mode == "reference" or mode == "card" then
     return lookup()
   elseif mode == "matches" then
     return matches()

@@ -863,24 +863,43 @@ pub struct QueuePosition {
     pub previous: Option<Option<i64>>,
 }
 
-/// The position of the page of [`queue`] that starts after `after`, with pages of `page_size`:
-/// one count over the filter's items (thousands, not millions).
+/// The position of the page of [`queue`] that starts after `after`, with pages of `page_size`.
+/// The total comes from the tally the database keeps per status, date, reason and owner
+/// (migration 0031): counting the filter's items on every view took 50 ms on a day of 209,460
+/// open items, and 1.3 s with 50 people on the queue. Only the items before the page are
+/// counted, as deep as the page is.
 pub async fn queue_position(
     pool: &PgPool,
     filter: &QueueFilter,
     after: Option<i64>,
     page_size: i64,
 ) -> Result<QueuePosition, WorkError> {
-    let (total, before, previous_after): (i64, i64, Option<i64>) = sqlx::query_as(
+    let total: i64 = sqlx::query_scalar(
+        "SELECT coalesce(sum(items), 0)::bigint FROM work_item_tally
+         WHERE ($1::text IS NULL OR status = $1)
+           AND ($2::bigint IS NULL OR owner_person = $2)
+           AND ($3::date IS NULL OR business_date = $3)
+           AND ($4::text IS NULL OR reason = $4)",
+    )
+    .bind(filter.status.map(Status::code))
+    .bind(filter.owner.map(|p| p.0))
+    .bind(filter.business_date)
+    .bind(filter.reason.as_deref())
+    .fetch_one(pool)
+    .await?;
+    let Some(after) = after else {
+        return Ok(QueuePosition { total, before: 0, previous: None });
+    };
+    let (before, previous_after): (i64, Option<i64>) = sqlx::query_as(
         "WITH chosen AS (
              SELECT id FROM work_item
              WHERE ($1::text IS NULL OR status = $1)
                AND ($2::bigint IS NULL OR owner_person = $2)
                AND ($3::date IS NULL OR business_date = $3)
-               AND ($4::text IS NULL OR reason = $4))
-         SELECT count(*), count(*) FILTER (WHERE id <= coalesce($5::bigint, 0)),
-                (SELECT id FROM chosen WHERE id <= coalesce($5::bigint, 0) ORDER BY id DESC OFFSET $6::bigint LIMIT 1)
-         FROM chosen",
+               AND ($4::text IS NULL OR reason = $4)
+               AND id <= $5)
+         SELECT (SELECT count(*) FROM chosen),
+                (SELECT id FROM chosen ORDER BY id DESC OFFSET $6::bigint LIMIT 1)",
     )
     .bind(filter.status.map(Status::code))
     .bind(filter.owner.map(|p| p.0))
@@ -1188,5 +1207,82 @@ mod tests {
             set_service_level(&pool, &sam, "amount_differs", 0).await,
             Err(WorkError::ServiceLevelOutOfRange { min: 1, max: 60 })
         ));
+    }
+
+    /// The tally behind the queue's totals against a count of the items, for every filter, after
+    /// a run opens items, people take and resolve them at once, a re-run points them elsewhere,
+    /// and one is deleted.
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn the_queue_tally_matches_a_count_whatever_changes_the_items(pool: PgPool) {
+        let specs: Vec<(&str, &str, i64, &str)> = (0..40)
+            .map(|n| ("mismatch", if n % 3 == 0 { "amount_differs" } else { "zelle_only" }, 100 + n, "USD"))
+            .collect();
+        let first = testing::items(&pool, "2026-11-19", &specs).await;
+        let second = testing::items(&pool, "2026-11-20", &specs[..15]).await;
+        let (ava, sam) = (
+            actor(&pool, "ava", Role::Associate).await.person,
+            actor(&pool, "sam", Role::Approver).await.person,
+        );
+        let mut tasks = Vec::new();
+        for (n, id) in first.iter().chain(&second).copied().enumerate() {
+            let pool = pool.clone();
+            tasks.push(tokio::spawn(async move {
+                let sql = match n % 4 {
+                    0 => "UPDATE work_item SET status = 'in_progress', owner = 'ava', owner_person = $2 WHERE id = $1",
+                    1 => "UPDATE work_item SET status = 'resolved', resolution = 'fixed', resolved_at = now()
+                          WHERE id = $1 AND $2::bigint IS NOT NULL",
+                    2 => "UPDATE work_item SET owner = 'sam', owner_person = $3, reason = 'amount_differs'
+                          WHERE id = $1 AND $2::bigint IS NOT NULL",
+                    _ => "UPDATE work_item SET version = version + 1 WHERE id = $1 AND $2::bigint <> $3::bigint",
+                };
+                let mut query = sqlx::query(sql).bind(id);
+                query = match n % 4 {
+                    0 | 1 => query.bind(ava.0),
+                    _ => query.bind(ava.0).bind(sam.0),
+                };
+                query.execute(&pool).await.unwrap();
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        // A re-run reports the first date's subjects again, some under another reason.
+        let mut tx = pool.begin().await.unwrap();
+        sqlx::query("UPDATE work_item SET reason = 'zelle_only' WHERE id = ANY($1)")
+            .bind(&first[..10])
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        sqlx::query("DELETE FROM work_item WHERE id = $1").bind(second[0]).execute(&pool).await.unwrap();
+
+        let statuses = [None, Some(Status::Open), Some(Status::InProgress), Some(Status::Resolved)];
+        let owners = [None, Some(ava), Some(sam)];
+        let dates = [None, Some("2026-11-19".parse().unwrap()), Some("2026-11-20".parse().unwrap())];
+        let reasons = [None, Some("amount_differs".to_owned()), Some("zelle_only".to_owned())];
+        for status in statuses {
+            for owner in owners {
+                for business_date in dates {
+                    for reason in &reasons {
+                        let filter = QueueFilter { status, owner, business_date, reason: reason.clone() };
+                        let counted: i64 = sqlx::query_scalar(
+                            "SELECT count(*) FROM work_item WHERE ($1::text IS NULL OR status = $1)
+                               AND ($2::bigint IS NULL OR owner_person = $2) AND ($3::date IS NULL OR business_date = $3)
+                               AND ($4::text IS NULL OR reason = $4)",
+                        )
+                        .bind(status.map(Status::code))
+                        .bind(owner.map(|p| p.0))
+                        .bind(business_date)
+                        .bind(reason.as_deref())
+                        .fetch_one(&pool)
+                        .await
+                        .unwrap();
+                        let position = queue_position(&pool, &filter, None, 50).await.unwrap();
+                        assert_eq!(position.total, counted, "{filter:?}");
+                    }
+                }
+            }
+        }
+        assert_eq!(queue_position(&pool, &QueueFilter::default(), None, 50).await.unwrap().total, 54);
     }
 }

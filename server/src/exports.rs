@@ -302,6 +302,8 @@ async fn journal(state: &ServerState, query: &str) -> Result<Body, Refused> {
     let filter =
         domain::ledger::JournalFilter { account, from: date(&query.from)?, until: date(&query.until)? };
     let pool = state.app.pool.clone();
+    let snapshot =
+        std::sync::Arc::new(tokio::sync::Mutex::new(None::<sqlx::Transaction<'static, sqlx::Postgres>>));
     Ok(stream(
         &[
             text::POSTING,
@@ -318,9 +320,21 @@ async fn journal(state: &ServerState, query: &str) -> Result<Body, Refused> {
             text::REVERSES,
         ],
         move |after: Option<i64>| {
-            let (pool, filter) = (pool.clone(), filter.clone());
+            let (pool, filter, snapshot) = (pool.clone(), filter.clone(), snapshot.clone());
             async move {
-                let lines = domain::ledger::journal_page(&pool, &filter, after, false, PAGE).await?;
+                // Every page from one snapshot: single transfers commit out of posting-id order
+                // (ADR 0006), so pages read at different moments could step past a posting that
+                // commits later with a lower id, and the file would miss it.
+                let mut snapshot = snapshot.lock().await;
+                if snapshot.is_none() {
+                    let mut tx = pool.begin().await?;
+                    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                        .execute(&mut *tx)
+                        .await?;
+                    *snapshot = Some(tx);
+                }
+                let tx = snapshot.as_mut().expect("begun above");
+                let lines = domain::ledger::journal_page(&mut **tx, &filter, after, false, PAGE).await?;
                 let mut page = CsvPage::default();
                 for l in &lines {
                     page.row(&[

@@ -1017,6 +1017,12 @@ async fn release_in(
     if ids != reviewed || reviewed.len() != seen.len() {
         return Err(ActionError::BatchChanged);
     }
+    // The release posts action after action in this transaction, appending an audit record after
+    // each: alone, so that no single approval holds accounts it wants next while waiting for the
+    // audit head the release holds (see `post_in`). Taken after the actions' rows: a single
+    // approval locks its action first and the ledger after, so the other order would deadlock
+    // with an approval of one of these actions.
+    posting::hold_ledger_alone(db).await?;
     let mut released = Released { posted: 0, waiting: 0 };
     for (id, version) in seen {
         approve_in(db, actor, policy, *id, Some(*version)).await?;
@@ -1929,6 +1935,87 @@ mod tests {
             Err(ActionError::AlreadyReversed(_))
         ));
         assert_eq!(balance(&pool, "zelle_clearing").await, 0);
+    }
+
+    /// A batch release and single approvals at once, over the same accounts: the release posts
+    /// action after action and appends to the audit trail between them, the single approvals
+    /// lock their accounts and then append. Neither may fail nor lose a cent.
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_batch_release_and_single_approvals_at_once_all_post(pool: PgPool) {
+        let specs: Vec<(&str, &str, i64, &str)> =
+            (0..12).map(|n| ("resettlement", "fee", 1_000 + n, "USD")).collect();
+        let ids = items(&pool, "2026-11-20", &specs).await;
+        let (ava, sam, sue) = (
+            actor(&pool, "ava", Role::Associate).await,
+            actor(&pool, "sam", Role::Approver).await,
+            actor(&pool, "sue", Role::Approver).await,
+        );
+        let (gfr, visa, mastercard, suspense) = (
+            account(&pool, "global_finance_resettlement").await,
+            account(&pool, "visa_settlement").await,
+            account(&pool, "mastercard_settlement").await,
+            account(&pool, "suspense").await,
+        );
+        let accounts = [gfr, visa, mastercard, suspense];
+        let policy = Policy::default();
+        for (n, item) in ids.iter().enumerate() {
+            let request = ActionRequest::Transfer {
+                from: accounts[n % 4],
+                to: accounts[(n + 1) % 4],
+                amount: usd(1_000 + n as i64),
+                description: "fee".into(),
+            };
+            initiate(&pool, &ava, &policy, &format!("form-key-r{n:03}"), &request, &linked(*item))
+                .await
+                .unwrap();
+        }
+        // Single transfers the other way round over the same accounts, not part of the release.
+        let mut singles = Vec::new();
+        for n in 0..12usize {
+            let request = ActionRequest::Transfer {
+                from: accounts[(n + 1) % 4],
+                to: accounts[n % 4],
+                amount: usd(500 + n as i64),
+                description: "single".into(),
+            };
+            singles.push(
+                initiate(&pool, &ava, &policy, &format!("form-key-s{n:03}"), &request, &none())
+                    .await
+                    .unwrap()
+                    .id,
+            );
+        }
+        let date = "2026-11-20".parse().unwrap();
+        let preview = resettlement_batch(&pool, date).await.unwrap();
+        assert_eq!(preview.len(), 12);
+        let seen: Vec<(i64, i32)> = preview.iter().map(|e| (e.action.id, e.action.version)).collect();
+        let release = {
+            let (pool, sam, policy) = (pool.clone(), sam.clone(), policy);
+            tokio::spawn(async move { approve_resettlements(&pool, &sam, &policy, date, &seen).await })
+        };
+        let mut approvals = Vec::new();
+        for id in singles {
+            let (pool, sue, policy) = (pool.clone(), sue.clone(), policy);
+            approvals.push(tokio::spawn(async move { approve(&pool, &sue, &policy, id).await }));
+        }
+        let released = release.await.unwrap().expect("the release posts");
+        assert_eq!((released.posted, released.waiting), (12, 0));
+        for approval in approvals {
+            let action = approval.await.unwrap().expect("every single approval posts");
+            assert_eq!(action.status, ActionStatus::Posted);
+        }
+        let total: i64 = sqlx::query_scalar!(
+            r#"SELECT sum(balance_minor)::bigint AS "t!" FROM ledger_account WHERE currency = 'USD'"#
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(total, 0, "balances sum to zero");
+        let postings: i64 = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM ledger_posting"#)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(postings, 24 * 2);
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]

@@ -234,7 +234,7 @@ pub async fn journal(pool: &PgPool, limit: i64) -> Result<Vec<JournalLine>, sqlx
 
 /// Postings matching `filter`, after (or, newest first, before) posting `cursor` (keyset).
 pub async fn journal_page(
-    pool: &PgPool,
+    db: impl sqlx::PgExecutor<'_>,
     filter: &JournalFilter,
     cursor: Option<i64>,
     newest_first: bool,
@@ -259,7 +259,7 @@ pub async fn journal_page(
         newest_first,
         limit
     )
-    .fetch_all(pool)
+    .fetch_all(db)
     .await
 }
 

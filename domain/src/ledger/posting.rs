@@ -233,16 +233,22 @@ pub async fn post_in(db: &mut PgConnection, batch: &[NewTransaction]) -> Result<
     .map(|r| (r.idempotency_key, r.id))
     .collect();
 
-    // Batches go one at a time; a single transfer relies on the row locks alone. Row locks (taken
-    // below, in id order) are enough for correctness either way. But batches of many accounts
-    // then queue behind each other while holding part of their locks (16 clients, batches of 50
-    // over 1,000 accounts: 6,500 postings/s with row locks alone, 16,500 with this lock in
-    // front); and a lock over the whole ledger held through commit makes every commit wait for
-    // the one before it to reach the disk, so single transfers, which approvals post one at a
-    // time, could not share a disk flush (~245 transfers/s on a 4 ms disk). See
-    // docs/performance.md for both modes' figures.
+    // Batches go one at a time, alone; single transfers go side by side. Row locks (taken below,
+    // in id order) are what make a posting correct. The ledger lock is about who waits for whom:
+    // - batches of many accounts, holding part of their row locks while waiting for the rest,
+    //   queued behind each other (16 clients, batches of 50 over 1,000 accounts: 6,500 postings/s
+    //   with row locks alone, 16,500 with this lock exclusive in front);
+    // - a batch release posts its transfers one statement after the other in one transaction,
+    //   appending to the audit trail (whose head is one row lock) between them: a single approval
+    //   holding the accounts the release wants next, and waiting for the audit head the release
+    //   holds, would deadlock with it;
+    // - single transfers share the lock, so they never wait for each other here and their commits
+    //   share a disk flush (with it exclusive for them too, ~245 transfers/s on a 4 ms disk).
+    // See ADR 0006.
     if fresh.len() > 1 {
-        sqlx::query!("SELECT pg_advisory_xact_lock(hashtext('settledesk:ledger:balances'))")
+        hold_ledger_alone(db).await?;
+    } else {
+        sqlx::query!("SELECT pg_advisory_xact_lock_shared(hashtext('settledesk:ledger:balances'))")
             .execute(&mut *db)
             .await?;
     }
@@ -347,6 +353,15 @@ async fn same_content(db: &mut PgConnection, id: i64, tx: &NewTransaction) -> Re
     stored_lines.sort();
     given.sort();
     Ok(stored.first().is_some_and(|r| r.effective_date == tx.effective_date) && stored_lines == given)
+}
+
+/// Makes the rest of this transaction the only one posting: no batch and no single transfer
+/// posts until it ends. For batches, and a batch release that posts action after action.
+pub async fn hold_ledger_alone(db: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query!("SELECT pg_advisory_xact_lock(hashtext('settledesk:ledger:balances'))")
+        .execute(&mut *db)
+        .await?;
+    Ok(())
 }
 
 /// Holds off any day-end close until this transaction ends, so a posting dated on an open date

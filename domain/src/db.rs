@@ -143,6 +143,9 @@ impl DetachedPartition {
         ))
         .execute(&mut *conn)
         .await?;
+        // Owned by the role that owns the parents, not by whichever login made it: retention drops
+        // it years later, perhaps from another replica's login (dropping needs the owner).
+        sqlx::query(&format!("ALTER TABLE {name} OWNER TO settledesk_bulk")).execute(&mut *conn).await?;
         Ok(DetachedPartition { parent, name, key, constraints: Vec::new() })
     }
 

@@ -62,6 +62,15 @@ pub enum Period {
 }
 
 impl Policy {
+    /// The policy as the audit trail records it beside each retirement.
+    pub fn described(&self) -> serde_json::Value {
+        serde_json::json!({
+            "superseded_days": self.superseded_days,
+            "items_days": self.items_days,
+            "inbound_days": self.inbound_days,
+        })
+    }
+
     pub fn new(superseded_days: u32, items_days: u32, inbound_days: u32) -> Result<Policy, PolicyError> {
         for (period, days) in [(Period::Items, items_days), (Period::Inbound, inbound_days)] {
             if days < SHORTEST_PERIOD_DAYS {
@@ -106,6 +115,8 @@ pub struct Retired {
     pub files: Vec<RetiredFile>,
     /// Dates skipped because another process held them (a load or a run): tried at the next round.
     pub busy: Vec<NaiveDate>,
+    /// Runs and files that failed (logged): tried at the next round.
+    pub failed: u32,
 }
 
 impl Retired {
@@ -148,10 +159,17 @@ pub async fn retire(
             retired.busy.push(run.business_date);
             continue;
         };
-        let outcome = retire_run(pool, run.id, run.business_date, run.version, why).await;
+        let outcome = retire_run(pool, policy, run.id, run.business_date, run.version, why).await;
         lock.release().await;
-        if let Some(done) = outcome? {
-            retired.runs.push(done);
+        match outcome {
+            Ok(Some(done)) => retired.runs.push(done),
+            Ok(None) => {}
+            // One run that cannot be retired now (its table busy past the lock timeout, or not
+            // ours to drop) holds up neither the others nor the files: it is tried again next round.
+            Err(e) => {
+                tracing::warn!(run = run.id, error = %e, "a run's items could not be retired; trying again next round");
+                retired.failed += 1;
+            }
         }
     }
 
@@ -172,10 +190,15 @@ pub async fn retire(
             retired.busy.push(file.business_date);
             continue;
         };
-        let outcome = retire_file(pool, file.id, file.business_date).await;
+        let outcome = retire_file(pool, policy, file.id, file.business_date).await;
         lock.release().await;
-        if let Some(done) = outcome? {
-            retired.files.push(done);
+        match outcome {
+            Ok(Some(done)) => retired.files.push(done),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(feed_file = file.id, error = %e, "a file's payments could not be retired; trying again next round");
+                retired.failed += 1;
+            }
         }
     }
     retired.busy.dedup();
@@ -185,6 +208,7 @@ pub async fn retire(
 /// Replaces run `run_id`'s item partition with one holding only the items work items point at.
 async fn retire_run(
     pool: &PgPool,
+    policy: &Policy,
     run_id: i64,
     business_date: NaiveDate,
     version: i32,
@@ -214,6 +238,9 @@ async fn retire_run(
     kept.build_indexes(pool).await?;
 
     let mut tx = pool.begin().await?;
+    // Detaching takes the parent's exclusive lock: behind a run's long statement it would hold
+    // every item page up in the queue behind it. It gives up instead, and tries next round.
+    sqlx::query("SET LOCAL lock_timeout = '3s'").execute(&mut *tx).await?;
     // Marked first, under the row's lock: a second process that got here too stops at it.
     let fresh = sqlx::query_scalar!(
         "UPDATE recon_run SET items_retired_at = now() WHERE id = $1 AND items_retired_at IS NULL RETURNING id",
@@ -260,7 +287,7 @@ async fn retire_run(
     };
     let mut event = NewAuditEvent::new(ACTOR, AuditAction::RunItemsRetired);
     event.target = Some(format!("recon_run:{run_id}"));
-    event.after = Some(serde_json::json!(done));
+    event.after = Some(serde_json::json!({ "retired": done, "policy": policy.described() }));
     audit::append(&mut tx, event).await?;
     tx.commit().await?;
     Ok(Some(done))
@@ -269,11 +296,14 @@ async fn retire_run(
 /// Drops Zelle extract `feed_file_id`'s payments.
 async fn retire_file(
     pool: &PgPool,
+    policy: &Policy,
     feed_file_id: i64,
     business_date: NaiveDate,
 ) -> Result<Option<RetiredFile>, sqlx::Error> {
     let partition = format!("zelle_payment_f{feed_file_id}");
     let mut tx = pool.begin().await?;
+    // As for a run's items: the parent's exclusive lock, given up on rather than queued for.
+    sqlx::query("SET LOCAL lock_timeout = '3s'").execute(&mut *tx).await?;
     let fresh = sqlx::query_scalar!(
         "UPDATE feed_file SET rows_retired_at = now() WHERE id = $1 AND rows_retired_at IS NULL RETURNING id",
         feed_file_id
@@ -293,21 +323,31 @@ async fn retire_file(
     let done = RetiredFile { feed_file_id, business_date, payments, bytes_freed: bytes };
     let mut event = NewAuditEvent::new(ACTOR, AuditAction::FeedRowsRetired);
     event.target = Some(format!("feed_file:{feed_file_id}"));
-    event.after = Some(serde_json::json!(done));
+    event.after = Some(serde_json::json!({ "retired": done, "policy": policy.described() }));
     audit::append(&mut tx, event).await?;
     tx.commit().await?;
     Ok(Some(done))
 }
 
-/// The latest retired Zelle extract's date among those a run of `date` would read open payments
-/// from, if any: such a run is refused.
+/// The latest date, near `date`, whose data a run of `date` would read and retention retired, if
+/// any: such a run is refused. A run reads the open payments of the Zelle extracts of the days
+/// before it, and decides which of them were already settled from the items of the newest runs of
+/// the days around it; either gone, it would call settled payments open and every record a
+/// mismatch.
 pub async fn payments_retired_near(pool: &PgPool, date: NaiveDate) -> Result<Option<NaiveDate>, sqlx::Error> {
-    let from = date - chrono::Duration::days(SHORTEST_PERIOD_DAYS.into());
+    let window = chrono::Duration::days(SHORTEST_PERIOD_DAYS.into());
     sqlx::query_scalar!(
-        r#"SELECT max(business_date) AS "d: NaiveDate" FROM feed_file
-           WHERE rows_retired_at IS NOT NULL AND business_date BETWEEN $1 AND $2"#,
-        from as _,
-        date as _
+        r#"SELECT max(d) AS "d: NaiveDate" FROM (
+               SELECT business_date AS d FROM feed_file
+               WHERE rows_retired_at IS NOT NULL AND business_date BETWEEN $1 AND $2
+               UNION ALL
+               SELECT r.business_date FROM recon_run r
+               WHERE r.items_retired_at IS NOT NULL AND r.business_date BETWEEN $1 AND $3
+                 AND r.version = (SELECT max(n.version) FROM recon_run n
+                                  WHERE n.business_date = r.business_date AND n.status = 'completed')) retired"#,
+        (date - window) as _,
+        date as _,
+        (date + window) as _
     )
     .fetch_one(pool)
     .await
@@ -508,6 +548,10 @@ mod tests {
         // A run that would read the retired payments is refused; one that would not, is not.
         assert_eq!(payments_retired_near(&pool, old + chrono::Duration::days(10)).await.unwrap(), Some(old));
         assert_eq!(payments_retired_near(&pool, today()).await.unwrap(), None);
+        // A date whose neighbour's newest run lost its items (aged) is refused too: which
+        // payments that run settled is gone. A superseded version's items do not count.
+        assert_eq!(payments_retired_near(&pool, old - chrono::Duration::days(5)).await.unwrap(), Some(old));
+        assert_eq!(payments_retired_near(&pool, d1 + chrono::Duration::days(59)).await.unwrap(), None);
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]

@@ -35,7 +35,7 @@ pub fn spawn(
     });
 }
 
-/// One round: expire, escalate, retire.
+/// One round: expire, escalate, fold the queue's tally, retire.
 pub async fn once(pool: &PgPool, retention: &domain::retention::Policy) -> anyhow::Result<()> {
     let expired = domain::ledger::actions::expire(pool).await?;
     if expired > 0 {
@@ -48,6 +48,7 @@ pub async fn once(pool: &PgPool, retention: &domain::retention::Policy) -> anyho
     if !escalated.is_empty() {
         tracing::info!(escalated = escalated.len(), "work items past their service level escalated");
     }
+    domain::exceptions::fold_tally(pool).await?;
     let retired = domain::retention::retire(pool, retention, today, chrono::Utc::now()).await?;
     for run in &retired.runs {
         tracing::info!(run = run.run_id, items = run.items_dropped, kept = run.items_kept, bytes = run.bytes_freed, why = ?run.why, "run items retired");

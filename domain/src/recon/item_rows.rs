@@ -34,13 +34,22 @@ pub(super) struct ItemRows {
     counts: BTreeMap<(&'static str, &'static str), u64>,
     /// Each network's first and last seq.
     pub(super) networks: BTreeMap<&'static str, (u64, u64)>,
+    /// The exceptions written, as work items are opened from them.
+    pub(super) exceptions: crate::exceptions::Reported,
 }
 
 impl ItemRows {
     pub(super) fn new(run_id: i64) -> ItemRows {
         let mut rows = BinaryRows::new(CHUNK + 4096);
         rows.header();
-        ItemRows { run_id, seq: 0, rows, counts: BTreeMap::new(), networks: BTreeMap::new() }
+        ItemRows {
+            run_id,
+            seq: 0,
+            rows,
+            counts: BTreeMap::new(),
+            networks: BTreeMap::new(),
+            exceptions: crate::exceptions::Reported::default(),
+        }
     }
 
     pub(super) fn record(&mut self, r: &NetworkRecord, class: Class, payment_id: Option<&str>, file_id: i64) {
@@ -102,6 +111,22 @@ impl ItemRows {
         let network = network.code();
         let range = self.networks.entry(network).or_insert((self.seq, self.seq));
         range.1 = self.seq;
+        if class != "match" {
+            let subject = match &subject {
+                Subject::Record { file_id, record } => {
+                    crate::exceptions::record_subject(*file_id, record.record_number as i64)
+                }
+                Subject::Unreadable { file_id, record_number } => {
+                    crate::exceptions::record_subject(*file_id, *record_number as i64)
+                }
+                Subject::Payment => crate::exceptions::payment_subject(payment_id),
+            };
+            let (minor, currency) = match amount {
+                Some(amount) => (amount.minor(), amount.currency().code()),
+                None => (0, crate::money::NO_CURRENCY),
+            };
+            self.exceptions.push(subject, class, reason, minor, currency, self.seq as i64);
+        }
         let out = &mut self.rows;
         out.row(19)
             .int8(self.run_id)

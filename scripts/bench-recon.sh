@@ -11,6 +11,8 @@
 #     the reports to the store and the items to PostgreSQL; wall time and peak RSS are printed,
 #     and the CPU time of the run and of PostgreSQL (user and system) and the WAL it wrote.
 # Everything runs on 127.0.0.1; the cluster and its files are removed at the end.
+# Then it prints the disk the day takes in PostgreSQL, runs the date again and retires the first
+# version's items (`server retention run`), printing what that gives back (BENCH_RETENTION=off skips it).
 # BENCH_PG_OPTIONS adds server options to the throwaway cluster, to measure what a setting costs
 # (e.g. "-c wal_level=minimal -c max_wal_senders=0": how much of a day is writing WAL).
 set -euo pipefail
@@ -56,6 +58,16 @@ for n in "${sizes[@]}"; do
   python3 -c "print(f'PostgreSQL cpu: {$pg_user_after - $pg_user_before:.1f} user {$pg_system_after - $pg_system_before:.1f} system')"
   sql "SELECT 'WAL written: ' || pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), '$wal_before'))"
   du -sh "$work/pg" | sed 's/^/database size after the run: /'
+  sql "SELECT 'the day in PostgreSQL: items ' || pg_size_pretty(sum(pg_total_relation_size(inhrelid)) FILTER (WHERE inhparent = 'recon_item'::regclass))
+              || ', payments ' || pg_size_pretty(sum(pg_total_relation_size(inhrelid)) FILTER (WHERE inhparent = 'zelle_payment'::regclass))
+       FROM pg_inherits WHERE inhparent IN ('recon_item'::regclass, 'zelle_payment'::regclass)"
+  if [ "${BENCH_RETENTION:-on}" = on ]; then
+    # What retention gives back: the date run again (a second version), then the first version's
+    # items retired at once (a superseded version's period set to 0 days).
+    echo "retention: the date run again, then the superseded version retired"
+    "$server" recon run --date "$date" | grep -E '^(Run|Wall)'
+    SETTLEDESK_RETAIN_SUPERSEDED_DAYS=0 "$server" retention run | tail -n 1
+  fi
   rm -rf "$work/objects-$n"
   psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -qc "DROP DATABASE \"$db\"" >/dev/null
 done

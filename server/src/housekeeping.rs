@@ -49,6 +49,18 @@ pub async fn once(pool: &PgPool, retention: &domain::retention::Policy) -> anyho
         tracing::info!(escalated = escalated.len(), "work items past their service level escalated");
     }
     domain::exceptions::fold_tally(pool).await?;
+    retire(pool, retention).await?;
+    Ok(())
+}
+
+/// Retires what `retention` says is due now, today being the bank's date (also `server retention
+/// run`).
+pub async fn retire(
+    pool: &PgPool,
+    retention: &domain::retention::Policy,
+) -> anyhow::Result<domain::retention::Retired> {
+    let schedule = domain::calendar::load_schedule(pool).await?;
+    let today = chrono::Utc::now().with_timezone(&schedule.time_zone).date_naive();
     let retired = domain::retention::retire(pool, retention, today, chrono::Utc::now()).await?;
     for run in &retired.runs {
         tracing::info!(run = run.run_id, items = run.items_dropped, kept = run.items_kept, bytes = run.bytes_freed, why = ?run.why, "run items retired");
@@ -61,5 +73,5 @@ pub async fn once(pool: &PgPool, retention: &domain::retention::Policy) -> anyho
             "file payments retired"
         );
     }
-    Ok(())
+    Ok(retired)
 }

@@ -67,6 +67,18 @@ enum Command {
         #[command(subcommand)]
         command: AlertsCommand,
     },
+    /// What the database stops keeping (SETTLEDESK_RETAIN_*_DAYS).
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Retire what the retention policy says is due now, print what went and the disk it gave
+    /// back: what `serve` does every minute.
+    Run,
 }
 
 #[derive(Subcommand)]
@@ -112,6 +124,42 @@ async fn main() -> anyhow::Result<ExitCode> {
             let sent = alerts::once(&pool, &config.alerts).await;
             pool.close().await;
             sent.map(|()| ExitCode::SUCCESS)
+        }
+        Command::Retention { command: RetentionCommand::Run } => {
+            let pool = domain::db::lazy_pool(config.job_database_options(), 2);
+            let retired = housekeeping::retire(&pool, &config.retention).await;
+            pool.close().await;
+            let retired = retired?;
+            for run in &retired.runs {
+                println!(
+                    "run {} of {} (version {}), {:?}: {} items retired, {} kept (work items point at them), {} MiB given back",
+                    run.run_id,
+                    run.business_date,
+                    run.version,
+                    run.why,
+                    run.items_dropped,
+                    run.items_kept,
+                    run.bytes_freed / (1 << 20)
+                );
+            }
+            for file in &retired.files {
+                println!(
+                    "file {} of {}: {} payments retired, {} MiB given back",
+                    file.feed_file_id,
+                    file.business_date,
+                    file.payments,
+                    file.bytes_freed / (1 << 20)
+                );
+            }
+            println!(
+                "retired {} runs' items and {} files' payments; {} MiB given back; {} dates busy, {} failed",
+                retired.runs.len(),
+                retired.files.len(),
+                retired.bytes_freed() / (1 << 20),
+                retired.busy.len(),
+                retired.failed
+            );
+            Ok(if retired.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::DemoFeeds(args) => demo_feeds::run(&config, &args).await.map(|()| ExitCode::SUCCESS),
         Command::Ingest { command: IngestCommand::Watch(args) } => {

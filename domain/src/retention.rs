@@ -13,6 +13,9 @@
 //! dropping its partition. Either is a catalog change, not ten million deletes, and gives the
 //! disk back at once. Each retirement is one transaction with its audit event.
 //!
+//! Nothing goes from the database unless its copy outside is there: a run's report files and
+//! manifest, a file's inbound object (checked in object storage just before, each time).
+//!
 //! A run of a date whose Zelle payments, or those of the days it reads open payments from, were
 //! retired would find no payments and call every record a mismatch: such a run is refused
 //! ([`payments_retired_near`]).
@@ -24,6 +27,7 @@ use sqlx::PgPool;
 use crate::audit::{self, AuditAction, NewAuditEvent};
 use crate::db::DetachedPartition;
 use crate::ingest::DateLock;
+use crate::storage::{ObjectStore, StorageError};
 
 /// No period may be shorter: a run reads open payments of the ten days before its date, within a
 /// grace period and a catch-up week, and a period must leave all of them in place.
@@ -125,6 +129,49 @@ impl Retired {
     }
 }
 
+/// Why one run or file was not retired this round (it is tried again at the next).
+#[derive(Debug, thiserror::Error)]
+pub enum NotRetired {
+    #[error("{0} is not in object storage: the database's copy stays")]
+    Missing(String),
+    #[error("the run has no manifest naming its reports: its items stay")]
+    NoManifest,
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Fails unless every key is in `store`.
+async fn outside_copies(store: &ObjectStore, keys: &[String]) -> Result<(), NotRetired> {
+    for key in keys {
+        match store.last_modified(key).await {
+            Ok(_) => {}
+            Err(StorageError::NotFound(_)) => return Err(NotRetired::Missing(key.clone())),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// The report files and manifest of run `version` of `date`, as its stored manifest names them.
+fn report_keys(
+    date: NaiveDate,
+    version: i32,
+    manifest: Option<&serde_json::Value>,
+) -> Result<Vec<String>, NotRetired> {
+    let files =
+        manifest.and_then(|m| m.get("files")).and_then(|f| f.as_array()).ok_or(NotRetired::NoManifest)?;
+    let prefix = format!("reports/{date}/v{version}");
+    let mut keys: Vec<String> = files
+        .iter()
+        .map(|f| f.get("name").and_then(|n| n.as_str()).map(|name| format!("{prefix}/{name}")))
+        .collect::<Option<_>>()
+        .ok_or(NotRetired::NoManifest)?;
+    keys.push(format!("{prefix}/manifest.json"));
+    Ok(keys)
+}
+
 /// The actor retirements are recorded under.
 const ACTOR: &str = "system:retention";
 
@@ -132,6 +179,7 @@ const ACTOR: &str = "system:retention";
 /// Idempotent: what is retired is marked, and a second process at once finds the date held.
 pub async fn retire(
     pool: &PgPool,
+    store: &ObjectStore,
     policy: &Policy,
     today: NaiveDate,
     now: DateTime<Utc>,
@@ -140,7 +188,7 @@ pub async fn retire(
     let superseded_before = now - chrono::Duration::days(policy.superseded_days.into());
     let items_before = today - chrono::Duration::days(policy.items_days.into());
     let runs = sqlx::query!(
-        r#"SELECT r.id, r.business_date AS "business_date: NaiveDate", r.version,
+        r#"SELECT r.id, r.business_date AS "business_date: NaiveDate", r.version, r.manifest,
                   r.business_date >= $2 AS "superseded!"
            FROM recon_run r
            WHERE r.status = 'completed' AND r.items_retired_at IS NULL
@@ -159,7 +207,15 @@ pub async fn retire(
             retired.busy.push(run.business_date);
             continue;
         };
-        let outcome = retire_run(pool, policy, run.id, run.business_date, run.version, why).await;
+        let outcome = match report_keys(run.business_date, run.version, run.manifest.as_ref()) {
+            Ok(keys) => match outside_copies(store, &keys).await {
+                Ok(()) => retire_run(pool, policy, run.id, run.business_date, run.version, why)
+                    .await
+                    .map_err(NotRetired::from),
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        };
         lock.release().await;
         match outcome {
             Ok(Some(done)) => retired.runs.push(done),
@@ -175,7 +231,7 @@ pub async fn retire(
 
     let inbound_before = today - chrono::Duration::days(policy.inbound_days.into());
     let files = sqlx::query!(
-        r#"SELECT f.id, f.business_date AS "business_date!: NaiveDate"
+        r#"SELECT f.id, f.business_date AS "business_date!: NaiveDate", f.object_key
            FROM feed_file f
            WHERE f.business_date < $1 AND f.rows_retired_at IS NULL
              AND EXISTS (SELECT FROM pg_inherits h WHERE h.inhparent = 'zelle_payment'::regclass
@@ -190,7 +246,10 @@ pub async fn retire(
             retired.busy.push(file.business_date);
             continue;
         };
-        let outcome = retire_file(pool, policy, file.id, file.business_date).await;
+        let outcome = match outside_copies(store, std::slice::from_ref(&file.object_key)).await {
+            Ok(()) => retire_file(pool, policy, file.id, file.business_date).await.map_err(NotRetired::from),
+            Err(e) => Err(e),
+        };
         lock.release().await;
         match outcome {
             Ok(Some(done)) => retired.files.push(done),
@@ -368,13 +427,35 @@ mod tests {
         TODAY.parse().unwrap()
     }
 
+    /// A local object store in a directory of its own.
+    fn store() -> (tempfile::TempDir, ObjectStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ObjectStore::local(dir.path());
+        (dir, store)
+    }
+
+    /// Writes `key` into `store`.
+    async fn put(store: &ObjectStore, key: &str) {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), b"a report").unwrap();
+        store.put_file(key, file.path()).await.unwrap();
+    }
+
+    /// Writes the reports and manifest run `version` of `date` names.
+    async fn reports(store: &ObjectStore, date: NaiveDate, version: i32) {
+        for name in ["matches.csv", "mismatches.csv", "manifest.json"] {
+            put(store, &format!("reports/{date}/v{version}/{name}")).await;
+        }
+    }
+
     /// A completed run of `date` (version `version`, finished `finished_days_ago`) with `items`
-    /// items, seq 1 a match and the rest mismatches.
+    /// items, seq 1 a match and the rest mismatches; its manifest names two report files.
     async fn run(pool: &PgPool, date: NaiveDate, version: i32, finished_days_ago: i64, items: i64) -> i64 {
         let finished = now() - chrono::Duration::days(finished_days_ago);
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO recon_run (business_date, version, rule_set_version, status, stage, finished_at)
-             VALUES ($1, $2, 1, 'completed', 'completed', $3) RETURNING id",
+            "INSERT INTO recon_run (business_date, version, rule_set_version, status, stage, finished_at, manifest)
+             VALUES ($1, $2, 1, 'completed', 'completed', $3,
+                     '{\"files\": [{\"name\": \"matches.csv\"}, {\"name\": \"mismatches.csv\"}]}') RETURNING id",
         )
         .bind(date)
         .bind(version)
@@ -496,8 +577,18 @@ mod tests {
         work(&pool, "subject-c", old, aged, 4).await;
         let old_file = zelle_file(&pool, old, 7).await;
         let kept_file = zelle_file(&pool, days_ago(399), 3).await;
+        // Due too, but their copies outside are gone: their rows stay.
+        let unreported = run(&pool, days_ago(402), 1, 401, 4).await;
+        let unstored_file = zelle_file(&pool, days_ago(403), 5).await;
+        let (_dir, store) = store();
+        for (date, version) in [(d1, 1), (d1, 2), (d2, 1), (d2, 2), (old, 1)] {
+            reports(&store, date, version).await;
+        }
+        for date in [old, days_ago(399)] {
+            put(&store, &format!("inbound/zelle/{date}/z.csv")).await;
+        }
 
-        let retired = retire(&pool, &policy, today(), now()).await.unwrap();
+        let retired = retire(&pool, &store, &policy, today(), now()).await.unwrap();
         let mut runs: Vec<(i64, Why, i64, i64)> =
             retired.runs.iter().map(|r| (r.run_id, r.why, r.items_dropped, r.items_kept)).collect();
         runs.sort();
@@ -512,13 +603,15 @@ mod tests {
         assert_eq!(items_of(&pool, v2).await.len(), 5, "the day's word stays");
         assert_eq!(items_of(&pool, recent_v1).await.len(), 4, "superseded a day ago: kept");
         assert_eq!(items_of(&pool, recent_v2).await.len(), 4);
+        assert_eq!(retired.failed, 2, "the run without reports and the file without its object");
+        assert_eq!(items_of(&pool, unreported).await.len(), 4, "no reports outside: its items stay");
         assert_eq!(retired.files.len(), 1);
         assert_eq!((retired.files[0].feed_file_id, retired.files[0].payments), (old_file, 7));
-        let left: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT feed_file_id FROM zelle_payment")
+        let left: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT feed_file_id FROM zelle_payment ORDER BY 1")
             .fetch_all(&pool)
             .await
             .unwrap();
-        assert_eq!(left, vec![kept_file]);
+        assert_eq!(left, vec![kept_file, unstored_file], "no inbound object: its payments stay");
         let marked: Option<DateTime<Utc>> =
             sqlx::query_scalar("SELECT rows_retired_at FROM feed_file WHERE id = $1")
                 .bind(old_file)
@@ -540,8 +633,8 @@ mod tests {
         assert_eq!(audited(&pool, AuditAction::FeedRowsRetired).await, vec![format!("feed_file:{old_file}")]);
 
         // Again: nothing is due, nothing is recorded twice.
-        let again = retire(&pool, &policy, today(), now()).await.unwrap();
-        assert_eq!(again, Retired::default());
+        let again = retire(&pool, &store, &policy, today(), now()).await.unwrap();
+        assert_eq!((again.runs.len(), again.files.len(), again.failed), (0, 0, 2), "{again:?}");
         assert_eq!(audited(&pool, AuditAction::RunItemsRetired).await.len(), 2);
         assert_eq!(items_of(&pool, v1).await, vec![2]);
 
@@ -559,10 +652,14 @@ mod tests {
         let date = days_ago(50);
         let v1 = run(&pool, date, 1, 49, 50).await;
         run(&pool, date, 2, 45, 50).await;
+        let (_dir, store) = store();
+        reports(&store, date, 1).await;
         work(&pool, "subject-a", date, v1, 7).await;
         let policy = Policy::default();
-        let (a, b) =
-            tokio::join!(retire(&pool, &policy, today(), now()), retire(&pool, &policy, today(), now()));
+        let (a, b) = tokio::join!(
+            retire(&pool, &store, &policy, today(), now()),
+            retire(&pool, &store, &policy, today(), now())
+        );
         let (a, b) = (a.unwrap(), b.unwrap());
         assert_eq!(a.runs.len() + b.runs.len(), 1, "{a:?} {b:?}");
         // The other one found the date held, or the run already marked.

@@ -15,6 +15,7 @@ pub fn spawn(
     pool: PgPool,
     alerts: crate::config::AlertConfig,
     retention: domain::retention::Policy,
+    store: domain::storage::ObjectStore,
     mut stopping: watch::Receiver<bool>,
 ) {
     tokio::spawn(async move {
@@ -24,7 +25,7 @@ pub fn spawn(
                 _ = every.tick() => {}
                 _ = stopping.wait_for(|stop| *stop) => return,
             }
-            if let Err(e) = once(&pool, &retention).await {
+            if let Err(e) = once(&pool, &store, &retention).await {
                 tracing::warn!(error = %format!("{e:#}"), "housekeeping skipped; trying again in a minute");
             }
             // After escalation, so an item that just passed its service level is alerted at once.
@@ -36,7 +37,11 @@ pub fn spawn(
 }
 
 /// One round: expire, escalate, fold the queue's tally, retire.
-pub async fn once(pool: &PgPool, retention: &domain::retention::Policy) -> anyhow::Result<()> {
+pub async fn once(
+    pool: &PgPool,
+    store: &domain::storage::ObjectStore,
+    retention: &domain::retention::Policy,
+) -> anyhow::Result<()> {
     let expired = domain::ledger::actions::expire(pool).await?;
     if expired > 0 {
         tracing::info!(expired, "pending ledger actions expired without approval");
@@ -49,7 +54,7 @@ pub async fn once(pool: &PgPool, retention: &domain::retention::Policy) -> anyho
         tracing::info!(escalated = escalated.len(), "work items past their service level escalated");
     }
     domain::exceptions::fold_tally(pool).await?;
-    retire(pool, retention).await?;
+    retire(pool, store, retention).await?;
     Ok(())
 }
 
@@ -57,11 +62,12 @@ pub async fn once(pool: &PgPool, retention: &domain::retention::Policy) -> anyho
 /// run`).
 pub async fn retire(
     pool: &PgPool,
+    store: &domain::storage::ObjectStore,
     retention: &domain::retention::Policy,
 ) -> anyhow::Result<domain::retention::Retired> {
     let schedule = domain::calendar::load_schedule(pool).await?;
     let today = chrono::Utc::now().with_timezone(&schedule.time_zone).date_naive();
-    let retired = domain::retention::retire(pool, retention, today, chrono::Utc::now()).await?;
+    let retired = domain::retention::retire(pool, store, retention, today, chrono::Utc::now()).await?;
     for run in &retired.runs {
         tracing::info!(run = run.run_id, items = run.items_dropped, kept = run.items_kept, bytes = run.bytes_freed, why = ?run.why, "run items retired");
     }

@@ -127,7 +127,8 @@ async fn main() -> anyhow::Result<ExitCode> {
         }
         Command::Retention { command: RetentionCommand::Run } => {
             let pool = domain::db::lazy_pool(config.job_database_options(), 2);
-            let retired = housekeeping::retire(&pool, &config.retention).await;
+            let store = config.object_store().await;
+            let retired = housekeeping::retire(&pool, &store, &config.retention).await;
             pool.close().await;
             let retired = retired?;
             for run in &retired.runs {

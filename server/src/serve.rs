@@ -75,6 +75,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             pool.clone(),
             config.alerts.clone(),
             config.retention,
+            job.store.clone(),
             stopping_rx.clone(),
         );
         crate::scheduler::spawn(jobs_pool, job, wake_scheduler, stopping_rx.clone());

@@ -952,12 +952,17 @@ pub struct QueuePosition {
     pub previous: Option<Option<i64>>,
 }
 
-/// Folds each group's rows of the queue's tally (migration 0031) into one, dropping groups that
-/// count nothing. Safe beside changes and beside another fold: it deletes and re-adds only the
+/// Folds the rows of each group of the queue's tally (migration 0031) that has more than one into
+/// one, dropping groups that count nothing; a group already folded is left as it is. Safe beside changes and beside another fold: it deletes and re-adds only the
 /// rows its statement sees, in one statement.
 pub async fn fold_tally(pool: &PgPool) -> Result<u64, sqlx::Error> {
     let folded = sqlx::query!(
-        "WITH gone AS (DELETE FROM work_item_tally RETURNING status, business_date, reason, owner_person, items)
+        "WITH folded AS (SELECT status, business_date, reason, owner_person FROM work_item_tally
+                         GROUP BY 1, 2, 3, 4 HAVING count(*) > 1 OR sum(items) = 0),
+              gone AS (DELETE FROM work_item_tally t USING folded f
+                       WHERE (t.status, t.business_date, t.reason, t.owner_person)
+                           = (f.status, f.business_date, f.reason, f.owner_person)
+                       RETURNING t.status, t.business_date, t.reason, t.owner_person, t.items)
          INSERT INTO work_item_tally (status, business_date, reason, owner_person, items)
          SELECT status, business_date, reason, owner_person, sum(items) FROM gone
          GROUP BY 1, 2, 3, 4 HAVING sum(items) <> 0"

@@ -274,12 +274,21 @@ async fn retire_run(
     why: Why,
 ) -> Result<Option<RetiredRun>, sqlx::Error> {
     let old = format!("recon_item_r{run_id}");
-    let exists: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT FROM pg_inherits WHERE inhparent = 'recon_item'::regclass AND inhrelid = to_regclass($1))",
+    // Whether it is a partition, and whether this login may drop it: asked before copying the kept
+    // items out of ten million, which a partition we may not drop would have us redo every round.
+    let (exists, ours): (bool, bool) = sqlx::query_as(
+        "SELECT EXISTS (SELECT FROM pg_inherits WHERE inhparent = 'recon_item'::regclass AND inhrelid = to_regclass($1)),
+                coalesce((SELECT pg_has_role(current_user, relowner, 'USAGE') FROM pg_class
+                          WHERE oid = to_regclass($1)), true)",
     )
     .bind(&old)
     .fetch_one(pool)
     .await?;
+    if !ours {
+        return Err(sqlx::Error::Protocol(format!(
+            "{old} belongs to a role this login cannot act for: its owner must hand it to settledesk_bulk"
+        )));
+    }
     // The kept items: filled and indexed while detached, like a run's own partition.
     DetachedPartition::drop_leftover(pool, "recon_item", "k", &[run_id]).await?;
     let mut filling = pool.begin().await?;

@@ -331,6 +331,11 @@ async fn journal(state: &ServerState, query: &str) -> Result<Body, Refused> {
                     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                         .execute(&mut *tx)
                         .await?;
+                    // The pool ends a transaction idle for a minute; a client that pauses its
+                    // download longer would get a file cut short. Ten minutes, then it is.
+                    sqlx::query("SET LOCAL idle_in_transaction_session_timeout = '10min'")
+                        .execute(&mut *tx)
+                        .await?;
                     *snapshot = Some(tx);
                 }
                 let tx = snapshot.as_mut().expect("begun above");

@@ -53,7 +53,11 @@ pub async fn once(
     if !escalated.is_empty() {
         tracing::info!(escalated = escalated.len(), "work items past their service level escalated");
     }
-    domain::exceptions::fold_tally(pool).await?;
+    // Each on its own: a fold that fails leaves the counts right (only longer to sum), and
+    // must not keep retention from its round.
+    if let Err(e) = domain::exceptions::fold_tally(pool).await {
+        tracing::warn!(error = %e, "the queue's tally was not folded; trying again next round");
+    }
     retire(pool, store, retention).await?;
     Ok(())
 }

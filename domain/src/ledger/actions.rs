@@ -1021,7 +1021,10 @@ async fn release_in(
     // each: alone, so that no single approval holds accounts it wants next while waiting for the
     // audit head the release holds (see `post_in`). Taken after the actions' rows: a single
     // approval locks its action first and the ledger after, so the other order would deadlock
-    // with an approval of one of these actions.
+    // with an approval of one of these actions. The closes are held first, as an approval holds
+    // them before the ledger: otherwise a close queued between the two would stall both for a
+    // deadlock timeout.
+    posting::hold_closes(db).await?;
     posting::hold_ledger_alone(db).await?;
     let mut released = Released { posted: 0, waiting: 0 };
     for (id, version) in seen {

@@ -74,7 +74,7 @@ pub async fn raise(
     let mut raised = 0;
     let schedule = crate::calendar::load_schedule(pool).await?;
     let holidays = crate::calendar::load_holidays(pool).await?;
-    let today = now.with_timezone(&schedule.time_zone).date_naive();
+    let today = schedule.calendar_date(now);
     let mut dates: Vec<NaiveDate> = Vec::new();
     let mut day = today;
     while dates.len() < LATE_FEED_DATES {

@@ -29,6 +29,12 @@ pub struct BusinessDaySchedule {
 }
 
 impl BusinessDaySchedule {
+    /// The calendar date in the bank's time zone at `now` (not the business date: that moves on at
+    /// the cutoff, see [`Self::open_business_date`]).
+    pub fn calendar_date(&self, now: DateTime<Utc>) -> NaiveDate {
+        now.with_timezone(&self.time_zone).date_naive()
+    }
+
     /// The business date that payments made at `now` belong to (the date still open).
     pub fn open_business_date(&self, now: DateTime<Utc>) -> NaiveDate {
         let local = now.with_timezone(&self.time_zone);

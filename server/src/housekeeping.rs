@@ -46,8 +46,7 @@ pub async fn once(
     if expired > 0 {
         tracing::info!(expired, "pending ledger actions expired without approval");
     }
-    let schedule = domain::calendar::load_schedule(pool).await?;
-    let today = chrono::Utc::now().with_timezone(&schedule.time_zone).date_naive();
+    let today = domain::calendar::load_schedule(pool).await?.calendar_date(chrono::Utc::now());
     let holidays = domain::calendar::load_holidays(pool).await?;
     let escalated = domain::exceptions::escalate_overdue(pool, today, &holidays).await?;
     if !escalated.is_empty() {
@@ -58,19 +57,18 @@ pub async fn once(
     if let Err(e) = domain::exceptions::fold_tally(pool).await {
         tracing::warn!(error = %e, "the queue's tally was not folded; trying again next round");
     }
-    retire(pool, store, retention).await?;
+    retire(pool, store, retention, today).await?;
     Ok(())
 }
 
-/// Retires what `retention` says is due now, today being the bank's date (also `server retention
-/// run`).
+/// Retires what `retention` says is due now, `today` being the bank's calendar date (also `server
+/// retention run`), and logs what went.
 pub async fn retire(
     pool: &PgPool,
     store: &domain::storage::ObjectStore,
     retention: &domain::retention::Policy,
+    today: chrono::NaiveDate,
 ) -> anyhow::Result<domain::retention::Retired> {
-    let schedule = domain::calendar::load_schedule(pool).await?;
-    let today = chrono::Utc::now().with_timezone(&schedule.time_zone).date_naive();
     let retired = domain::retention::retire(pool, store, retention, today, chrono::Utc::now()).await?;
     for run in &retired.runs {
         tracing::info!(run = run.run_id, items = run.items_dropped, kept = run.items_kept, bytes = run.bytes_freed, why = ?run.why, "run items retired");

@@ -128,7 +128,13 @@ async fn main() -> anyhow::Result<ExitCode> {
         Command::Retention { command: RetentionCommand::Run } => {
             let pool = domain::db::lazy_pool(config.job_database_options(), 2);
             let store = config.object_store().await;
-            let retired = housekeeping::retire(&pool, &store, &config.retention).await;
+            let retired = match domain::calendar::load_schedule(&pool).await {
+                Ok(schedule) => {
+                    let today = schedule.calendar_date(chrono::Utc::now());
+                    housekeeping::retire(&pool, &store, &config.retention, today).await
+                }
+                Err(e) => Err(e.into()),
+            };
             pool.close().await;
             let retired = retired?;
             for run in &retired.runs {

@@ -60,7 +60,7 @@ pub struct HolidayRow {
 #[cfg(feature = "ssr")]
 async fn bank_today(pool: &sqlx::PgPool) -> Result<chrono::NaiveDate, AppError> {
     let schedule = crate::preferences::viewer::operating_schedule(pool).await?;
-    Ok(chrono::Utc::now().with_timezone(&schedule.time_zone).date_naive())
+    Ok(schedule.calendar_date(chrono::Utc::now()))
 }
 
 /// The holidays of the last month and the coming year.

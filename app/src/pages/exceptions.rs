@@ -174,7 +174,7 @@ pub async fn work_queue(query: QueueQuery) -> Result<QueuePage, AppError> {
     let more = items.len() as i64 > PAGE_SIZE;
     items.truncate(PAGE_SIZE as usize);
     let schedule = crate::preferences::viewer::operating_schedule(&state.pool).await?;
-    let today = chrono::Utc::now().with_timezone(&schedule.time_zone).date_naive();
+    let today = schedule.calendar_date(chrono::Utc::now());
     let holidays = domain::calendar::load_holidays(&state.pool).await?;
     let levels = domain::exceptions::ServiceLevels::load(&state.pool).await?;
     let rows = items

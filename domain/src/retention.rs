@@ -17,12 +17,13 @@
 //! manifest, a file's inbound object (checked in object storage just before, each time).
 //!
 //! A run of a date whose Zelle payments, or those of the days it reads open payments from, were
-//! retired would find no payments and call every record a mismatch: such a run is refused
-//! ([`payments_retired_near`]).
+//! retired would find no payments and call every record a mismatch; one whose neighbours' newest
+//! runs lost their items would no longer know which payments those settled. Such a run is
+//! refused ([`retired_near`]).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use crate::audit::{self, AuditAction, NewAuditEvent};
 use crate::db::DetachedPartition;
@@ -260,6 +261,8 @@ pub async fn retire(
             }
         }
     }
+    // Runs then files, each in date order: a date busy for both would appear twice.
+    retired.busy.sort_unstable();
     retired.busy.dedup();
     Ok(retired)
 }
@@ -305,10 +308,7 @@ async fn retire_run(
     filling.commit().await?;
     kept.build_indexes(pool).await?;
 
-    let mut tx = pool.begin().await?;
-    // Detaching takes the parent's exclusive lock: behind a run's long statement it would hold
-    // every item page up in the queue behind it. It gives up instead, and tries next round.
-    sqlx::query("SET LOCAL lock_timeout = '3s'").execute(&mut *tx).await?;
+    let mut tx = swap_transaction(pool).await?;
     // Marked first, under the row's lock: a second process that got here too stops at it.
     let fresh = sqlx::query_scalar!(
         "UPDATE recon_run SET items_retired_at = now() WHERE id = $1 AND items_retired_at IS NULL RETURNING id",
@@ -321,26 +321,11 @@ async fn retire_run(
         DetachedPartition::drop_leftover(pool, "recon_item", "k", &[run_id]).await?;
         return Ok(None);
     }
-    let (dropped, old_bytes): (i64, i64) = if exists {
-        sqlx::query_as(&format!(
-            "SELECT (SELECT count(*) FROM {old}), pg_total_relation_size('{old}'::regclass)"
-        ))
-        .fetch_one(&mut *tx)
-        .await?
-    } else {
-        (0, 0)
-    };
-    if exists {
-        sqlx::query(&format!("ALTER TABLE recon_item DETACH PARTITION {old}")).execute(&mut *tx).await?;
-        sqlx::query(&format!("DROP TABLE {old}")).execute(&mut *tx).await?;
-    }
+    let (dropped, old_bytes) =
+        if exists { drop_partition(&mut tx, "recon_item", &old).await? } else { (0, 0) };
     let kept_name = kept.table().to_owned();
     kept.attach(&mut tx).await?;
-    let (kept_rows, kept_bytes): (i64, i64) = sqlx::query_as(&format!(
-        "SELECT (SELECT count(*) FROM {kept_name}), pg_total_relation_size('{kept_name}'::regclass)"
-    ))
-    .fetch_one(&mut *tx)
-    .await?;
+    let (kept_rows, kept_bytes) = rows_and_bytes(&mut tx, &kept_name).await?;
     sqlx::query!("UPDATE recon_run SET items_kept = $2 WHERE id = $1", run_id, kept_rows)
         .execute(&mut *tx)
         .await?;
@@ -353,10 +338,7 @@ async fn retire_run(
         items_kept: kept_rows,
         bytes_freed: old_bytes - kept_bytes,
     };
-    let mut event = NewAuditEvent::new(ACTOR, AuditAction::RunItemsRetired);
-    event.target = Some(format!("recon_run:{run_id}"));
-    event.after = Some(serde_json::json!({ "retired": done, "policy": policy.described() }));
-    audit::append(&mut tx, event).await?;
+    record(&mut tx, AuditAction::RunItemsRetired, format!("recon_run:{run_id}"), &done, policy).await?;
     tx.commit().await?;
     Ok(Some(done))
 }
@@ -369,9 +351,7 @@ async fn retire_file(
     business_date: NaiveDate,
 ) -> Result<Option<RetiredFile>, sqlx::Error> {
     let partition = format!("zelle_payment_f{feed_file_id}");
-    let mut tx = pool.begin().await?;
-    // As for a run's items: the parent's exclusive lock, given up on rather than queued for.
-    sqlx::query("SET LOCAL lock_timeout = '3s'").execute(&mut *tx).await?;
+    let mut tx = swap_transaction(pool).await?;
     let fresh = sqlx::query_scalar!(
         "UPDATE feed_file SET rows_retired_at = now() WHERE id = $1 AND rows_retired_at IS NULL RETURNING id",
         feed_file_id
@@ -381,20 +361,57 @@ async fn retire_file(
     if fresh.is_none() {
         return Ok(None);
     }
-    let (payments, bytes): (i64, i64) = sqlx::query_as(&format!(
-        "SELECT (SELECT count(*) FROM {partition}), pg_total_relation_size('{partition}'::regclass)"
-    ))
-    .fetch_one(&mut *tx)
-    .await?;
-    sqlx::query(&format!("ALTER TABLE zelle_payment DETACH PARTITION {partition}")).execute(&mut *tx).await?;
-    sqlx::query(&format!("DROP TABLE {partition}")).execute(&mut *tx).await?;
+    let (payments, bytes) = drop_partition(&mut tx, "zelle_payment", &partition).await?;
     let done = RetiredFile { feed_file_id, business_date, payments, bytes_freed: bytes };
-    let mut event = NewAuditEvent::new(ACTOR, AuditAction::FeedRowsRetired);
-    event.target = Some(format!("feed_file:{feed_file_id}"));
-    event.after = Some(serde_json::json!({ "retired": done, "policy": policy.described() }));
-    audit::append(&mut tx, event).await?;
+    record(&mut tx, AuditAction::FeedRowsRetired, format!("feed_file:{feed_file_id}"), &done, policy).await?;
     tx.commit().await?;
     Ok(Some(done))
+}
+
+/// The transaction a partition is swapped or dropped in. Detaching takes the parent's exclusive
+/// lock: queued behind a run's long statement it would hold up every reader of the parent queued
+/// behind it, so it gives up after a few seconds instead, and the round tries again next time.
+async fn swap_transaction(pool: &PgPool) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET LOCAL lock_timeout = '3s'").execute(&mut *tx).await?;
+    Ok(tx)
+}
+
+/// How many rows `table` holds and the disk it takes with its indexes. Table names come from our
+/// own code, never from input.
+async fn rows_and_bytes(conn: &mut PgConnection, table: &str) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT (SELECT count(*) FROM {table}), pg_total_relation_size('{table}'::regclass)"
+    ))
+    .fetch_one(conn)
+    .await
+}
+
+/// Detaches partition `table` from `parent` and drops it; what it held, as [`rows_and_bytes`].
+async fn drop_partition(
+    conn: &mut PgConnection,
+    parent: &str,
+    table: &str,
+) -> Result<(i64, i64), sqlx::Error> {
+    let held = rows_and_bytes(&mut *conn, table).await?;
+    sqlx::query(&format!("ALTER TABLE {parent} DETACH PARTITION {table}")).execute(&mut *conn).await?;
+    sqlx::query(&format!("DROP TABLE {table}")).execute(&mut *conn).await?;
+    Ok(held)
+}
+
+/// The audit record of one retirement, with the policy that made it due.
+async fn record(
+    conn: &mut PgConnection,
+    action: AuditAction,
+    target: String,
+    retired: &impl Serialize,
+    policy: &Policy,
+) -> Result<(), sqlx::Error> {
+    let mut event = NewAuditEvent::new(ACTOR, action);
+    event.target = Some(target);
+    event.after = Some(serde_json::json!({ "retired": retired, "policy": policy.described() }));
+    audit::append(conn, event).await?;
+    Ok(())
 }
 
 /// The latest date, near `date`, whose data a run of `date` would read and retention retired, if
@@ -402,7 +419,7 @@ async fn retire_file(
 /// before it, and decides which of them were already settled from the items of the newest runs of
 /// the days around it; either gone, it would call settled payments open and every record a
 /// mismatch.
-pub async fn payments_retired_near(pool: &PgPool, date: NaiveDate) -> Result<Option<NaiveDate>, sqlx::Error> {
+pub async fn retired_near(pool: &PgPool, date: NaiveDate) -> Result<Option<NaiveDate>, sqlx::Error> {
     let window = chrono::Duration::days(SHORTEST_PERIOD_DAYS.into());
     sqlx::query_scalar!(
         r#"SELECT max(d) AS "d: NaiveDate" FROM (
@@ -648,12 +665,12 @@ mod tests {
         assert_eq!(items_of(&pool, v1).await, vec![2]);
 
         // A run that would read the retired payments is refused; one that would not, is not.
-        assert_eq!(payments_retired_near(&pool, old + chrono::Duration::days(10)).await.unwrap(), Some(old));
-        assert_eq!(payments_retired_near(&pool, today()).await.unwrap(), None);
+        assert_eq!(retired_near(&pool, old + chrono::Duration::days(10)).await.unwrap(), Some(old));
+        assert_eq!(retired_near(&pool, today()).await.unwrap(), None);
         // A date whose neighbour's newest run lost its items (aged) is refused too: which
         // payments that run settled is gone. A superseded version's items do not count.
-        assert_eq!(payments_retired_near(&pool, old - chrono::Duration::days(5)).await.unwrap(), Some(old));
-        assert_eq!(payments_retired_near(&pool, d1 + chrono::Duration::days(59)).await.unwrap(), None);
+        assert_eq!(retired_near(&pool, old - chrono::Duration::days(5)).await.unwrap(), Some(old));
+        assert_eq!(retired_near(&pool, d1 + chrono::Duration::days(59)).await.unwrap(), None);
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]

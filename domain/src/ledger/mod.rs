@@ -436,6 +436,35 @@ mod tests {
         assert_eq!(broken, 0, "each posting's balance-after follows from the one before it");
     }
 
+    /// Each client task returns what it moved on each of `hot`: the accounts' balances must be
+    /// the sum of it, `postings` postings written in all, and the books balanced.
+    async fn assert_clients_add_up(
+        pool: &PgPool,
+        hot: &[i64],
+        tasks: Vec<tokio::task::JoinHandle<Vec<i64>>>,
+        postings: i64,
+    ) {
+        let mut expected = vec![0i64; hot.len()];
+        for task in tasks {
+            for (e, n) in expected.iter_mut().zip(task.await.unwrap()) {
+                *e += n;
+            }
+        }
+        for (id, want) in hot.iter().zip(expected) {
+            let balance = sqlx::query_scalar!("SELECT balance_minor FROM ledger_account WHERE id = $1", id)
+                .fetch_one(pool)
+                .await
+                .unwrap();
+            assert_eq!(balance, want, "account {id}");
+        }
+        let written: i64 = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM ledger_posting"#)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(written, postings);
+        assert_books_balance(pool).await;
+    }
+
     #[derive(Debug, Clone)]
     enum Op {
         Transfer { from: usize, to: usize, minor: i64 },
@@ -597,29 +626,11 @@ mod tests {
                 net
             }));
         }
-        let mut expected = vec![0i64; hot.len()];
-        for task in tasks {
-            for (e, n) in expected.iter_mut().zip(task.await.unwrap()) {
-                *e += n;
-            }
-        }
-        for (id, want) in hot.iter().zip(expected) {
-            let balance = sqlx::query_scalar!("SELECT balance_minor FROM ledger_account WHERE id = $1", id)
-                .fetch_one(&pool)
-                .await
-                .unwrap();
-            assert_eq!(balance, want, "account {id}");
-        }
-        let postings: i64 = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM ledger_posting"#)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-        assert_eq!(postings, 16 * 25 * 2);
-        assert_books_balance(&pool).await;
+        assert_clients_add_up(&pool, &hot, tasks, 16 * 25 * 2).await;
     }
 
-    /// Single transfers take no ledger-wide lock and batches do: the two kinds at once, over the
-    /// same few accounts, must still queue on each account and lose nothing.
+    /// Single transfers share the ledger lock and batches have it alone: the two kinds at once,
+    /// over the same few accounts, must still queue on each account and lose nothing.
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
     async fn single_transfers_and_batches_at_once_on_hot_accounts_lose_nothing(pool: PgPool) {
         let hot = ids(&pool, &["visa_settlement", "mastercard_settlement", "zelle_clearing"]).await;
@@ -645,25 +656,7 @@ mod tests {
                 net
             }));
         }
-        let mut expected = vec![0i64; hot.len()];
-        for task in tasks {
-            for (e, n) in expected.iter_mut().zip(task.await.unwrap()) {
-                *e += n;
-            }
-        }
-        for (id, want) in hot.iter().zip(expected) {
-            let balance = sqlx::query_scalar!("SELECT balance_minor FROM ledger_account WHERE id = $1", id)
-                .fetch_one(&pool)
-                .await
-                .unwrap();
-            assert_eq!(balance, want, "account {id}");
-        }
-        let postings: i64 = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM ledger_posting"#)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-        assert_eq!(postings, (6 * 12 + 6 * 12 * 5) * 2);
-        assert_books_balance(&pool).await;
+        assert_clients_add_up(&pool, &hot, tasks, (6 * 12 + 6 * 12 * 5) * 2).await;
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]

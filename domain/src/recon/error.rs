@@ -7,8 +7,8 @@ use crate::storage::StorageError;
 pub enum RunError {
     #[error("files of the date were registered but never loaded (load them, then run again): {}", .0.join(", "))]
     FilesNotLoaded(Vec<String>),
-    #[error("{date} cannot be run again: the Zelle payments of {retired}, which it would match against, were retired under the retention policy")]
-    PaymentsRetired { date: chrono::NaiveDate, retired: chrono::NaiveDate },
+    #[error("{date} cannot be run again: data of {retired} that the run would read (Zelle payments, or which payments a run of that date settled) was retired under the retention policy")]
+    DataRetired { date: chrono::NaiveDate, retired: chrono::NaiveDate },
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
     #[error(transparent)]

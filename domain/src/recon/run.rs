@@ -106,10 +106,10 @@ async fn run_in_turn(
     if !unloaded.is_empty() {
         return Err(RunError::FilesNotLoaded(unloaded));
     }
-    // Payments the run would match against are gone from the database: it would call their
-    // records mismatches.
-    if let Some(retired) = crate::retention::payments_retired_near(pool, date).await? {
-        return Err(RunError::PaymentsRetired { date, retired });
+    // Payments the run would match against, or what says which of them were settled, are gone
+    // from the database: it would call their records mismatches, or settled payments open.
+    if let Some(retired) = crate::retention::retired_near(pool, date).await? {
+        return Err(RunError::DataRetired { date, retired });
     }
     run_locked(pool, store, date, rules, cards, work_dir, kept, progress).await
 }

@@ -58,9 +58,10 @@ for n in "${sizes[@]}"; do
   python3 -c "print(f'PostgreSQL cpu: {$pg_user_after - $pg_user_before:.1f} user {$pg_system_after - $pg_system_before:.1f} system')"
   sql "SELECT 'WAL written: ' || pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), '$wal_before'))"
   du -sh "$work/pg" | sed 's/^/database size after the run: /'
-  sql "SELECT 'the day in PostgreSQL: items ' || pg_size_pretty(sum(pg_total_relation_size(inhrelid)) FILTER (WHERE inhparent = 'recon_item'::regclass))
+  sql "SELECT 'the day in PostgreSQL: exceptions ' || pg_size_pretty(sum(pg_total_relation_size(inhrelid)) FILTER (WHERE inhparent = 'recon_item'::regclass))
+              || ', matches ' || pg_size_pretty(sum(pg_total_relation_size(inhrelid)) FILTER (WHERE inhparent = 'recon_match'::regclass))
               || ', payments ' || pg_size_pretty(sum(pg_total_relation_size(inhrelid)) FILTER (WHERE inhparent = 'zelle_payment'::regclass))
-       FROM pg_inherits WHERE inhparent IN ('recon_item'::regclass, 'zelle_payment'::regclass)"
+       FROM pg_inherits WHERE inhparent IN ('recon_item'::regclass, 'recon_match'::regclass, 'zelle_payment'::regclass)"
   if [ "${BENCH_RETENTION:-on}" = on ]; then
     # What retention gives back: the date run again (a second version), then the first version's
     # items retired at once (a superseded version's period set to 0 days).

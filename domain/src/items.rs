@@ -251,63 +251,11 @@ fn browse_query(
     page: Page,
     limit: i64,
 ) -> QueryBuilder<'static, Postgres> {
-    let mut q: QueryBuilder<Postgres> =
-        QueryBuilder::new(format!("SELECT {ITEM_COLUMNS} FROM recon_item WHERE run_id = "));
-    q.push_bind(run_id);
     // A reason names its class: saying so lets PostgreSQL use the per-class indexes instead of
     // walking the whole run in report order.
     let class = filter.class.clone().or_else(|| {
         filter.reason.as_deref().and_then(crate::recon::report::class_of_reason).map(str::to_owned)
     });
-    // A known class is written into the statement, not bound: PostgreSQL may settle on one plan for
-    // a prepared statement whatever its parameters, and only a plan that knows the class can use
-    // the exceptions-only indexes (matches are read from the primary key).
-    let known_class = match class.as_deref() {
-        Some(known @ ("match" | "mismatch" | "resettlement")) => Some(known),
-        _ => None,
-    };
-    if let Some(known) = known_class {
-        q.push(format!(" AND class = '{known}'"));
-    }
-    let mut equal = |column: &str, value: &Option<String>| {
-        if let Some(value) = value {
-            q.push(format!(" AND {column} = ")).push_bind(value.clone());
-        }
-    };
-    if known_class.is_none() {
-        equal("class", &class);
-    }
-    equal("reason", &filter.reason);
-    equal("reference", &filter.reference);
-    equal("card_last4", &filter.last4);
-    equal("payment_id", &filter.payment_id);
-    if let Some(network) = &filter.network {
-        // A network's items are one range of seq (`recon_run_network`): a page of them is read
-        // from the primary key within it (there is no index of items by network). A run that
-        // has no ranges at all was completed by a binary from before migration 0016 (one still
-        // serving while it was applied): its network filter reads the whole run.
-        q.push(" AND network = ").push_bind(network.clone());
-        for (bound, column, whole_run) in
-            [(" AND seq BETWEEN ", "first_seq", 0), (" AND ", "last_seq", i64::MAX)]
-        {
-            q.push(format!("{bound}coalesce((SELECT {column} FROM recon_run_network WHERE run_id = "))
-                .push_bind(run_id)
-                .push(" AND network = ")
-                .push_bind(network.clone())
-                .push(format!("), (SELECT {whole_run}::bigint WHERE NOT EXISTS (SELECT 1 FROM recon_run_network WHERE run_id = "))
-                .push_bind(run_id)
-                .push(")))");
-        }
-    }
-    if let Some(currency) = filter.currency {
-        q.push(" AND currency = ").push_bind(currency.code());
-    }
-    if let Some(min) = filter.min_minor {
-        q.push(" AND amount_minor >= ").push_bind(min);
-    }
-    if let Some(max) = filter.max_minor {
-        q.push(" AND amount_minor <= ").push_bind(max);
-    }
     // Backwards is the same index walked the other way: the comparison and the order turn round,
     // and the rows are put back in list order once read.
     let (cursor, backwards) = match page {
@@ -316,29 +264,203 @@ fn browse_query(
         Page::Before(c) => (Some(c), true),
     };
     let descending = matches!(order, ItemOrder::AmountDescending) != backwards;
-    if let Some(c) = cursor {
-        let beyond = if descending { " < " } else { " > " };
-        match order {
-            ItemOrder::Seq => {
-                q.push(format!(" AND seq{beyond}")).push_bind(c.seq);
-            }
-            ItemOrder::AmountAscending | ItemOrder::AmountDescending => {
-                q.push(format!(" AND (amount_minor, seq){beyond}("))
-                    .push_bind(c.amount_minor)
-                    .push(", ")
-                    .push_bind(c.seq)
-                    .push(")");
-            }
+    let browse = Browse { run_id, filter, class: class.as_deref(), order, cursor, descending, limit };
+    // Each table's items are read in list order on its own index, `limit` of them at most, and the
+    // page is the first `limit` of those together.
+    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(format!("SELECT {ITEM_COLUMNS} FROM ("));
+    let branches = std::iter::once(browse.stored_branch()).chain(browse.match_branches());
+    for (n, branch) in branches.enumerate() {
+        if n > 0 {
+            q.push(" UNION ALL ");
         }
+        q.push("(");
+        browse.push_branch(&mut q, &branch);
+        q.push(")");
     }
-    q.push(match (order, descending) {
-        (ItemOrder::Seq, false) => " ORDER BY seq",
-        (ItemOrder::Seq, true) => " ORDER BY seq DESC",
-        (_, false) => " ORDER BY amount_minor, seq",
-        (_, true) => " ORDER BY amount_minor DESC, seq DESC",
-    });
+    q.push(") i");
+    q.push(browse.order_by("amount_minor"));
     q.push(" LIMIT ").push_bind(limit);
     q
+}
+
+/// Where one part of a page is read from, and on which columns its amount and reference filters
+/// fall.
+struct Branch {
+    table: &'static str,
+    /// Conditions written in (our own text, no input).
+    conditions: Vec<&'static str>,
+    /// The column a reference filter compares, and the one ordered and compared by amount.
+    reference: &'static str,
+    amount: &'static str,
+    /// Whether only the extracts the run took payments from are read (their amount index).
+    run_s_payments: bool,
+    /// Whether the stored items of a run whose matches are apart are left out (they hold none).
+    no_stored_matches: bool,
+}
+
+struct Browse<'a> {
+    run_id: i64,
+    filter: &'a ItemFilter,
+    class: Option<&'a str>,
+    order: ItemOrder,
+    cursor: Option<Cursor>,
+    descending: bool,
+    limit: i64,
+}
+
+impl Browse<'_> {
+    fn stored(&self) -> Branch {
+        Branch {
+            table: "recon_item",
+            conditions: Vec::new(),
+            reference: "reference",
+            amount: "amount_minor",
+            run_s_payments: false,
+            no_stored_matches: false,
+        }
+    }
+
+    /// Exceptions, and the matches of runs from before migration 0032.
+    fn stored_branch(&self) -> Branch {
+        // A run whose matches are apart has none here: asked for matches, the plan skips the
+        // table instead of walking its exceptions to find none.
+        Branch { no_stored_matches: self.class == Some("match"), ..self.stored() }
+    }
+
+    /// Compact matches (`match_item`), split so that each part has an index to read: a record's
+    /// own reference or amount (the few that differ from their payment's) apart from those it
+    /// shares with its payment.
+    fn match_branches(&self) -> Vec<Branch> {
+        let exceptions_only =
+            matches!(self.class, Some(class) if class != "match") || self.filter.reason.is_some();
+        if exceptions_only {
+            return Vec::new();
+        }
+        let by_amount = !matches!(self.order, ItemOrder::Seq)
+            || self.filter.min_minor.is_some()
+            || self.filter.max_minor.is_some();
+        let references: &[(&'static str, Option<&'static str>)] = if self.filter.reference.is_some() {
+            &[("own_reference", None), ("payment_reference", Some("own_reference IS NULL"))]
+        } else {
+            &[("reference", None)]
+        };
+        let amounts: &[(&'static str, Option<&'static str>)] = if by_amount {
+            &[
+                ("own_amount_minor", Some("own_amount_minor IS NOT NULL")),
+                ("payment_amount_minor", Some("own_amount_minor IS NULL")),
+            ]
+        } else {
+            &[("amount_minor", None)]
+        };
+        let mut branches = Vec::new();
+        for (reference, on_reference) in references {
+            for (amount, on_amount) in amounts {
+                branches.push(Branch {
+                    table: "match_item",
+                    conditions: on_reference.iter().chain(on_amount.iter()).copied().collect(),
+                    reference,
+                    amount,
+                    run_s_payments: *amount == "payment_amount_minor",
+                    no_stored_matches: false,
+                });
+            }
+        }
+        branches
+    }
+
+    fn order_by(&self, amount: &str) -> String {
+        match (self.order, self.descending) {
+            (ItemOrder::Seq, false) => " ORDER BY seq".to_owned(),
+            (ItemOrder::Seq, true) => " ORDER BY seq DESC".to_owned(),
+            (_, false) => format!(" ORDER BY {amount}, seq"),
+            (_, true) => format!(" ORDER BY {amount} DESC, seq DESC"),
+        }
+    }
+
+    fn push_branch(&self, q: &mut QueryBuilder<'static, Postgres>, branch: &Branch) {
+        let (filter, run_id) = (self.filter, self.run_id);
+        q.push(format!("SELECT {ITEM_COLUMNS} FROM {} WHERE run_id = ", branch.table));
+        q.push_bind(run_id);
+        for condition in &branch.conditions {
+            q.push(format!(" AND {condition}"));
+        }
+        if branch.no_stored_matches {
+            q.push(" AND NOT (SELECT matches_apart FROM recon_run WHERE id = ").push_bind(run_id).push(")");
+        }
+        if branch.run_s_payments {
+            // The partitions of the extracts the run took payments from, and only those.
+            q.push(" AND payment_file_id = ANY((SELECT payment_files FROM recon_run WHERE id = ")
+                .push_bind(run_id)
+                .push(")::bigint[])");
+        }
+        // A known class is written into the statement, not bound: PostgreSQL may settle on one
+        // plan for a prepared statement whatever its parameters, and only a plan that knows the
+        // class can use the exceptions-only indexes (matches are read from the primary key).
+        let known_class = match self.class {
+            Some(known @ ("match" | "mismatch" | "resettlement")) => Some(known),
+            _ => None,
+        };
+        if let Some(known) = known_class {
+            q.push(format!(" AND class = '{known}'"));
+        }
+        let mut equal = |column: &str, value: Option<&str>| {
+            if let Some(value) = value {
+                q.push(format!(" AND {column} = ")).push_bind(value.to_owned());
+            }
+        };
+        if known_class.is_none() {
+            equal("class", self.class);
+        }
+        equal("reason", filter.reason.as_deref());
+        equal(branch.reference, filter.reference.as_deref());
+        equal("card_last4", filter.last4.as_deref());
+        equal("payment_id", filter.payment_id.as_deref());
+        if let Some(network) = &filter.network {
+            // A network's items are one range of seq (`recon_run_network`): a page of them is read
+            // from the primary key within it (there is no index of items by network). A run that
+            // has no ranges at all was completed by a binary from before migration 0016 (one still
+            // serving while it was applied): its network filter reads the whole run.
+            q.push(" AND network = ").push_bind(network.clone());
+            for (bound, column, whole_run) in
+                [(" AND seq BETWEEN ", "first_seq", 0), (" AND ", "last_seq", i64::MAX)]
+            {
+                q.push(format!("{bound}coalesce((SELECT {column} FROM recon_run_network WHERE run_id = "))
+                    .push_bind(run_id)
+                    .push(" AND network = ")
+                    .push_bind(network.clone())
+                    .push(format!("), (SELECT {whole_run}::bigint WHERE NOT EXISTS (SELECT 1 FROM recon_run_network WHERE run_id = "))
+                    .push_bind(run_id)
+                    .push(")))");
+            }
+        }
+        if let Some(currency) = filter.currency {
+            q.push(" AND currency = ").push_bind(currency.code());
+        }
+        let amount = branch.amount;
+        if let Some(min) = filter.min_minor {
+            q.push(format!(" AND {amount} >= ")).push_bind(min);
+        }
+        if let Some(max) = filter.max_minor {
+            q.push(format!(" AND {amount} <= ")).push_bind(max);
+        }
+        if let Some(c) = self.cursor {
+            let beyond = if self.descending { " < " } else { " > " };
+            match self.order {
+                ItemOrder::Seq => {
+                    q.push(format!(" AND seq{beyond}")).push_bind(c.seq);
+                }
+                ItemOrder::AmountAscending | ItemOrder::AmountDescending => {
+                    q.push(format!(" AND ({amount}, seq){beyond}("))
+                        .push_bind(c.amount_minor)
+                        .push(", ")
+                        .push_bind(c.seq)
+                        .push(")");
+                }
+            }
+        }
+        q.push(self.order_by(amount));
+        q.push(" LIMIT ").push_bind(self.limit);
+    }
 }
 
 /// The manifest a completed run wrote.
@@ -436,8 +558,9 @@ pub struct UnreadableDetail {
 /// day every round trip waits its turn for the CPU: five of them made this the slowest page).
 pub async fn detail(pool: &PgPool, run_id: i64, seq: i64) -> Result<Option<ItemDetail>, sqlx::Error> {
     let row = sqlx::query!(
-        r#"SELECT i.run_id, i.seq, i.class, i.reason, i.network, i.reference, i.card_last4,
-                  i.transaction_date AS "transaction_date: NaiveDate", i.amount_minor, i.currency,
+        r#"SELECT i.run_id AS "run_id!", i.seq AS "seq!", i.class AS "class!", i.reason, i.network AS "network!",
+                  i.reference, i.card_last4 AS "card_last4!", i.transaction_date AS "transaction_date!: NaiveDate",
+                  i.amount_minor AS "amount_minor!", i.currency AS "currency!",
                   i.settlement_minor, i.settlement_currency, i.approval_code, i.payment_id, i.feed_file_id,
                   i.record_number, run.business_date AS "business_date: NaiveDate", run.version,
                   f.object_key AS "r_file_key?", i.kind AS "r_kind?", i.merchant_category AS "r_merchant_category?",
@@ -448,7 +571,7 @@ pub async fn detail(pool: &PgPool, run_id: i64, seq: i64) -> Result<Option<ItemD
                   p.network_reference AS "p_network_reference?", p.card_last4 AS "p_card_last4?",
                   p.approval_code AS "p_approval_code?", w.id AS "work_item_id?",
                   u.field AS "u_field?", u.problem AS "u_problem?", u.raw AS "u_raw?"
-           FROM recon_item i
+           FROM run_item i
            JOIN recon_run run ON run.id = i.run_id
            LEFT JOIN feed_file f ON f.id = i.feed_file_id
            LEFT JOIN feed_issue u ON i.reason = 'unreadable_record' AND u.feed_file_id = i.feed_file_id
@@ -567,9 +690,10 @@ pub async fn lookup(pool: &PgPool, question: &Lookup) -> Result<Vec<Found>, sqlx
     // Each payment's newest item and its work item, in one query for all of them.
     let ids: Vec<String> = payments.iter().map(|p| p.payment_id.clone()).collect();
     let mut latest: std::collections::HashMap<String, _> = sqlx::query!(
-        r#"SELECT DISTINCT ON (i.payment_id) i.payment_id AS "payment_id!", i.run_id, i.seq, i.class, i.reason,
+        r#"SELECT DISTINCT ON (i.payment_id) i.payment_id AS "payment_id!", i.run_id AS "run_id!", i.seq AS "seq!",
+                  i.class AS "class!", i.reason,
                   w.id AS "work_id?", w.status AS "work_status?"
-           FROM recon_item i
+           FROM run_item i
            JOIN recon_run r ON r.id = i.run_id AND r.status = 'completed'
            LEFT JOIN work_item w ON w.run_id = i.run_id AND w.seq = i.seq
            WHERE i.payment_id = ANY($1)
@@ -694,29 +818,43 @@ mod tests {
         assert_eq!(retired.items_selected(&ItemFilter::default()), None);
     }
 
+    /// The statement, its parameters' numbers left out (how many there are is not the point).
     fn statement(order: ItemOrder, page: Page) -> String {
-        browse_query(7, &ItemFilter::default(), order, page, 51).sql().to_owned()
+        let sql = browse_query(7, &ItemFilter::default(), order, page, 51).sql().to_owned();
+        let mut out = String::new();
+        let mut chars = sql.chars().peekable();
+        while let Some(c) = chars.next() {
+            out.push(c);
+            if c == '$' {
+                while chars.peek().is_some_and(char::is_ascii_digit) {
+                    chars.next();
+                }
+            }
+        }
+        out
     }
 
     #[test]
     fn a_page_before_a_row_walks_the_same_order_backwards() {
         let c = Cursor { amount_minor: 500, seq: 12 };
-        assert!(statement(ItemOrder::Seq, Page::First).ends_with("ORDER BY seq LIMIT $2"));
+        assert!(statement(ItemOrder::Seq, Page::First).ends_with("ORDER BY seq LIMIT $"));
         let after = statement(ItemOrder::Seq, Page::After(c));
-        assert!(after.contains("AND seq > $2") && after.ends_with("ORDER BY seq LIMIT $3"), "{after}");
+        assert!(after.contains("AND seq > $") && after.ends_with("ORDER BY seq LIMIT $"), "{after}");
         let before = statement(ItemOrder::Seq, Page::Before(c));
-        assert!(
-            before.contains("AND seq < $2") && before.ends_with("ORDER BY seq DESC LIMIT $3"),
-            "{before}"
-        );
+        assert!(before.contains("AND seq < $") && before.ends_with("ORDER BY seq DESC LIMIT $"), "{before}");
+        assert!(!before.contains("seq >"), "{before}");
         let up = statement(ItemOrder::AmountAscending, Page::Before(c));
-        assert!(up.contains("(amount_minor, seq) < ($2, $3)"), "{up}");
-        assert!(up.ends_with("ORDER BY amount_minor DESC, seq DESC LIMIT $4"), "{up}");
+        // Exceptions by their amount; matches by the payment's, or their own where it differs.
+        for amount in ["amount_minor", "payment_amount_minor", "own_amount_minor"] {
+            assert!(up.contains(&format!("({amount}, seq) < ($, $)")), "{up}");
+            assert!(up.contains(&format!("ORDER BY {amount} DESC, seq DESC LIMIT $")), "{up}");
+        }
+        assert!(up.ends_with(") i ORDER BY amount_minor DESC, seq DESC LIMIT $"), "{up}");
         let down = statement(ItemOrder::AmountDescending, Page::Before(c));
-        assert!(down.contains("(amount_minor, seq) > ($2, $3)"), "{down}");
-        assert!(down.ends_with("ORDER BY amount_minor, seq LIMIT $4"), "{down}");
+        assert!(down.contains("(amount_minor, seq) > ($, $)"), "{down}");
+        assert!(down.ends_with("ORDER BY amount_minor, seq LIMIT $"), "{down}");
         let down_after = statement(ItemOrder::AmountDescending, Page::After(c));
-        assert!(down_after.contains("(amount_minor, seq) < ($2, $3)"), "{down_after}");
-        assert!(down_after.ends_with("ORDER BY amount_minor DESC, seq DESC LIMIT $4"), "{down_after}");
+        assert!(down_after.contains("(amount_minor, seq) < ($, $)"), "{down_after}");
+        assert!(down_after.ends_with("ORDER BY amount_minor DESC, seq DESC LIMIT $"), "{down_after}");
     }
 }

@@ -267,7 +267,8 @@ pub async fn retire(
     Ok(retired)
 }
 
-/// Replaces run `run_id`'s item partition with one holding only the items work items point at.
+/// Replaces run `run_id`'s item partition with one holding only the items work items point at,
+/// and drops its matches (work items are about exceptions only).
 async fn retire_run(
     pool: &PgPool,
     policy: &Policy,
@@ -277,21 +278,12 @@ async fn retire_run(
     why: Why,
 ) -> Result<Option<RetiredRun>, sqlx::Error> {
     let old = format!("recon_item_r{run_id}");
-    // Whether it is a partition, and whether this login may drop it: asked before copying the kept
-    // items out of ten million, which a partition we may not drop would have us redo every round.
-    let (exists, ours): (bool, bool) = sqlx::query_as(
-        "SELECT EXISTS (SELECT FROM pg_inherits WHERE inhparent = 'recon_item'::regclass AND inhrelid = to_regclass($1)),
-                coalesce((SELECT pg_has_role(current_user, relowner, 'USAGE') FROM pg_class
-                          WHERE oid = to_regclass($1)), true)",
-    )
-    .bind(&old)
-    .fetch_one(pool)
-    .await?;
-    if !ours {
-        return Err(sqlx::Error::Protocol(format!(
-            "{old} belongs to a role this login cannot act for: its owner must hand it to settledesk_bulk"
-        )));
-    }
+    let old_matches = format!("recon_match_r{run_id}");
+    // Whether each is a partition, and whether this login may drop it: asked before copying the
+    // kept items out of ten million, which a partition we may not drop would have us redo every
+    // round.
+    let exists = partition_we_may_drop(pool, "recon_item", &old).await?;
+    let matches_exist = partition_we_may_drop(pool, "recon_match", &old_matches).await?;
     // The kept items: filled and indexed while detached, like a run's own partition.
     DetachedPartition::drop_leftover(pool, "recon_item", "k", &[run_id]).await?;
     let mut filling = pool.begin().await?;
@@ -321,8 +313,13 @@ async fn retire_run(
         DetachedPartition::drop_leftover(pool, "recon_item", "k", &[run_id]).await?;
         return Ok(None);
     }
-    let (dropped, old_bytes) =
+    let (mut dropped, mut old_bytes) =
         if exists { drop_partition(&mut tx, "recon_item", &old).await? } else { (0, 0) };
+    if matches_exist {
+        let (matches, bytes) = drop_partition(&mut tx, "recon_match", &old_matches).await?;
+        dropped += matches;
+        old_bytes += bytes;
+    }
     let kept_name = kept.table().to_owned();
     kept.attach(&mut tx).await?;
     let (kept_rows, kept_bytes) = rows_and_bytes(&mut tx, &kept_name).await?;
@@ -343,7 +340,27 @@ async fn retire_run(
     Ok(Some(done))
 }
 
-/// Drops Zelle extract `feed_file_id`'s payments.
+/// Whether `table` is a partition of `parent`; an error if it is one this login may not drop.
+async fn partition_we_may_drop(pool: &PgPool, parent: &str, table: &str) -> Result<bool, sqlx::Error> {
+    let (exists, ours): (bool, bool) = sqlx::query_as(
+        "SELECT EXISTS (SELECT FROM pg_inherits WHERE inhparent = $2::regclass AND inhrelid = to_regclass($1)),
+                coalesce((SELECT pg_has_role(current_user, relowner, 'USAGE') FROM pg_class
+                          WHERE oid = to_regclass($1)), true)",
+    )
+    .bind(table)
+    .bind(parent)
+    .fetch_one(pool)
+    .await?;
+    if !ours {
+        return Err(sqlx::Error::Protocol(format!(
+            "{table} belongs to a role this login cannot act for: its owner must hand it to settledesk_bulk"
+        )));
+    }
+    Ok(exists)
+}
+
+/// Drops Zelle extract `feed_file_id`'s payments, unless matches still kept name them (a match
+/// shows its payment's fields): then it waits for the runs that took them to be retired.
 async fn retire_file(
     pool: &PgPool,
     policy: &Policy,
@@ -352,6 +369,15 @@ async fn retire_file(
 ) -> Result<Option<RetiredFile>, sqlx::Error> {
     let partition = format!("zelle_payment_f{feed_file_id}");
     let mut tx = swap_transaction(pool).await?;
+    let named = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT FROM recon_match WHERE payment_file_id = $1) AS "named!""#,
+        feed_file_id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if named {
+        return Ok(None);
+    }
     let fresh = sqlx::query_scalar!(
         "UPDATE feed_file SET rows_retired_at = now() WHERE id = $1 AND rows_retired_at IS NULL RETURNING id",
         feed_file_id
@@ -553,6 +579,98 @@ mod tests {
         .await
         .unwrap();
         id
+    }
+
+    /// Compact matches of run `run_id`, seq 1000 on, one per payment of extract `file_id`.
+    async fn matches(pool: &PgPool, run_id: i64, file_id: i64) {
+        sqlx::query(&format!(
+            "CREATE TABLE recon_match_r{run_id} PARTITION OF recon_match FOR VALUES IN ({run_id})"
+        ))
+        .execute(pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO recon_match (run_id, seq, feed_file_id, record_number, payment_file_id, payment_line, rule,
+                                      transaction_date, kind, merchant_category)
+             SELECT $1, 999 + line, 1, line, feed_file_id, line, 'reference', business_date, 'presentment', 4829
+             FROM zelle_payment WHERE feed_file_id = $2",
+        )
+        .bind(run_id)
+        .bind(file_id)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+
+    async fn payments_of(pool: &PgPool, file_id: i64) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM zelle_payment WHERE feed_file_id = $1")
+            .bind(file_id)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_run_s_matches_go_with_it_and_payments_stay_while_kept_matches_name_them(pool: PgPool) {
+        let policy = Policy::default();
+        let (_dir, store) = store();
+        // An aged run whose matches took the payments of an aged extract: both go, the run first.
+        let old = days_ago(401);
+        let aged = run(&pool, old, 1, 400, 3).await;
+        let taken = zelle_file(&pool, days_ago(403), 4).await;
+        matches(&pool, aged, taken).await;
+        reports(&store, old, 1).await;
+        // A recent run whose matches name an aged extract's payments: the extract waits for it.
+        let recent_date = days_ago(100);
+        let recent = run(&pool, recent_date, 1, 99, 3).await;
+        let named = zelle_file(&pool, days_ago(405), 5).await;
+        matches(&pool, recent, named).await;
+        for date in [days_ago(403), days_ago(405)] {
+            put(&store, &format!("inbound/zelle/{date}/z.csv")).await;
+        }
+        let matches_of = |run_id: i64| {
+            let pool = pool.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>("SELECT count(*) FROM recon_match WHERE run_id = $1")
+                    .bind(run_id)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(matches_of(aged).await, 4);
+
+        let retired = retire(&pool, &store, &policy, today(), now()).await.unwrap();
+        assert_eq!(retired.failed, 0, "{retired:?}");
+        let run_retired = retired.runs.iter().find(|r| r.run_id == aged).expect("the aged run retired");
+        assert_eq!(run_retired.items_dropped, 3 + 4, "its stored items and its matches");
+        assert_eq!(matches_of(aged).await, 0);
+        let partition: Option<String> = sqlx::query_scalar("SELECT to_regclass($1)::text")
+            .bind(format!("recon_match_r{aged}"))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(partition, None, "the matches' partition is dropped");
+        let files: Vec<i64> = retired.files.iter().map(|f| f.feed_file_id).collect();
+        assert_eq!(files, vec![taken], "the extract no kept match names");
+        assert_eq!(payments_of(&pool, taken).await, 0);
+        assert_eq!(payments_of(&pool, named).await, 5, "named by a kept run's matches: stays");
+        assert_eq!(matches_of(recent).await, 5);
+        // Shown as the items they are, the recent run's matches still have their payments.
+        let shown: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM run_item WHERE run_id = $1 AND class = 'match'")
+                .bind(recent)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!(shown, 5 + 1, "five compact matches and the one stored");
+        let marked: Option<DateTime<Utc>> =
+            sqlx::query_scalar("SELECT rows_retired_at FROM feed_file WHERE id = $1")
+                .bind(named)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!(marked, None, "not marked retired while it waits");
     }
 
     async fn items_of(pool: &PgPool, run_id: i64) -> Vec<i64> {

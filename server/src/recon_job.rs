@@ -137,8 +137,9 @@ pub struct Job {
 
 impl Job {
     /// Connections a job's pool should have: a Zelle extract loads through two `COPY` streams
-    /// while a network file is registered beside it, indexes are built
-    /// `DetachedPartition::BUILDS_AT_ONCE` at a time, and a run holds its date's lock on one more.
+    /// while a network file is registered beside it, a run writes its exceptions and its matches
+    /// through two more, indexes are built `DetachedPartition::BUILDS_AT_ONCE` at a time, and a
+    /// run holds its turn and its date's lock on two more.
     pub const CONNECTIONS: u32 = 10;
 
     pub async fn new(config: &Config) -> Self {

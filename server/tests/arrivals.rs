@@ -264,7 +264,7 @@ async fn two_portals_and_a_command_line_race_over_two_dates_and_the_day_stays_wh
     let newest = newest_runs(&pool, &dates).await;
     assert_eq!(newest.len(), 2);
     let twice: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM (SELECT payment_id FROM recon_item
+        "SELECT count(*) FROM (SELECT payment_id FROM run_item
                                WHERE run_id = ANY($1) AND feed_file_id IS NOT NULL AND payment_id IS NOT NULL
                                GROUP BY payment_id HAVING count(DISTINCT run_id) > 1) t",
     )

@@ -36,7 +36,7 @@ fn recon_run(pool: &PgPool, storage: &std::path::Path) -> String {
 
 async fn completed_item_counts(pool: &PgPool) -> Vec<(String, i64)> {
     sqlx::query_as(
-        "SELECT i.class || coalesce('/' || i.reason, ''), count(*) FROM recon_item i
+        "SELECT i.class || coalesce('/' || i.reason, ''), count(*) FROM run_item i
          JOIN recon_run r ON r.id = i.run_id
          WHERE r.status = 'completed' AND r.version = (SELECT max(version) FROM recon_run WHERE status = 'completed')
          GROUP BY 1 ORDER BY 1",
@@ -160,7 +160,7 @@ async fn a_run_killed_midway_is_completed_by_the_next_with_the_same_totals(pool:
     }
     child.wait().unwrap();
     let (completed, items): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM recon_run WHERE status = 'completed'), (SELECT count(*) FROM recon_item)",
+        "SELECT (SELECT count(*) FROM recon_run WHERE status = 'completed'), (SELECT count(*) FROM run_item)",
     )
     .fetch_one(&pool)
     .await
@@ -232,7 +232,7 @@ async fn a_file_arriving_after_its_date_s_run_is_reconciled_by_the_server_in_a_n
         let pool = pool.clone();
         async move {
             sqlx::query_scalar::<_, String>(
-                "SELECT DISTINCT f.source FROM recon_item i JOIN recon_run r ON r.id = i.run_id
+                "SELECT DISTINCT f.source FROM run_item i JOIN recon_run r ON r.id = i.run_id
                  JOIN feed_file f ON f.id = i.feed_file_id
                  WHERE r.business_date = $1 AND r.version = $2 ORDER BY 1",
             )

@@ -67,6 +67,17 @@ pub enum MatchKey {
     Last4AmountApproval,
 }
 
+impl MatchKey {
+    /// The rule's name as a match stores it.
+    pub fn code(self) -> &'static str {
+        match self {
+            MatchKey::Reference => "reference",
+            MatchKey::CardAmountApproval => "card_amount_approval",
+            MatchKey::Last4AmountApproval => "last4_amount_approval",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// Not a Zelle record under the rules.

@@ -1,12 +1,15 @@
 //! A run's items as binary `COPY` rows: numbered in the order they are written, counted per class
-//! and reason, with each network's range of seq.
+//! and reason, with each network's range of seq. Matches go to rows of their own, compact (see
+//! migration 0032): the record and payment they pair, and of the record's fields only those the
+//! payment does not already say.
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
 use super::day_files::UnreadableRecord;
-use super::engine::Class;
+use super::engine::{Class, MatchKey};
+use super::keys::{surely_code, surely_reference, PaymentKeys};
 use super::report::{mismatch_code, resettlement_code};
 use crate::db::BinaryRows;
 use crate::feeds::zelle::ZellePayment;
@@ -30,25 +33,33 @@ pub(super) struct ItemRows {
     run_id: i64,
     seq: u64,
     pub(super) rows: BinaryRows,
+    /// Matches, for `recon_match`.
+    pub(super) matches: BinaryRows,
     /// Items per class and reason.
     counts: BTreeMap<(&'static str, &'static str), u64>,
     /// Each network's first and last seq.
     pub(super) networks: BTreeMap<&'static str, (u64, u64)>,
     /// The exceptions written, as work items are opened from them.
     pub(super) exceptions: crate::exceptions::Reported,
+    /// The extracts the matches took payments from.
+    pub(super) payment_files: std::collections::BTreeSet<i64>,
 }
 
 impl ItemRows {
     pub(super) fn new(run_id: i64) -> ItemRows {
         let mut rows = BinaryRows::new(CHUNK + 4096);
         rows.header();
+        let mut matches = BinaryRows::new(CHUNK + 4096);
+        matches.header();
         ItemRows {
             run_id,
             seq: 0,
             rows,
+            matches,
             counts: BTreeMap::new(),
             networks: BTreeMap::new(),
             exceptions: crate::exceptions::Reported::default(),
+            payment_files: std::collections::BTreeSet::new(),
         }
     }
 
@@ -64,6 +75,74 @@ impl ItemRows {
             [&r.approval_code, payment_id.unwrap_or("")],
             Subject::Record { file_id, record: r },
         );
+    }
+
+    /// A record that matched `payment` (stored at `payment_at`, its extract's file and line) by
+    /// `rule`.
+    pub(super) fn matched(
+        &mut self,
+        r: &NetworkRecord,
+        file_id: i64,
+        payment: &PaymentKeys,
+        (payment_file, payment_line): (i64, i64),
+        rule: MatchKey,
+    ) {
+        let seq = self.number("match", "", r.network);
+        self.payment_files.insert(payment_file);
+        let out = &mut self.matches;
+        out.row(19)
+            .int8(self.run_id)
+            .int8(seq)
+            .int8(file_id)
+            .int8(r.record_number as i64)
+            .int8(payment_file)
+            .int8(payment_line)
+            .text(rule.code())
+            .date(r.transaction_date)
+            .text(r.kind.code())
+            .int4(i32::from(r.merchant_category));
+        // The record's own word only where the payment's could differ from it (a hashed key is
+        // not proof of the same text).
+        if r.network == payment.network {
+            out.null()
+        } else {
+            out.text(r.network.code())
+        };
+        if surely_reference(&r.reference, payment.reference) {
+            out.null()
+        } else {
+            out.text(&r.reference)
+        };
+        if surely_code(&r.card.last4, payment.last4) {
+            out.null()
+        } else {
+            out.text(&r.card.last4)
+        };
+        if super::keys::Amount::from(r.amount) == payment.amount {
+            out.null().null()
+        } else {
+            out.int8(r.amount.minor()).text(r.amount.currency().code())
+        };
+        if r.settlement == r.amount {
+            out.null().null()
+        } else {
+            out.int8(r.settlement.minor()).text(r.settlement.currency().code())
+        };
+        if surely_code(&r.approval_code, payment.approval) {
+            out.null()
+        } else {
+            out.text(&r.approval_code)
+        };
+        out.text_or_null(r.reason_code.as_deref().unwrap_or(""));
+    }
+
+    /// The next seq, counted in its class and reason and in its network's range.
+    fn number(&mut self, class: &'static str, reason: &'static str, network: Network) -> i64 {
+        *self.counts.entry((class, reason)).or_default() += 1;
+        self.seq += 1;
+        let range = self.networks.entry(network.code()).or_insert((self.seq, self.seq));
+        range.1 = self.seq;
+        self.seq as i64
     }
 
     /// An unreadable record: what is known of it is where it is (and its amount, when readable).
@@ -106,11 +185,7 @@ impl ItemRows {
         [approval, payment_id]: [&str; 2],
         subject: Subject,
     ) {
-        *self.counts.entry((class, reason)).or_default() += 1;
-        self.seq += 1;
-        let network = network.code();
-        let range = self.networks.entry(network).or_insert((self.seq, self.seq));
-        range.1 = self.seq;
+        let seq = self.number(class, reason, network);
         if class != "match" {
             let subject = match &subject {
                 Subject::Record { file_id, record } => {
@@ -125,15 +200,15 @@ impl ItemRows {
                 Some(amount) => (amount.minor(), amount.currency().code()),
                 None => (0, crate::money::NO_CURRENCY),
             };
-            self.exceptions.push(subject, class, reason, minor, currency, self.seq as i64);
+            self.exceptions.push(subject, class, reason, minor, currency, seq);
         }
         let out = &mut self.rows;
         out.row(19)
             .int8(self.run_id)
-            .int8(self.seq as i64)
+            .int8(seq)
             .text(class)
             .text_or_null(reason)
-            .text(network)
+            .text(network.code())
             .text_or_null(reference)
             .text(last4)
             .date(date);

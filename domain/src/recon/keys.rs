@@ -135,6 +135,17 @@ pub fn reference(text: &str) -> u128 {
     }
 }
 
+/// Whether `text` is surely the reference behind `key`: a 23-digit reference's key is the number
+/// itself; any other's is a hash, which could be another text's.
+pub fn surely_reference(text: &str, key: u128) -> bool {
+    key < (1 << 100) && reference(text) == key
+}
+
+/// Whether `text` is surely the code behind `key` (packed, not hashed).
+pub fn surely_code(text: &str, key: u64) -> bool {
+    key & HASHED == 0 && code(text) == key
+}
+
 /// The first 128 bits of a hex fingerprint; other text as two independent 64-bit hashes with the
 /// top bit set (a hex prefix of 32 digits can have it too, but an HMAC output and hand-made test
 /// text never share a card).
@@ -173,5 +184,12 @@ mod tests {
         assert!(code("A1") < code("A2"), "packed codes order like their text");
         assert_ne!(code("a much longer approval"), code("a much longer approvaL"));
         assert_eq!(code(""), 0);
+        // Sure only where the key is the text itself.
+        assert!(surely_reference("70000000000000000000001", reference("70000000000000000000001")));
+        assert!(!surely_reference("R1", reference("R1")), "a hashed reference could be another's");
+        assert!(!surely_reference("70000000000000000000002", reference("70000000000000000000001")));
+        assert!(surely_code("A12345", code("A12345")));
+        assert!(!surely_code("A12346", code("A12345")));
+        assert!(!surely_code("a much longer approval", code("a much longer approval")));
     }
 }

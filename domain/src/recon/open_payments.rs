@@ -113,10 +113,14 @@ impl OpenPayments {
         let not_consumed = if other_dates_runs.is_empty() {
             String::new()
         } else {
+            // A record took it: as an exception (or an older run's match) in recon_item, or as a
+            // compact match of the same payment id, in this extract or another (a payment listed
+            // again in a later extract is the same payment).
+            let runs = listed(&other_dates_runs);
             format!(
-                "AND NOT EXISTS (SELECT 1 FROM recon_item i WHERE i.run_id IN ({}) AND i.payment_id = p.payment_id \
-                                 AND i.feed_file_id IS NOT NULL)",
-                listed(&other_dates_runs)
+                "AND NOT EXISTS (SELECT 1 FROM recon_item i WHERE i.run_id IN ({runs}) AND i.payment_id = p.payment_id \
+                                 AND i.feed_file_id IS NOT NULL) \
+                 AND NOT EXISTS (SELECT 1 FROM match_item m WHERE m.run_id IN ({runs}) AND m.payment_id = p.payment_id)"
             )
         };
         // A file whose every payment was taken is left out by its partition key, which prunes its
@@ -222,6 +226,11 @@ impl OpenPayments {
     /// Payment `i`'s id.
     fn id(&self, i: usize) -> &str {
         &self.ids[if i == 0 { 0 } else { self.id_ends[i - 1] }..self.id_ends[i]]
+    }
+
+    /// Where payment `i` is stored: its extract's feed file and line.
+    pub fn stored_at(&self, i: usize) -> (i64, i64) {
+        self.stored_at[i]
     }
 
     pub fn view(&self, i: usize) -> Result<PaymentView<'_>, RunError> {

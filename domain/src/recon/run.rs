@@ -134,10 +134,12 @@ async fn run_locked(
     // Items of runs that died before attaching them (see `DetachedPartition`).
     let abandoned =
         sqlx::query_scalar!("SELECT id FROM recon_run WHERE status = 'abandoned'").fetch_all(pool).await?;
-    DetachedPartition::drop_leftover(pool, "recon_item", "r", &abandoned).await?;
+    for parent in ["recon_item", "recon_match"] {
+        DetachedPartition::drop_leftover(pool, parent, "r", &abandoned).await?;
+    }
     let version: i32 = sqlx::query_scalar!(
-        r#"INSERT INTO recon_run (business_date, version, rule_set_version, status, stage)
-           SELECT $1, coalesce(max(version), 0) + 1, $2, 'running', 'loading'
+        r#"INSERT INTO recon_run (business_date, version, rule_set_version, status, stage, matches_apart)
+           SELECT $1, coalesce(max(version), 0) + 1, $2, 'running', 'loading', true
            FROM recon_run WHERE business_date = $1
            RETURNING version"#,
         date as _,
@@ -222,6 +224,19 @@ async fn run_locked(
                 partition.table()
             ))
             .await?;
+        // Matches on a connection of their own (one COPY at a time per connection), which also
+        // gives PostgreSQL's side of the two tables a core each.
+        let mut filling_matches = pool.begin().await?;
+        let mut match_partition =
+            DetachedPartition::create(&mut filling_matches, "recon_match", "run_id", "r", run_id).await?;
+        let mut copy_matches = filling_matches
+            .copy_in_raw(&format!(
+                "COPY {} (run_id, seq, feed_file_id, record_number, payment_file_id, payment_line, rule, transaction_date, \
+                 kind, merchant_category, network, reference, card_last4, amount_minor, currency, settlement_minor, \
+                 settlement_currency, approval_code, reason_code) FROM STDIN (FORMAT binary, FREEZE)",
+                match_partition.table()
+            ))
+            .await?;
         let mut items = ItemRows::new(run_id);
         let zelle_only: Vec<usize> = (result.payments.iter().enumerate())
             .filter(|(_, s)| **s == PaymentState::ZelleOnly)
@@ -262,14 +277,20 @@ async fn run_locked(
                     if written % 250_000 == 0 {
                         record_progress(written).await?;
                     }
-                    let Outcome::Classified { class, payment: outcome_payment, .. } = *outcome else {
+                    let Outcome::Classified { class, payment: outcome_payment, key } = *outcome else {
                         // Not Zelle's under the rules: no item, but its file counts it.
                         control.add(file_id, Fate::NotZelle, Some(record.amount));
                         continue;
                     };
                     let payment = outcome_payment.map(|p| payments.view(p as usize)).transpose()?;
                     reports.record(record, class, payment)?;
-                    items.record(record, class, payment.map(|p| p.payment_id), file_id);
+                    match (class, outcome_payment, key) {
+                        (Class::Match, Some(p), Some(rule)) => {
+                            let p = p as usize;
+                            items.matched(record, file_id, &payments.keys[p], payments.stored_at(p), rule)
+                        }
+                        _ => items.record(record, class, payment.map(|p| p.payment_id), file_id),
+                    }
                     // A record's own item closes when it matches; a payment's (Zelle-only) item
                     // when a record took the payment, in any class (a difference left is
                     // reported on the record's item). A chargeback, reversal or fee names its
@@ -298,10 +319,14 @@ async fn run_locked(
                     items.zelle_only(&payment);
                 }
             }
+            // Sent from the buffer, which is then filled again (see `BinaryRows::take_reusing`).
             if items.rows.len() >= CHUNK {
-                // Sent from the buffer, which is then filled again (see `BinaryRows::take_reusing`).
                 copy.send(items.rows.bytes()).await?;
                 items.rows.clear();
+            }
+            if items.matches.len() >= CHUNK {
+                copy_matches.send(items.matches.bytes()).await?;
+                items.matches.clear();
             }
         }
         drop(order);
@@ -312,6 +337,10 @@ async fn run_locked(
         copy.send(items.rows.bytes()).await?;
         copy.finish().await?;
         filling.commit().await?;
+        items.matches.trailer();
+        copy_matches.send(items.matches.bytes()).await?;
+        copy_matches.finish().await?;
+        filling_matches.commit().await?;
 
         let (mut manifest, outputs) = reports.finish()?;
         manifest.controls = control.close(&controls);
@@ -343,13 +372,19 @@ async fn run_locked(
         // (a scan of the detached table for them read all ten million items: 6.4 s beside the
         // builds); opening them after the builds left one core idle for ~6 s.
         let mut tx = pool.begin().await?;
+        // One table's builds after the other's: each takes up to `BUILDS_AT_ONCE` connections.
+        let builds = async {
+            partition.build_indexes(pool).await?;
+            match_partition.build_indexes(pool).await
+        };
         let (built, opened) = tokio::join!(
-            partition.build_indexes(pool),
+            builds,
             crate::exceptions::open_reported(&mut tx, run_id, date, &items.exceptions)
         );
         built?;
         opened?;
         partition.attach(&mut tx).await?;
+        match_partition.attach(&mut tx).await?;
         // The queue's plans need today's numbers of open items, not last night's.
         sqlx::query!("ANALYZE work_item").execute(&mut *tx).await?;
         for (network, (first, last)) in &items.networks {
@@ -382,12 +417,13 @@ async fn run_locked(
         let payment_count = result.payments.len() as u64;
         sqlx::query!(
             "UPDATE recon_run SET status = 'completed', stage = 'completed', finished_at = now(), records = $2, payments = $3,
-                    counts = $4, manifest = $5 WHERE id = $1",
+                    counts = $4, manifest = $5, payment_files = $6 WHERE id = $1",
             run_id,
             record_count as i64,
             payment_count as i64,
             counts_json,
-            manifest_value
+            manifest_value,
+            &items.payment_files.iter().copied().collect::<Vec<i64>>()
         )
         .execute(&mut *tx)
         .await?;
@@ -425,7 +461,9 @@ async fn run_locked(
         )
         .execute(pool)
         .await;
-        let _ = DetachedPartition::drop_leftover(pool, "recon_item", "r", &[run_id]).await;
+        for parent in ["recon_item", "recon_match"] {
+            let _ = DetachedPartition::drop_leftover(pool, parent, "r", &[run_id]).await;
+        }
     }
     outcome
 }
@@ -552,6 +590,8 @@ mod tests {
     use crate::feeds::{RecordKind, Strictness};
     use crate::ingest::load::{ingest_object, FileOutcome};
     use crate::ingest::Source;
+    use crate::items::ItemOrder;
+    use crate::money::Money;
     use crate::recon::day_files::FileKeeper;
     use crate::recon::history::late_files;
     use sha2::Digest;
@@ -721,12 +761,11 @@ mod tests {
         let s = ingested_day(&pool).await;
         let first = run(&pool, &s, "2026-11-20").await;
         assert_eq!(first.version, 1);
-        let items: i64 =
-            sqlx::query_scalar!("SELECT count(*) FROM recon_item WHERE run_id = $1", first.run_id)
-                .fetch_one(&pool)
-                .await
-                .unwrap()
-                .unwrap();
+        let items: i64 = sqlx::query_scalar!("SELECT count(*) FROM run_item WHERE run_id = $1", first.run_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(items as u64, first.counts.values().sum::<u64>());
         assert!(first.counts["match"] > 2_500, "{:?}", first.counts);
         assert_eq!(first.manifest.files.iter().map(|f| f.rows).sum::<u64>(), items as u64);
@@ -742,25 +781,38 @@ mod tests {
             ]
         );
         let v1_before = s.store.list("reports/2026-11-20/v1/").await.unwrap();
-        // The partition carries the indexes built for it while detached, adopted when attached
+        // Each partition carries the indexes built for it while detached, adopted when attached
         // (an index PostgreSQL had to build at attach time would have a name of its own making).
-        let (parent_indexes, own_indexes): (i64, Vec<String>) = (
-            sqlx::query_scalar("SELECT count(*) FROM pg_index WHERE indrelid = 'recon_item'::regclass")
-                .fetch_one(&pool)
+        for parent in ["recon_item", "recon_match"] {
+            let (parent_indexes, own_indexes): (i64, Vec<String>) = (
+                sqlx::query_scalar("SELECT count(*) FROM pg_index WHERE indrelid = $1::regclass")
+                    .bind(parent)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap(),
+                sqlx::query_scalar(
+                    "SELECT c.relname::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                     WHERE i.indrelid = $1::regclass ORDER BY 1",
+                )
+                .bind(format!("{parent}_r{}", first.run_id))
+                .fetch_all(&pool)
                 .await
                 .unwrap(),
-            sqlx::query_scalar(
-                "SELECT c.relname::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-                 WHERE i.indrelid = $1::regclass ORDER BY 1",
-            )
-            .bind(format!("recon_item_r{}", first.run_id))
-            .fetch_all(&pool)
-            .await
-            .unwrap(),
-        );
-        assert_eq!(own_indexes.len() as i64, parent_indexes, "{own_indexes:?}");
-        let prefix = format!("recon_item_r{}_recon_item_", first.run_id);
-        assert!(own_indexes.iter().all(|name| name.starts_with(&prefix)), "{own_indexes:?}");
+            );
+            assert_eq!(own_indexes.len() as i64, parent_indexes, "{own_indexes:?}");
+            let prefix = format!("{parent}_r{}_{parent}_", first.run_id);
+            assert!(own_indexes.iter().all(|name| name.starts_with(&prefix)), "{own_indexes:?}");
+        }
+        // Matches are stored apart, compactly, and exceptions in full.
+        let (stored_matches, compact): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM recon_item WHERE run_id = $1 AND class = 'match'),
+                    (SELECT count(*) FROM recon_match WHERE run_id = $1)",
+        )
+        .bind(first.run_id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!((stored_matches, compact as u64), (0, first.counts["match"]));
         // An item shows its network record as the file had it.
         let detail = crate::items::detail(&pool, first.run_id, 1).await.unwrap().unwrap();
         let record = detail.record.expect("the first item is a network record");
@@ -781,10 +833,206 @@ mod tests {
         assert_eq!(totals(&second.manifest), totals(&first.manifest));
     }
 
+    /// Every page of `filter` in `order`, walked forwards from the first and then backwards from
+    /// the last, as seqs.
+    async fn walked(
+        pool: &PgPool,
+        run_id: i64,
+        filter: &crate::items::ItemFilter,
+        order: ItemOrder,
+    ) -> Vec<i64> {
+        use crate::items::{browse_page, Page};
+        const LIMIT: i64 = 37;
+        let mut forwards = Vec::new();
+        let mut page = Page::First;
+        loop {
+            let rows = browse_page(pool, run_id, filter, order, page, LIMIT).await.unwrap();
+            forwards.extend(rows.iter().map(|r| r.seq));
+            match rows.last() {
+                Some(last) if rows.len() as i64 == LIMIT => page = Page::After(last.cursor()),
+                _ => break,
+            }
+        }
+        // Backwards from just after the last row: the same rows, met in reverse.
+        let mut backwards: Vec<i64> = Vec::new();
+        if let Some(last) = forwards.last() {
+            let last = crate::items::detail(pool, run_id, *last).await.unwrap().unwrap().item;
+            backwards.push(last.seq);
+            let mut cursor = last.cursor();
+            loop {
+                let rows =
+                    browse_page(pool, run_id, filter, order, Page::Before(cursor), LIMIT).await.unwrap();
+                backwards.extend(rows.iter().rev().map(|r| r.seq));
+                match rows.first() {
+                    Some(first) if rows.len() as i64 == LIMIT => cursor = first.cursor(),
+                    _ => break,
+                }
+            }
+        }
+        backwards.reverse();
+        assert_eq!(backwards, forwards, "{filter:?} {order:?}: backwards is not forwards reversed");
+        forwards
+    }
+
+    /// The generated day run with a tolerance wide enough that some records match a payment of
+    /// another amount: those keep their own amount, as records matched without a reference keep
+    /// their own reference.
+    async fn tolerant_day(pool: &PgPool) -> (Setup, RunSummary) {
+        let s = ingested_day(pool).await;
+        let mut rules = RuleSet::default();
+        for network in rules.networks.values_mut() {
+            network.amount_tolerance_minor = 1_000_000;
+        }
+        let day = run_with(pool, &s, &rules).await;
+        (s, day)
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_compact_match_reads_back_every_field_the_matches_report_gives_its_record(pool: PgPool) {
+        let (s, day) = tolerant_day(&pool).await;
+        let report = s.work.path().join("matches.csv");
+        let name = &day.manifest.files[0].name;
+        s.store.download_to(&format!("reports/2026-11-20/v{}/{name}", day.version), &report).await.unwrap();
+        let mut reader = csv::Reader::from_path(&report).unwrap();
+        let mut compared = 0;
+        for row in reader.records() {
+            let row = row.unwrap();
+            let item: crate::items::ItemRow = sqlx::query_as(
+                "SELECT run_id, seq, class, reason, network, reference, card_last4, transaction_date, amount_minor,
+                        currency, settlement_minor, settlement_currency, approval_code, payment_id, feed_file_id,
+                        record_number
+                 FROM run_item WHERE run_id = $1 AND network = $2 AND record_number = $3",
+            )
+            .bind(day.run_id)
+            .bind(&row[2])
+            .bind(row[4].parse::<i64>().unwrap())
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            let money = |minor: Option<i64>, currency: Option<&str>| {
+                let currency = crate::money::Currency::from_code(currency.unwrap()).unwrap();
+                Money::from_minor(minor.unwrap(), currency)
+            };
+            let (amount, settlement) = (
+                money(Some(item.amount_minor), Some(&item.currency)),
+                money(item.settlement_minor, item.settlement_currency.as_deref()),
+            );
+            let said = [
+                item.class,
+                item.reference.unwrap_or_default(),
+                item.card_last4,
+                item.transaction_date.to_string(),
+                amount.plain().as_str().to_owned(),
+                amount.currency().code().to_owned(),
+                settlement.plain().as_str().to_owned(),
+                settlement.currency().code().to_owned(),
+                crate::export::text_cell(&item.approval_code.unwrap_or_default()).into_owned(),
+                crate::export::text_cell(&item.payment_id.unwrap_or_default()).into_owned(),
+            ];
+            let reported = [0, 3, 5, 6, 7, 8, 9, 10, 11, 12].map(|i| row[i].to_owned());
+            assert_eq!(said, reported, "record {} of {}", &row[4], &row[2]);
+            compared += 1;
+        }
+        assert_eq!(compared, day.counts["match"]);
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn every_filter_and_order_pages_through_exactly_the_items_it_selects(pool: PgPool) {
+        let (_s, day) = tolerant_day(&pool).await;
+        let (own_amounts, own_references): (i64, i64) = sqlx::query_as(
+            "SELECT count(*) FILTER (WHERE amount_minor IS NOT NULL), count(*) FILTER (WHERE reference IS NOT NULL)
+             FROM recon_match WHERE run_id = $1",
+        )
+        .bind(day.run_id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert!(own_amounts > 0 && own_references > 0, "{own_amounts} {own_references}");
+        // Values to filter by: a record matched without its reference, a payment, a card.
+        let (own_reference, shared_reference, payment_id, last4, amount): (String, String, String, String, i64) =
+            sqlx::query_as(
+                "SELECT (SELECT reference FROM match_item WHERE run_id = $1 AND own_reference IS NOT NULL ORDER BY seq LIMIT 1),
+                        (SELECT reference FROM match_item WHERE run_id = $1 AND own_reference IS NULL ORDER BY seq LIMIT 1),
+                        (SELECT payment_id FROM match_item WHERE run_id = $1 AND own_amount_minor IS NOT NULL ORDER BY seq LIMIT 1),
+                        (SELECT card_last4 FROM match_item WHERE run_id = $1 ORDER BY seq LIMIT 1),
+                        (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY amount_minor) FROM run_item WHERE run_id = $1)",
+            )
+            .bind(day.run_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        use crate::items::ItemFilter;
+        let text = |v: &str| Some(v.to_owned());
+        let reason = day.counts.keys().find_map(|key| key.split_once('/')).expect("a day with exceptions").1;
+        let filters = [
+            ItemFilter::default(),
+            ItemFilter { class: text("match"), ..Default::default() },
+            ItemFilter { class: text("mismatch"), ..Default::default() },
+            ItemFilter { reason: text(reason), ..Default::default() },
+            ItemFilter { network: text("visa"), ..Default::default() },
+            ItemFilter { network: text("mastercard"), class: text("match"), ..Default::default() },
+            ItemFilter { reference: Some(own_reference.clone()), ..Default::default() },
+            ItemFilter {
+                reference: Some(shared_reference.clone()),
+                class: text("match"),
+                ..Default::default()
+            },
+            ItemFilter { payment_id: Some(payment_id.clone()), ..Default::default() },
+            ItemFilter { last4: Some(last4.clone()), ..Default::default() },
+            ItemFilter {
+                currency: Some(crate::money::Currency::USD),
+                min_minor: Some(amount),
+                ..Default::default()
+            },
+            ItemFilter {
+                currency: Some(crate::money::Currency::USD),
+                max_minor: Some(amount),
+                class: text("match"),
+                ..Default::default()
+            },
+        ];
+        for filter in &filters {
+            for order in [ItemOrder::Seq, ItemOrder::AmountAscending, ItemOrder::AmountDescending] {
+                // What one query over every item of the run says, with the same conditions.
+                let mut q = sqlx::QueryBuilder::new("SELECT seq FROM run_item WHERE run_id = ");
+                q.push_bind(day.run_id);
+                for (column, value) in [
+                    ("class", &filter.class),
+                    ("reason", &filter.reason),
+                    ("network", &filter.network),
+                    ("reference", &filter.reference),
+                    ("payment_id", &filter.payment_id),
+                    ("card_last4", &filter.last4),
+                ] {
+                    if let Some(value) = value {
+                        q.push(format!(" AND {column} = ")).push_bind(value.clone());
+                    }
+                }
+                if let Some(currency) = filter.currency {
+                    q.push(" AND currency = ").push_bind(currency.code());
+                }
+                if let Some(min) = filter.min_minor {
+                    q.push(" AND amount_minor >= ").push_bind(min);
+                }
+                if let Some(max) = filter.max_minor {
+                    q.push(" AND amount_minor <= ").push_bind(max);
+                }
+                q.push(match order {
+                    ItemOrder::Seq => " ORDER BY seq",
+                    ItemOrder::AmountAscending => " ORDER BY amount_minor, seq",
+                    ItemOrder::AmountDescending => " ORDER BY amount_minor DESC, seq DESC",
+                });
+                let expected: Vec<i64> = q.build_query_scalar().fetch_all(&pool).await.unwrap();
+                assert!(!expected.is_empty(), "{filter:?} selects nothing: the check would prove nothing");
+                assert_eq!(walked(&pool, day.run_id, filter, order).await, expected, "{filter:?} {order:?}");
+            }
+        }
+    }
+
     /// Every item row of a run but its run id, in order.
     async fn item_rows(pool: &PgPool, run_id: i64) -> Vec<String> {
         sqlx::query_scalar(
-            "SELECT (to_jsonb(i) - 'run_id')::text FROM recon_item i WHERE run_id = $1 ORDER BY seq",
+            "SELECT (to_jsonb(i) - 'run_id')::text FROM run_item i WHERE run_id = $1 ORDER BY seq",
         )
         .bind(run_id)
         .fetch_all(pool)
@@ -1195,7 +1443,7 @@ mod tests {
         .await;
         let second = run_with(&pool, &s, &rules).await;
         let reported: Vec<String> = sqlx::query_scalar(
-            "SELECT reason FROM recon_item WHERE run_id = $1 AND payment_id = $2 ORDER BY seq",
+            "SELECT reason FROM run_item WHERE run_id = $1 AND payment_id = $2 ORDER BY seq",
         )
         .bind(second.run_id)
         .bind(&p.payment_id)
@@ -1238,7 +1486,7 @@ mod tests {
                 .collect();
         assert_eq!(statuses, vec![(1, "completed".into()), (2, "abandoned".into()), (3, "completed".into())]);
         let per_run: Vec<i64> =
-            sqlx::query_scalar!("SELECT count(*) FROM recon_item GROUP BY run_id ORDER BY run_id")
+            sqlx::query_scalar!("SELECT count(*) FROM run_item GROUP BY run_id ORDER BY run_id")
                 .fetch_all(&pool)
                 .await
                 .unwrap()
@@ -1293,7 +1541,7 @@ mod tests {
         let message = err.to_string();
         assert!(message.contains(key) && message.contains("not the file that was ingested"), "{message}");
         let items: i64 =
-            sqlx::query_scalar!("SELECT count(*) FROM recon_item").fetch_one(&pool).await.unwrap().unwrap();
+            sqlx::query_scalar!("SELECT count(*) FROM run_item").fetch_one(&pool).await.unwrap().unwrap();
         assert_eq!(items, 0, "a failed run stores no items");
         let status: String =
             sqlx::query_scalar("SELECT status FROM recon_run").fetch_one(&pool).await.unwrap();
@@ -1349,6 +1597,9 @@ mod tests {
             .execute(&mut *other)
             .await
             .unwrap();
+        // Back to the pool (a test's holds five): a run's turn and date locks, its two COPYs and
+        // its progress updates take them all.
+        drop(other);
         assert_eq!(waiting.await.unwrap().unwrap().version, 1);
     }
 
@@ -1379,7 +1630,7 @@ mod tests {
         assert!(monday.counts.get("match").copied().unwrap_or(0) > 100, "{:?}", monday.counts);
         run(&pool, &s, "2026-11-20").await;
         let twice: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM (SELECT payment_id FROM recon_item
+            "SELECT count(*) FROM (SELECT payment_id FROM run_item
                                    WHERE feed_file_id IS NOT NULL AND payment_id IS NOT NULL
                                    GROUP BY payment_id HAVING count(DISTINCT run_id) > 1) t",
         )
@@ -1493,7 +1744,7 @@ mod tests {
         for range in &ranges {
             let (inside, of_network): (i64, i64) = sqlx::query_as(
                 "SELECT count(*) FILTER (WHERE seq BETWEEN $3 AND $4), count(*) FILTER (WHERE network = $2)
-                 FROM recon_item WHERE run_id = $1",
+                 FROM run_item WHERE run_id = $1",
             )
             .bind(day.run_id)
             .bind(&range.network)
@@ -1516,7 +1767,7 @@ mod tests {
                 .await
                 .unwrap();
             let scanned: Vec<i64> = sqlx::query_scalar(
-                "SELECT seq FROM recon_item WHERE run_id = $1 AND network = $2 ORDER BY seq",
+                "SELECT seq FROM run_item WHERE run_id = $1 AND network = $2 ORDER BY seq",
             )
             .bind(day.run_id)
             .bind(&range.network)

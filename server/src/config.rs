@@ -404,8 +404,15 @@ impl Config {
     /// For the pool behind people's pages: a statement that runs away is cancelled (the page
     /// answers 503) instead of holding one of the few connections, and so is a transaction left
     /// idle by a stuck request.
+    ///
+    /// Without JIT compilation or parallel workers: a page's statements are short index walks, but
+    /// on a ten-million-item day their joins are costed at billions of rows, which turned both on
+    /// (JIT took 19 ms of a 1 ms page; workers were launched even for a part of a statement never
+    /// executed), and with fifty people at once neither has a spare core to use.
     pub fn web_database_options(&self) -> PgConnectOptions {
-        with_timeouts(self.database_options(), self.web_statement_timeout, Some(Duration::from_secs(60)))
+        let options =
+            with_timeouts(self.database_options(), self.web_statement_timeout, Some(Duration::from_secs(60)));
+        options.options([("jit", "off"), ("max_parallel_workers_per_gather", "0")])
     }
 
     /// For jobs (ingestion, runs, housekeeping, commands): a run's bulk loads take minutes on a
@@ -619,6 +626,22 @@ mod tests {
         assert_eq!(config.listen_addr, "127.0.0.1:3000".parse().unwrap());
         assert_eq!(config.database_url.expose(), DEFAULT_DATABASE_URL);
         assert_eq!(config.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn the_portal_s_connections_plan_without_jit_or_workers_and_jobs_keep_both() {
+        let config = config(&[]).unwrap();
+        let web = config.web_database_options();
+        let web = web.get_options().unwrap_or_default();
+        for setting in ["-c statement_timeout=", "-c jit=off", "-c max_parallel_workers_per_gather=0"] {
+            assert!(web.contains(setting), "{web}");
+        }
+        let jobs = config.job_database_options();
+        let jobs = jobs.get_options().unwrap_or_default();
+        assert!(
+            !jobs.contains("jit") && !jobs.contains("parallel"),
+            "a run's bulk statements may use them: {jobs}"
+        );
     }
 
     #[test]

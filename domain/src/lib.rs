@@ -13,6 +13,7 @@ pub mod export;
 pub mod feeds;
 pub mod gauges;
 pub mod ingest;
+pub mod iso20022;
 pub mod items;
 pub mod ledger;
 pub mod money;

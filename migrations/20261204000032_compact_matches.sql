@@ -6,7 +6,9 @@
 -- indexes in recon_item.
 --
 -- Runs completed before this migration keep their matches in recon_item: readers take items from
--- both tables (`run_item`), so nothing is moved.
+-- both tables (`run_item`), so nothing is moved. Every binary that runs jobs must be this one or
+-- later before a run completes under it: an older one would not see these matches (its check
+-- of which payments other runs took reads recon_item alone).
 CREATE TABLE recon_match (
     run_id bigint NOT NULL,
     seq bigint NOT NULL,
@@ -19,10 +21,11 @@ CREATE TABLE recon_match (
     transaction_date date NOT NULL,
     kind text NOT NULL,
     merchant_category integer NOT NULL,
+    -- The record's amount, always: a run's matches are paged in amount order on their own index.
+    amount_minor bigint NOT NULL,
     network text,
     reference text,
     card_last4 text,
-    amount_minor bigint,
     currency text,
     -- What the network settled, where it is not what it presented (null: the record's amount).
     settlement_minor bigint,
@@ -38,9 +41,9 @@ CREATE INDEX recon_match_payment ON recon_match (payment_file_id, payment_line);
 -- The few records whose reference is not their payment's (matched on card, amount and approval):
 -- without this they could not be found by their own reference.
 CREATE INDEX recon_match_own_reference ON recon_match (reference) WHERE reference IS NOT NULL;
--- The few matches whose amount is not their payment's (within a rule's tolerance): the amount
--- order of a run's matches is otherwise read from the payments' index.
-CREATE INDEX recon_match_own_amount ON recon_match (amount_minor, seq) WHERE amount_minor IS NOT NULL;
+-- A run's matches in amount order, and by an amount range (payments cluster on round sums: a
+-- page deep in one amount must not re-read all of it).
+CREATE INDEX recon_match_amount ON recon_match (amount_minor, seq);
 
 ALTER TABLE recon_match OWNER TO settledesk_bulk;
 
@@ -49,19 +52,17 @@ ALTER TABLE recon_run ADD COLUMN matches_apart boolean NOT NULL DEFAULT false;
 
 -- A compact match as an item: the record's own word where it kept one, the payment's elsewhere.
 -- Beside the item's columns, what a reader needs to choose its index: the record's own reference
--- and amount (mostly null) and the payment's, and where the payment is stored.
+-- (mostly null) and the payment's, and where the payment is stored.
 CREATE VIEW match_item AS
 SELECT m.run_id, m.seq, 'match'::text AS class, NULL::text AS reason, coalesce(m.network, p.network) AS network,
        coalesce(m.reference, p.network_reference) AS reference, coalesce(m.card_last4, p.card_last4) AS card_last4,
-       m.transaction_date, coalesce(m.amount_minor, p.amount_minor) AS amount_minor,
-       coalesce(m.currency, p.currency) AS currency,
-       coalesce(m.settlement_minor, m.amount_minor, p.amount_minor) AS settlement_minor,
+       m.transaction_date, m.amount_minor, coalesce(m.currency, p.currency) AS currency,
+       coalesce(m.settlement_minor, m.amount_minor) AS settlement_minor,
        coalesce(m.settlement_currency, m.currency, p.currency) AS settlement_currency,
-       coalesce(m.approval_code, p.approval_code) AS approval_code, p.payment_id, m.feed_file_id, m.record_number,
-       m.kind, m.merchant_category, m.reason_code, m.rule,
-       m.reference AS own_reference, p.network_reference AS payment_reference,
-       m.amount_minor AS own_amount_minor, p.amount_minor AS payment_amount_minor,
-       m.payment_file_id, m.payment_line
+       -- An item without an approval code says none, as a stored one does (the extract says '').
+       coalesce(m.approval_code, nullif(p.approval_code, '')) AS approval_code, p.payment_id, m.feed_file_id,
+       m.record_number, m.kind, m.merchant_category, m.reason_code, m.rule,
+       m.reference AS own_reference, p.network_reference AS payment_reference, m.payment_file_id, m.payment_line
 FROM recon_match m JOIN zelle_payment p ON p.feed_file_id = m.payment_file_id AND p.line = m.payment_line;
 
 -- Every item of every run, in one row shape: an exception (or an older run's match) as stored, or
@@ -76,7 +77,3 @@ SELECT run_id, seq, class, reason, network, reference, card_last4, transaction_d
        settlement_minor, settlement_currency, approval_code, payment_id, feed_file_id, record_number, kind,
        merchant_category, reason_code
 FROM match_item;
-
--- The extracts a run's matches took payments from: a page of its matches in amount order reads
--- those partitions' amount index, not every extract's.
-ALTER TABLE recon_run ADD COLUMN payment_files bigint[];

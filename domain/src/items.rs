@@ -278,22 +278,18 @@ fn browse_query(
         q.push(")");
     }
     q.push(") i");
-    q.push(browse.order_by("amount_minor"));
+    q.push(browse.order_by());
     q.push(" LIMIT ").push_bind(limit);
     q
 }
 
-/// Where one part of a page is read from, and on which columns its amount and reference filters
-/// fall.
+/// Where one part of a page is read from, and on which column its reference filter falls.
 struct Branch {
     table: &'static str,
-    /// Conditions written in (our own text, no input).
-    conditions: Vec<&'static str>,
-    /// The column a reference filter compares, and the one ordered and compared by amount.
+    /// A condition written in (our own text, no input).
+    condition: Option<&'static str>,
+    /// The column a reference filter compares.
     reference: &'static str,
-    amount: &'static str,
-    /// Whether only the extracts the run took payments from are read (their amount index).
-    run_s_payments: bool,
     /// Whether the stored items of a run whose matches are apart are left out (they hold none).
     no_stored_matches: bool,
 }
@@ -309,71 +305,46 @@ struct Browse<'a> {
 }
 
 impl Browse<'_> {
-    fn stored(&self) -> Branch {
+    /// Exceptions, and the matches of runs from before migration 0032.
+    fn stored_branch(&self) -> Branch {
         Branch {
             table: "recon_item",
-            conditions: Vec::new(),
+            condition: None,
             reference: "reference",
-            amount: "amount_minor",
-            run_s_payments: false,
-            no_stored_matches: false,
+            // A run whose matches are apart has none here: asked for matches, the plan skips the
+            // table instead of walking its exceptions to find none.
+            no_stored_matches: self.class == Some("match"),
         }
     }
 
-    /// Exceptions, and the matches of runs from before migration 0032.
-    fn stored_branch(&self) -> Branch {
-        // A run whose matches are apart has none here: asked for matches, the plan skips the
-        // table instead of walking its exceptions to find none.
-        Branch { no_stored_matches: self.class == Some("match"), ..self.stored() }
-    }
-
-    /// Compact matches (`match_item`), split so that each part has an index to read: a record's
-    /// own reference or amount (the few that differ from their payment's) apart from those it
-    /// shares with its payment.
+    /// Compact matches (`match_item`); filtered by reference, in two parts, each with an index:
+    /// the few records whose reference is their own, and those matched by their payment's
+    /// reference (found through the payments' index).
     fn match_branches(&self) -> Vec<Branch> {
         let exceptions_only =
             matches!(self.class, Some(class) if class != "match") || self.filter.reason.is_some();
         if exceptions_only {
             return Vec::new();
         }
-        let by_amount = !matches!(self.order, ItemOrder::Seq)
-            || self.filter.min_minor.is_some()
-            || self.filter.max_minor.is_some();
-        let references: &[(&'static str, Option<&'static str>)] = if self.filter.reference.is_some() {
-            &[("own_reference", None), ("payment_reference", Some("own_reference IS NULL"))]
-        } else {
-            &[("reference", None)]
+        let branch = |condition, reference| Branch {
+            table: "match_item",
+            condition,
+            reference,
+            no_stored_matches: false,
         };
-        let amounts: &[(&'static str, Option<&'static str>)] = if by_amount {
-            &[
-                ("own_amount_minor", Some("own_amount_minor IS NOT NULL")),
-                ("payment_amount_minor", Some("own_amount_minor IS NULL")),
-            ]
+        if self.filter.reference.is_some() {
+            vec![branch(None, "own_reference"), branch(Some("own_reference IS NULL"), "payment_reference")]
         } else {
-            &[("amount_minor", None)]
-        };
-        let mut branches = Vec::new();
-        for (reference, on_reference) in references {
-            for (amount, on_amount) in amounts {
-                branches.push(Branch {
-                    table: "match_item",
-                    conditions: on_reference.iter().chain(on_amount.iter()).copied().collect(),
-                    reference,
-                    amount,
-                    run_s_payments: *amount == "payment_amount_minor",
-                    no_stored_matches: false,
-                });
-            }
+            vec![branch(None, "reference")]
         }
-        branches
     }
 
-    fn order_by(&self, amount: &str) -> String {
+    fn order_by(&self) -> &'static str {
         match (self.order, self.descending) {
-            (ItemOrder::Seq, false) => " ORDER BY seq".to_owned(),
-            (ItemOrder::Seq, true) => " ORDER BY seq DESC".to_owned(),
-            (_, false) => format!(" ORDER BY {amount}, seq"),
-            (_, true) => format!(" ORDER BY {amount} DESC, seq DESC"),
+            (ItemOrder::Seq, false) => " ORDER BY seq",
+            (ItemOrder::Seq, true) => " ORDER BY seq DESC",
+            (_, false) => " ORDER BY amount_minor, seq",
+            (_, true) => " ORDER BY amount_minor DESC, seq DESC",
         }
     }
 
@@ -381,17 +352,11 @@ impl Browse<'_> {
         let (filter, run_id) = (self.filter, self.run_id);
         q.push(format!("SELECT {ITEM_COLUMNS} FROM {} WHERE run_id = ", branch.table));
         q.push_bind(run_id);
-        for condition in &branch.conditions {
+        if let Some(condition) = branch.condition {
             q.push(format!(" AND {condition}"));
         }
         if branch.no_stored_matches {
             q.push(" AND NOT (SELECT matches_apart FROM recon_run WHERE id = ").push_bind(run_id).push(")");
-        }
-        if branch.run_s_payments {
-            // The partitions of the extracts the run took payments from, and only those.
-            q.push(" AND payment_file_id = ANY((SELECT payment_files FROM recon_run WHERE id = ")
-                .push_bind(run_id)
-                .push(")::bigint[])");
         }
         // A known class is written into the statement, not bound: PostgreSQL may settle on one
         // plan for a prepared statement whatever its parameters, and only a plan that knows the
@@ -436,12 +401,11 @@ impl Browse<'_> {
         if let Some(currency) = filter.currency {
             q.push(" AND currency = ").push_bind(currency.code());
         }
-        let amount = branch.amount;
         if let Some(min) = filter.min_minor {
-            q.push(format!(" AND {amount} >= ")).push_bind(min);
+            q.push(" AND amount_minor >= ").push_bind(min);
         }
         if let Some(max) = filter.max_minor {
-            q.push(format!(" AND {amount} <= ")).push_bind(max);
+            q.push(" AND amount_minor <= ").push_bind(max);
         }
         if let Some(c) = self.cursor {
             let beyond = if self.descending { " < " } else { " > " };
@@ -450,7 +414,7 @@ impl Browse<'_> {
                     q.push(format!(" AND seq{beyond}")).push_bind(c.seq);
                 }
                 ItemOrder::AmountAscending | ItemOrder::AmountDescending => {
-                    q.push(format!(" AND ({amount}, seq){beyond}("))
+                    q.push(format!(" AND (amount_minor, seq){beyond}("))
                         .push_bind(c.amount_minor)
                         .push(", ")
                         .push_bind(c.seq)
@@ -458,7 +422,7 @@ impl Browse<'_> {
                 }
             }
         }
-        q.push(self.order_by(amount));
+        q.push(self.order_by());
         q.push(" LIMIT ").push_bind(self.limit);
     }
 }
@@ -844,11 +808,12 @@ mod tests {
         assert!(before.contains("AND seq < $") && before.ends_with("ORDER BY seq DESC LIMIT $"), "{before}");
         assert!(!before.contains("seq >"), "{before}");
         let up = statement(ItemOrder::AmountAscending, Page::Before(c));
-        // Exceptions by their amount; matches by the payment's, or their own where it differs.
-        for amount in ["amount_minor", "payment_amount_minor", "own_amount_minor"] {
-            assert!(up.contains(&format!("({amount}, seq) < ($, $)")), "{up}");
-            assert!(up.contains(&format!("ORDER BY {amount} DESC, seq DESC LIMIT $")), "{up}");
-        }
+        // Each table's part walks its own index the same way round.
+        assert_eq!(
+            up.matches("(amount_minor, seq) < ($, $) ORDER BY amount_minor DESC, seq DESC LIMIT $").count(),
+            2,
+            "{up}"
+        );
         assert!(up.ends_with(") i ORDER BY amount_minor DESC, seq DESC LIMIT $"), "{up}");
         let down = statement(ItemOrder::AmountDescending, Page::Before(c));
         assert!(down.contains("(amount_minor, seq) > ($, $)"), "{down}");

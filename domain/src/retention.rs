@@ -57,6 +57,20 @@ impl Default for Policy {
 pub enum PolicyError {
     #[error("{days} days is shorter than the shortest period, {SHORTEST_PERIOD_DAYS} days")]
     TooShort { period: Period, days: u32 },
+    /// A kept match shows its payment's fields, so an extract's payments stay while a run's
+    /// items do: a shorter period for them would not be kept.
+    #[error("{inbound_days} days for payments is shorter than the {items_days} days items are kept, which show them")]
+    PaymentsBeforeItems { items_days: u32, inbound_days: u32 },
+}
+
+impl PolicyError {
+    /// The period whose setting is wrong.
+    pub fn period(&self) -> Period {
+        match self {
+            PolicyError::TooShort { period, .. } => *period,
+            PolicyError::PaymentsBeforeItems { .. } => Period::Inbound,
+        }
+    }
 }
 
 /// The periods that have a floor.
@@ -81,6 +95,9 @@ impl Policy {
             if days < SHORTEST_PERIOD_DAYS {
                 return Err(PolicyError::TooShort { period, days });
             }
+        }
+        if inbound_days < items_days {
+            return Err(PolicyError::PaymentsBeforeItems { items_days, inbound_days });
         }
         Ok(Policy { superseded_days, items_days, inbound_days })
     }
@@ -369,15 +386,8 @@ async fn retire_file(
 ) -> Result<Option<RetiredFile>, sqlx::Error> {
     let partition = format!("zelle_payment_f{feed_file_id}");
     let mut tx = swap_transaction(pool).await?;
-    let named = sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT FROM recon_match WHERE payment_file_id = $1) AS "named!""#,
-        feed_file_id
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    if named {
-        return Ok(None);
-    }
+    // Marked first: the row's lock waits for a run completing with matches that name the file
+    // (it holds the row), and then the matches are seen.
     let fresh = sqlx::query_scalar!(
         "UPDATE feed_file SET rows_retired_at = now() WHERE id = $1 AND rows_retired_at IS NULL RETURNING id",
         feed_file_id
@@ -385,6 +395,20 @@ async fn retire_file(
     .fetch_optional(&mut *tx)
     .await?;
     if fresh.is_none() {
+        return Ok(None);
+    }
+    let named = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT FROM recon_match WHERE payment_file_id = $1) AS "named!""#,
+        feed_file_id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if named {
+        // Rolled back, unmarked: it goes once the runs whose matches name it are retired.
+        tracing::warn!(
+            feed_file.id = feed_file_id,
+            "an extract due for retirement keeps its payments: kept matches name them"
+        );
         return Ok(None);
     }
     let (payments, bytes) = drop_partition(&mut tx, "zelle_payment", &partition).await?;
@@ -591,8 +615,9 @@ mod tests {
         .unwrap();
         sqlx::query(
             "INSERT INTO recon_match (run_id, seq, feed_file_id, record_number, payment_file_id, payment_line, rule,
-                                      transaction_date, kind, merchant_category)
-             SELECT $1, 999 + line, 1, line, feed_file_id, line, 'reference', business_date, 'presentment', 4829
+                                      transaction_date, kind, merchant_category, amount_minor)
+             SELECT $1, 999 + line, 1, line, feed_file_id, line, 'reference', business_date, 'presentment', 4829,
+                    amount_minor
              FROM zelle_payment WHERE feed_file_id = $2",
         )
         .bind(run_id)
@@ -657,13 +682,12 @@ mod tests {
         assert_eq!(payments_of(&pool, named).await, 5, "named by a kept run's matches: stays");
         assert_eq!(matches_of(recent).await, 5);
         // Shown as the items they are, the recent run's matches still have their payments.
-        let shown: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM run_item WHERE run_id = $1 AND class = 'match'")
-                .bind(recent)
-                .fetch_one(&pool)
-                .await
-                .unwrap();
-        assert_eq!(shown, 5 + 1, "five compact matches and the one stored");
+        let shown: i64 = sqlx::query_scalar("SELECT count(*) FROM match_item WHERE run_id = $1")
+            .bind(recent)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(shown, 5);
         let marked: Option<DateTime<Utc>> =
             sqlx::query_scalar("SELECT rows_retired_at FROM feed_file WHERE id = $1")
                 .bind(named)
@@ -698,6 +722,11 @@ mod tests {
         assert!(Policy::new(0, 60, 60).is_ok(), "a superseded version may go at once");
         assert_eq!(Policy::new(30, 59, 400), Err(PolicyError::TooShort { period: Period::Items, days: 59 }));
         assert_eq!(Policy::new(30, 400, 1), Err(PolicyError::TooShort { period: Period::Inbound, days: 1 }));
+        // Items show their payments: payments may not go first.
+        let first = Policy::new(30, 400, 399);
+        assert_eq!(first, Err(PolicyError::PaymentsBeforeItems { items_days: 400, inbound_days: 399 }));
+        assert_eq!(first.unwrap_err().period(), Period::Inbound);
+        assert!(Policy::new(30, 400, 400).is_ok() && Policy::new(30, 60, 800).is_ok());
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]

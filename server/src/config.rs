@@ -545,8 +545,7 @@ fn retention(settings: &Settings<'_>) -> Result<domain::retention::Policy, Confi
         settings.parse_or("SETTLEDESK_RETAIN_INBOUND_DAYS", defaults.inbound_days)?,
     )
     .map_err(|e| {
-        let domain::retention::PolicyError::TooShort { period, .. } = &e;
-        let name = match period {
+        let name = match e.period() {
             domain::retention::Period::Items => "SETTLEDESK_RETAIN_ITEMS_DAYS",
             domain::retention::Period::Inbound => "SETTLEDESK_RETAIN_INBOUND_DAYS",
         };

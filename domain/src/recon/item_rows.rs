@@ -100,7 +100,8 @@ impl ItemRows {
             .text(rule.code())
             .date(r.transaction_date)
             .text(r.kind.code())
-            .int4(i32::from(r.merchant_category));
+            .int4(i32::from(r.merchant_category))
+            .int8(r.amount.minor());
         // The record's own word only where the payment's could differ from it (a hashed key is
         // not proof of the same text).
         if r.network == payment.network {
@@ -118,10 +119,10 @@ impl ItemRows {
         } else {
             out.text(&r.card.last4)
         };
-        if super::keys::Amount::from(r.amount) == payment.amount {
-            out.null().null()
+        if r.amount.currency().numeric() == payment.amount.currency {
+            out.null()
         } else {
-            out.int8(r.amount.minor()).text(r.amount.currency().code())
+            out.text(r.amount.currency().code())
         };
         if r.settlement == r.amount {
             out.null().null()

@@ -114,13 +114,31 @@ impl OpenPayments {
             String::new()
         } else {
             // A record took it: as an exception (or an older run's match) in recon_item, or as a
-            // compact match of the same payment id, in this extract or another (a payment listed
-            // again in a later extract is the same payment).
+            // compact match of the same payment id, listed in this extract or another (a payment
+            // listed again in a later extract is the same payment). The extracts those runs could
+            // have read are named, so that PostgreSQL looks in their partitions alone.
             let runs = listed(&other_dates_runs);
+            let margin = chrono::Duration::days(2 * OPEN_PAYMENT_DAYS);
+            let extracts: Vec<i64> = sqlx::query_scalar!(
+                "SELECT id FROM feed_file WHERE source = 'zelle' AND status = 'parsed' AND business_date BETWEEN $1 AND $2",
+                (since - margin) as _,
+                (until + margin) as _
+            )
+            .fetch_all(pool)
+            .await?;
+            let compact = if extracts.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "AND NOT EXISTS (SELECT 1 FROM zelle_payment q JOIN recon_match m
+                                       ON m.payment_file_id = q.feed_file_id AND m.payment_line = q.line
+                                     WHERE q.feed_file_id IN ({}) AND q.payment_id = p.payment_id AND m.run_id IN ({runs}))",
+                    listed(&extracts)
+                )
+            };
             format!(
                 "AND NOT EXISTS (SELECT 1 FROM recon_item i WHERE i.run_id IN ({runs}) AND i.payment_id = p.payment_id \
-                                 AND i.feed_file_id IS NOT NULL) \
-                 AND NOT EXISTS (SELECT 1 FROM match_item m WHERE m.run_id IN ({runs}) AND m.payment_id = p.payment_id)"
+                                 AND i.feed_file_id IS NOT NULL) {compact}"
             )
         };
         // A file whose every payment was taken is left out by its partition key, which prunes its

@@ -232,7 +232,7 @@ async fn run_locked(
         let mut copy_matches = filling_matches
             .copy_in_raw(&format!(
                 "COPY {} (run_id, seq, feed_file_id, record_number, payment_file_id, payment_line, rule, transaction_date, \
-                 kind, merchant_category, network, reference, card_last4, amount_minor, currency, settlement_minor, \
+                 kind, merchant_category, amount_minor, network, reference, card_last4, currency, settlement_minor, \
                  settlement_currency, approval_code, reason_code) FROM STDIN (FORMAT binary, FREEZE)",
                 match_partition.table()
             ))
@@ -372,6 +372,23 @@ async fn run_locked(
         // (a scan of the detached table for them read all ten million items: 6.4 s beside the
         // builds); opening them after the builds left one core idle for ~6 s.
         let mut tx = pool.begin().await?;
+        // A match shows its payment's fields: the extracts the matches name must still hold their
+        // payments when they attach, and must keep them until this commits (retention waits
+        // for the lock, then finds the matches naming them).
+        let payment_files: Vec<i64> = items.payment_files.iter().copied().collect();
+        let kept_files: i64 = sqlx::query_scalar!(
+            r#"SELECT count(*) AS "kept!" FROM (SELECT id FROM feed_file
+                WHERE id = ANY($1) AND rows_retired_at IS NULL FOR SHARE) kept"#,
+            &payment_files
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        if kept_files != payment_files.len() as i64 {
+            return Err(RunError::Corrupt(
+                "retention retired the payments of an extract this run matched while it ran: run the date again"
+                    .into(),
+            ));
+        }
         // One table's builds after the other's: each takes up to `BUILDS_AT_ONCE` connections.
         let builds = async {
             partition.build_indexes(pool).await?;
@@ -417,13 +434,12 @@ async fn run_locked(
         let payment_count = result.payments.len() as u64;
         sqlx::query!(
             "UPDATE recon_run SET status = 'completed', stage = 'completed', finished_at = now(), records = $2, payments = $3,
-                    counts = $4, manifest = $5, payment_files = $6 WHERE id = $1",
+                    counts = $4, manifest = $5 WHERE id = $1",
             run_id,
             record_count as i64,
             payment_count as i64,
             counts_json,
-            manifest_value,
-            &items.payment_files.iter().copied().collect::<Vec<i64>>()
+            manifest_value
         )
         .execute(&mut *tx)
         .await?;
@@ -940,8 +956,10 @@ mod tests {
     async fn every_filter_and_order_pages_through_exactly_the_items_it_selects(pool: PgPool) {
         let (_s, day) = tolerant_day(&pool).await;
         let (own_amounts, own_references): (i64, i64) = sqlx::query_as(
-            "SELECT count(*) FILTER (WHERE amount_minor IS NOT NULL), count(*) FILTER (WHERE reference IS NOT NULL)
-             FROM recon_match WHERE run_id = $1",
+            "SELECT count(*) FILTER (WHERE amount_minor <> payment_amount), count(*) FILTER (WHERE own_reference IS NOT NULL)
+             FROM (SELECT i.amount_minor, i.own_reference, p.amount_minor AS payment_amount
+                   FROM match_item i JOIN zelle_payment p ON p.feed_file_id = i.payment_file_id AND p.line = i.payment_line
+                   WHERE i.run_id = $1) m",
         )
         .bind(day.run_id)
         .fetch_one(&pool)
@@ -953,7 +971,7 @@ mod tests {
             sqlx::query_as(
                 "SELECT (SELECT reference FROM match_item WHERE run_id = $1 AND own_reference IS NOT NULL ORDER BY seq LIMIT 1),
                         (SELECT reference FROM match_item WHERE run_id = $1 AND own_reference IS NULL ORDER BY seq LIMIT 1),
-                        (SELECT payment_id FROM match_item WHERE run_id = $1 AND own_amount_minor IS NOT NULL ORDER BY seq LIMIT 1),
+                        (SELECT payment_id FROM match_item WHERE run_id = $1 AND own_reference IS NOT NULL ORDER BY seq LIMIT 1),
                         (SELECT card_last4 FROM match_item WHERE run_id = $1 ORDER BY seq LIMIT 1),
                         (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY amount_minor) FROM run_item WHERE run_id = $1)",
             )
@@ -991,6 +1009,7 @@ mod tests {
                 ..Default::default()
             },
         ];
+        let mut pages = Vec::new();
         for filter in &filters {
             for order in [ItemOrder::Seq, ItemOrder::AmountAscending, ItemOrder::AmountDescending] {
                 // What one query over every item of the run says, with the same conditions.
@@ -1025,8 +1044,80 @@ mod tests {
                 let expected: Vec<i64> = q.build_query_scalar().fetch_all(&pool).await.unwrap();
                 assert!(!expected.is_empty(), "{filter:?} selects nothing: the check would prove nothing");
                 assert_eq!(walked(&pool, day.run_id, filter, order).await, expected, "{filter:?} {order:?}");
+                pages.push(((filter.clone(), order), expected));
             }
         }
+        // The same run as a binary from before migration 0032 stored it, every item a full row in
+        // recon_item: every page is the same.
+        let mut tx = pool.begin().await.unwrap();
+        for statement in [
+            "INSERT INTO recon_item (run_id, seq, class, reason, network, reference, card_last4, transaction_date,
+                                     amount_minor, currency, settlement_minor, settlement_currency, approval_code,
+                                     payment_id, feed_file_id, record_number, kind, merchant_category, reason_code)
+             SELECT run_id, seq, class, reason, network, reference, card_last4, transaction_date, amount_minor, currency,
+                    settlement_minor, settlement_currency, approval_code, payment_id, feed_file_id, record_number, kind,
+                    merchant_category, reason_code
+             FROM match_item WHERE run_id = $1",
+            "DELETE FROM recon_match WHERE run_id = $1",
+            "UPDATE recon_run SET matches_apart = false WHERE id = $1",
+        ] {
+            sqlx::query(statement).bind(day.run_id).execute(&mut *tx).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        for ((filter, order), expected) in &pages {
+            assert_eq!(
+                &walked(&pool, day.run_id, filter, *order).await,
+                expected,
+                "stored whole: {filter:?} {order:?}"
+            );
+        }
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_run_whose_matched_extract_was_retired_meanwhile_fails_and_leaves_nothing(pool: PgPool) {
+        let s = ingested_day(&pool).await;
+        // Retention marks the day's extract retired while the run indexes its items (on a
+        // connection of its own, the run waiting for it).
+        let url = pool.connect_options().clone();
+        let retire_meanwhile = move |p: Progress| {
+            if let Progress::Stage("indexing items") = p {
+                let url = url.clone();
+                std::thread::spawn(move || {
+                    tokio::runtime::Runtime::new().unwrap().block_on(async move {
+                        let mut conn =
+                            <sqlx::PgConnection as sqlx::Connection>::connect_with(&url).await.unwrap();
+                        sqlx::query("UPDATE feed_file SET rows_retired_at = now() WHERE source = 'zelle'")
+                            .execute(&mut conn)
+                            .await
+                            .unwrap();
+                    })
+                })
+                .join()
+                .unwrap();
+            }
+        };
+        let lock = DateLock::take(&pool, date("2026-11-20")).await.unwrap();
+        let result = run_day(
+            &pool,
+            &s.store,
+            &lock,
+            &RuleSet::default(),
+            &cards(),
+            s.work.path(),
+            DayReading::default(),
+            retire_meanwhile,
+        )
+        .await;
+        lock.release().await;
+        let message = result.unwrap_err().to_string();
+        assert!(message.contains("retention retired the payments"), "{message}");
+        let (items, completed): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM run_item), (SELECT count(*) FROM recon_run WHERE status = 'completed')",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!((items, completed), (0, 0), "no match attached without its payments");
     }
 
     /// Every item row of a run but its run id, in order.

@@ -147,6 +147,9 @@ fn audit_action(code: &str) -> Option<Text> {
         "list.export" => AUDIT_LIST_EXPORTED,
         "recon.items_retired" => AUDIT_RUN_ITEMS_RETIRED,
         "feed.rows_retired" => AUDIT_FEED_ROWS_RETIRED,
+        "counterparty.proposed" => AUDIT_COUNTERPARTY_PROPOSED,
+        "counterparty.approved" => AUDIT_COUNTERPARTY_APPROVED,
+        "counterparty.rejected" => AUDIT_COUNTERPARTY_REJECTED,
         _ => return None,
     })
 }
@@ -242,6 +245,9 @@ mod text {
         AUDIT_LIST_EXPORTED = "Exported a list", "导出列表";
         AUDIT_RUN_ITEMS_RETIRED = "Retired a run's items (retention)", "按保留期限清退运行明细";
         AUDIT_FEED_ROWS_RETIRED = "Retired a file's payments (retention)", "按保留期限清退文件付款记录";
+        AUDIT_COUNTERPARTY_PROPOSED = "Proposed a counterparty change", "提议变更外部交易对手";
+        AUDIT_COUNTERPARTY_APPROVED = "Approved a counterparty change", "批准外部交易对手变更";
+        AUDIT_COUNTERPARTY_REJECTED = "Rejected a counterparty change", "驳回外部交易对手变更";
     }
 }
 

@@ -73,6 +73,11 @@ pub enum AuditAction {
     RunItemsRetired,
     /// The retention job retired a Zelle extract's payments from the database.
     FeedRowsRetired,
+    /// An admin proposed a counterparty, a change to its bank details, or its retirement;
+    /// another admin approves or rejects it.
+    CounterpartyProposed,
+    CounterpartyApproved,
+    CounterpartyRejected,
 }
 
 impl AuditAction {
@@ -106,6 +111,9 @@ impl AuditAction {
         AuditAction::ListExported,
         AuditAction::RunItemsRetired,
         AuditAction::FeedRowsRetired,
+        AuditAction::CounterpartyProposed,
+        AuditAction::CounterpartyApproved,
+        AuditAction::CounterpartyRejected,
     ];
 
     pub fn code(self) -> &'static str {
@@ -139,6 +147,9 @@ impl AuditAction {
             AuditAction::ListExported => "list.export",
             AuditAction::RunItemsRetired => "recon.items_retired",
             AuditAction::FeedRowsRetired => "feed.rows_retired",
+            AuditAction::CounterpartyProposed => "counterparty.proposed",
+            AuditAction::CounterpartyApproved => "counterparty.approved",
+            AuditAction::CounterpartyRejected => "counterparty.rejected",
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod iso20022;
 pub mod items;
 pub mod ledger;
 pub mod money;
+pub mod payouts;
 pub mod people;
 pub mod recon;
 pub mod retention;

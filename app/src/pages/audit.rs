@@ -19,7 +19,7 @@ use crate::pages::exceptions::fill_views;
 const PAGE_SIZE: i64 = 50;
 
 /// Every audit action, in the order the search offers them.
-pub const ACTIONS: [&str; 29] = [
+pub const ACTIONS: [&str; 32] = [
     "auth.login",
     "auth.login_failed",
     "auth.logout",
@@ -48,6 +48,9 @@ pub const ACTIONS: [&str; 29] = [
     "recon.rerun_requested",
     "recon.items_retired",
     "feed.rows_retired",
+    "counterparty.proposed",
+    "counterparty.approved",
+    "counterparty.rejected",
     "admin.setting",
 ];
 

@@ -50,7 +50,7 @@ pub struct Party {
     pub agent: Agent,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Account {
     Iban(String),
     /// A domestic account number (in the US, with the bank's ABA routing number as its agent).
@@ -58,7 +58,7 @@ pub enum Account {
 }
 
 /// The account's bank: by BIC, by ABA routing number, or both.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Agent {
     pub bic: Option<String>,
     pub aba: Option<String>,

@@ -36,8 +36,34 @@ CREATE TABLE counterparty_version (
     CHECK ((iban IS NULL) <> (account_number IS NULL)),
     CHECK (bic IS NOT NULL OR aba IS NOT NULL),
     -- Four eyes, in the database too.
-    CHECK (decided_by_person <> proposed_by_person),
+    CONSTRAINT counterparty_four_eyes CHECK (decided_by_person <> proposed_by_person),
     CHECK ((status = 'pending') = (decided_by_person IS NULL))
 );
 -- One change at a time: a second proposal waits for the first to be decided.
 CREATE UNIQUE INDEX counterparty_one_pending ON counterparty_version (counterparty_id) WHERE status = 'pending';
+
+-- A version, once proposed, says what it said: only its decision is written afterwards, once.
+CREATE FUNCTION counterparty_version_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (NEW.counterparty_id, NEW.version, NEW.name, NEW.iban, NEW.account_number, NEW.bic, NEW.aba, NEW.currency,
+        NEW.active, NEW.proposed_by, NEW.proposed_by_person, NEW.proposed_at, NEW.reason)
+       IS DISTINCT FROM
+       (OLD.counterparty_id, OLD.version, OLD.name, OLD.iban, OLD.account_number, OLD.bic, OLD.aba, OLD.currency,
+        OLD.active, OLD.proposed_by, OLD.proposed_by_person, OLD.proposed_at, OLD.reason)
+       OR OLD.status <> 'pending' THEN
+        RAISE EXCEPTION 'counterparty version % is frozen: only a pending version is decided, once', OLD.id
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER counterparty_version_frozen BEFORE UPDATE ON counterparty_version
+    FOR EACH ROW EXECUTE FUNCTION counterparty_version_frozen();
+-- Rows that are the record of money leaving the bank are never removed.
+CREATE FUNCTION refuse_removal() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% rows are kept: none is deleted', TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+CREATE TRIGGER counterparty_version_kept BEFORE DELETE OR TRUNCATE ON counterparty_version
+    FOR EACH STATEMENT EXECUTE FUNCTION refuse_removal();

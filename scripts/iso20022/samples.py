@@ -38,6 +38,7 @@ def status_report(spec):
             orgnl_pmt_inf_and_sts=[
                 p.OriginalPaymentInstruction32(
                     orgnl_pmt_inf_id=payment["original_pmt_inf_id"],
+                    pmt_inf_sts=payment.get("status"),
                     tx_inf_and_sts=[transaction(t) for t in payment["transactions"]])
                 for payment in spec["payments"]
             ]))

@@ -71,6 +71,8 @@ pub enum InitiationError {
     Length { field: &'static str, max: usize },
     #[error("{field}: '{value}' is not a valid {what}")]
     Identifier { field: &'static str, value: String, what: &'static str },
+    #[error("{field} holds a control character")]
+    Control { field: &'static str },
     #[error("a message needs at least one payment, and each block at least one")]
     Empty,
     #[error("a payment's amount must be more than zero")]
@@ -82,32 +84,20 @@ pub enum InitiationError {
 impl Initiation {
     /// Checks what the schema and the hub require of every field.
     pub fn check(&self) -> Result<(), InitiationError> {
-        let length = |field, text: &str, max| {
-            if fits(text, max) {
-                Ok(())
-            } else {
-                Err(InitiationError::Length { field, max })
-            }
-        };
-        length("message id", &self.message_id, 35)?;
-        length("initiating party", &self.initiating_party, 140)?;
+        text("message id", &self.message_id, 35)?;
+        text("initiating party", &self.initiating_party, 140)?;
         if self.blocks.is_empty() || self.blocks.iter().any(|b| b.payments.is_empty()) {
             return Err(InitiationError::Empty);
         }
         let mut seen = std::collections::HashSet::new();
         for block in &self.blocks {
-            length("payment block id", &block.id, 35)?;
+            text("payment block id", &block.id, 35)?;
             block.debtor.check("debtor")?;
             for payment in &block.payments {
-                length("end-to-end id", &payment.end_to_end_id, 35)?;
-                length("remittance information", &payment.remittance, 140)?;
-                if payment.amount.minor() <= 0 {
-                    return Err(InitiationError::NotPositive);
-                }
+                payment.check()?;
                 if !seen.insert(payment.end_to_end_id.as_str()) {
                     return Err(InitiationError::Repeated(payment.end_to_end_id.clone()));
                 }
-                payment.creditor.check("creditor")?;
             }
         }
         Ok(())
@@ -142,8 +132,8 @@ impl Initiation {
             out.text("Dt", &block.execution_date.to_string());
             out.close("ReqdExctnDt");
             out.party(["Dbtr", "DbtrAcct", "DbtrAgt"], &block.debtor);
-            // Each side pays its own bank's charges.
-            out.text("ChrgBr", "SHAR");
+            // The bank bears every charge: a network's settlement must arrive whole.
+            out.text("ChrgBr", "DEBT");
             for payment in &block.payments {
                 out.open("CdtTrfTxInf");
                 out.open("PmtId");
@@ -170,6 +160,37 @@ impl Initiation {
     }
 }
 
+impl Payment {
+    /// What the schema and the hub require of one payment, whatever message it travels in.
+    pub fn check(&self) -> Result<(), InitiationError> {
+        text("end-to-end id", &self.end_to_end_id, 35)?;
+        text("remittance information", &self.remittance, 140)?;
+        if self.amount.minor() <= 0 {
+            return Err(InitiationError::NotPositive);
+        }
+        self.creditor.check("creditor")
+    }
+}
+
+/// A text field: 1 to `max` characters, none of them a control character (XML 1.0 cannot carry
+/// most, and a hub's character set carries none).
+fn text(field: &'static str, value: &str, max: usize) -> Result<(), InitiationError> {
+    if !fits(value, max) {
+        return Err(InitiationError::Length { field, max });
+    }
+    if value.chars().any(char::is_control) {
+        return Err(InitiationError::Control { field });
+    }
+    Ok(())
+}
+
+/// An identifier as an error may show it: its last four characters (account numbers stay out of
+/// logs).
+fn masked(value: &str) -> String {
+    let tail: Vec<char> = value.chars().rev().take(4).collect();
+    format!("…{}", tail.into_iter().rev().collect::<String>())
+}
+
 /// The sum of the payments' amounts, as the schema's `DecimalNumber`.
 fn control_sum<'a>(payments: impl Iterator<Item = &'a Payment>) -> String {
     let sum: Decimal = payments.map(|p| p.amount.to_decimal()).sum();
@@ -177,13 +198,16 @@ fn control_sum<'a>(payments: impl Iterator<Item = &'a Payment>) -> String {
 }
 
 impl Party {
+    /// [`Initiation::check`]'s checks of the debtor, before any message is built.
+    pub fn check_as_debtor(&self) -> Result<(), InitiationError> {
+        self.check("debtor")
+    }
+
     fn check(&self, role: &'static str) -> Result<(), InitiationError> {
-        if !fits(&self.name, 140) {
-            return Err(InitiationError::Length { field: role, max: 140 });
-        }
+        text(role, &self.name, 140)?;
         match &self.account {
             Account::Iban(iban) if !is_iban(iban) => {
-                return Err(InitiationError::Identifier { field: role, value: iban.clone(), what: "IBAN" })
+                return Err(InitiationError::Identifier { field: role, value: masked(iban), what: "IBAN" })
             }
             Account::Other(number) if !fits(number, 34) => {
                 return Err(InitiationError::Length { field: "account number", max: 34 })
@@ -198,12 +222,12 @@ impl Party {
             });
         }
         if let Some(bic) = self.agent.bic.as_deref().filter(|bic| !is_bic(bic)) {
-            return Err(InitiationError::Identifier { field: role, value: bic.to_owned(), what: "BIC" });
+            return Err(InitiationError::Identifier { field: role, value: masked(bic), what: "BIC" });
         }
         if let Some(aba) = self.agent.aba.as_deref().filter(|aba| !is_aba(aba)) {
             return Err(InitiationError::Identifier {
                 field: role,
-                value: aba.to_owned(),
+                value: masked(aba),
                 what: "ABA routing number",
             });
         }

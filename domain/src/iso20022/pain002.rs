@@ -7,16 +7,29 @@ use super::{read_document, MessageError};
 
 pub const NAMESPACE: &str = "urn:iso:std:iso:20022:tech:xsd:pain.002.001.10";
 
-/// What a report says.
+/// What a report says. A status may be given for the whole message, for a payment block, or for
+/// each payment: a payment without its own takes its block's, then the message's. A message or a
+/// block reported without payments (rejected whole, say) applies to every payment it held: the
+/// reader of a report must apply `group_status` and `blocks` to the payments not listed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusReport {
     pub message_id: String,
     /// The `pain.001` it reports on.
     pub original_message_id: String,
-    /// The whole message's status, when the hub gave one (a message rejected whole has only this).
+    /// The whole message's status, when the hub gave one.
     pub group_status: Option<Status>,
     pub group_reasons: Vec<Reason>,
+    /// Each payment block the report names, by its `PmtInfId`, with its status if given.
+    pub blocks: Vec<BlockStatus>,
     pub payments: Vec<PaymentStatus>,
+}
+
+/// A payment block's status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockStatus {
+    pub block_id: String,
+    pub status: Option<Status>,
+    pub reasons: Vec<Reason>,
 }
 
 /// One payment's status.
@@ -37,11 +50,12 @@ pub struct Reason {
 /// ISO 20022's external payment status codes, in three kinds for what the ledger does with them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Status {
-    /// Received or accepted, not yet settled (`RCVD`, `ACTC`, `ACCP`, `ACWC`, `ACFC`, `PDNG`,
-    /// `PART` for a group): the payment stays in transit.
+    /// Received or accepted, not yet settled (`RCVD`, `ACTC`, `ACCP`, `ACWC`, `ACFC`, `ACSP`,
+    /// `ACWP`, `PDNG`, `PART` for a group): the payment stays in transit. `ACSP` (settlement in
+    /// process) is not settled: a payment can still be rejected after it.
     Pending,
-    /// Settled, at the creditor's bank or on the debtor's account (`ACSC`, `ACCC`, `ACSP`, `ACWP`):
-    /// the amount leaves in-transit for its final account.
+    /// Settled, on the debtor's account or at the creditor's bank (`ACSC`, `ACCC`): the amount
+    /// leaves in-transit for its final account.
     Settled,
     /// Rejected (`RJCT`, `CANC`): the posting is reversed and the work item reopened.
     Rejected,
@@ -50,8 +64,10 @@ pub enum Status {
 impl Status {
     pub fn from_code(code: &str) -> Option<Status> {
         match code {
-            "RCVD" | "ACTC" | "ACCP" | "ACWC" | "ACFC" | "PDNG" | "PART" => Some(Status::Pending),
-            "ACSC" | "ACCC" | "ACSP" | "ACWP" => Some(Status::Settled),
+            "RCVD" | "ACTC" | "ACCP" | "ACWC" | "ACFC" | "ACSP" | "ACWP" | "PDNG" | "PART" => {
+                Some(Status::Pending)
+            }
+            "ACSC" | "ACCC" => Some(Status::Settled),
             "RJCT" | "CANC" => Some(Status::Rejected),
             _ => None,
         }
@@ -74,7 +90,13 @@ pub fn read(xml: &str) -> Result<StatusReport, MessageError> {
     };
     let group = report.original_group;
     let mut payments = Vec::new();
+    let mut blocks = Vec::new();
     for instruction in report.original_payments {
+        blocks.push(BlockStatus {
+            block_id: instruction.block_id.trim().to_owned(),
+            status: instruction.status.as_deref().map(|code| status("PmtInfSts", code)).transpose()?,
+            reasons: reasons(instruction.reasons),
+        });
         for t in instruction.transactions {
             let code = t.status.as_deref().or(instruction.status.as_deref()).or(group.status.as_deref());
             let Some(code) = code else {
@@ -92,6 +114,7 @@ pub fn read(xml: &str) -> Result<StatusReport, MessageError> {
         original_message_id: group.message_id.trim().to_owned(),
         group_status: group.status.as_deref().map(|code| status("GrpSts", code)).transpose()?,
         group_reasons: reasons(group.reasons),
+        blocks,
         payments,
     })
 }
@@ -140,8 +163,12 @@ struct OriginalGroup {
 
 #[derive(Deserialize)]
 struct OriginalPayment {
+    #[serde(rename = "OrgnlPmtInfId")]
+    block_id: String,
     #[serde(rename = "PmtInfSts")]
     status: Option<String>,
+    #[serde(rename = "StsRsnInf", default)]
+    reasons: Vec<XmlReason>,
     #[serde(rename = "TxInfAndSts", default)]
     transactions: Vec<Transaction>,
 }

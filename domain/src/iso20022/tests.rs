@@ -128,11 +128,18 @@ fn what_the_hub_would_refuse_is_refused_before_it_is_written() {
     assert_eq!(with(|m| m.blocks[0].payments[0].amount = usd(0)), InitiationError::NotPositive);
     assert_eq!(with(|m| m.blocks[0].payments[0].amount = usd(-5)), InitiationError::NotPositive);
     assert_eq!(with(|m| m.blocks[0].payments.clear()), InitiationError::Empty);
+    assert_eq!(
+        with(|m| m.blocks[0].payments[0].remittance = "line\u{0}break".into()),
+        InitiationError::Control { field: "remittance information" }
+    );
     // A mistyped IBAN (check digits), BIC or routing number.
-    assert!(matches!(
-        with(|m| m.blocks[0].payments[1].creditor.account = Account::Iban("BE71096123456768".into())),
-        InitiationError::Identifier { what: "IBAN", .. }
-    ));
+    let wrong_iban =
+        with(|m| m.blocks[0].payments[1].creditor.account = Account::Iban("BE71096123456768".into()));
+    assert!(matches!(wrong_iban, InitiationError::Identifier { what: "IBAN", .. }));
+    assert!(
+        !wrong_iban.to_string().contains("096123456768"),
+        "an account number stays out of errors: {wrong_iban}"
+    );
     assert!(matches!(
         with(|m| m.blocks[0].payments[1].creditor.agent.bic = Some("GKCC BEBB".into())),
         InitiationError::Identifier { what: "BIC", .. }
@@ -177,6 +184,28 @@ fn a_status_report_written_independently_reads_payment_by_payment() {
     assert_eq!(report.payments[1].reasons[0].code.as_deref(), Some("AC04"));
     assert_eq!(report.payments[1].reasons[0].information, vec!["Account closed".to_owned()]);
     assert!(report.payments[0].reasons.is_empty());
+}
+
+#[test]
+fn a_block_rejected_whole_and_a_payment_in_settlement_read_as_the_hub_meant() {
+    let xml = independent(serde_json::json!({
+        "message": "pain.002.001.10", "msg_id": "HUB-STS-0002", "created": "2026-12-04T12:00:00",
+        "original_msg_id": "SD-M-7", "group_status": "PART",
+        "payments": [
+            {"original_pmt_inf_id": "SD-M-7-1", "status": "RJCT", "transactions": []},
+            {"original_pmt_inf_id": "SD-M-7-2", "transactions": [{"end_to_end_id": "SD-A-20", "status": "ACSP"}]}
+        ]
+    }));
+    let report = pain002::read(&xml).unwrap();
+    let blocks: Vec<(&str, Option<Status>)> =
+        report.blocks.iter().map(|b| (b.block_id.as_str(), b.status)).collect();
+    assert_eq!(blocks, vec![("SD-M-7-1", Some(Status::Rejected)), ("SD-M-7-2", None)]);
+    // Settlement in process is not settlement: a payment can still be rejected after it.
+    assert_eq!(report.payments.len(), 1);
+    assert_eq!(
+        (report.payments[0].end_to_end_id.as_str(), report.payments[0].status),
+        ("SD-A-20", Status::Pending)
+    );
 }
 
 #[test]

@@ -3,13 +3,12 @@
 //! then, payouts go to the version approved before. Every version stays, with who proposed and
 //! who decided it.
 //!
-//! The audit trail records each proposal and decision with a digest of the bank details (the
-//! version's row holds them), so the chain proves what was approved without spreading account
-//! numbers through it.
+//! The audit trail records each proposal and decision by its version; the version's row holds the
+//! bank details, and the database keeps it as proposed (migration 0033): only its decision is
+//! written afterwards, once. Account numbers stay out of the trail.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
 use crate::audit::{self, Actor, AuditAction};
@@ -154,12 +153,6 @@ pub fn check(proposal: &Proposal) -> Result<(), CounterpartyError> {
     Ok(())
 }
 
-/// A digest of what a version says, for the audit trail.
-fn digest(details: &Details, active: bool) -> String {
-    let text = serde_json::to_string(&(details, active)).unwrap_or_default();
-    hex::encode(Sha256::digest(text.as_bytes()))
-}
-
 /// Proposes `proposal` as the counterparty's next version, pending another admin's decision.
 pub async fn propose(
     pool: &PgPool,
@@ -213,12 +206,10 @@ pub async fn propose(
     .await?;
     let version = version_by_id(&mut tx, version_id).await?.ok_or(CounterpartyError::NotFound(version_id))?;
     let mut event = actor.event(AuditAction::CounterpartyProposed, format!("counterparty:{}", proposal.code));
-    event.before = approved
-        .as_ref()
-        .map(|v| serde_json::json!({ "version": v.version, "digest": digest(&v.details, v.active) }));
+    event.before = approved.as_ref().map(|v| serde_json::json!({ "version": v.version, "version_id": v.id }));
     event.after = Some(serde_json::json!({
         "version": version.version,
-        "digest": digest(&version.details, version.active),
+        "version_id": version.id,
         "active": version.active,
         "reason": version.reason,
     }));
@@ -264,7 +255,7 @@ pub async fn decide(
     let mut event = actor.event(action, format!("counterparty:{}", version.code));
     event.after = Some(serde_json::json!({
         "version": version.version,
-        "digest": digest(&version.details, version.active),
+        "version_id": version.id,
         "proposed_by": version.proposed_by,
     }));
     audit::append(&mut tx, event).await?;
@@ -459,10 +450,7 @@ mod tests {
             (1, Account::Other("4000000017".into()))
         );
         // A second change waits for the first; so does one proposed at the same moment.
-        assert!(matches!(
-            propose(&pool, &ada, &visa()).await,
-            Err(CounterpartyError::NothingChanged | CounterpartyError::AlreadyPending(_))
-        ));
+        assert!(matches!(propose(&pool, &ada, &visa()).await, Err(CounterpartyError::AlreadyPending(_))));
         let mut other = visa();
         other.details.name = "Visa settlement (renamed)".into();
         assert!(matches!(propose(&pool, &ada, &other).await, Err(CounterpartyError::AlreadyPending(_))));
@@ -534,7 +522,18 @@ mod tests {
         .bind(proposed.id)
         .execute(&pool)
         .await;
-        assert!(own.unwrap_err().to_string().contains("check constraint"));
-        decide(&pool, &abe, proposed.id, true).await.unwrap();
+        assert!(own.unwrap_err().to_string().contains("counterparty_four_eyes"));
+        let approved = decide(&pool, &abe, proposed.id, true).await.unwrap();
+        // An approved version's bank details cannot be changed under it, nor its decision, nor removed.
+        for statement in [
+            "UPDATE counterparty_version SET account_number = '999999999' WHERE id = $1",
+            "UPDATE counterparty_version SET status = 'rejected' WHERE id = $1",
+            "DELETE FROM counterparty_version WHERE id = $1",
+        ] {
+            let refused =
+                sqlx::query(statement).bind(approved.id).execute(&pool).await.unwrap_err().to_string();
+            assert!(refused.contains("frozen") || refused.contains("kept"), "{statement}: {refused}");
+        }
+        assert_eq!(payable(&pool, "VISA_SETTLEMENT").await.unwrap().unwrap(), approved);
     }
 }

@@ -289,6 +289,15 @@ pub async fn history(pool: &PgPool, code: &str) -> Result<Vec<Version>, sqlx::Er
     versions_where(&mut conn, id, None).await
 }
 
+/// A version's account, from its two columns (the database holds exactly one).
+pub(super) fn account(iban: Option<String>, number: Option<String>) -> Option<Account> {
+    match (iban, number) {
+        (Some(iban), _) => Some(Account::Iban(iban)),
+        (None, Some(number)) => Some(Account::Other(number)),
+        (None, None) => None,
+    }
+}
+
 async fn version_by_id(conn: &mut sqlx::PgConnection, id: i64) -> Result<Option<Version>, sqlx::Error> {
     Ok(rows(conn, "v.id = $1", id, None).await?.into_iter().next())
 }
@@ -348,11 +357,7 @@ async fn rows(
     Ok(rows
         .into_iter()
         .filter_map(|r| {
-            let account = match (r.iban, r.account_number) {
-                (Some(iban), _) => Account::Iban(iban),
-                (None, Some(number)) => Account::Other(number),
-                (None, None) => return None,
-            };
+            let account = account(r.iban, r.account_number)?;
             Some(Version {
                 id: r.id,
                 code: r.code,
@@ -377,12 +382,13 @@ async fn rows(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod testing {
     use super::*;
     use crate::access::Role;
     use crate::people::testing::actor;
 
-    fn visa() -> Proposal {
+    /// A network's settlement account, as an admin would propose it.
+    pub fn visa() -> Proposal {
         Proposal {
             code: "VISA_SETTLEMENT".into(),
             details: Details {
@@ -395,6 +401,22 @@ mod tests {
             reason: "Resettlements of Visa chargebacks are paid here".into(),
         }
     }
+
+    /// [`visa`], proposed by one admin and approved by another: its version's id.
+    pub async fn approved_visa(pool: &PgPool) -> i64 {
+        let (ada, abe) = (actor(pool, "ada", Role::Admin).await, actor(pool, "abe", Role::Admin).await);
+        let proposed = propose(pool, &ada, &visa()).await.unwrap();
+        decide(pool, &abe, proposed.id, true).await.unwrap().id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::Role;
+    use crate::people::testing::actor;
+
+    use super::testing::visa;
 
     async fn admins(pool: &PgPool) -> (Actor, Actor) {
         (actor(pool, "ada", Role::Admin).await, actor(pool, "abe", Role::Admin).await)

@@ -68,10 +68,8 @@ pub async fn queue(conn: &mut PgConnection, q: &Queued) -> Result<(), QueueError
             account: version.currency,
         });
     }
-    let account = match (version.iban, version.account_number) {
-        (Some(iban), _) => Account::Iban(iban),
-        (None, number) => Account::Other(number.unwrap_or_default()),
-    };
+    let account = super::counterparties::account(version.iban, version.account_number)
+        .ok_or(QueueError::NotPayable(q.counterparty_version_id))?;
     Payment {
         end_to_end_id: end_to_end_id(q.action_id),
         amount: q.amount,
@@ -293,10 +291,8 @@ async fn message(
                 what: "currency",
             },
         })?;
-        let account = match (r.iban, r.account_number) {
-            (Some(iban), _) => Account::Iban(iban),
-            (None, number) => Account::Other(number.unwrap_or_default()),
-        };
+        let account =
+            super::counterparties::account(r.iban, r.account_number).unwrap_or(Account::Other(String::new()));
         let creditor = Details { name: r.name, account, agent: Agent { bic: r.bic, aba: r.aba }, currency };
         let payment = Payment {
             end_to_end_id: r.end_to_end_id,
@@ -334,6 +330,7 @@ mod tests {
 
     use super::*;
     use crate::access::Role;
+    use crate::payouts::counterparties::testing::approved_visa;
     use crate::payouts::counterparties::{self, Proposal};
     use crate::people::testing::actor;
 
@@ -350,24 +347,6 @@ mod tests {
                 agent: Agent { bic: Some("EXBKUS33XXX".into()), aba: Some("021000021".into()) },
             },
         }
-    }
-
-    /// An approved counterparty version to pay.
-    async fn counterparty(pool: &PgPool) -> i64 {
-        let (ada, abe) = (actor(pool, "ada", Role::Admin).await, actor(pool, "abe", Role::Admin).await);
-        let proposal = Proposal {
-            code: "VISA_SETTLEMENT".into(),
-            details: Details {
-                name: "Visa U.S.A. settlement".into(),
-                account: Account::Other("4000000017".into()),
-                agent: Agent { bic: None, aba: Some("011000015".into()) },
-                currency: Currency::from_code("USD").unwrap(),
-            },
-            active: true,
-            reason: "Chargeback resettlements".into(),
-        };
-        let proposed = counterparties::propose(pool, &ada, &proposal).await.unwrap();
-        counterparties::decide(pool, &abe, proposed.id, true).await.unwrap().id
     }
 
     /// An action row for an instruction to belong to (the approval itself is the ledger's).
@@ -403,7 +382,7 @@ mod tests {
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
     async fn a_payout_goes_only_to_the_version_in_effect_in_its_currency(pool: PgPool) {
-        let first = counterparty(&pool).await;
+        let first = approved_visa(&pool).await;
         let (ada, abe) = (actor(&pool, "ada", Role::Admin).await, actor(&pool, "abe", Role::Admin).await);
         let try_queue = |version: i64, amount: Money, n: i64| {
             let pool = pool.clone();
@@ -496,7 +475,7 @@ mod tests {
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
     async fn each_release_becomes_one_valid_message_and_each_payout_one_payment(pool: PgPool) {
         let (_root, store, work) = setup();
-        let version = counterparty(&pool).await;
+        let version = approved_visa(&pool).await;
         let a = queued(&pool, version, 1, "release-1").await;
         let b = queued(&pool, version, 2, "release-1").await;
         let c = queued(&pool, version, 3, "action-3").await;
@@ -519,7 +498,7 @@ mod tests {
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
     async fn a_drain_killed_after_claiming_or_after_writing_leaves_one_message_per_release(pool: PgPool) {
         let (_root, store, work) = setup();
-        let version = counterparty(&pool).await;
+        let version = approved_visa(&pool).await;
         // Killed between claiming and writing: nothing outside yet; the next drain writes it.
         let first = queued(&pool, version, 1, "release-1").await;
         drain_until(&pool, &store, &sender(), work.path(), StopAfter::Claim).await.unwrap();
@@ -567,7 +546,7 @@ mod tests {
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
     async fn two_drains_at_once_send_each_payout_once(pool: PgPool) {
         let (_root, store, work) = setup();
-        let version = counterparty(&pool).await;
+        let version = approved_visa(&pool).await;
         let mut actions = Vec::new();
         for n in 1..=12 {
             // Neighbours share a release: two claims at once would each lock some of its rows.

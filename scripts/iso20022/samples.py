@@ -58,13 +58,22 @@ def statement(spec):
 
     def entry(e, currency):
         booked = c.DateAndDateTime2Choice(dt=XmlDate.from_string(e["booked"]))
-        details = []
+        transactions = list(e.get("transactions", []))
         if e.get("end_to_end_id"):
-            details.append(c.EntryDetails9(tx_dtls=[c.EntryTransaction10(
-                refs=c.TransactionReferences6(end_to_end_id=e["end_to_end_id"]))]))
+            transactions.insert(0, {"end_to_end_id": e["end_to_end_id"]})
+        details = []
+        if transactions:
+            details.append(c.EntryDetails9(tx_dtls=[
+                c.EntryTransaction10(
+                    refs=c.TransactionReferences6(end_to_end_id=t.get("end_to_end_id")),
+                    amt=amount(t["amount"], currency) if t.get("amount") else None)
+                for t in transactions]))
+        status = c.EntryStatus1Choice(prtry=e["status"]) if e.get("proprietary_status") \
+            else c.EntryStatus1Choice(cd=e.get("status", "BOOK"))
         return c.ReportEntry10(
             ntry_ref=e["ref"], amt=amount(e["amount"], currency), cdt_dbt_ind=c.CreditDebitCode(e["sign"]),
-            sts=c.EntryStatus1Choice(cd="BOOK"), bookg_dt=booked, val_dt=booked,
+            rvsl_ind=True if e.get("reversal") else None,
+            sts=status, bookg_dt=booked, val_dt=booked,
             bk_tx_cd=c.BankTransactionCodeStructure4(domn=c.BankTransactionCodeStructure5(
                 cd="PMNT", fmly=c.BankTransactionCodeStructure6(cd=e.get("family", "ICDT"), sub_fmly_cd="OTHR"))),
             ntry_dtls=details, addtl_ntry_inf=e.get("info"))
@@ -78,7 +87,8 @@ def statement(spec):
         c.AccountStatement9(
             id=s["id"], elctrnc_seq_nb=Decimal(n + 1),
             acct=c.CashAccount39(id=account(s["account"]), ccy=s["currency"]),
-            bal=[balance("OPBD", s["opening"], s["currency"]), balance("CLBD", s["closing"], s["currency"])],
+            bal=[balance(s.get("opening_code", "OPBD"), s["opening"], s["currency"]),
+                 balance("CLBD", s["closing"], s["currency"])],
             ntry=[entry(e, s["currency"]) for e in s["entries"]])
         for n, s in enumerate(spec["statements"])
     ]

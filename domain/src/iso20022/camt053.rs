@@ -22,10 +22,22 @@ pub struct AccountStatement {
     pub id: String,
     /// The account's IBAN or other number, as the bank names it.
     pub account: String,
-    /// The opening and closing booked balances (`OPBD`, `CLBD`).
+    /// The opening booked balance (`OPBD`, or the previous day's closing, `PRCD`, where the bank
+    /// gives that instead) and the closing one (`CLBD`).
     pub opening: Balance,
     pub closing: Balance,
     pub entries: Vec<Entry>,
+}
+
+impl AccountStatement {
+    /// Whether the opening balance and the booked entries make the closing balance: a statement
+    /// that does not is a break of its own, whatever the ledger says.
+    pub fn adds_up(&self) -> bool {
+        let moved: i64 = self.entries.iter().map(|e| e.signed().minor()).sum();
+        self.entries.iter().all(|e| e.amount.currency() == self.opening.amount.currency())
+            && self.opening.amount.currency() == self.closing.amount.currency()
+            && self.opening.amount.minor().checked_add(moved) == Some(self.closing.amount.minor())
+    }
 }
 
 /// A balance: its amount, signed (a debit balance is negative), on its date.
@@ -42,9 +54,21 @@ pub struct Entry {
     pub amount: Money,
     pub side: Side,
     pub booked: NaiveDate,
-    /// The end-to-end ids of the transactions it books (a payment instruction's, for a payout).
-    pub end_to_end_ids: Vec<String>,
+    /// Whether it reverses an earlier entry (a payout returned, say). Its side is the reversal's
+    /// own: a returned payout is a credit.
+    pub reversal: bool,
+    /// The transactions it books, where the bank details them: one for a single payout, several
+    /// for a batch booked as one entry.
+    pub transactions: Vec<EntryTransaction>,
     pub information: Option<String>,
+}
+
+/// A transaction within an entry: its end-to-end id (a payment instruction's, for a payout) and
+/// its own amount where the entry books several.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryTransaction {
+    pub end_to_end_id: Option<String>,
+    pub amount: Option<Money>,
 }
 
 impl Entry {
@@ -58,22 +82,30 @@ impl Entry {
 }
 
 /// Reads a statement message; one that is not a `camt.053.001.08`, or whose statement lacks its
-/// opening or closing booked balance, or whose amounts and dates do not read, is refused whole.
-/// Entries not booked (`PDNG`, `INFO`) are left out: they have not moved the account.
+/// opening or closing booked balance (or gives one twice), or whose amounts and dates do not
+/// read, is refused whole. Entries not booked (`PDNG`, `INFO`, as a code or a proprietary status)
+/// are left out: they have not moved the account.
 pub fn read(xml: &str) -> Result<Statements, MessageError> {
     let document: Document = read_document(xml, NAMESPACE)?;
     let message = document.message;
     let mut statements = Vec::new();
     for s in message.statements {
         let account = s.account.id.iban.or(s.account.id.other.map(|o| o.id)).unwrap_or_default();
-        let mut opening = None;
-        let mut closing = None;
+        let (mut opening, mut previous_closing, mut closing) = (None, None, None);
         for b in &s.balances {
-            let slot = match b.kind.code_or_proprietary.code.as_deref().map(str::trim) {
-                Some("OPBD") => &mut opening,
-                Some("CLBD") => &mut closing,
+            let (slot, code) = match b.kind.code_or_proprietary.code.as_deref().map(str::trim) {
+                Some("OPBD") => (&mut opening, "OPBD"),
+                Some("PRCD") => (&mut previous_closing, "PRCD"),
+                Some("CLBD") => (&mut closing, "CLBD"),
                 _ => continue,
             };
+            if slot.is_some() {
+                return Err(MessageError::Code {
+                    field: "Bal/Tp",
+                    value: format!("statement {} gives its {code} balance twice", s.id.trim()),
+                    allowed: "one of each",
+                });
+            }
             let amount = b.amount.money("Bal/Amt")?;
             let amount = match side("Bal/CdtDbtInd", &b.side)? {
                 Side::Credit => amount,
@@ -87,9 +119,11 @@ pub fn read(xml: &str) -> Result<Statements, MessageError> {
             value: format!("statement {} has no {code} balance", s.id.trim()),
             allowed: "OPBD and CLBD",
         };
+        let opening = opening.or(previous_closing);
         let mut entries = Vec::new();
         for e in s.entries {
-            if e.status.code.as_deref().map(str::trim) != Some("BOOK") {
+            let status = e.status.code.as_deref().or(e.status.proprietary.as_deref()).map(str::trim);
+            if status != Some("BOOK") {
                 continue;
             }
             let on =
@@ -99,11 +133,17 @@ pub fn read(xml: &str) -> Result<Statements, MessageError> {
                 amount: e.amount.money("Ntry/Amt")?,
                 side: side("Ntry/CdtDbtInd", &e.side)?,
                 booked: date("Ntry/BookgDt", on)?,
-                end_to_end_ids: (e.details.iter().flat_map(|d| &d.transactions))
-                    .filter_map(|t| t.references.as_ref()?.end_to_end_id.as_deref())
-                    .map(|id| id.trim().to_owned())
-                    .filter(|id| !id.is_empty() && id != "NOTPROVIDED")
-                    .collect(),
+                reversal: e.reversal.as_deref().map(str::trim) == Some("true"),
+                transactions: (e.details.iter().flat_map(|d| &d.transactions))
+                    .map(|t| {
+                        Ok(EntryTransaction {
+                            end_to_end_id: (t.references.as_ref().and_then(|r| r.end_to_end_id.as_deref()))
+                                .map(|id| id.trim().to_owned())
+                                .filter(|id| !id.is_empty() && id != "NOTPROVIDED"),
+                            amount: t.amount.as_ref().map(|a| a.money("TxDtls/Amt")).transpose()?,
+                        })
+                    })
+                    .collect::<Result<_, MessageError>>()?,
                 information: e.information.map(|i| i.trim().to_owned()),
             });
         }
@@ -192,6 +232,8 @@ struct BalanceKind {
 struct CodeChoice {
     #[serde(rename = "Cd")]
     code: Option<String>,
+    #[serde(rename = "Prtry")]
+    proprietary: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -210,6 +252,8 @@ struct XmlEntry {
     amount: XmlAmount,
     #[serde(rename = "CdtDbtInd")]
     side: String,
+    #[serde(rename = "RvslInd")]
+    reversal: Option<String>,
     #[serde(rename = "Sts")]
     status: CodeChoice,
     #[serde(rename = "BookgDt")]
@@ -223,13 +267,15 @@ struct XmlEntry {
 #[derive(Deserialize)]
 struct EntryDetails {
     #[serde(rename = "TxDtls", default)]
-    transactions: Vec<EntryTransaction>,
+    transactions: Vec<XmlTransaction>,
 }
 
 #[derive(Deserialize)]
-struct EntryTransaction {
+struct XmlTransaction {
     #[serde(rename = "Refs")]
     references: Option<References>,
+    #[serde(rename = "Amt")]
+    amount: Option<XmlAmount>,
 }
 
 #[derive(Deserialize)]

@@ -286,15 +286,65 @@ fn a_statement_written_independently_reads_balances_and_entries_signed() {
     assert_eq!(settle.entries.len(), 2);
     let payout = &settle.entries[0];
     assert_eq!((payout.amount, payout.side, payout.signed()), (usd(125_050), Side::Debit, usd(-125_050)));
-    assert_eq!(payout.end_to_end_ids, vec!["SD-A-17".to_owned()]);
+    assert_eq!(
+        payout.transactions,
+        vec![camt053::EntryTransaction { end_to_end_id: Some("SD-A-17".into()), amount: None }]
+    );
     assert_eq!(payout.information.as_deref(), Some("Payout"));
+    assert!(!payout.reversal);
     assert_eq!(settle.entries[1].signed(), usd(99));
-    assert!(settle.entries[1].end_to_end_ids.is_empty());
-    // Opening plus entries is closing.
-    let moved: i64 = settle.entries.iter().map(|e| e.signed().minor()).sum();
-    assert_eq!(settle.opening.amount.minor() + moved, settle.closing.amount.minor());
+    assert!(settle.entries[1].transactions.is_empty());
+    assert!(settle.adds_up(), "opening plus entries is closing");
+    assert!(transit.adds_up());
     assert_eq!(transit.account, "BE71096123456769");
     assert_eq!(transit.opening.amount.currency().code(), "EUR");
+}
+
+#[test]
+fn a_batch_a_returned_payout_and_entries_not_booked_read_as_the_bank_meant() {
+    let xml = independent(serde_json::json!({
+        "message": "camt.053.001.08", "msg_id": "STMT-2026-12-04", "created": "2026-12-04T23:30:00",
+        "statements": [{
+            "id": "STMT-2026-12-04-SETTLE", "account": {"other": "000123456789"}, "currency": "USD",
+            "opening_code": "PRCD",
+            "opening": {"amount": "100.00", "sign": "CRDT", "date": "2026-12-04"},
+            "closing": {"amount": "30.00", "sign": "CRDT", "date": "2026-12-04"},
+            "entries": [
+                {"ref": "B1", "amount": "80.00", "sign": "DBIT", "booked": "2026-12-04",
+                 "transactions": [{"end_to_end_id": "SD-A-30", "amount": "50.00"},
+                                  {"end_to_end_id": "SD-A-31", "amount": "30.00"}]},
+                {"ref": "R1", "amount": "10.00", "sign": "CRDT", "booked": "2026-12-04", "reversal": true,
+                 "end_to_end_id": "SD-A-17", "info": "Returned: account closed"},
+                {"ref": "P1", "amount": "999.00", "sign": "DBIT", "booked": "2026-12-04", "status": "PDNG"},
+                {"ref": "P2", "amount": "999.00", "sign": "DBIT", "booked": "2026-12-04", "status": "INFO",
+                 "proprietary_status": true}
+            ]
+        }]
+    }));
+    let (valid, said) = validate("camt.053.001.08", xml.as_bytes());
+    assert!(valid, "{said}");
+    let read = camt053::read(&xml).unwrap();
+    let statement = &read.statements[0];
+    // The previous day's closing stands for the opening balance when the bank gives that.
+    assert_eq!(statement.opening.amount, usd(10_000));
+    let refs: Vec<&str> = statement.entries.iter().filter_map(|e| e.reference.as_deref()).collect();
+    assert_eq!(refs, vec!["B1", "R1"], "entries not booked moved nothing");
+    let batch = &statement.entries[0];
+    let parts: Vec<(Option<&str>, Option<Money>)> =
+        batch.transactions.iter().map(|t| (t.end_to_end_id.as_deref(), t.amount)).collect();
+    assert_eq!(parts, vec![(Some("SD-A-30"), Some(usd(5_000))), (Some("SD-A-31"), Some(usd(3_000)))]);
+    let returned = &statement.entries[1];
+    assert!(returned.reversal);
+    assert_eq!(returned.signed(), usd(1_000), "a returned payout comes back as a credit");
+    assert!(statement.adds_up());
+    // A statement that does not add up says so.
+    let off = xml.replacen(">30.00</Amt>\n", ">31.00</Amt>\n", 1);
+    let off_read = camt053::read(&off).unwrap();
+    assert_ne!(off_read.statements[0].closing.amount, statement.closing.amount, "{off}");
+    assert!(!off_read.statements[0].adds_up());
+    // A balance given twice is refused.
+    let twice = xml.replacen("<Cd>CLBD</Cd>", "<Cd>PRCD</Cd>", 1);
+    assert!(matches!(camt053::read(&twice), Err(MessageError::Code { .. })));
 }
 
 #[test]

@@ -74,10 +74,7 @@ pub struct EntryTransaction {
 impl Entry {
     /// The entry's amount as it moves the account: credits up, debits down.
     pub fn signed(&self) -> Money {
-        match self.side {
-            Side::Credit => self.amount,
-            Side::Debit => Money::from_minor(-self.amount.minor(), self.amount.currency()),
-        }
+        self.side.signed(self.amount)
     }
 }
 
@@ -107,10 +104,7 @@ pub fn read(xml: &str) -> Result<Statements, MessageError> {
                 });
             }
             let amount = b.amount.money("Bal/Amt")?;
-            let amount = match side("Bal/CdtDbtInd", &b.side)? {
-                Side::Credit => amount,
-                Side::Debit => Money::from_minor(-amount.minor(), amount.currency()),
-            };
+            let amount = side("Bal/CdtDbtInd", &b.side)?.signed(amount);
             let on = b.date.dt.as_deref().or(b.date.dt_tm.as_deref()).unwrap_or_default();
             *slot = Some(Balance { amount, date: date("Bal/Dt", on)? });
         }

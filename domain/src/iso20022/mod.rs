@@ -53,22 +53,29 @@ impl XmlAmount {
     }
 }
 
-/// The message's `Document` root, checked to be `namespace`'s before its body is read.
+/// The message's `Document` root, checked to be `namespace`'s (from its start tag alone) before
+/// its body is read.
 fn read_document<T: serde::de::DeserializeOwned>(
     xml: &str,
     namespace: &'static str,
 ) -> Result<T, MessageError> {
-    #[derive(Deserialize)]
-    struct Root {
-        #[serde(rename = "@xmlns", default)]
-        xmlns: String,
+    let unreadable = |e: &dyn std::fmt::Display| MessageError::Xml(e.to_string());
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let found = loop {
+        match reader.read_event().map_err(|e| unreadable(&e))? {
+            quick_xml::events::Event::Start(root) | quick_xml::events::Event::Empty(root) => {
+                let xmlns = root.try_get_attribute("xmlns").map_err(|e| unreadable(&e))?;
+                break xmlns.map(|a| String::from_utf8_lossy(&a.value).into_owned()).unwrap_or_default();
+            }
+            quick_xml::events::Event::Eof => return Err(MessageError::Xml("no root element".into())),
+            _ => {}
+        }
+    };
+    if found != namespace {
+        let expected = namespace.rsplit(':').next().unwrap_or(namespace);
+        return Err(MessageError::WrongMessage { expected, found });
     }
-    let root: Root = quick_xml::de::from_str(xml).map_err(|e| MessageError::Xml(e.to_string()))?;
-    let expected = namespace.rsplit(':').next().unwrap_or(namespace);
-    if root.xmlns != namespace {
-        return Err(MessageError::WrongMessage { expected, found: root.xmlns });
-    }
-    quick_xml::de::from_str(xml).map_err(|e| MessageError::Xml(e.to_string()))
+    quick_xml::de::from_str(xml).map_err(|e| unreadable(&e))
 }
 
 fn date(field: &'static str, value: &str) -> Result<chrono::NaiveDate, MessageError> {
@@ -83,6 +90,16 @@ fn date(field: &'static str, value: &str) -> Result<chrono::NaiveDate, MessageEr
 pub enum Side {
     Credit,
     Debit,
+}
+
+impl Side {
+    /// `amount` as it moves the account: credits up, debits down.
+    pub fn signed(self, amount: Money) -> Money {
+        match self {
+            Side::Credit => amount,
+            Side::Debit => Money::from_minor(-amount.minor(), amount.currency()),
+        }
+    }
 }
 
 fn side(field: &'static str, value: &str) -> Result<Side, MessageError> {

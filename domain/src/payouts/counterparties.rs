@@ -266,14 +266,7 @@ pub async fn decide(
 
 /// The version payouts to `code` go to: its latest approved one, if that is active.
 pub async fn payable(pool: &PgPool, code: &str) -> Result<Option<Version>, sqlx::Error> {
-    let mut conn = pool.acquire().await?;
-    let Some(id) = sqlx::query_scalar!("SELECT id FROM counterparty WHERE code = $1", code)
-        .fetch_optional(&mut *conn)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let approved = versions_where(&mut conn, id, Some(Status::Approved)).await?.into_iter().next();
+    let approved = history(pool, code).await?.into_iter().find(|v| v.status == Status::Approved);
     Ok(approved.filter(|v| v.active))
 }
 

@@ -9,7 +9,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 
-use super::counterparties::Details;
 use crate::iso20022::pain001::{Account, Agent, Initiation, InitiationError, Party, Payment, PaymentBlock};
 use crate::money::{Currency, Money};
 use crate::storage::{ObjectStore, StorageError};
@@ -293,11 +292,10 @@ async fn message(
         })?;
         let account =
             super::counterparties::account(r.iban, r.account_number).unwrap_or(Account::Other(String::new()));
-        let creditor = Details { name: r.name, account, agent: Agent { bic: r.bic, aba: r.aba }, currency };
         let payment = Payment {
             end_to_end_id: r.end_to_end_id,
             amount: Money::from_minor(r.amount_minor, currency),
-            creditor: Party { name: creditor.name, account: creditor.account, agent: creditor.agent },
+            creditor: Party { name: r.name, account, agent: Agent { bic: r.bic, aba: r.aba } },
             remittance: r.remittance,
         };
         match blocks.last_mut() {
@@ -331,7 +329,7 @@ mod tests {
     use super::*;
     use crate::access::Role;
     use crate::payouts::counterparties::testing::approved_visa;
-    use crate::payouts::counterparties::{self, Proposal};
+    use crate::payouts::counterparties::{self, Details, Proposal};
     use crate::people::testing::actor;
 
     fn usd(minor: i64) -> Money {

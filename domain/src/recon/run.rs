@@ -134,7 +134,7 @@ async fn run_locked(
     // Items of runs that died before attaching them (see `DetachedPartition`).
     let abandoned =
         sqlx::query_scalar!("SELECT id FROM recon_run WHERE status = 'abandoned'").fetch_all(pool).await?;
-    for parent in ["recon_item", "recon_match"] {
+    for parent in ITEM_TABLES {
         DetachedPartition::drop_leftover(pool, parent, "r", &abandoned).await?;
     }
     let version: i32 = sqlx::query_scalar!(
@@ -477,12 +477,16 @@ async fn run_locked(
         )
         .execute(pool)
         .await;
-        for parent in ["recon_item", "recon_match"] {
+        for parent in ITEM_TABLES {
             let _ = DetachedPartition::drop_leftover(pool, parent, "r", &[run_id]).await;
         }
     }
     outcome
 }
+
+/// The tables a run's items go to, a partition each: exceptions (and, before migration 0032,
+/// matches) and compact matches.
+const ITEM_TABLES: [&str; 2] = ["recon_item", "recon_match"];
 
 /// What is written next: a network record with its outcome, a record that could not be read, or
 /// a Zelle payment without a record.
@@ -799,7 +803,7 @@ mod tests {
         let v1_before = s.store.list("reports/2026-11-20/v1/").await.unwrap();
         // Each partition carries the indexes built for it while detached, adopted when attached
         // (an index PostgreSQL had to build at attach time would have a name of its own making).
-        for parent in ["recon_item", "recon_match"] {
+        for parent in ITEM_TABLES {
             let (parent_indexes, own_indexes): (i64, Vec<String>) = (
                 sqlx::query_scalar("SELECT count(*) FROM pg_index WHERE indrelid = $1::regclass")
                     .bind(parent)

@@ -290,6 +290,15 @@ mod from_domain {
         }
     }
 
+    impl From<domain::payouts::counterparties::CounterpartyError> for AppError {
+        fn from(e: domain::payouts::counterparties::CounterpartyError) -> Self {
+            match e {
+                domain::payouts::counterparties::CounterpartyError::Database(e) => AppError::database(&e),
+                other => AppError::refused(crate::refusals::ledger::counterparty(&other, request_locale())),
+            }
+        }
+    }
+
     impl From<sqlx::Error> for AppError {
         fn from(e: sqlx::Error) -> Self {
             AppError::database(&e)

@@ -38,6 +38,8 @@ pub enum Kind {
     ActionKind,
     /// Where a ledger action stands.
     ActionStatus,
+    /// Where a payout's payment instruction stands.
+    PayoutStatus,
     /// A ledger account's kind.
     AccountKind,
     /// Where a source's file for a date stands.
@@ -91,6 +93,12 @@ fn words(kind: Kind, code: &str) -> Option<Text> {
         (Kind::ActionKind, "write_off") => ACTION_WRITE_OFF,
         (Kind::ActionKind, "reversal") => ACTION_REVERSAL,
         (Kind::ActionKind, "fx_transfer") => ACTION_FX_TRANSFER,
+        (Kind::ActionKind, "payout") => ACTION_PAYOUT,
+        (Kind::PayoutStatus, "queued") => PAYOUT_QUEUED,
+        (Kind::PayoutStatus, "sent") => PAYOUT_SENT,
+        (Kind::PayoutStatus, "pending") => PAYOUT_PENDING,
+        (Kind::PayoutStatus, "settled") => PAYOUT_SETTLED,
+        (Kind::PayoutStatus, "rejected") => PAYOUT_REJECTED,
         (Kind::ActionStatus, "pending") => ACTION_PENDING,
         (Kind::ActionStatus, "posted") => ACTION_POSTED,
         (Kind::ActionStatus, "reversed") => ACTION_REVERSED,
@@ -150,6 +158,9 @@ fn audit_action(code: &str) -> Option<Text> {
         "counterparty.proposed" => AUDIT_COUNTERPARTY_PROPOSED,
         "counterparty.approved" => AUDIT_COUNTERPARTY_APPROVED,
         "counterparty.rejected" => AUDIT_COUNTERPARTY_REJECTED,
+        "payment.sent" => AUDIT_PAYMENT_SENT,
+        "hub.file_applied" => AUDIT_HUB_FILE_APPLIED,
+        "hub.file_quarantined" => AUDIT_HUB_FILE_QUARANTINED,
         _ => return None,
     })
 }
@@ -201,6 +212,12 @@ mod text {
         ACTION_WRITE_OFF = "Write-off", "核销";
         ACTION_REVERSAL = "Reversal", "冲销";
         ACTION_FX_TRANSFER = "Cross-currency transfer", "跨币种转账";
+        ACTION_PAYOUT = "Payout", "对外付款";
+        PAYOUT_QUEUED = "waiting to be sent", "等待发送";
+        PAYOUT_SENT = "sent to the payment hub", "已发送至支付枢纽";
+        PAYOUT_PENDING = "accepted, not yet settled", "已受理，尚未结算";
+        PAYOUT_SETTLED = "settled", "已结算";
+        PAYOUT_REJECTED = "rejected by the payment hub", "被支付枢纽拒绝";
         ACTION_PENDING = "Waiting for approval", "待审批";
         ACTION_POSTED = "Posted", "已过账";
         ACTION_REVERSED = "Reversed", "已冲销";
@@ -248,6 +265,9 @@ mod text {
         AUDIT_COUNTERPARTY_PROPOSED = "Proposed a counterparty change", "提议变更外部交易对手";
         AUDIT_COUNTERPARTY_APPROVED = "Approved a counterparty change", "批准外部交易对手变更";
         AUDIT_COUNTERPARTY_REJECTED = "Rejected a counterparty change", "驳回外部交易对手变更";
+        AUDIT_PAYMENT_SENT = "Sent payment instructions to the hub", "向支付枢纽发送付款指令";
+        AUDIT_HUB_FILE_APPLIED = "Applied a payment status report", "应用付款状态报告";
+        AUDIT_HUB_FILE_QUARANTINED = "Quarantined a file from the payment hub", "隔离来自支付枢纽的文件";
     }
 }
 
@@ -282,6 +302,9 @@ mod tests {
         }
         for status in domain::ledger::actions::ActionStatus::ALL {
             covered(Kind::ActionStatus, status.code());
+        }
+        for status in domain::payouts::InstructionStatus::ALL {
+            covered(Kind::PayoutStatus, status.code());
         }
         for kind in domain::ledger::AccountKind::ALL {
             covered(Kind::AccountKind, kind.code());

@@ -9,6 +9,8 @@
 //! | `records_unaccounted` | the latest completed run of a date did not account for every record of a network file that was not quarantined (its control totals do not close) | run and file |
 //! | `sla_breached` | a work item passed its service level (escalated) and is not resolved | work item |
 //! | `approval_waiting` | a ledger action has waited longer than configured for its approver | action |
+//! | `hub_file_quarantined` | a file from the payment hub was refused whole | file |
+//! | `payment_overdue` | a payout sent to the hub has had no final status for longer than configured, or an approved one was not sent within 15 minutes | payment instruction |
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -23,6 +25,8 @@ pub enum AlertKind {
     RecordsUnaccounted,
     SlaBreached,
     ApprovalWaiting,
+    HubFileQuarantined,
+    PaymentOverdue,
 }
 
 impl AlertKind {
@@ -34,6 +38,8 @@ impl AlertKind {
             AlertKind::RecordsUnaccounted => "records_unaccounted",
             AlertKind::SlaBreached => "sla_breached",
             AlertKind::ApprovalWaiting => "approval_waiting",
+            AlertKind::HubFileQuarantined => "hub_file_quarantined",
+            AlertKind::PaymentOverdue => "payment_overdue",
         }
     }
 }
@@ -61,16 +67,30 @@ pub enum AlertError {
     Schedule(#[from] crate::calendar::ScheduleError),
 }
 
+/// How long an approved payout may wait to be sent to the hub (the drain runs every 30 seconds).
+const UNSENT_WITHIN: chrono::Duration = chrono::Duration::minutes(15);
+
 /// How many recent business dates are watched for late files.
 const LATE_FEED_DATES: usize = 3;
 
+/// How long something may wait before it is alerted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Waits {
+    /// A ledger action for its approver.
+    pub approval: chrono::Duration,
+    /// A payout sent to the payment hub for its final status (settled or rejected).
+    pub payout_status: chrono::Duration,
+}
+
+impl Default for Waits {
+    fn default() -> Self {
+        Waits { approval: chrono::Duration::hours(1), payout_status: chrono::Duration::hours(48) }
+    }
+}
+
 /// Raises every alert whose condition holds now and that was not raised before; returns how many
-/// are new. `approval_wait` is how long an action may wait for its approver.
-pub async fn raise(
-    pool: &PgPool,
-    now: DateTime<Utc>,
-    approval_wait: chrono::Duration,
-) -> Result<u64, AlertError> {
+/// are new.
+pub async fn raise(pool: &PgPool, now: DateTime<Utc>, waits: &Waits) -> Result<u64, AlertError> {
     let mut raised = 0;
     let schedule = crate::calendar::load_schedule(pool).await?;
     let holidays = crate::calendar::load_holidays(pool).await?;
@@ -173,7 +193,7 @@ pub async fn raise(
         "SELECT id, kind, initiated_at FROM ledger_action
           WHERE status = 'pending' AND expires_at > now() AND initiated_at < $1",
     )
-    .bind(now - approval_wait)
+    .bind(now - waits.approval)
     .fetch_all(pool)
     .await?;
     for (id, kind, initiated_at) in waiting {
@@ -182,6 +202,60 @@ pub async fn raise(
         raised +=
             insert(pool, AlertKind::ApprovalWaiting, &format!("approval_waiting:{id}"), &summary, details)
                 .await?;
+    }
+    let refused: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT id, object_key, reason FROM hub_file
+          WHERE status = 'quarantined' AND received_at > now() - interval '14 days'",
+    )
+    .fetch_all(pool)
+    .await?;
+    for (id, key, reason) in refused {
+        let summary =
+            format!("A file from the payment hub ({key}) was quarantined: nothing in it was applied");
+        let details = serde_json::json!({ "hub_file": id, "object_key": key, "reason": reason });
+        raised += insert(
+            pool,
+            AlertKind::HubFileQuarantined,
+            &format!("hub_file_quarantined:{id}"),
+            &summary,
+            details,
+        )
+        .await?;
+    }
+    let overdue: Vec<(i64, String, i64, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT i.id, i.end_to_end_id, i.action_id, m.sent_at FROM payment_instruction i
+           JOIN payment_message m ON m.id = i.message
+          WHERE i.status IN ('sent', 'pending') AND m.sent_at < $1",
+    )
+    .bind(now - waits.payout_status)
+    .fetch_all(pool)
+    .await?;
+    for (id, end_to_end_id, action, sent_at) in overdue {
+        let summary = format!(
+            "Payout {end_to_end_id} (ledger action {action}) was sent to the payment hub at {sent_at} and has no final status"
+        );
+        let details = serde_json::json!({ "payment_instruction": id, "end_to_end_id": end_to_end_id,
+                                          "ledger_action": action, "sent_at": sent_at });
+        raised +=
+            insert(pool, AlertKind::PaymentOverdue, &format!("payment_overdue:{id}"), &summary, details)
+                .await?;
+    }
+    // Approved but not sent: the outbox's drain is failing (it runs every 30 seconds).
+    let unsent: Vec<(i64, String, i64, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT i.id, i.end_to_end_id, i.action_id, i.created_at FROM payment_instruction i
+          WHERE i.status = 'queued' AND i.created_at < $1",
+    )
+    .bind(now - UNSENT_WITHIN)
+    .fetch_all(pool)
+    .await?;
+    for (id, end_to_end_id, action, approved_at) in unsent {
+        let summary = format!(
+            "Payout {end_to_end_id} (ledger action {action}) was approved at {approved_at} and has not been sent to the payment hub"
+        );
+        let details = serde_json::json!({ "payment_instruction": id, "end_to_end_id": end_to_end_id,
+                                          "ledger_action": action, "approved_at": approved_at, "sent": false });
+        raised += insert(pool, AlertKind::PaymentOverdue, &format!("payment_unsent:{id}"), &summary, details)
+            .await?;
     }
     Ok(raised)
 }
@@ -290,10 +364,10 @@ mod tests {
         // time, the latest date's files were not yet due for part of each day), and none is the
         // quarantined file's date (whose visa file counts as quarantined, not late).
         let now: DateTime<Utc> = "2026-12-02T17:00:00Z".parse().unwrap();
-        let first = raise(&pool, now, chrono::Duration::hours(1)).await.unwrap();
+        let first = raise(&pool, now, &Waits::default()).await.unwrap();
         // Three recent business dates with nothing from three sources, and the quarantined file.
         assert_eq!(first, 3 * 3 + 1);
-        assert_eq!(raise(&pool, now, chrono::Duration::hours(1)).await.unwrap(), 0, "nothing twice");
+        assert_eq!(raise(&pool, now, &Waits::default()).await.unwrap(), 0, "nothing twice");
         let kinds: Vec<(String, i64)> =
             sqlx::query_as("SELECT kind, count(*) FROM alert GROUP BY kind ORDER BY kind")
                 .fetch_all(&pool)
@@ -352,7 +426,7 @@ mod tests {
             .await
             .unwrap();
         }
-        raise(&pool, Utc::now(), chrono::Duration::hours(1)).await.unwrap();
+        raise(&pool, Utc::now(), &Waits::default()).await.unwrap();
         let unaccounted: Vec<(String, serde_json::Value)> =
             sqlx::query_as("SELECT summary, details FROM alert WHERE kind = 'records_unaccounted'")
                 .fetch_all(&pool)
@@ -371,7 +445,7 @@ mod tests {
         assert!(unaccounted
             .iter()
             .all(|(_, details)| details["version"] == 1 && details["business_date"] == "2026-11-20"));
-        raise(&pool, Utc::now(), chrono::Duration::hours(1)).await.unwrap();
+        raise(&pool, Utc::now(), &Waits::default()).await.unwrap();
         let again: i64 = sqlx::query_scalar("SELECT count(*) FROM alert WHERE kind = 'records_unaccounted'")
             .fetch_one(&pool)
             .await

@@ -78,6 +78,12 @@ pub enum AuditAction {
     CounterpartyProposed,
     CounterpartyApproved,
     CounterpartyRejected,
+    /// A pain.001 message of payment instructions was written to the hub's outbound area.
+    PaymentsSent,
+    /// A status report from the payment hub was applied: payouts settled, rejected or pending.
+    HubFileApplied,
+    /// A file from the payment hub was refused whole.
+    HubFileQuarantined,
 }
 
 impl AuditAction {
@@ -114,6 +120,9 @@ impl AuditAction {
         AuditAction::CounterpartyProposed,
         AuditAction::CounterpartyApproved,
         AuditAction::CounterpartyRejected,
+        AuditAction::PaymentsSent,
+        AuditAction::HubFileApplied,
+        AuditAction::HubFileQuarantined,
     ];
 
     pub fn code(self) -> &'static str {
@@ -150,6 +159,9 @@ impl AuditAction {
             AuditAction::CounterpartyProposed => "counterparty.proposed",
             AuditAction::CounterpartyApproved => "counterparty.approved",
             AuditAction::CounterpartyRejected => "counterparty.rejected",
+            AuditAction::PaymentsSent => "payment.sent",
+            AuditAction::HubFileApplied => "hub.file_applied",
+            AuditAction::HubFileQuarantined => "hub.file_quarantined",
         }
     }
 }

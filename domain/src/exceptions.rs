@@ -875,6 +875,11 @@ fn checked_note(body: &str) -> Result<&str, WorkError> {
     }
 }
 
+/// A note on item `id` by the system (what happened to it outside the queue), in `tx`.
+pub(crate) async fn system_note(tx: &mut PgConnection, id: i64, body: &str) -> Result<(), sqlx::Error> {
+    insert_note(tx, id, SYSTEM, body).await
+}
+
 async fn insert_note(tx: &mut PgConnection, id: i64, author: &str, body: &str) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "INSERT INTO work_item_note (work_item_id, author, body) VALUES ($1, $2, $3)",

@@ -9,6 +9,8 @@ export const USERS = {
   otherAssociate: 'aaron',
   approver: 'sam',
   admin: 'ada',
+  // A counterparty's bank details are proposed by one admin and approved by another.
+  otherAdmin: 'abe',
   noRole: 'nora',
   // Display choices are kept with the person: the tests that save them use people of their own,
   // so that nobody else's pages change language or time zone under them.

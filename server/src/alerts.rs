@@ -25,7 +25,7 @@ const BATCH: i64 = 50;
 
 /// One round: raise what holds now, then deliver what is undelivered on each configured channel.
 pub async fn once(pool: &PgPool, config: &AlertConfig) -> anyhow::Result<()> {
-    let raised = domain::alerts::raise(pool, chrono::Utc::now(), config.approval_wait).await?;
+    let raised = domain::alerts::raise(pool, chrono::Utc::now(), &config.waits).await?;
     if raised > 0 {
         tracing::info!(raised, "alerts raised");
         metrics::counter!("settledesk_alerts_raised_total").increment(raised);

@@ -76,14 +76,18 @@ pub struct Config {
     pub limits: domain::ledger::limits::Policy,
     /// How long the database keeps items and payments (`SETTLEDESK_RETAIN_*_DAYS`).
     pub retention: domain::retention::Policy,
+    /// Who sends payment instructions to the hub, from which of the bank's accounts
+    /// (`SETTLEDESK_PAYOUT_*`).
+    pub payout_sender: domain::payouts::outbox::Sender,
 }
 
 #[derive(Debug, Clone)]
 pub struct AlertConfig {
     pub webhook: Option<WebhookConfig>,
     pub mail: Option<MailConfig>,
-    /// How long a ledger action may wait for its approver before an alert.
-    pub approval_wait: chrono::Duration,
+    /// How long a ledger action may wait for its approver, and a sent payout for its final
+    /// status, before an alert.
+    pub waits: domain::alerts::Waits,
 }
 
 #[derive(Debug, Clone)]
@@ -299,6 +303,7 @@ impl Config {
             retention: retention(&settings)?,
             metrics_token: settings.optional("SETTLEDESK_METRICS_TOKEN").map(Secret),
             alerts: alerts(&settings)?,
+            payout_sender: payout_sender(&settings, &required, mode)?,
             edge: EdgeConfig {
                 listener: crate::listener::Edge {
                     header_read_timeout: Duration::from_secs(
@@ -464,6 +469,48 @@ impl Settings<'_> {
     }
 }
 
+/// The bank's own side of its payment instructions: required in production (the local defaults
+/// name a demo account), and checked as the hub will check it.
+fn payout_sender(
+    settings: &Settings<'_>,
+    required: &impl Fn(&'static str, &str) -> Result<String, ConfigError>,
+    mode: Mode,
+) -> Result<domain::payouts::outbox::Sender, ConfigError> {
+    use domain::iso20022::pain001::{is_iban, Account, Agent, Party};
+    let account = required("SETTLEDESK_PAYOUT_DEBTOR_ACCOUNT", "000123456789")?;
+    // The bank's BIC, its ABA routing number, or both: production names what it has.
+    let optional = |name, local_default: &str| {
+        let value = match (settings.optional(name), mode) {
+            (Some(value), _) => Some(value),
+            (None, Mode::Development) => Some(local_default.to_owned()),
+            (None, Mode::Production) => None,
+        };
+        Ok::<_, ConfigError>(value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()))
+    };
+    let sender = domain::payouts::outbox::Sender {
+        initiating_party: required("SETTLEDESK_PAYOUT_INITIATING_PARTY", "SettleDesk demo bank")?,
+        debtor: Party {
+            name: required("SETTLEDESK_PAYOUT_DEBTOR_NAME", "Demo bank payouts")?,
+            account: if is_iban(&account) { Account::Iban(account) } else { Account::Other(account) },
+            agent: Agent {
+                bic: optional("SETTLEDESK_PAYOUT_DEBTOR_BIC", "DEMOUS33XXX")?,
+                aba: optional("SETTLEDESK_PAYOUT_DEBTOR_ABA", "021000021")?,
+            },
+        },
+    };
+    sender.debtor.check_as_debtor().map_err(|e| {
+        use domain::iso20022::pain001::InitiationError as E;
+        let name = match &e {
+            E::Identifier { what: "ABA routing number", .. } => "SETTLEDESK_PAYOUT_DEBTOR_ABA",
+            E::Identifier { what: "BIC" | "BIC or ABA routing number", .. } => "SETTLEDESK_PAYOUT_DEBTOR_BIC",
+            E::Length { field: "debtor", .. } | E::Control { .. } => "SETTLEDESK_PAYOUT_DEBTOR_NAME",
+            _ => "SETTLEDESK_PAYOUT_DEBTOR_ACCOUNT",
+        };
+        ConfigError::Invalid { name, reason: e.to_string() }
+    })?;
+    Ok(sender)
+}
+
 /// Alert delivery: the webhook (URL and signing secret together) and mail (host, from and to
 /// together), each optional in development.
 fn alerts(settings: &Settings<'_>) -> Result<AlertConfig, ConfigError> {
@@ -519,11 +566,18 @@ fn alerts(settings: &Settings<'_>) -> Result<AlertConfig, ConfigError> {
     Ok(AlertConfig {
         webhook,
         mail,
-        approval_wait: chrono::Duration::minutes(i64::from(positive(
-            settings,
-            "SETTLEDESK_ALERT_APPROVAL_WAIT_MINUTES",
-            60,
-        )?)),
+        waits: domain::alerts::Waits {
+            approval: chrono::Duration::minutes(i64::from(positive(
+                settings,
+                "SETTLEDESK_ALERT_APPROVAL_WAIT_MINUTES",
+                60,
+            )?)),
+            payout_status: chrono::Duration::hours(i64::from(positive(
+                settings,
+                "SETTLEDESK_ALERT_PAYOUT_STATUS_WAIT_HOURS",
+                48,
+            )?)),
+        },
     })
 }
 
@@ -689,6 +743,10 @@ mod tests {
         ("SETTLEDESK_ALERT_WEBHOOK_URL", "https://alerts.bank.example/settledesk"),
         ("SETTLEDESK_ALERT_WEBHOOK_SECRET", "webhook-secret-0123456789abcdef0123"),
         ("SETTLEDESK_TRUSTED_PROXY_HOPS", "1"),
+        ("SETTLEDESK_PAYOUT_INITIATING_PARTY", "Example Bank N.A."),
+        ("SETTLEDESK_PAYOUT_DEBTOR_NAME", "Example Bank settlement operations"),
+        ("SETTLEDESK_PAYOUT_DEBTOR_ACCOUNT", "987654321012"),
+        ("SETTLEDESK_PAYOUT_DEBTOR_ABA", "026009593"),
     ];
 
     /// The production settings with `name` replaced by `value` (or removed when `None`).
@@ -726,6 +784,11 @@ mod tests {
             ("SETTLEDESK_METRICS_TOKEN", Some("short-token")),
             ("SETTLEDESK_ALERT_WEBHOOK_URL", Some("http://alerts.bank.example/settledesk")),
             ("SETTLEDESK_ALERT_WEBHOOK_SECRET", Some("tiny-secret")),
+            // Payouts leave from the bank's own account, named, never a demo default.
+            ("SETTLEDESK_PAYOUT_DEBTOR_ACCOUNT", None),
+            ("SETTLEDESK_PAYOUT_DEBTOR_NAME", None),
+            ("SETTLEDESK_PAYOUT_DEBTOR_ABA", Some("123456789")),
+            ("SETTLEDESK_PAYOUT_DEBTOR_BIC", Some("NOT-A-BIC")),
         ];
         for (name, value) in refused {
             let err = production_with(name, value).unwrap_err();

@@ -16,6 +16,7 @@ mod housekeeping;
 mod http;
 mod listener;
 mod metrics;
+mod payouts_job;
 mod rate_limit;
 mod recon_job;
 mod scheduler;
@@ -72,6 +73,18 @@ enum Command {
         #[command(subcommand)]
         command: RetentionCommand,
     },
+    /// Payouts to and from the bank's payment hub.
+    Payouts {
+        #[command(subcommand)]
+        command: PayoutsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PayoutsCommand {
+    /// Send the queued payment instructions and take in the hub's status reports, once: what
+    /// `serve` does every 30 seconds.
+    Run,
 }
 
 #[derive(Subcommand)]
@@ -167,6 +180,24 @@ async fn main() -> anyhow::Result<ExitCode> {
                 retired.failed
             );
             Ok(if retired.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Command::Payouts { command: PayoutsCommand::Run } => {
+            let pool = domain::db::lazy_pool(config.job_database_options(), 2);
+            let store = config.object_store().await;
+            let round = payouts_job::once(&pool, &store, &config.payout_sender).await;
+            pool.close().await;
+            let round = round?;
+            for message in &round.sent {
+                println!(
+                    "sent {} ({} payments) to {}",
+                    message.message_id, message.payments, message.object_key
+                );
+            }
+            for (key, outcome) in &round.taken {
+                println!("{key}: {outcome:?}");
+            }
+            println!("{} messages sent, {} status reports taken in", round.sent.len(), round.taken.len());
+            Ok(ExitCode::SUCCESS)
         }
         Command::DemoFeeds(args) => demo_feeds::run(&config, &args).await.map(|()| ExitCode::SUCCESS),
         Command::Ingest { command: IngestCommand::Watch(args) } => {

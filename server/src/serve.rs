@@ -78,6 +78,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             job.store.clone(),
             stopping_rx.clone(),
         );
+        crate::payouts_job::spawn(
+            pool.clone(),
+            job.store.clone(),
+            config.payout_sender.clone(),
+            stopping_rx.clone(),
+        );
         crate::scheduler::spawn(jobs_pool, job, wake_scheduler, stopping_rx.clone());
     }
     let server = crate::listener::serve(listener, router, config.edge.listener, async move {

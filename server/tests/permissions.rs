@@ -73,6 +73,13 @@ const CALLS: &[(&str, &str, &[Role])] = &[
     ("admin/holidays/remove", "day=2027-12-24", ADMIN),
     ("admin/accounts", "code=test_account&name=Test&kind=asset&currency=USD", ADMIN),
     ("admin/rules", "", ADMIN),
+    ("admin/counterparties", "", ADMIN),
+    (
+        "admin/counterparties/propose",
+        "form[code]=PERM_TEST&form[name]=Test&form[account]=1234&form[bic]=&form[aba]=011000015&form[currency]=USD&form[reason]=test",
+        ADMIN,
+    ),
+    ("admin/counterparties/decide", "id=1&decision=approve", ADMIN),
     ("admin/rules/rate", "currency=EUR&rate=1.1", ADMIN),
     ("admin/rules/service-level", "reason=fee&days=2", ADMIN),
     ("admin/rules/template", "class=resettlement&reason=fee&from=suspense&to=suspense&description=x", ADMIN),

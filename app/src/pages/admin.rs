@@ -333,6 +333,7 @@ pub fn AdminPage() -> impl IntoView {
         <HolidaysCard/>
         <crate::pages::admin_rules::RulesCards/>
         <OpenAccountForm/>
+        <crate::pages::counterparties::CounterpartyCards/>
     }
 }
 

@@ -19,7 +19,7 @@ use crate::pages::exceptions::fill_views;
 const PAGE_SIZE: i64 = 50;
 
 /// Every audit action, in the order the search offers them.
-pub const ACTIONS: [&str; 32] = [
+pub const ACTIONS: [&str; 35] = [
     "auth.login",
     "auth.login_failed",
     "auth.logout",
@@ -51,6 +51,9 @@ pub const ACTIONS: [&str; 32] = [
     "counterparty.proposed",
     "counterparty.approved",
     "counterparty.rejected",
+    "payment.sent",
+    "hub.file_applied",
+    "hub.file_quarantined",
     "admin.setting",
 ];
 

@@ -623,6 +623,8 @@ pub struct ActionLine {
     pub amount: String,
     pub transaction: Option<i64>,
     pub reversed_by: Option<i64>,
+    /// A payout's payment instruction, once approved.
+    pub payment: Option<crate::pages::ledger::PaymentView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -659,10 +661,16 @@ pub async fn work_item(id: i64) -> Result<WorkItemView, AppError> {
     let filter = domain::audit::AuditFilter { target: Some(format!("work_item:{id}")), ..Default::default() };
     let history = domain::audit::search(&state.pool, &filter, None, 100).await?;
     crate::pages::reports::record_view(&state, &user, format!("work_item:{id}")).await?;
-    let actions = domain::ledger::actions::list(&state.pool, None, Some(id), 20)
-        .await?
+    let actions = domain::ledger::actions::list(&state.pool, None, Some(id), 20).await?;
+    let payouts = domain::payouts::states(&state.pool, &actions).await?;
+    let actions = actions
         .into_iter()
         .map(|a| ActionLine {
+            payment: payouts
+                .iter()
+                .find(|p| p.action_id == a.id)
+                .and_then(|p| p.payment.clone())
+                .map(crate::pages::ledger::PaymentView::from),
             id: a.id,
             kind: a.kind.code().to_owned(),
             status: a.status.code().to_owned(),
@@ -807,7 +815,12 @@ fn WorkItemPanel(
         <section class="card narrow" aria-labelledby="money-heading">
             <h2 id="money-heading">{locale.t(crate::routes::LEDGER)}</h2>
             <ul data-test="item-actions">
-                {item.actions.iter().cloned().map(|a| view! { <li>{action_line(a, locale)}</li> }).collect_view()}
+                {item.actions.iter().cloned().map(|a| {
+                    let payment = a.payment.clone().map(|p| view! {
+                        " · "<span data-test="payment-status" data-status=p.status.clone()>{crate::pages::ledger::payment_view(locale, &p)}</span>
+                    });
+                    view! { <li>{action_line(a, locale)}{payment}</li> }
+                }).collect_view()}
             </ul>
             {item.actions.is_empty().then(|| view! { <p class="muted">{locale.t(text::NO_ACTIONS)}</p> })}
             {(item.can_initiate && !item.resolved).then(|| view! {
@@ -1085,6 +1098,7 @@ pub(crate) mod tests {
                     amount: "10.00 USD".into(),
                     transaction: Some(40),
                     reversed_by: Some(41),
+                    payment: None,
                 }],
                 can_initiate: true,
                 can_take: false,
@@ -1115,6 +1129,7 @@ pub(crate) mod tests {
             amount: "10.00 USD".into(),
             transaction: Some(40),
             reversed_by: Some(41),
+            payment: None,
         };
         let html = action_line(line, Locale::En).into_iter().collect_view().to_html();
         assert!(html.contains("posted (transaction 40), then reversed by transaction 41"), "{html}");

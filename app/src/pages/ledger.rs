@@ -39,6 +39,30 @@ pub enum ActionWhat {
     Fx { from: String, to: String, rate: String, spread_bps: u32, description: String },
     /// The reversal of a posted transaction.
     Reverse { transaction: i64, description: String },
+    /// A payout: `amount` out of `from` to an external counterparty (by code), through payments
+    /// in transit to `to` once the hub settles it.
+    Payout { from: String, to: String, counterparty: String, description: String },
+}
+
+/// A payout's payment instruction, as the action and its work item show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentView {
+    pub end_to_end_id: String,
+    /// The instruction status's code (`queued`, `sent`, `pending`, `settled`, `rejected`).
+    pub status: String,
+    /// The hub's reason for a rejection: its ISO code and words, as one text.
+    pub reason: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+impl From<domain::payouts::PaymentState> for PaymentView {
+    fn from(p: domain::payouts::PaymentState) -> Self {
+        let reason = match (p.reason_code, p.reason_text) {
+            (Some(code), Some(text)) => Some(format!("{code}: {text}")),
+            (code, text) => code.or(text),
+        };
+        PaymentView { end_to_end_id: p.end_to_end_id, status: p.status, reason }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +91,8 @@ pub struct ActionView {
     pub difference_reason: Option<String>,
     /// Whether the person looking may approve or reject it.
     pub can_decide: bool,
+    /// A payout's instruction, once approved.
+    pub payment: Option<PaymentView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,8 +162,28 @@ pub struct LedgerBook {
     pub item: Option<ItemPrefill>,
     /// A fresh idempotency key for the transfer form.
     pub form_key: String,
+    /// The counterparties a payout may go to: code, name, currency.
+    pub counterparties: Vec<(String, String, String)>,
     pub can_initiate: bool,
     pub can_approve: bool,
+}
+
+/// Each action as the page shows it, with its payout's counterparty and payment.
+#[cfg(feature = "ssr")]
+async fn action_views(
+    pool: &sqlx::PgPool,
+    actions: Vec<domain::ledger::actions::Action>,
+    accounts: &[domain::ledger::Account],
+    me: Option<&domain::audit::Actor>,
+) -> Result<Vec<ActionView>, AppError> {
+    let payouts = domain::payouts::states(pool, &actions).await?;
+    Ok(actions
+        .into_iter()
+        .map(|a| {
+            let payout = payouts.iter().find(|p| p.action_id == a.id).cloned();
+            action_view(a, accounts, me, payout)
+        })
+        .collect())
 }
 
 #[cfg(feature = "ssr")]
@@ -145,6 +191,7 @@ fn action_view(
     a: domain::ledger::actions::Action,
     accounts: &[domain::ledger::Account],
     me: Option<&domain::audit::Actor>,
+    payout: Option<domain::payouts::PayoutState>,
 ) -> ActionView {
     use domain::ledger::actions::{ActionKind, ActionRequest};
     let code = |id: i64| {
@@ -165,6 +212,12 @@ fn action_view(
             to: code(*to),
             rate: mid_rate.to_string(),
             spread_bps: *spread_bps,
+            description: description.clone(),
+        },
+        ActionRequest::Payout { from, to, description, .. } => ActionWhat::Payout {
+            from: code(*from),
+            to: code(*to),
+            counterparty: payout.as_ref().map(|p| p.counterparty.clone()).unwrap_or_default(),
             description: description.clone(),
         },
     };
@@ -190,6 +243,7 @@ fn action_view(
         reason: a.reason,
         work_item: a.work_item_id,
         difference_reason: a.difference_reason,
+        payment: payout.and_then(|p| p.payment).map(PaymentView::from),
     }
 }
 
@@ -265,8 +319,9 @@ pub async fn ledger_overview(
     };
     let long_date = crate::preferences::viewer::long_date;
     Ok(LedgerBook {
-        pending: pending.into_iter().map(|a| action_view(a, &accounts, can_approve.then_some(&me))).collect(),
-        recent: recent.into_iter().map(|a| action_view(a, &accounts, None)).collect(),
+        pending: action_views(&state.pool, pending, &accounts, can_approve.then_some(&me)).await?,
+        recent: action_views(&state.pool, recent, &accounts, None).await?,
+        counterparties: domain::payouts::payable_counterparties(&state.pool).await?,
         journal,
         trial_balance: trial
             .into_iter()
@@ -389,6 +444,8 @@ pub struct TransferForm {
     pub reason: Option<String>,
     pub rate: Option<String>,
     pub spread_bps: Option<String>,
+    /// A counterparty's code: the transfer becomes a payout to it.
+    pub counterparty: Option<String>,
 }
 
 /// Starts a funds transfer (a write-off when `to` is the suspense account; an FX transfer between
@@ -405,6 +462,7 @@ pub async fn initiate_transfer(form: TransferForm) -> Result<i64, AppError> {
         description: &form.description,
         rate: form.rate.as_deref(),
         spread_bps: form.spread_bps.as_deref(),
+        counterparty: form.counterparty.as_deref(),
     };
     let beside = |e| transfer_refusal(&form, e);
     let request = actions::transfer_request(&state.pool, &input).await.map_err(beside)?;
@@ -423,7 +481,7 @@ fn transfer_refusal(form: &TransferForm, e: domain::ledger::actions::ActionError
     use domain::ledger::actions::ActionError as E;
     let field = match &e {
         E::NoAccount(code) if code == form.from.trim() => "form[from]",
-        E::NoAccount(_) | E::SameAccount | E::OneCurrency => "form[to]",
+        E::NoAccount(_) | E::SameAccount | E::OneCurrency | E::InTransitAccount(_) => "form[to]",
         E::Money(_) | E::NotPositive | E::OverLimit { .. } | E::ConvertedTooLarge | E::ConvertsToNothing => {
             "form[amount]"
         }
@@ -434,6 +492,11 @@ fn transfer_refusal(form: &TransferForm, e: domain::ledger::actions::ActionError
         }
         E::Limit(domain::ledger::limits::LimitError::RateOutsideBand { .. }) => "form[rate]",
         E::NotASpread(_) | E::SpreadTooWide => "form[spread_bps]",
+        E::NoCounterparty(_)
+        | E::CounterpartyCurrency { .. }
+        | E::OwnCounterparty(_)
+        | E::PayoutAcrossCurrencies
+        | E::Payment(_) => "form[counterparty]",
         _ => "",
     };
     AppError::from(e).beside(field)
@@ -510,16 +573,21 @@ pub async fn release_preview(date: String) -> Result<ReleaseList, AppError> {
     let accounts = domain::ledger::accounts(&state.pool).await?;
     let me = user.actor();
     let entries = domain::ledger::actions::resettlement_batch(&state.pool, date).await?;
+    let actions: Vec<_> = entries.iter().map(|e| e.action.clone()).collect();
+    let payouts = domain::payouts::states(&state.pool, &actions).await?;
     Ok(ReleaseList {
         date: date.to_string(),
         lines: entries
             .into_iter()
-            .map(|e| ReleaseLine {
-                differs: e.differs(),
-                item_id: e.item_id,
-                item_amount: domain::money::grouped_minor(e.item_amount_minor, &e.item_currency),
-                item_reason: e.item_reason,
-                action: action_view(e.action, &accounts, Some(&me)),
+            .map(|e| {
+                let payout = payouts.iter().find(|p| p.action_id == e.action.id).cloned();
+                ReleaseLine {
+                    differs: e.differs(),
+                    item_id: e.item_id,
+                    item_amount: domain::money::grouped_minor(e.item_amount_minor, &e.item_currency),
+                    item_reason: e.item_reason,
+                    action: action_view(e.action, &accounts, Some(&me), payout),
+                }
             })
             .collect(),
     })
@@ -649,6 +717,11 @@ fn what_view(locale: Locale, kind: &str, what: &ActionWhat) -> Vec<AnyView> {
         ActionWhat::Reverse { transaction, description } => {
             sentence(locale, text::REVERSE_SUMMARY, vec![data(transaction), data(description)])
         }
+        ActionWhat::Payout { from, to, counterparty, description } => sentence(
+            locale,
+            text::PAYOUT_SUMMARY,
+            vec![data(from), data(counterparty), data(to), data(description)],
+        ),
     };
     sentence(
         locale,
@@ -686,6 +759,23 @@ fn decision_question(locale: Locale, a: &ActionView, approve: bool) -> Vec<AnyVi
             let text = if approve { text::APPROVE_REVERSAL } else { text::REJECT_REVERSAL };
             sentence(locale, text, vec![data(transaction), amount])
         }
+        ActionWhat::Payout { from, counterparty, .. } => {
+            let text = if approve { text::APPROVE_PAYOUT } else { text::REJECT_PAYOUT };
+            sentence(locale, text, vec![amount, data(from), data(counterparty)])
+        }
+    }
+}
+
+/// "Payment SD-A-12: settled", or rejected with the hub's reason.
+pub fn payment_view(locale: Locale, p: &PaymentView) -> Vec<AnyView> {
+    let status = words(label(Kind::PayoutStatus, &p.status, locale));
+    match p.reason.clone() {
+        Some(reason) => sentence(
+            locale,
+            text::PAYMENT_STATUS_WHY,
+            vec![data(p.end_to_end_id.clone()), status, data(reason)],
+        ),
+        None => sentence(locale, text::PAYMENT_STATUS, vec![data(p.end_to_end_id.clone()), status]),
     }
 }
 
@@ -802,6 +892,8 @@ fn LedgerView(o: LedgerBook, preview: Option<ReleaseList>, actions: LedgerAction
     let form_key = o.form_key.clone();
     let transfer_refused = refusal_of(actions.initiate.value());
     let from_options = account_options(locale, codes.clone(), from);
+    let counterparties = o.counterparties.clone();
+    let has_counterparties = !counterparties.is_empty();
     let to_options = account_options(locale, codes.clone(), to);
     view! {
         {o.can_initiate.then(|| view! {
@@ -825,6 +917,16 @@ fn LedgerView(o: LedgerBook, preview: Option<ReleaseList>, actions: LedgerAction
                     {item_open.then(|| view! {
                         <Field id="transfer-reason" name="form[reason]" label=text::WHY_DIFFERS refused=transfer_refused>
                             <input id="transfer-reason" name="form[reason]" maxlength="500"/></Field>
+                    })}
+                    {has_counterparties.then(|| view! {
+                        <Field id="transfer-counterparty" name="form[counterparty]" label=text::PAY_OUT_TO refused=transfer_refused>
+                            <select id="transfer-counterparty" name="form[counterparty]" aria-describedby="transfer-counterparty-hint">
+                                <option value="" selected=true>{locale.t(text::BOOK_ONLY)}</option>
+                                {counterparties.clone().into_iter().map(|(code, name, currency)| view! {
+                                    <option value=code.clone() translate="no">{format!("{code} — {name} ({currency})")}</option>
+                                }).collect_view()}
+                            </select>
+                            <p class="hint" id="transfer-counterparty-hint">{locale.t(text::PAY_OUT_HINT)}</p></Field>
                     })}
                     <Field id="transfer-rate" name="form[rate]" label=text::RATE refused=transfer_refused>
                         <input id="transfer-rate" name="form[rate]" inputmode="decimal"/></Field>
@@ -863,10 +965,13 @@ fn LedgerView(o: LedgerBook, preview: Option<ReleaseList>, actions: LedgerAction
                 {o.recent.into_iter().map(|a| {
                     let what = what_view(locale, &a.kind, &a.what);
                     let status = status_view(locale, &a);
+                    let payment = a.payment.as_ref().map(|p| view! {
+                        " · "<span data-test="payment-status" data-status=p.status.clone()>{payment_view(locale, p)}</span>
+                    });
                     view! {
                         <li data-action=a.id>{sentence(locale, text::DECIDED_LINE, vec![
                             data(a.id), what.into_any(), data(a.amount.clone()), status.into_any(),
-                        ])}</li>
+                        ])}{payment}</li>
                     }
                 }).collect_view()}
             </ul>
@@ -1305,6 +1410,7 @@ mod tests {
             work_item: Some(3),
             difference_reason: None,
             can_decide: true,
+            payment: None,
         }
     }
 
@@ -1348,6 +1454,32 @@ mod tests {
         let html =
             render(Locale::ZhCn, || view! { <p>{status_view(Locale::ZhCn, &rejected)}</p> }.into_any());
         assert!(html.contains("已拒绝") && html.contains(r#"<span translate="no">wrong account"#), "{html}");
+    }
+
+    #[test]
+    fn a_payout_says_where_the_money_goes_and_what_the_hub_said_in_words() {
+        let payout = ActionWhat::Payout {
+            from: "global_finance_resettlement".into(),
+            to: "visa_settlement".into(),
+            counterparty: "VISA_SETTLEMENT".into(),
+            description: "Chargeback".into(),
+        };
+        let a = waiting(payout);
+        let html =
+            render(Locale::ZhCn, || view! { <p>{decision_question(Locale::ZhCn, &a, true)}</p> }.into_any());
+        assert!(html.contains("资金将付出银行") && html.contains("VISA_SETTLEMENT"), "{html}");
+        let rejected = PaymentView {
+            end_to_end_id: "SD-A-7".into(),
+            status: "rejected".into(),
+            reason: Some("AC04: Account closed".into()),
+        };
+        for locale in [Locale::En, Locale::ZhCn] {
+            let html = render(locale, || view! { <p>{payment_view(locale, &rejected)}</p> }.into_any());
+            let text: String =
+                html.split('<').filter_map(|part| part.split_once('>').map(|(_, t)| t)).collect();
+            assert!(!text.contains("rejected") || text.contains("rejected by"), "a status in words: {text}");
+            assert!(html.contains(r#"<span translate="no">AC04: Account closed"#), "{html}");
+        }
     }
 
     #[test]
@@ -1400,6 +1532,14 @@ mod text {
         DECIDE = "Decide", "决定";
         KIND_AND_WHAT = "{}: {}", "{}：{}";
         MOVE_SUMMARY = "{} → {}: {}", "{} → {}：{}";
+        PAYOUT_SUMMARY = "{} → {} (out of the bank), then {} once settled: {}", "{} → {}（付出银行），结算后转入 {}：{}";
+        PAYMENT_STATUS = "payment {}: {}", "付款 {}：{}";
+        PAYMENT_STATUS_WHY = "payment {}: {} ({})", "付款 {}：{}（{}）";
+        PAY_OUT_TO = "Pay out to (optional)", "付款给（可选）";
+        BOOK_ONLY = "Nobody: book it only", "无：仅记账";
+        PAY_OUT_HINT = "A payout posts to payments in transit when approved and instructs the bank's payment hub; the hub's status settles or reverses it.", "对外付款在批准后记入在途付款，并向银行的支付枢纽发出指令；枢纽返回的状态将结算或冲回该笔付款。";
+        APPROVE_PAYOUT = "Approve paying {} out of {} to {}? The money leaves the bank.", "批准从 {1} 向 {2} 付款 {0}？资金将付出银行。";
+        REJECT_PAYOUT = "Reject paying {} out of {} to {}?", "拒绝从 {1} 向 {2} 付款 {0}？";
         FX_SUMMARY = "{} → {} at {} less {} bp: {}", "{} → {}，汇率 {}，减 {} 个基点：{}";
         REVERSE_SUMMARY = "reverse transaction {}: {}", "冲销交易 {}：{}";
         APPROVALS_OF = "{} of {}", "已批准 {} 人，共需 {} 人";

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod admin_rules;
 pub mod audit;
+pub mod counterparties;
 pub mod dashboard;
 pub mod exceptions;
 pub mod feeds;

@@ -86,6 +86,16 @@ pub fn action(e: &ActionError, locale: Locale) -> String {
             &[item, &label(Kind::Class, class, locale), &label(Kind::ActionKind, kind.code(), locale)],
         ),
         ActionError::NothingReviewed(date) => f(NOTHING_REVIEWED, &[date]),
+        ActionError::NoCounterparty(code) => f(NO_COUNTERPARTY, &[code]),
+        ActionError::PayoutAcrossCurrencies => f(PAYOUT_ACROSS_CURRENCIES, &[]),
+        ActionError::CounterpartyCurrency { code, holds, payout } => {
+            f(COUNTERPARTY_CURRENCY, &[code, holds, payout])
+        }
+        ActionError::OwnCounterparty(code) => f(OWN_COUNTERPARTY, &[code]),
+        ActionError::CounterpartyChanged(code) => f(COUNTERPARTY_CHANGED, &[code]),
+        ActionError::PayoutNotReversible(transaction) => f(PAYOUT_NOT_REVERSIBLE, &[transaction]),
+        ActionError::InTransitAccount(code) => f(IN_TRANSIT_ACCOUNT, &[code]),
+        ActionError::Payment(_) => f(PAYMENT_REFUSED, &[]),
         ActionError::Limit(e) => limit(e, locale),
         ActionError::Ledger(e) => ledger(e, locale),
         ActionError::Unreadable(_) | ActionError::Database(_) => locale.t(common::ERROR_INTERNAL).to_owned(),
@@ -189,8 +199,48 @@ pub fn template(e: &TemplateError, locale: Locale) -> String {
     }
 }
 
+pub fn counterparty(e: &domain::payouts::counterparties::CounterpartyError, locale: Locale) -> String {
+    use domain::payouts::counterparties::{CounterpartyError as E, Field};
+    use text::*;
+    let t = |text| locale.t(text).to_owned();
+    match e {
+        E::Invalid { field, .. } => t(match field {
+            Field::Code => COUNTERPARTY_BAD_CODE,
+            Field::Name => COUNTERPARTY_BAD_NAME,
+            Field::Iban => COUNTERPARTY_BAD_IBAN,
+            Field::AccountNumber => COUNTERPARTY_BAD_ACCOUNT,
+            Field::Bic => COUNTERPARTY_BAD_BIC,
+            Field::Aba => COUNTERPARTY_BAD_ABA,
+            Field::Currency => COUNTERPARTY_BAD_CURRENCY,
+            Field::Reason => COUNTERPARTY_BAD_REASON,
+        }),
+        E::AlreadyPending(code) => locale.f(COUNTERPARTY_ALREADY_PENDING, &[code]),
+        E::NothingChanged => t(COUNTERPARTY_NOTHING_CHANGED),
+        E::NothingToRetire(code) => locale.f(COUNTERPARTY_NOTHING_TO_RETIRE, &[code]),
+        E::OwnProposal => t(COUNTERPARTY_OWN_PROPOSAL),
+        E::NotPending => t(COUNTERPARTY_NOT_PENDING),
+        E::NotFound(id) => locale.f(COUNTERPARTY_NOT_FOUND, &[id]),
+        E::Database(_) => t(common::ERROR_INTERNAL),
+    }
+}
+
 mod text {
     crate::texts! {
+        // Counterparties.
+        COUNTERPARTY_BAD_CODE = "A code has 2 to 40 capitals, digits and underscores, starting with a capital, for example VISA_SETTLEMENT.", "代码须为 2 到 40 个大写字母、数字或下划线，并以大写字母开头。";
+        COUNTERPARTY_BAD_NAME = "Give the account holder's name: 1 to 140 characters on one line.", "请填写账户持有人名称：1 到 140 个字符，单行。";
+        COUNTERPARTY_BAD_IBAN = "This is not an IBAN: its check digits are wrong.", "这不是有效的国际银行账号：校验位不正确。";
+        COUNTERPARTY_BAD_ACCOUNT = "An account number has 1 to 34 letters and digits.", "账号须为 1 到 34 个字母和数字。";
+        COUNTERPARTY_BAD_BIC = "Give the bank's BIC (8 or 11 letters and digits) or its ABA routing number.", "请填写银行识别代码（8 或 11 位字母和数字）或美国银行路由号码。";
+        COUNTERPARTY_BAD_ABA = "This is not an ABA routing number: 9 digits whose check digit is right.", "这不是有效的美国银行路由号码：须为 9 位数字且校验位正确。";
+        COUNTERPARTY_BAD_CURRENCY = "Choose the currency the account is paid in.", "请选择该账户的收款货币。";
+        COUNTERPARTY_BAD_REASON = "Say why (1 to 500 characters): the admin who decides reads it.", "请说明原因（1 到 500 个字符）：审批的管理员会阅读。";
+        COUNTERPARTY_ALREADY_PENDING = "A change to {} is already waiting for another admin; it must be decided first.", "{} 已有一项变更在等待其他管理员审批，须先处理该变更。";
+        COUNTERPARTY_NOTHING_CHANGED = "This changes nothing: it is what was approved.", "没有任何变更：与已批准的内容相同。";
+        COUNTERPARTY_NOTHING_TO_RETIRE = "There is no approved counterparty {} to retire.", "没有可停用的已批准交易对手 {}。";
+        COUNTERPARTY_OWN_PROPOSAL = "You proposed this change: another admin decides it.", "此变更由您提议：须由其他管理员审批。";
+        COUNTERPARTY_NOT_PENDING = "This change was already decided.", "此变更已审批。";
+        COUNTERPARTY_NOT_FOUND = "Counterparty change {} does not exist.", "交易对手变更 {} 不存在。";
         // Opening an account.
         BAD_ACCOUNT_CODE = "An account code has 1 to 64 letters, digits and _ . : -.", "账户代码须为 1 到 64 个字母、数字或 _ . : - 字符。";
         NO_ACCOUNT_NAME = "Give the account a name.", "请填写账户名称。";
@@ -239,6 +289,15 @@ mod text {
         ITEM_RESOLVED_SINCE = "Work item {} was resolved since this action was started; reject the action.", "工作项 {} 在此操作发起后已解决，请拒绝此操作。";
         ITEM_RECLASSIFIED = "Work item {} is now of another class ({}), which this kind of action ({}) does not settle; reject the action.", "工作项 {} 现已变为其他类别（{}），此类操作（{}）不能结算它，请拒绝此操作。";
         NOTHING_REVIEWED = "No resettlement action of {} was reviewed; review the list first.", "尚未审核 {} 的任何重新结算操作，请先审核列表。";
+        // Payouts.
+        NO_COUNTERPARTY = "There is no counterparty {} that payouts may go to (approved and active).", "没有可以接收付款的交易对手 {}（须已批准且有效）。";
+        PAYOUT_ACROSS_CURRENCIES = "A payout moves money in one currency: choose two accounts in the same currency, without a rate.", "对外付款只能使用一种货币：请选择同一货币的两个账户，且不要填写汇率。";
+        COUNTERPARTY_CURRENCY = "Counterparty {} is paid in {}, not {}.", "交易对手 {} 以 {} 收款，而不是 {}。";
+        OWN_COUNTERPARTY = "You proposed or approved the bank details of counterparty {}: another person must pay out to it.", "您提议或批准了交易对手 {} 的银行信息：必须由其他人向其付款。";
+        COUNTERPARTY_CHANGED = "The bank details of counterparty {} changed since this payout was started; reject it and start a new one.", "自此付款发起以来，交易对手 {} 的银行信息已变更；请拒绝此付款并重新发起。";
+        PAYOUT_NOT_REVERSIBLE = "Transaction {} paid money out of the bank: only the payment hub's rejection undoes it, not a reversal.", "交易 {} 已将资金付出银行：只有支付枢纽的拒绝才能撤销它，不能冲正。";
+        IN_TRANSIT_ACCOUNT = "{} holds payouts on their way out of the bank: only payouts and the payment hub's statuses move it.", "{} 记录正在付出银行的款项：只有对外付款和支付枢纽的状态可以变动它。";
+        PAYMENT_REFUSED = "The payment hub would refuse this payment: an admin must correct the counterparty's bank details.", "支付枢纽会拒绝此付款：须由管理员更正交易对手的银行信息。";
         // Postings.
         TOO_FEW_POSTINGS = "A transaction needs at least two postings.", "一笔交易至少需要两条分录。";
         ZERO_POSTING = "A posting of zero moves nothing.", "金额为零的分录不会产生任何变动。";

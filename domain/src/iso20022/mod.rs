@@ -117,4 +117,4 @@ fn fits(text: &str, max: usize) -> bool {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -36,6 +36,8 @@ pub struct BlockStatus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentStatus {
     pub end_to_end_id: String,
+    /// The payment block it is reported under (`OrgnlPmtInfId`).
+    pub block_id: String,
     pub status: Status,
     pub reasons: Vec<Reason>,
 }
@@ -104,6 +106,7 @@ pub fn read(xml: &str) -> Result<StatusReport, MessageError> {
             };
             payments.push(PaymentStatus {
                 end_to_end_id: t.end_to_end_id.trim().to_owned(),
+                block_id: instruction.block_id.trim().to_owned(),
                 status: status("TxSts", code)?,
                 reasons: reasons(t.reasons),
             });

@@ -28,7 +28,7 @@ fn validate(message: &str, xml: &[u8]) -> (bool, String) {
 }
 
 /// A message written by pyiso20022 from `spec`.
-fn independent(spec: serde_json::Value) -> String {
+pub(crate) fn independent(spec: serde_json::Value) -> String {
     let dir = tempfile::tempdir().unwrap();
     let (input, output) = (dir.path().join("spec.json"), dir.path().join("message.xml"));
     std::fs::write(&input, spec.to_string()).unwrap();

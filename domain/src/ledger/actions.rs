@@ -40,6 +40,17 @@ pub enum ActionRequest {
         fx_gain: i64,
         description: String,
     },
+    /// Pays `amount` out of `from` to an external counterparty (the version of its details the
+    /// approvers see): approved, the amount moves to `in_transit` and a payment instruction is
+    /// queued; settled by the bank's payment hub, it moves on to `to` (see [`crate::payouts`]).
+    Payout {
+        from: i64,
+        to: i64,
+        in_transit: i64,
+        counterparty_version: i64,
+        amount: Money,
+        description: String,
+    },
 }
 
 /// The postings of a cross-currency transfer of `amount` (currency X) into currency Y. With `c` the
@@ -112,11 +123,17 @@ pub enum ActionKind {
     WriteOff,
     Reversal,
     FxTransfer,
+    Payout,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 4] =
-        [ActionKind::Transfer, ActionKind::WriteOff, ActionKind::Reversal, ActionKind::FxTransfer];
+    pub const ALL: [ActionKind; 5] = [
+        ActionKind::Transfer,
+        ActionKind::WriteOff,
+        ActionKind::Reversal,
+        ActionKind::FxTransfer,
+        ActionKind::Payout,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -124,6 +141,7 @@ impl ActionKind {
             ActionKind::WriteOff => "write_off",
             ActionKind::Reversal => "reversal",
             ActionKind::FxTransfer => "fx_transfer",
+            ActionKind::Payout => "payout",
         }
     }
 
@@ -176,6 +194,7 @@ impl ActionRequest {
             ActionRequest::WriteOff { .. } => ActionKind::WriteOff,
             ActionRequest::Reversal { .. } => ActionKind::Reversal,
             ActionRequest::FxTransfer { .. } => ActionKind::FxTransfer,
+            ActionRequest::Payout { .. } => ActionKind::Payout,
         }
     }
 
@@ -184,7 +203,8 @@ impl ActionRequest {
             ActionRequest::Transfer { amount, .. }
             | ActionRequest::WriteOff { amount, .. }
             | ActionRequest::Reversal { amount, .. }
-            | ActionRequest::FxTransfer { amount, .. } => *amount,
+            | ActionRequest::FxTransfer { amount, .. }
+            | ActionRequest::Payout { amount, .. } => *amount,
         }
     }
 
@@ -193,7 +213,8 @@ impl ActionRequest {
             ActionRequest::Transfer { description, .. }
             | ActionRequest::WriteOff { description, .. }
             | ActionRequest::Reversal { description, .. }
-            | ActionRequest::FxTransfer { description, .. } => description,
+            | ActionRequest::FxTransfer { description, .. }
+            | ActionRequest::Payout { description, .. } => description,
         }
     }
 }
@@ -347,6 +368,28 @@ pub enum ActionError {
     ItemResolvedSince(i64),
     #[error("work item {item} is now a {class} item, which a {} does not settle; reject the action", .kind.code().replace('_', "-"))]
     ItemReclassified { item: i64, class: String, kind: ActionKind },
+    #[error("there is no counterparty '{0}' that payouts may go to (approved and active)")]
+    NoCounterparty(String),
+    #[error("a payout moves money in one currency: choose two accounts in the same currency")]
+    PayoutAcrossCurrencies,
+    #[error("counterparty {code} is paid in {holds}, not {payout}")]
+    CounterpartyCurrency { code: String, holds: String, payout: String },
+    /// Separation of duties: whoever set a counterparty's bank details does not also pay to them.
+    #[error(
+        "you proposed or approved the bank details of counterparty {0}: another person must pay out to it"
+    )]
+    OwnCounterparty(String),
+    #[error("the bank details of counterparty {0} changed since this payout was started; reject it and start a new one")]
+    CounterpartyChanged(String),
+    #[error(
+        "transaction {0} paid money out of the bank: the payment hub's rejection undoes it, not a reversal"
+    )]
+    PayoutNotReversible(i64),
+    /// Payments in transit move only with payouts and the hub's statuses.
+    #[error("{0} holds payouts on their way out: only payouts and the payment hub's statuses move it")]
+    InTransitAccount(String),
+    #[error("the payment would be refused by the hub: {0}")]
+    Payment(#[from] crate::iso20022::pain001::InitiationError),
     #[error("no resettlement action of {0} was reviewed")]
     NothingReviewed(NaiveDate),
     /// A stored action (or the request to store) that does not read as an action: a fault, not a
@@ -371,6 +414,8 @@ pub struct TransferInput<'a> {
     /// For another currency: units of `to`'s currency per unit of `from`'s.
     pub rate: Option<&'a str>,
     pub spread_bps: Option<&'a str>,
+    /// A counterparty's code: the money leaves the bank to it (see [`ActionRequest::Payout`]).
+    pub counterparty: Option<&'a str>,
 }
 
 /// The request a transfer form asks for: a transfer, a write-off (to suspense) or, between two
@@ -395,6 +440,33 @@ pub async fn transfer_request(
     let description = input.description.trim().to_owned();
     let present = |s: Option<&str>| s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     let (rate, spread) = (present(input.rate), present(input.spread_bps));
+    if let Some(code) = present(input.counterparty) {
+        if from.currency != to.currency || rate.is_some() || spread.is_some() {
+            return Err(ActionError::PayoutAcrossCurrencies);
+        }
+        let version = crate::payouts::counterparties::payable(pool, &code)
+            .await?
+            .ok_or_else(|| ActionError::NoCounterparty(code.clone()))?;
+        if version.details.currency.code() != from.currency {
+            return Err(ActionError::CounterpartyCurrency {
+                code,
+                holds: version.details.currency.code().to_owned(),
+                payout: from.currency,
+            });
+        }
+        let in_transit = crate::payouts::in_transit_code(&from.currency);
+        let in_transit = super::account_by_code(pool, &in_transit)
+            .await?
+            .ok_or(ActionError::MissingAccount(in_transit))?;
+        return Ok(ActionRequest::Payout {
+            from: from.id,
+            to: to.id,
+            in_transit: in_transit.id,
+            counterparty_version: version.id,
+            amount,
+            description,
+        });
+    }
     if from.currency == to.currency {
         if rate.is_some() || spread.is_some() {
             return Err(ActionError::RateForOneCurrency(from.currency));
@@ -486,7 +558,10 @@ pub async fn offer_for(pool: &PgPool, item: &crate::exceptions::WorkItem) -> Res
 /// Reversals settle nothing: they undo.
 pub fn item_takes(class: &str, kind: ActionKind) -> bool {
     use ActionKind::*;
-    matches!((class, kind), ("resettlement", Transfer | FxTransfer) | ("mismatch", Transfer | WriteOff))
+    matches!(
+        (class, kind),
+        ("resettlement", Transfer | FxTransfer | Payout) | ("mismatch", Transfer | WriteOff)
+    )
 }
 
 /// Records a pending action. The same person's idempotency key with the same content returns the
@@ -553,6 +628,10 @@ pub async fn initiate(
     let (usd_value, needed) = valued(&rates, &lines, policy)?;
     if let Some(item) = link.work_item {
         check_link(&mut db, item, request, difference_reason.is_some()).await?;
+    }
+    if let ActionRequest::Payout { counterparty_version, amount, .. } = request {
+        let remittance = crate::payouts::remittance(i64::MAX, link.work_item);
+        crate::payouts::check_payout(&mut db, actor, *counterparty_version, *amount, &remittance).await?;
     }
     if let ActionRequest::Reversal { transaction, .. } = request {
         // One reversal of a transaction at a time: two associates at once make one.
@@ -773,6 +852,14 @@ async fn approve_in(
     if action.approved_by_persons.contains(&actor.person.0) {
         return Err(ActionError::AlreadyApproved);
     }
+    let payout = match &action.request {
+        ActionRequest::Payout { counterparty_version, amount, .. } => {
+            let remittance = crate::payouts::remittance(id, action.work_item_id);
+            crate::payouts::check_payout(db, actor, *counterparty_version, *amount, &remittance).await?;
+            Some((*counterparty_version, *amount, remittance))
+        }
+        _ => None,
+    };
     // Valued again at today's reference rates: a rate changed since initiation can raise the
     // approvals needed (never lower them), and an action now over the maximum or outside the band
     // cannot post.
@@ -872,6 +959,24 @@ async fn approve_in(
     if let Some(original) = reversed {
         undo_settlement(db, actor, original, posted.transaction_id).await?;
     }
+    if let Some((counterparty_version_id, amount, remittance)) = payout {
+        // Everything approved in this database transaction (a batch release) travels in one
+        // message.
+        let release_key =
+            sqlx::query_scalar!(r#"SELECT 'tx-' || txid_current() AS "key!""#).fetch_one(&mut *db).await?;
+        let queued = crate::payouts::outbox::Queued {
+            action_id: id,
+            counterparty_version_id,
+            amount,
+            execution_date: date,
+            remittance,
+            release_key,
+        };
+        crate::payouts::outbox::queue(db, &queued).await.map_err(|e| match e {
+            crate::payouts::outbox::QueueError::Database(e) => ActionError::Database(e),
+            other => ActionError::Unreadable(other.to_string()),
+        })?;
+    }
     let event = NewAuditEvent {
         after: Some(
             serde_json::json!({ "transaction": posted.transaction_id, "approved_by": approvers, "work_item": action.work_item_id }),
@@ -884,7 +989,7 @@ async fn approve_in(
 
 /// After `original` was reversed by `reversal`: the action that posted it says so, and the work
 /// item it settled is open again (the money it moved is back).
-async fn undo_settlement(
+pub(crate) async fn undo_settlement(
     db: &mut PgConnection,
     actor: &Actor,
     original: i64,
@@ -1123,6 +1228,23 @@ fn draft(
 /// The postings an action makes. Refuses an account moving money to itself, and the reversal of a
 /// transaction that is a reversal or was already reversed.
 async fn lines_in(db: &mut PgConnection, request: &ActionRequest) -> Result<Vec<Line>, ActionError> {
+    let lines = lines_of(db, request).await?;
+    if !matches!(request, ActionRequest::Payout { .. } | ActionRequest::Reversal { .. }) {
+        let accounts: Vec<i64> = lines.iter().map(|l| l.account).collect();
+        let in_transit = sqlx::query_scalar!(
+            r"SELECT code FROM ledger_account WHERE id = ANY($1) AND code LIKE 'payments\_in\_transit%' LIMIT 1",
+            &accounts
+        )
+        .fetch_optional(&mut *db)
+        .await?;
+        if let Some(code) = in_transit {
+            return Err(ActionError::InTransitAccount(code));
+        }
+    }
+    Ok(lines)
+}
+
+async fn lines_of(db: &mut PgConnection, request: &ActionRequest) -> Result<Vec<Line>, ActionError> {
     let negate = |m: Money| Money::from_minor(-m.minor(), m.currency());
     let distinct = |a: &i64, b: &i64| {
         if a == b {
@@ -1166,6 +1288,15 @@ async fn lines_in(db: &mut PgConnection, request: &ActionRequest) -> Result<Vec<
                 (*fx_position_from, *fx_position_to, *fx_gain),
             )?
         }
+        ActionRequest::Payout { from, to, in_transit, amount, .. } => {
+            distinct(from, to)?;
+            distinct(from, in_transit)?;
+            distinct(to, in_transit)?;
+            vec![
+                Line { account: *from, amount: negate(*amount) },
+                Line { account: *in_transit, amount: *amount },
+            ]
+        }
         ActionRequest::Reversal { transaction, .. } => {
             let state = sqlx::query!(
                 r#"SELECT t.reverses, EXISTS (SELECT 1 FROM ledger_transaction r WHERE r.reverses = t.id) AS "reversed!"
@@ -1180,6 +1311,17 @@ async fn lines_in(db: &mut PgConnection, request: &ActionRequest) -> Result<Vec<
             }
             if let Some(original) = state.reverses {
                 return Err(ActionError::ReversalOfReversal { transaction: *transaction, original });
+            }
+            // Money that left the bank comes back only as the hub says (a rejection).
+            let paid_out = sqlx::query_scalar!(
+                r#"SELECT EXISTS (SELECT 1 FROM ledger_action WHERE transaction_id = $1 AND kind = 'payout')
+                       OR EXISTS (SELECT 1 FROM payment_instruction WHERE final_transaction = $1) AS "paid!""#,
+                transaction
+            )
+            .fetch_one(&mut *db)
+            .await?;
+            if paid_out {
+                return Err(ActionError::PayoutNotReversible(*transaction));
             }
             let rows = sqlx::query!(
                 "SELECT account_id, amount_minor, currency FROM ledger_posting WHERE transaction_id = $1 ORDER BY id",
@@ -1261,7 +1403,8 @@ impl TryFrom<ActionRow> for Action {
     }
 }
 
-async fn lock(db: &mut PgConnection, id: i64) -> Result<Action, ActionError> {
+/// The action, its row locked until the transaction ends.
+pub(crate) async fn lock(db: &mut PgConnection, id: i64) -> Result<Action, ActionError> {
     sqlx::query_as!(
         ActionRow,
         r#"SELECT id, kind, request, work_item_id, initiated_by, initiated_by_person,
@@ -1760,6 +1903,7 @@ mod tests {
             description: "x",
             rate: Some("0.92"),
             spread_bps: Some("50"),
+            counterparty: None,
         };
         let request = transfer_request(&pool, &into_eur).await.unwrap();
         // Through the FX position of each currency.

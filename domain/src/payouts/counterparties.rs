@@ -86,6 +86,7 @@ pub enum Field {
     AccountNumber,
     Bic,
     Aba,
+    Currency,
     Reason,
 }
 
@@ -151,6 +152,81 @@ pub fn check(proposal: &Proposal) -> Result<(), CounterpartyError> {
         return invalid(Field::Reason, "1 to 500 characters");
     }
     Ok(())
+}
+
+/// A proposal as an admin types it. The account is an IBAN when it reads as one (spaces and case
+/// aside), else a domestic account number; an empty BIC or ABA is none.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Typed<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub account: &'a str,
+    pub bic: &'a str,
+    pub aba: &'a str,
+    pub currency: &'a str,
+    pub active: bool,
+    pub reason: &'a str,
+}
+
+impl Typed<'_> {
+    /// The proposal, checked (see [`check`]).
+    pub fn proposal(&self) -> Result<Proposal, CounterpartyError> {
+        let squeezed = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+        let account = squeezed(self.account);
+        let account = if is_iban(&account) {
+            Account::Iban(account)
+        } else if account.len() >= 2 && account.as_bytes()[..2].iter().all(u8::is_ascii_uppercase) {
+            // Starts like an IBAN (a country), but its check digits are wrong.
+            return Err(CounterpartyError::Invalid {
+                field: Field::Iban,
+                why: "not an IBAN (its check digits)",
+            });
+        } else {
+            Account::Other(account)
+        };
+        let optional = |s: &str| Some(squeezed(s)).filter(|s| !s.is_empty());
+        let currency = Currency::from_code(self.currency.trim())
+            .ok_or(CounterpartyError::Invalid { field: Field::Currency, why: "a currency from the list" })?;
+        let proposal = Proposal {
+            code: self.code.trim().to_uppercase(),
+            details: Details {
+                name: self.name.trim().to_owned(),
+                account,
+                agent: Agent { bic: optional(self.bic), aba: optional(self.aba) },
+                currency,
+            },
+            active: self.active,
+            reason: self.reason.trim().to_owned(),
+        };
+        check(&proposal)?;
+        Ok(proposal)
+    }
+}
+
+/// A counterparty as the admin page lists it: the version payouts go to now (its latest approved)
+/// and the change waiting for another admin, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Standing {
+    pub code: String,
+    pub current: Option<Version>,
+    pub pending: Option<Version>,
+}
+
+/// Every counterparty, by code.
+pub async fn standing(pool: &PgPool) -> Result<Vec<Standing>, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    let counterparties: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, code FROM counterparty ORDER BY code").fetch_all(&mut *conn).await?;
+    let mut all = Vec::with_capacity(counterparties.len());
+    for (id, code) in counterparties {
+        let versions = versions_where(&mut conn, id, None).await?;
+        all.push(Standing {
+            code,
+            current: versions.iter().find(|v| v.status == Status::Approved).cloned(),
+            pending: versions.iter().find(|v| v.status == Status::Pending).cloned(),
+        });
+    }
+    Ok(all)
 }
 
 /// Proposes `proposal` as the counterparty's next version, pending another admin's decision.
@@ -226,7 +302,15 @@ pub async fn decide(
     approve: bool,
 ) -> Result<Version, CounterpartyError> {
     let mut tx = pool.begin().await?;
-    // Locked: two admins deciding at once decide it once.
+    // The counterparty locked: two admins deciding at once decide it once, and a payout being
+    // posted to its current details commits before they change (see `outbox::check`).
+    sqlx::query!(
+        "SELECT c.id FROM counterparty c JOIN counterparty_version v ON v.counterparty_id = c.id
+         WHERE v.id = $1 FOR UPDATE OF c",
+        version_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
     let locked =
         sqlx::query_scalar!("SELECT id FROM counterparty_version WHERE id = $1 FOR UPDATE", version_id)
             .fetch_optional(&mut *tx)
@@ -413,6 +497,36 @@ mod tests {
 
     async fn admins(pool: &PgPool) -> (Actor, Actor) {
         (actor(pool, "ada", Role::Admin).await, actor(pool, "abe", Role::Admin).await)
+    }
+
+    #[test]
+    fn a_typed_proposal_reads_an_iban_however_spaced_and_says_which_field_is_wrong() {
+        let typed = Typed {
+            code: " visa_eu ",
+            name: "Visa Europe settlement",
+            account: "gb29 nwbk 6016 1331 9268 19",
+            bic: "nwbkgb2l",
+            aba: "",
+            currency: "EUR",
+            active: true,
+            reason: "EU chargebacks",
+        };
+        let proposal = typed.proposal().unwrap();
+        assert_eq!(proposal.code, "VISA_EU");
+        assert_eq!(proposal.details.account, Account::Iban("GB29NWBK60161331926819".into()));
+        assert_eq!(proposal.details.agent, Agent { bic: Some("NWBKGB2L".into()), aba: None });
+        let field = |t: Typed| match t.proposal() {
+            Err(CounterpartyError::Invalid { field, .. }) => Some(field),
+            _ => None,
+        };
+        // One digit off: an IBAN with wrong check digits, not an account number.
+        assert_eq!(field(Typed { account: "GB29 NWBK 6016 1331 9268 18", ..typed }), Some(Field::Iban));
+        assert_eq!(field(Typed { account: "0000-1234", ..typed }), Some(Field::AccountNumber));
+        assert_eq!(field(Typed { bic: "", aba: "", ..typed }), Some(Field::Bic));
+        assert_eq!(field(Typed { aba: "123456789", ..typed }), Some(Field::Aba));
+        assert_eq!(field(Typed { currency: "XXX", ..typed }), Some(Field::Currency));
+        assert_eq!(field(Typed { reason: " ", ..typed }), Some(Field::Reason));
+        assert_eq!(field(Typed { name: "Line\nbreak", ..typed }), Some(Field::Name));
     }
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]

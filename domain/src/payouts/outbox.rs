@@ -44,38 +44,61 @@ pub enum QueueError {
     Database(#[from] sqlx::Error),
 }
 
-/// Queues `q`'s instruction on `conn`, in the transaction that posts its action. It goes only to
-/// the counterparty version payouts go to now, in its currency, and is checked as the hub will
-/// check it, so that a message built from it later cannot fail. The version's row is held until
-/// the posting commits (a change approved meanwhile waits). Queuing an action twice queues it once.
-pub async fn queue(conn: &mut PgConnection, q: &Queued) -> Result<(), QueueError> {
+/// Whether a payment of `amount` may go to counterparty version `version_id` now: only to the
+/// version payouts go to now, in its currency, and as the hub will check it, so that a message
+/// built from it later cannot fail. The counterparty is held until `conn`'s transaction ends (a
+/// change approved meanwhile waits).
+pub async fn check(
+    conn: &mut PgConnection,
+    version_id: i64,
+    amount: Money,
+    end_to_end_id: &str,
+    remittance: &str,
+) -> Result<(), QueueError> {
+    // The counterparty's row, shared until the transaction ends: a decision on its details locks
+    // it for update, so it waits for this posting, or this waits for it and then reads what it
+    // decided (a new statement sees the newest committed version).
+    sqlx::query!(
+        "SELECT c.id FROM counterparty c JOIN counterparty_version v ON v.counterparty_id = c.id
+         WHERE v.id = $1 FOR SHARE OF c",
+        version_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(QueueError::NotPayable(version_id))?;
     let version = sqlx::query!(
         "SELECT v.name, v.iban, v.account_number, v.bic, v.aba, v.currency
          FROM counterparty_version v
          WHERE v.id = $1 AND v.status = 'approved' AND v.active
            AND v.version = (SELECT max(n.version) FROM counterparty_version n
-                            WHERE n.counterparty_id = v.counterparty_id AND n.status = 'approved')
-         FOR SHARE",
-        q.counterparty_version_id
+                            WHERE n.counterparty_id = v.counterparty_id AND n.status = 'approved')",
+        version_id
     )
     .fetch_optional(&mut *conn)
     .await?
-    .ok_or(QueueError::NotPayable(q.counterparty_version_id))?;
-    if version.currency != q.amount.currency().code() {
+    .ok_or(QueueError::NotPayable(version_id))?;
+    if version.currency != amount.currency().code() {
         return Err(QueueError::Currency {
-            payout: q.amount.currency().code().into(),
+            payout: amount.currency().code().into(),
             account: version.currency,
         });
     }
     let account = super::counterparties::account(version.iban, version.account_number)
-        .ok_or(QueueError::NotPayable(q.counterparty_version_id))?;
+        .ok_or(QueueError::NotPayable(version_id))?;
     Payment {
-        end_to_end_id: end_to_end_id(q.action_id),
-        amount: q.amount,
+        end_to_end_id: end_to_end_id.to_owned(),
+        amount,
         creditor: Party { name: version.name, account, agent: Agent { bic: version.bic, aba: version.aba } },
-        remittance: q.remittance.clone(),
+        remittance: remittance.to_owned(),
     }
     .check()?;
+    Ok(())
+}
+
+/// Queues `q`'s instruction on `conn`, in the transaction that posts its action, after
+/// [`check`]. Queuing an action twice queues it once.
+pub async fn queue(conn: &mut PgConnection, q: &Queued) -> Result<(), QueueError> {
+    check(conn, q.counterparty_version_id, q.amount, &end_to_end_id(q.action_id), &q.remittance).await?;
     sqlx::query!(
         "INSERT INTO payment_instruction (action_id, end_to_end_id, counterparty_version_id, amount_minor, currency,
                                           execution_date, remittance, release_key)
@@ -193,6 +216,15 @@ pub async fn drain_until(
         .execute(&mut *tx)
         .await?
         .rows_affected() as usize;
+        let event = crate::audit::NewAuditEvent {
+            target: Some(format!("payment_message:{message_id}")),
+            after: Some(serde_json::json!({ "object_key": object_key, "payments": payments })),
+            ..crate::audit::NewAuditEvent::new(
+                crate::exceptions::SYSTEM,
+                crate::audit::AuditAction::PaymentsSent,
+            )
+        };
+        crate::audit::append(&mut tx, event).await?;
         tx.commit().await?;
         sent.push(Sent { message_id, object_key, payments });
     }
@@ -245,6 +277,18 @@ async fn claim(pool: &PgPool, sender: &Sender) -> Result<bool, OutboxError> {
     sqlx::query!("UPDATE payment_instruction SET message = $1 WHERE id = ANY($2)", id, &instructions)
         .execute(&mut *tx)
         .await?;
+    // Which block each payment travels in: a status report may give a block's status only.
+    for block in &message.blocks {
+        let ids: Vec<&str> = block.payments.iter().map(|p| p.end_to_end_id.as_str()).collect();
+        sqlx::query(
+            "UPDATE payment_instruction SET block_id = $1 WHERE message = $2 AND end_to_end_id = ANY($3)",
+        )
+        .bind(&block.id)
+        .bind(id)
+        .bind(&ids)
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await?;
     Ok(true)
 }

@@ -56,6 +56,14 @@ fn words(kind: Kind, code: &str) -> Option<Text> {
         (Kind::Class, "match") => CLASS_MATCH,
         (Kind::Class, "mismatch") => CLASS_MISMATCH,
         (Kind::Class, "resettlement") => CLASS_RESETTLEMENT,
+        (Kind::Class, "statement_break") => CLASS_STATEMENT_BREAK,
+        (Kind::Reason, "statement_inconsistent") => REASON_STATEMENT_INCONSISTENT,
+        (Kind::Reason, "opening_differs") => REASON_OPENING_DIFFERS,
+        (Kind::Reason, "closing_differs") => REASON_CLOSING_DIFFERS,
+        (Kind::Reason, "entry_unmatched") => REASON_ENTRY_UNMATCHED,
+        (Kind::Reason, "entry_amount_differs") => REASON_ENTRY_AMOUNT_DIFFERS,
+        (Kind::Reason, "payout_missing") => REASON_PAYOUT_MISSING,
+        (Kind::Reason, "net_settlement_differs") => REASON_NET_SETTLEMENT_DIFFERS,
         (Kind::Reason, "amount_differs") => REASON_AMOUNT_DIFFERS,
         (Kind::Reason, "currency_differs") => REASON_CURRENCY_DIFFERS,
         (Kind::Reason, "network_only") => REASON_NETWORK_ONLY,
@@ -175,6 +183,14 @@ mod text {
         CLASS_MATCH = "Matched", "匹配";
         CLASS_MISMATCH = "Mismatch", "不匹配";
         CLASS_RESETTLEMENT = "Resettlement", "重新结算";
+        CLASS_STATEMENT_BREAK = "Statement break", "对账单差异";
+        REASON_STATEMENT_INCONSISTENT = "Statement does not add up", "对账单自身不平";
+        REASON_OPENING_DIFFERS = "Opening balance differs from the ledger", "期初余额与分类账不符";
+        REASON_CLOSING_DIFFERS = "Closing balance differs from the ledger", "期末余额与分类账不符";
+        REASON_ENTRY_UNMATCHED = "Statement entry without a payout", "对账单分录无对应付款";
+        REASON_ENTRY_AMOUNT_DIFFERS = "Statement entry of another amount", "对账单分录金额不符";
+        REASON_PAYOUT_MISSING = "Settled payout missing from the statement", "已结算付款未见于对账单";
+        REASON_NET_SETTLEMENT_DIFFERS = "Network net settlement differs", "卡组织净结算金额不符";
         REASON_AMOUNT_DIFFERS = "Amount differs", "金额不符";
         REASON_CURRENCY_DIFFERS = "Currency differs", "币种不符";
         REASON_NETWORK_ONLY = "Network record without a Zelle payment", "有卡组织记录但无 Zelle 付款";
@@ -322,6 +338,10 @@ mod tests {
             covered(Kind::Reason, domain::recon::report::resettlement_code(reason));
         }
         covered(Kind::Reason, domain::recon::report::ZELLE_ONLY_CODE);
+        covered(Kind::Class, "statement_break");
+        for kind in domain::payouts::statements::Break::ALL {
+            covered(Kind::Reason, kind.code());
+        }
         covered(Kind::Reason, domain::recon::report::UNREADABLE_CODE);
         use domain::ingest::ArrivalState as A;
         for state in [A::Received, A::Late, A::Missing, A::NotDueYet, A::Quarantined, A::NotExpected] {

@@ -137,8 +137,11 @@ pub struct WorkItem {
     pub reason: String,
     pub amount_minor: i64,
     pub currency: String,
-    pub run_id: i64,
-    pub seq: i64,
+    /// The run that reported it and its item there; none for a statement's break.
+    pub run_id: Option<i64>,
+    pub seq: Option<i64>,
+    /// The bank statement whose break it is (class `statement_break`).
+    pub statement_id: Option<i64>,
     pub status: Status,
     pub owner: Option<String>,
     /// The owner, as a person (see [`crate::people`]): what ownership rules compare.
@@ -218,7 +221,7 @@ pub async fn close_matched_on_rerun(
     let before: Vec<WorkItem> = sqlx::query_as!(
         Row,
         r#"SELECT id, subject, business_date AS "business_date: NaiveDate", class, reason, amount_minor, currency,
-                  run_id, seq, status, owner, owner_person, resolution, priority, opened_at AS "opened_at: DateTime<Utc>",
+                  run_id, seq, statement_id, status, owner, owner_person, resolution, priority, opened_at AS "opened_at: DateTime<Utc>",
                   updated_at AS "updated_at: DateTime<Utc>", updated_by, version
            FROM work_item WHERE subject = ANY($1) AND status <> 'resolved' ORDER BY id FOR UPDATE"#,
         subjects
@@ -252,7 +255,7 @@ pub async fn close_matched_on_rerun(
                       updated_by = $3, version = version + 1
                WHERE id = $1
                RETURNING id, subject, business_date AS "business_date: NaiveDate", class, reason, amount_minor, currency,
-                         run_id, seq, status, owner, owner_person, resolution, priority, opened_at AS "opened_at: DateTime<Utc>",
+                         run_id, seq, statement_id, status, owner, owner_person, resolution, priority, opened_at AS "opened_at: DateTime<Utc>",
                          updated_at AS "updated_at: DateTime<Utc>", updated_by, version"#,
             item.id,
             Resolution::MatchedOnRerun.code(),
@@ -400,8 +403,8 @@ async fn fetch(conn: &mut PgConnection, id: i64, for_update: bool) -> Result<Wor
         sqlx::query_as!(
             Row,
             r#"SELECT id, subject, business_date AS "business_date: NaiveDate", class, reason, amount_minor, currency,
-                      run_id, seq, status, owner, owner_person, resolution, priority, opened_at AS "opened_at: DateTime<Utc>",
-                      updated_at AS "updated_at: DateTime<Utc>", updated_by, version
+                      run_id, seq, statement_id, status, owner, owner_person, resolution, priority,
+                      opened_at AS "opened_at: DateTime<Utc>", updated_at AS "updated_at: DateTime<Utc>", updated_by, version
                FROM work_item WHERE id = $1 FOR UPDATE"#,
             id
         )
@@ -411,8 +414,8 @@ async fn fetch(conn: &mut PgConnection, id: i64, for_update: bool) -> Result<Wor
         sqlx::query_as!(
             Row,
             r#"SELECT id, subject, business_date AS "business_date: NaiveDate", class, reason, amount_minor, currency,
-                      run_id, seq, status, owner, owner_person, resolution, priority, opened_at AS "opened_at: DateTime<Utc>",
-                      updated_at AS "updated_at: DateTime<Utc>", updated_by, version
+                      run_id, seq, statement_id, status, owner, owner_person, resolution, priority,
+                      opened_at AS "opened_at: DateTime<Utc>", updated_at AS "updated_at: DateTime<Utc>", updated_by, version
                FROM work_item WHERE id = $1"#,
             id
         )
@@ -430,8 +433,9 @@ struct Row {
     reason: String,
     amount_minor: i64,
     currency: String,
-    run_id: i64,
-    seq: i64,
+    run_id: Option<i64>,
+    seq: Option<i64>,
+    statement_id: Option<i64>,
     status: String,
     owner: Option<String>,
     owner_person: Option<i64>,
@@ -457,6 +461,7 @@ impl Row {
             currency: self.currency,
             run_id: self.run_id,
             seq: self.seq,
+            statement_id: self.statement_id,
             status,
             owner: self.owner,
             owner_person: self.owner_person,
@@ -534,7 +539,7 @@ pub async fn assign(
                       updated_by = $4, version = version + 1
                WHERE id = $1
                RETURNING id, subject, business_date AS "business_date: NaiveDate", class, reason, amount_minor, currency,
-                         run_id, seq, status, owner, owner_person, resolution, priority, opened_at AS "opened_at: DateTime<Utc>",
+                         run_id, seq, statement_id, status, owner, owner_person, resolution, priority, opened_at AS "opened_at: DateTime<Utc>",
                          updated_at AS "updated_at: DateTime<Utc>", updated_by, version"#,
             id,
             owner.1,
@@ -639,7 +644,7 @@ pub async fn resolve_many(
                       version = version + 1
                WHERE id = $1
                RETURNING id, subject, business_date AS "business_date: NaiveDate", class, reason, amount_minor, currency,
-                         run_id, seq, status, owner, owner_person, resolution, priority, opened_at AS "opened_at: DateTime<Utc>",
+                         run_id, seq, statement_id, status, owner, owner_person, resolution, priority, opened_at AS "opened_at: DateTime<Utc>",
                          updated_at AS "updated_at: DateTime<Utc>", updated_by, version"#,
             id,
             resolution.code(),
@@ -875,6 +880,38 @@ fn checked_note(body: &str) -> Result<&str, WorkError> {
     }
 }
 
+/// Opens the work item of a bank statement's break (see `payouts::statements`), with `note` as its
+/// first note; a break reported before (the same subject) is left as it is.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn open_statement_break(
+    tx: &mut PgConnection,
+    statement_id: i64,
+    subject: &str,
+    business_date: NaiveDate,
+    reason: &str,
+    amount_minor: i64,
+    currency: &str,
+    note: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    let id = sqlx::query_scalar!(
+        "INSERT INTO work_item (subject, business_date, class, reason, amount_minor, currency, statement_id)
+         VALUES ($1, $2, 'statement_break', $3, $4, $5, $6)
+         ON CONFLICT (subject) DO NOTHING RETURNING id",
+        subject,
+        business_date as _,
+        reason,
+        amount_minor,
+        currency,
+        statement_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(id) = id {
+        insert_note(tx, id, SYSTEM, note).await?;
+    }
+    Ok(id)
+}
+
 /// A note on item `id` by the system (what happened to it outside the queue), in `tx`.
 pub(crate) async fn system_note(tx: &mut PgConnection, id: i64, body: &str) -> Result<(), sqlx::Error> {
     insert_note(tx, id, SYSTEM, body).await
@@ -923,7 +960,7 @@ pub async fn queue(
     let rows = sqlx::query_as!(
         Row,
         r#"SELECT id, subject, business_date AS "business_date: NaiveDate", class, reason, amount_minor, currency,
-                  run_id, seq, status, owner, owner_person, resolution, priority, opened_at AS "opened_at: DateTime<Utc>",
+                  run_id, seq, statement_id, status, owner, owner_person, resolution, priority, opened_at AS "opened_at: DateTime<Utc>",
                   updated_at AS "updated_at: DateTime<Utc>", updated_by, version
            FROM work_item
            WHERE ($1::text IS NULL OR status = $1)

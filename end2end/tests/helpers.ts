@@ -56,3 +56,39 @@ export function holdsCardNumber(text: string): boolean {
 export function sql(statement: string): string {
   return execFileSync('psql', [process.env.DATABASE_URL ?? '', '-tAqc', statement], { encoding: 'utf8' }).trim();
 }
+
+/** Latin words allowed in Chinese pages outside data: names of products and standards. */
+const ALLOWED = ['SettleDesk', 'SD', 'UTC', 'MiB', 'Zelle', 'Visa', 'CSV', 'SLA', 'FX', 'ID', 'IANA', 'YYYY', 'MM', 'DD'];
+
+/** Text outside `translate="no"` that still has English words in it (also in labels and titles). */
+export async function englishLeft(page: Page): Promise<string[]> {
+  return page.evaluate((allowed) => {
+    const found = new Set<string>();
+    const check = (text: string | null, where: string) => {
+      for (const word of (text ?? '').match(/[A-Za-z]{2,}/g) ?? []) {
+        if (!allowed.includes(word)) found.add(`"${word}" in ${where}: ${(text ?? '').trim().slice(0, 80)}`);
+      }
+    };
+    const skipped = (el: Element | null) => !el || !!el.closest('[translate="no"], script, style, template, noscript');
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!skipped(node.parentElement)) check(node.textContent, node.parentElement!.tagName.toLowerCase());
+    }
+    for (const el of Array.from(document.querySelectorAll('[aria-label], [title], [placeholder], [alt]'))) {
+      if (skipped(el)) continue;
+      for (const attr of ['aria-label', 'title', 'placeholder', 'alt']) {
+        if (el.hasAttribute(attr)) check(el.getAttribute(attr), `${el.tagName.toLowerCase()}[${attr}]`);
+      }
+    }
+    for (const el of Array.from(document.querySelectorAll('input[type="submit"], input[type="button"]'))) {
+      if (!skipped(el)) check((el as HTMLInputElement).value, 'button');
+    }
+    check(document.title, 'title');
+    return Array.from(found);
+  }, ALLOWED);
+}
+
+export async function widerThanScreen(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}
+

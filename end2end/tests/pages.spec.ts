@@ -1,6 +1,6 @@
 import { test, expect, type Browser, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { signIn, USERS, waitForHydration } from './helpers';
+import { englishLeft, signIn, USERS, waitForHydration, widerThanScreen } from './helpers';
 
 // Every page of the portal, walked as the role that uses it: in Simplified Chinese no English may
 // be left outside data (`translate="no"`), no page may be wider than the screen at 1366 or 390 px,
@@ -9,9 +9,6 @@ import { signIn, USERS, waitForHydration } from './helpers';
 
 // ./test reconciles 2026-11-20 from generated feeds before the browser tests start.
 const DATE = process.env.SETTLEDESK_DEMO_DATE ?? '2026-11-20';
-
-/** Latin words allowed in Chinese pages outside data: names of products and standards. */
-const ALLOWED = ['SettleDesk', 'SD', 'UTC', 'MiB', 'Zelle', 'Visa', 'CSV', 'SLA', 'FX', 'ID', 'IANA', 'YYYY', 'MM', 'DD'];
 
 type Walk = { name: string; user: string; open: (page: Page) => Promise<void> };
 
@@ -69,38 +66,6 @@ async function follow(page: Page, link: ReturnType<Page['locator']>) {
   const href = await link.getAttribute('href');
   expect(href, 'a link to follow').toBeTruthy();
   await go(page, href!);
-}
-
-/** Text outside `translate="no"` that still has English words in it (also in labels and titles). */
-async function englishLeft(page: Page): Promise<string[]> {
-  return page.evaluate((allowed) => {
-    const found = new Set<string>();
-    const check = (text: string | null, where: string) => {
-      for (const word of (text ?? '').match(/[A-Za-z]{2,}/g) ?? []) {
-        if (!allowed.includes(word)) found.add(`"${word}" in ${where}: ${(text ?? '').trim().slice(0, 80)}`);
-      }
-    };
-    const skipped = (el: Element | null) => !el || !!el.closest('[translate="no"], script, style, template, noscript');
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      if (!skipped(node.parentElement)) check(node.textContent, node.parentElement!.tagName.toLowerCase());
-    }
-    for (const el of Array.from(document.querySelectorAll('[aria-label], [title], [placeholder], [alt]'))) {
-      if (skipped(el)) continue;
-      for (const attr of ['aria-label', 'title', 'placeholder', 'alt']) {
-        if (el.hasAttribute(attr)) check(el.getAttribute(attr), `${el.tagName.toLowerCase()}[${attr}]`);
-      }
-    }
-    for (const el of Array.from(document.querySelectorAll('input[type="submit"], input[type="button"]'))) {
-      if (!skipped(el)) check((el as HTMLInputElement).value, 'button');
-    }
-    check(document.title, 'title');
-    return Array.from(found);
-  }, ALLOWED);
-}
-
-async function widerThanScreen(page: Page): Promise<number> {
-  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 }
 
 async function openAs(browser: Browser, walk: Walk, locale: 'zh-CN' | 'en-US') {

@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { signIn, sql, USERS, waitForHydration } from './helpers';
+import AxeBuilder from '@axe-core/playwright';
+import { englishLeft, signIn, sql, USERS, waitForHydration, widerThanScreen } from './helpers';
 
 // Money that leaves the bank: an admin proposes a counterparty and another approves it; an
 // associate pays a resettlement out to it, an approver approves; the instruction (pain.001) is
@@ -34,17 +35,19 @@ function outboundWith(endToEndId: string): string | undefined {
   return undefined;
 }
 
-/** The hub's status report, written by pyiso20022 from `spec`, put in the inbound area. */
+/** The hub's status report (or the bank's statement), written by pyiso20022 from `spec`, put in
+ * the inbound area. */
 function hubSays(name: string, spec: object) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hub-'));
   const [input, output] = [path.join(dir, 'spec.json'), path.join(dir, 'report.xml')];
   fs.writeFileSync(input, JSON.stringify({ message: 'pain.002.001.10', created: '2026-12-04T15:00:00', ...spec }));
   execFileSync('python3', [path.join(scripts, 'samples.py'), input, output]);
   // Whole or not at all: staged under a hidden name (no inbound file), then renamed.
-  const inbound = path.join(objects, 'inbound', 'pain002');
-  fs.mkdirSync(inbound, { recursive: true });
-  fs.copyFileSync(output, path.join(inbound, `.${name}.part`));
-  fs.renameSync(path.join(inbound, `.${name}.part`), path.join(inbound, name));
+  const target = path.join(objects, 'inbound', 'pain002', name);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const staged = path.join(path.dirname(target), `.${path.basename(target)}.part`);
+  fs.copyFileSync(output, staged);
+  fs.renameSync(staged, target);
 }
 
 function balance(code: string): number {
@@ -102,7 +105,7 @@ async function sent(id: string): Promise<{ file: string; messageId: string }> {
 }
 
 test('a resettlement is paid out to an approved counterparty, settled by the hub, or rejected and reopened', async ({ browser }) => {
-  test.setTimeout(120_000); // two admins, two payouts, two status reports
+  test.setTimeout(240_000); // two admins, two payouts, two reports, a statement, ten axe scans
   // Without JavaScript, an admin proposes Mastercard's settlement account; a wrong routing number
   // is refused beside its field first, with a 4xx.
   const ada = await newPage(browser, USERS.admin, '/admin', false);
@@ -191,10 +194,69 @@ test('a resettlement is paid out to an approved counterparty, settled by the hub
     .toContainText(`payment SD-A-${second}: rejected by the payment hub (AC04: Account closed)`);
   await expect(associate.locator('[data-test="notes"]')).toContainText('was rejected by the payment hub (AC04: Account closed)');
 
-  // In Chinese, the payout's status is said in words.
+
+  // The bank's statement of the in-transit account: the settled payout booked as it was, and an
+  // entry nobody can explain. An admin says which ledger account the statement's account is.
+  await ada.goto('/admin');
+  await ada.getByLabel("The bank's account number").fill('000123456789');
+  await ada.getByLabel('Ledger account', { exact: true }).selectOption('payments_in_transit');
+  await ada.getByRole('button', { name: 'Save', exact: true }).last().click();
+  await expect(ada.locator('[data-test="statement-accounts"]')).toContainText('000123456789');
+  const today = sql(`SELECT t.effective_date FROM payment_instruction i JOIN ledger_transaction t
+    ON t.id = i.final_transaction WHERE i.end_to_end_id = 'SD-A-${first}'`);
+  const money = (minor: number) => (minor / 100).toFixed(2);
+  hubSays('../camt053/STMT-E2E-1.xml', {
+    message: 'camt.053.001.08', msg_id: 'STMT-E2E-1', created: `${today}T23:30:00`,
+    statements: [{
+      id: 'STMT-E2E-1-TRANSIT', account: { other: '000123456789' }, currency: 'USD',
+      opening: { amount: '0', sign: 'CRDT', date: today },
+      closing: { amount: money(amount + 500), sign: 'DBIT', date: today },
+      entries: [
+        { ref: 'E1', amount: money(amount), sign: 'DBIT', booked: today, end_to_end_id: `SD-A-${first}` },
+        { ref: 'E2', amount: '5.00', sign: 'DBIT', booked: today, info: 'Unknown debit' },
+      ],
+    }],
+  });
+  payoutsRun();
+  // Each break is in the queue, of its own class, with the statement beside the ledger.
+  await associate.goto('/exceptions?reason=entry_unmatched');
+  const breakRow = associate.locator('[data-test="work-item"]').first();
+  await expect(breakRow).toContainText('Statement entry without a payout');
+  await breakRow.locator('a').first().click();
+  await expect(associate.locator('[data-test="statement-break"]')).toContainText('payments_in_transit');
+  await expect(associate.locator('[data-test="bank-closing"]')).toHaveText(`-${Number(money(amount + 500)).toLocaleString('en-US', { minimumFractionDigits: 2 })} USD`);
+  await expect(associate.locator('[data-test="ledger-closing"]')).toHaveText('0.00 USD');
+  await expect(associate.locator('[data-test="notes"]')).toContainText('names no payout');
+  // The dashboard shows the ledger against the statement.
+  await associate.goto('/');
+  const line = associate.locator('[data-test="statements"] tr[data-account="payments_in_transit"]');
+  await expect(line.locator('[data-test="ledger-balance"]')).toHaveText('0.00 USD');
+  await expect(line.locator('[data-test="statement-breaks"]')).toContainText('Open breaks: 2');
+
+  // In Chinese, at both widths, these pages say everything in words, fit the screen and pass axe:
+  // the rejected payout's item, the break's item, the ledger with its payouts, the dashboard, and
+  // the admin page with its counterparty and statement accounts.
+  const breakItem = sql(`SELECT id FROM work_item WHERE reason = 'entry_unmatched' ORDER BY id DESC LIMIT 1`);
   const zh = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
-  await signIn(zh, USERS.associate, `/exceptions/${rejectedItem}`);
+  await signIn(zh, USERS.approver, `/exceptions/${rejectedItem}`);
   await expect(zh.locator('[data-test="item-actions"] [data-test="payment-status"]')).toContainText('被支付枢纽拒绝');
+  const zhAdmin = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
+  await signIn(zhAdmin, USERS.otherAdmin, '/admin');
+  const violations: string[] = [];
+  for (const [page, where] of [
+    [zh, `/exceptions/${rejectedItem}`], [zh, `/exceptions/${breakItem}`], [zh, '/ledger'], [zh, '/'], [zhAdmin, '/admin'],
+  ] as const) {
+    await page.goto(where);
+    await waitForHydration(page);
+    expect(await englishLeft(page), `English left on ${where}`).toEqual([]);
+    for (const width of [1366, 390]) {
+      await page.setViewportSize({ width, height: width > 600 ? 900 : 844 });
+      expect(await widerThanScreen(page), `${where} at ${width} px`).toBeLessThanOrEqual(0);
+      const results = await new AxeBuilder({ page }).analyze();
+      violations.push(...results.violations.map((v) => `${where} ${width}px: ${v.id}: ${v.help}`));
+    }
+  }
+  expect(violations).toEqual([]);
 
   // The trail: the counterparty's proposal and approval, the message sent, the report applied.
   const audit = await newPage(browser, USERS.admin, '/audit?target=counterparty:MASTERCARD_SETTLEMENT');

@@ -82,8 +82,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum PayoutsCommand {
-    /// Send the queued payment instructions and take in the hub's status reports, once: what
-    /// `serve` does every 30 seconds.
+    /// Send the queued payment instructions, take in the hub's status reports and the bank's
+    /// statements, once: what `serve` does every 30 seconds.
     Run,
 }
 
@@ -196,7 +196,15 @@ async fn main() -> anyhow::Result<ExitCode> {
             for (key, outcome) in &round.taken {
                 println!("{key}: {outcome:?}");
             }
-            println!("{} messages sent, {} status reports taken in", round.sent.len(), round.taken.len());
+            for (key, outcome) in &round.statements {
+                println!("{key}: {outcome:?}");
+            }
+            println!(
+                "{} messages sent, {} status reports and {} statements taken in",
+                round.sent.len(),
+                round.taken.len(),
+                round.statements.len()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::DemoFeeds(args) => demo_feeds::run(&config, &args).await.map(|()| ExitCode::SUCCESS),

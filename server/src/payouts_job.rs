@@ -1,13 +1,14 @@
 //! Payouts between the ledger and the bank's payment hub, whether or not anyone looks: queued
-//! payment instructions are written to the outbound area as pain.001 messages, and the hub's
-//! status reports (pain.002) are taken in from the inbound area. Every replica may run it: a
+//! payment instructions are written to the outbound area as pain.001 messages, the hub's status
+//! reports (pain.002) are taken in from the inbound area, and so are the bank's end-of-day
+//! statements (camt.053), checked against the ledger. Every replica may run it: a
 //! message is claimed and written by one drain (see `domain::payouts::outbox`), and status
 //! reports are applied one at a time (see `domain::payouts::status`).
 
 use std::path::Path;
 use std::time::Duration;
 
-use domain::payouts::{outbox, status};
+use domain::payouts::{outbox, statements, status};
 use domain::storage::ObjectStore;
 use sqlx::PgPool;
 use tokio::sync::watch;
@@ -20,6 +21,7 @@ const EVERY: Duration = Duration::from_secs(30);
 pub struct Round {
     pub sent: Vec<outbox::Sent>,
     pub taken: Vec<(String, status::FileOutcome)>,
+    pub statements: Vec<(String, statements::FileOutcome)>,
 }
 
 pub fn spawn(pool: PgPool, store: ObjectStore, sender: outbox::Sender, mut stopping: watch::Receiver<bool>) {
@@ -43,9 +45,11 @@ pub async fn once(pool: &PgPool, store: &ObjectStore, sender: &outbox::Sender) -
     // Each on its own: a drain that fails must not keep the hub's statuses out, nor the other way.
     let sent = send(pool, store, sender, scratch.path()).await;
     let taken = take_in(pool, store).await;
-    match (sent, taken) {
-        (Ok(sent), Ok(taken)) => Ok(Round { sent, taken }),
-        (Err(e), _) | (_, Err(e)) => Err(e),
+    // After the status reports: a statement's payouts are checked in the state the hub gave them.
+    let checked = take_in_statements(pool, store).await;
+    match (sent, taken, checked) {
+        (Ok(sent), Ok(taken), Ok(statements)) => Ok(Round { sent, taken, statements }),
+        (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => Err(e),
     }
 }
 
@@ -66,6 +70,17 @@ async fn take_in(pool: &PgPool, store: &ObjectStore) -> anyhow::Result<Vec<(Stri
     let taken = status::take_in(pool, store).await?;
     for (key, outcome) in &taken {
         tracing::info!(file = %key, outcome = ?outcome, "payment status report taken in");
+    }
+    Ok(taken)
+}
+
+async fn take_in_statements(
+    pool: &PgPool,
+    store: &ObjectStore,
+) -> anyhow::Result<Vec<(String, statements::FileOutcome)>> {
+    let taken = statements::take_in(pool, store).await?;
+    for (key, outcome) in &taken {
+        tracing::info!(file = %key, outcome = ?outcome, "bank statement taken in");
     }
     Ok(taken)
 }

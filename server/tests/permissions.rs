@@ -80,6 +80,8 @@ const CALLS: &[(&str, &str, &[Role])] = &[
         ADMIN,
     ),
     ("admin/counterparties/decide", "id=1&decision=approve", ADMIN),
+    ("admin/statement-accounts", "", ADMIN),
+    ("admin/statement-accounts/map", "bank_account=000123456789&ledger_account=suspense", ADMIN),
     ("admin/rules/rate", "currency=EUR&rate=1.1", ADMIN),
     ("admin/rules/service-level", "reason=fee&days=2", ADMIN),
     ("admin/rules/template", "class=resettlement&reason=fee&from=suspense&to=suspense&description=x", ADMIN),

@@ -334,6 +334,7 @@ pub fn AdminPage() -> impl IntoView {
         <crate::pages::admin_rules::RulesCards/>
         <OpenAccountForm/>
         <crate::pages::counterparties::CounterpartyCards/>
+        <crate::pages::counterparties::StatementAccountsCard/>
     }
 }
 

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::AppError;
 use crate::i18n::{use_locale, Locale};
 use crate::kit::{outcome, refusal_of, Confirm, Field, Loaded, TableWrap};
+use crate::pages::exceptions::fill_views;
 
 /// One version of a counterparty's details, as shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,6 +134,43 @@ pub async fn decide_counterparty(id: i64, decision: String) -> Result<bool, AppE
     Ok(approve)
 }
 
+/// The bank accounts whose statements are checked, and the ledger accounts they are.
+#[server(endpoint = "admin/statement-accounts")]
+pub async fn statement_accounts() -> Result<(Vec<(String, String)>, Vec<String>), AppError> {
+    crate::auth::server::require(domain::access::Permission::Administer).await?;
+    let state = crate::state::AppState::from_context()?;
+    let mapped = domain::payouts::statements::mappings(&state.pool).await?;
+    let codes = domain::ledger::accounts(&state.pool).await?.into_iter().map(|a| a.code).collect();
+    Ok((mapped, codes))
+}
+
+/// Says which ledger account the bank's account `bank_account` is, in its statements.
+#[server(endpoint = "admin/statement-accounts/map")]
+pub async fn map_statement_account(bank_account: String, ledger_account: String) -> Result<(), AppError> {
+    use domain::payouts::statements::MapError;
+    let user = crate::auth::server::require(domain::access::Permission::Administer).await?;
+    let state = crate::state::AppState::from_context()?;
+    domain::payouts::statements::map_account(&state.pool, &user.actor(), &bank_account, &ledger_account)
+        .await
+        .map_err(|e| match e {
+            MapError::BadBankAccount => {
+                AppError::refused_text(text::BAD_BANK_ACCOUNT, &[]).beside("bank_account")
+            }
+            MapError::NoLedgerAccount(code) => {
+                AppError::refused_text(text::NO_LEDGER_ACCOUNT, &[&code]).beside("ledger_account")
+            }
+            MapError::NotAnAsset(code) => {
+                AppError::refused_text(text::NOT_AN_ASSET, &[&code]).beside("ledger_account")
+            }
+            MapError::Database(e) => AppError::database(&e),
+        })
+}
+
+/// A value that is not words (a name, a number): marked so that no translator touches it.
+fn data(value: impl ToString) -> AnyView {
+    view! { <span translate="no">{value.to_string()}</span> }.into_any()
+}
+
 /// "GB29 NWBK …, BIC NWBKGB2L, USD": the details in one line, all data.
 fn details_line(d: &DetailsView) -> String {
     let bank = [d.bic.as_ref().map(|b| format!("BIC {b}")), d.aba.as_ref().map(|a| format!("ABA {a}"))]
@@ -152,7 +190,7 @@ fn pending_cell(locale: Locale, c: &CounterpartyView, decide: ServerAction<Decid
     let id = p.id;
     view! {
         <p data-test="pending-change"><span translate="no">{what}</span></p>
-        <p class="muted">{locale.f(text::PROPOSED_BY, &[&p.proposed_by])}": "<span translate="no">{p.reason.clone()}</span></p>
+        <p class="muted">{fill_views(locale.t(text::PROPOSED_BY), vec![data(p.proposed_by.clone())])}": "<span translate="no">{p.reason.clone()}</span></p>
         {(!can_decide).then(|| view! { <p class="muted" data-test="own-proposal">{locale.t(text::ANOTHER_ADMIN_DECIDES)}</p> })}
         {can_decide.then(|| view! {
             <ActionForm action=decide attr:class="inline-form">
@@ -209,7 +247,7 @@ pub fn CounterpartyCards() -> impl IntoView {
                                         let current = match c.current.clone() {
                                             Some(d) if d.active => view! {
                                                 <span translate="no">{details_line(&d)}</span>
-                                                <br/><span class="muted">{locale.f(text::VERSION_BY, &[&d.version, &d.proposed_by, &d.decided_by.clone().unwrap_or_default()])}</span>
+                                                <br/><span class="muted">{fill_views(locale.t(text::VERSION_BY), vec![data(d.version), data(d.proposed_by.clone()), data(d.decided_by.clone().unwrap_or_default())])}</span>
                                             }.into_any(),
                                             Some(_) => view! { <span>{locale.t(text::RETIRED)}</span> }.into_any(),
                                             None => view! { <span class="muted">{locale.t(text::NOT_YET)}</span> }.into_any(),
@@ -273,11 +311,62 @@ pub fn CounterpartyCards() -> impl IntoView {
     }
 }
 
+/// Which bank account is which ledger account, for the statements (camt.053) the bank sends.
+#[component]
+pub fn StatementAccountsCard() -> impl IntoView {
+    let locale = use_locale();
+    let map = ServerAction::<MapStatementAccount>::new();
+    let mapped = crate::forms::successes(map);
+    let list = Resource::new(move || mapped.get(), |_| statement_accounts());
+    let refused = refusal_of(map.value());
+    view! {
+        <section class="card narrow" aria-labelledby="statement-accounts-heading">
+            <h2 id="statement-accounts-heading">{locale.t(text::STATEMENT_ACCOUNTS)}</h2>
+            <p class="muted">{locale.t(text::STATEMENT_ACCOUNTS_INTRO)}</p>
+            <Loaded>
+                {move || Suspend::new(async move {
+                    list.await.map(|(mapped, codes)| view! {
+                        <ul data-test="statement-accounts">
+                            {mapped.into_iter().map(|(bank, code)| view! {
+                                <li><span translate="no">{bank}</span>" → "<code translate="no">{code}</code></li>
+                            }).collect_view()}
+                        </ul>
+                        <ActionForm action=map attr:class="form">
+                            <Field id="statement-bank-account" name="bank_account" label=text::BANK_ACCOUNT refused>
+                                <input id="statement-bank-account" name="bank_account" required maxlength="42" autocomplete="off" aria-describedby="statement-bank-account-error"/>
+                            </Field>
+                            <Field id="statement-ledger-account" name="ledger_account" label=text::LEDGER_ACCOUNT refused>
+                                <select id="statement-ledger-account" name="ledger_account" required aria-describedby="statement-ledger-account-error">
+                                    <option value="">{locale.t(text::CHOOSE)}</option>
+                                    {codes.into_iter().map(|code| view! {
+                                        <option value=code.clone() translate="no">{code.clone()}</option>
+                                    }).collect_view()}
+                                </select>
+                            </Field>
+                            {outcome(map.value(), move |_| locale.t(text::MAPPED).to_owned())}
+                            <div class="actions"><button type="submit" class="button primary">{locale.t(text::MAP)}</button></div>
+                        </ActionForm>
+                    })
+                })}
+            </Loaded>
+        </section>
+    }
+}
+
 // Refusals are written on the server only; the server build checks every text is used.
 #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
 mod text {
     crate::texts! {
         COUNTERPARTIES = "Counterparties payouts go to", "对外付款的交易对手";
+        STATEMENT_ACCOUNTS = "Accounts the bank's statements name", "银行对账单中的账户";
+        STATEMENT_ACCOUNTS_INTRO = "Each statement (camt.053) names one of the bank's accounts; say which ledger account it is, so that its balances and entries are checked against the ledger. A statement of an account not listed here is quarantined.", "每份银行对账单对应银行的一个账户；请指明其对应的分类账账户，以便将余额和分录与分类账核对。未列于此处的账户的对账单将被隔离。";
+        BANK_ACCOUNT = "The bank's account number", "银行账号";
+        LEDGER_ACCOUNT = "Ledger account", "分类账账户";
+        MAP = "Save", "保存";
+        MAPPED = "Saved: its statements are checked against this ledger account.", "已保存：其对账单将与该分类账账户核对。";
+        BAD_BANK_ACCOUNT = "An account number has 1 to 34 letters and digits.", "账号须为 1 到 34 个字母和数字。";
+        NO_LEDGER_ACCOUNT = "There is no ledger account '{}'.", "没有分类账账户“{}”。";
+        NOT_AN_ASSET = "{} is not an asset account: a bank's statement is of money the bank holds for us.", "{} 不是资产账户：银行对账单记录的是银行为我们持有的资金。";
         COUNTERPARTIES_INTRO = "Banks and networks outside the bank that a resettlement may be paid out to. A change takes effect only when another admin approves it; payouts started before it must be started again.", "可接收重新结算付款的外部银行和卡组织。变更须经另一位管理员批准后才生效；此前发起的付款须重新发起。";
         NO_COUNTERPARTIES = "No counterparty yet: payouts cannot be started until one is approved.", "尚无交易对手：须先批准一个交易对手，才能发起对外付款。";
         CODE = "Code", "代码";

@@ -32,6 +32,21 @@ pub struct DashboardOverview {
     /// Match rate per date, oldest first: the last [`TREND_DATES`] business dates, each with its
     /// latest completed run or without one.
     pub trend: Vec<TrendPoint>,
+    /// Per account with statements: the bank's latest statement beside the ledger.
+    pub statements: Vec<StatementBalance>,
+}
+
+/// An account's latest bank statement beside the ledger's balance at its date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatementBalance {
+    pub account: String,
+    pub currency: String,
+    pub date: String,
+    pub bank: String,
+    pub ledger: String,
+    pub agrees: bool,
+    /// Its breaks still open in the queue.
+    pub breaks: i32,
 }
 
 /// A run in progress, and how far it has got.
@@ -243,6 +258,19 @@ pub async fn fetch_dashboard_overview() -> Result<DashboardOverview, AppError> {
         arrivals,
         feed_problems,
         trend,
+        statements: domain::payouts::statements::standing(&state.pool)
+            .await?
+            .into_iter()
+            .map(|s| StatementBalance {
+                bank: domain::money::grouped_minor(s.statement_closing_minor, &s.currency),
+                ledger: domain::money::grouped_minor(s.ledger_closing_minor, &s.currency),
+                agrees: s.statement_closing_minor == s.ledger_closing_minor,
+                account: s.ledger_account,
+                currency: s.currency,
+                date: s.statement_date.to_string(),
+                breaks: s.open_breaks,
+            })
+            .collect(),
     })
 }
 
@@ -504,6 +532,39 @@ fn OverviewCards(overview: DashboardOverview) -> impl IntoView {
             <section class="card wide" aria-labelledby="trend-heading" data-test="trend">
                 <h2 id="trend-heading">{locale.f(text::TREND_HEADING, &[&TREND_DATES])}</h2>
                 <TrendChart points=overview.trend/>
+            </section>
+            <section class="card" aria-labelledby="statements-heading" data-test="statements">
+                <h2 id="statements-heading">{locale.t(text::STATEMENTS)}</h2>
+                {overview.statements.is_empty().then(|| view! { <p class="muted">{locale.t(text::NO_STATEMENTS)}</p> })}
+                <TableWrap label=locale.t(text::STATEMENTS) hidden=overview.statements.is_empty()>
+                    <table class="data">
+                        <thead><tr>
+                            <th scope="col">{locale.t(common::ACCOUNT)}</th>
+                            <th scope="col">{locale.t(text::STATEMENT_DATE)}</th>
+                            <th scope="col" class="num">{locale.t(text::BANK_BALANCE)}</th>
+                            <th scope="col" class="num">{locale.t(text::LEDGER_BALANCE)}</th>
+                            <th scope="col">{locale.t(text::BREAKS)}</th>
+                        </tr></thead>
+                        <tbody>
+                            {overview.statements.into_iter().map(|s| {
+                                let queue = format!("/exceptions?date={}", s.date);
+                                view! {
+                                <tr data-account=s.account.clone()>
+                                    <td><a href=format!("/ledger/accounts/{}", s.account)><code translate="no">{s.account.clone()}</code></a>
+                                        " " <span class="muted" translate="no">{s.currency}</span></td>
+                                    <td class="nowrap">{s.date}</td>
+                                    <td class="num nowrap" translate="no" data-test="bank-balance">{s.bank}</td>
+                                    <td class="num nowrap" translate="no" data-test="ledger-balance">{s.ledger}</td>
+                                    <td>{if s.agrees && s.breaks == 0 {
+                                        view! { <span class="status status-ok">{locale.t(text::AGREES)}</span> }.into_any()
+                                    } else {
+                                        view! { <a class="status status-bad" href=queue data-test="statement-breaks">{locale.f(text::BREAKS_FOUND, &[&s.breaks])}</a> }.into_any()
+                                    }}</td>
+                                </tr>
+                            }}).collect_view()}
+                        </tbody>
+                    </table>
+                </TableWrap>
             </section>
             <section class="card" aria-labelledby="system-heading" data-test="system">
                 <h2 id="system-heading">{locale.t(text::SYSTEM)}</h2>
@@ -842,6 +903,14 @@ mod tests {
 mod text {
     crate::texts! {
         LEDE = "Where today's settlement reconciliation stands.", "今日清算对账的进展。";
+        STATEMENTS = "Bank statements against the ledger", "银行对账单与分类账";
+        NO_STATEMENTS = "No bank statement taken in yet.", "尚未接收银行对账单。";
+        STATEMENT_DATE = "Statement of", "对账单日期";
+        BANK_BALANCE = "Bank's closing balance", "银行期末余额";
+        LEDGER_BALANCE = "Ledger's balance", "分类账余额";
+        BREAKS = "Breaks", "差异";
+        AGREES = "Agrees", "一致";
+        BREAKS_FOUND = "Open breaks: {}", "未解决差异：{}";
         PERCENT = "{} %", "{}%";
         OPEN_BUSINESS_DATE = "Open business date", "当前营业日";
         DAILY_CUTOFF = "Daily cutoff", "每日截止时间";

@@ -18,7 +18,7 @@ use crate::pages::reports::{DetailView, SideBySide};
 const PAGE_SIZE: i64 = 50;
 
 /// The reasons an item can have, in the order the queue's filter offers them.
-pub const REASONS: [&str; 11] = [
+pub const REASONS: [&str; 18] = [
     "amount_differs",
     "currency_differs",
     "network_only",
@@ -30,6 +30,13 @@ pub const REASONS: [&str; 11] = [
     "reversal",
     "fee",
     "cross_currency",
+    "statement_inconsistent",
+    "opening_differs",
+    "closing_differs",
+    "entry_unmatched",
+    "entry_amount_differs",
+    "payout_missing",
+    "net_settlement_differs",
 ];
 
 /// The statuses the queue's filter offers (and `any`).
@@ -627,6 +634,19 @@ pub struct ActionLine {
     pub payment: Option<crate::pages::ledger::PaymentView>,
 }
 
+/// The bank statement a break was found in, beside the ledger's balances (amounts grouped, with
+/// their currency).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatementView {
+    pub statement_id: String,
+    pub ledger_account: String,
+    pub date: String,
+    pub bank_opening: String,
+    pub bank_closing: String,
+    pub ledger_opening: String,
+    pub ledger_closing: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkItemView {
     pub id: i64,
@@ -638,6 +658,8 @@ pub struct WorkItemView {
     pub priority: String,
     pub opened: String,
     pub detail: Option<DetailView>,
+    /// For a statement's break: the statement beside the ledger.
+    pub statement: Option<StatementView>,
     pub notes: Vec<NoteView>,
     pub history: Vec<HistoryView>,
     pub resolved: bool,
@@ -656,7 +678,25 @@ pub async fn work_item(id: i64) -> Result<WorkItemView, AppError> {
     let state = crate::state::AppState::from_context()?;
     let (zone, _) = viewer::time_zone(&state.pool).await?;
     let item = domain::exceptions::get(&state.pool, id).await?;
-    let detail = domain::items::detail(&state.pool, item.run_id, item.seq).await?;
+    let detail = match (item.run_id, item.seq) {
+        (Some(run_id), Some(seq)) => domain::items::detail(&state.pool, run_id, seq).await?,
+        _ => None,
+    };
+    let statement = match item.statement_id {
+        Some(id) => domain::payouts::statements::get(&state.pool, id).await?.map(|s| {
+            let money = |minor| domain::money::grouped_minor(minor, &s.currency);
+            StatementView {
+                bank_opening: money(s.opening_minor),
+                bank_closing: money(s.closing_minor),
+                ledger_opening: money(s.ledger_opening_minor),
+                ledger_closing: money(s.ledger_closing_minor),
+                statement_id: s.statement_id,
+                ledger_account: s.ledger_account,
+                date: s.statement_date.to_string(),
+            }
+        }),
+        None => None,
+    };
     let notes = domain::exceptions::notes(&state.pool, id).await?;
     let filter = domain::audit::AuditFilter { target: Some(format!("work_item:{id}")), ..Default::default() };
     let history = domain::audit::search(&state.pool, &filter, None, 100).await?;
@@ -694,6 +734,7 @@ pub async fn work_item(id: i64) -> Result<WorkItemView, AppError> {
         opened: viewer::format_instant(item.opened_at, zone),
         // This page is the work item: the comparison does not link to it again.
         detail: detail.map(|d| DetailView { work_item_href: None, ..crate::pages::reports::compare(d) }),
+        statement,
         notes: notes
             .into_iter()
             .map(|n| NoteView {
@@ -812,6 +853,27 @@ fn WorkItemPanel(
             {outcome(assign.value(), move |_| locale.t(text::ASSIGNED).to_owned())}
         </section>
         {item.detail.clone().map(|detail| view! { <SideBySide detail/> })}
+        {item.statement.clone().map(|s| view! {
+            <section class="card narrow" aria-labelledby="statement-heading" data-test="statement-break">
+                <h2 id="statement-heading">{locale.t(text::STATEMENT_HEADING)}</h2>
+                <p>{fill_views(locale.t(text::STATEMENT_OF), vec![data(s.statement_id), data(s.ledger_account), data(s.date)])}</p>
+                <TableWrap label=locale.t(text::STATEMENT_HEADING)>
+                <table class="data">
+                    <thead><tr><th scope="col">{locale.t(text::BALANCE)}</th>
+                        <th scope="col" class="num">{locale.t(text::BANK_SAYS)}</th>
+                        <th scope="col" class="num">{locale.t(text::LEDGER_SAYS)}</th></tr></thead>
+                    <tbody>
+                        <tr><th scope="row">{locale.t(text::OPENING)}</th>
+                            <td class="num nowrap" translate="no">{s.bank_opening}</td>
+                            <td class="num nowrap" translate="no">{s.ledger_opening}</td></tr>
+                        <tr><th scope="row">{locale.t(text::CLOSING)}</th>
+                            <td class="num nowrap" translate="no" data-test="bank-closing">{s.bank_closing}</td>
+                            <td class="num nowrap" translate="no" data-test="ledger-closing">{s.ledger_closing}</td></tr>
+                    </tbody>
+                </table>
+                </TableWrap>
+            </section>
+        })}
         <section class="card narrow" aria-labelledby="money-heading">
             <h2 id="money-heading">{locale.t(crate::routes::LEDGER)}</h2>
             <ul data-test="item-actions">
@@ -872,7 +934,14 @@ fn WorkItemPanel(
 
 mod text {
     crate::texts! {
-        LEDE = "Mismatches and resettlements to be worked, oldest first. Overdue items are past their reason's service level and raised to high priority.", "待处理的不匹配和重新结算项目，最早的在前。超过其原因服务时限的逾期项目会提升为高优先级。";
+        STATEMENT_HEADING = "The bank's statement beside the ledger", "银行对账单与分类账对照";
+        STATEMENT_OF = "Statement {} of {} on {}.", "对账单 {}，账户 {}，日期 {}。";
+        BALANCE = "Balance", "余额";
+        BANK_SAYS = "Bank", "银行";
+        LEDGER_SAYS = "Ledger", "分类账";
+        OPENING = "Opening", "期初";
+        CLOSING = "Closing", "期末";
+        LEDE = "Mismatches, resettlements and statement breaks to be worked, oldest first. Overdue items are past their reason's service level and raised to high priority.", "待处理的不匹配、重新结算和对账单差异项目，最早的在前。超过其原因服务时限的逾期项目会提升为高优先级。";
         // The filter.
         FILTER_THE_QUEUE = "Filter the queue", "筛选队列";
         QUEUE_TABLE = "Work items", "工作项";
@@ -1080,6 +1149,15 @@ pub(crate) mod tests {
                 priority: "high".into(),
                 opened: "2026-11-20 18:00 EST (UTC-05:00)".into(),
                 detail: None,
+                statement: Some(StatementView {
+                    statement_id: "STMT-1".into(),
+                    ledger_account: "payments_in_transit".into(),
+                    date: "2026-12-04".into(),
+                    bank_opening: "0.00 USD".into(),
+                    bank_closing: "-5.00 USD".into(),
+                    ledger_opening: "0.00 USD".into(),
+                    ledger_closing: "0.00 USD".into(),
+                }),
                 notes: vec![NoteView {
                     author: "system".into(),
                     written: "2026-11-24 06:00 EST (UTC-05:00)".into(),
@@ -1150,6 +1228,7 @@ pub(crate) mod tests {
         .map(mismatch_code)
         .chain([R::Chargeback, R::Reversal, R::Fee, R::CrossCurrency].into_iter().map(resettlement_code))
         .chain([ZELLE_ONLY_CODE, UNREADABLE_CODE])
+        .chain(domain::payouts::statements::Break::ALL.map(|b| b.code()))
         .collect();
         let mut offered = REASONS.to_vec();
         known.sort_unstable();

@@ -60,14 +60,15 @@ pub async fn for_item(pool: &PgPool, item: &WorkItem) -> Result<Option<Template>
     .fetch_optional(pool)
     .await?;
     let Some(mut template) = template else { return Ok(None) };
-    let network = sqlx::query_scalar!(
-        "SELECT network FROM recon_item WHERE run_id = $1 AND seq = $2",
-        item.run_id,
-        item.seq
-    )
-    .fetch_optional(pool)
-    .await?
-    .unwrap_or_default();
+    let network = match (item.run_id, item.seq) {
+        (Some(run_id), Some(seq)) => {
+            sqlx::query_scalar!("SELECT network FROM recon_item WHERE run_id = $1 AND seq = $2", run_id, seq)
+                .fetch_optional(pool)
+                .await?
+                .unwrap_or_default()
+        }
+        _ => String::new(),
+    };
     template.from_code = template.from_code.replace("{network}", &network);
     template.to_code = template.to_code.replace("{network}", &network);
     Ok(Some(template))

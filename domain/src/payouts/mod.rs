@@ -11,7 +11,9 @@
 //! | rejected by the hub | the approval's posting reversed; the work item reopened |
 
 pub mod counterparties;
+pub mod hub_files;
 pub mod outbox;
+pub mod statements;
 pub mod status;
 #[cfg(test)]
 mod tests;

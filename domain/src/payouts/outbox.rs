@@ -365,6 +365,23 @@ async fn message(
     })
 }
 
+/// What the tests send as: the bank's side of a message.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    pub fn sender() -> Sender {
+        Sender {
+            initiating_party: "SettleDesk".into(),
+            debtor: Party {
+                name: "Example Bank payouts".into(),
+                account: Account::Other("000123456789".into()),
+                agent: Agent { bic: Some("EXBKUS33XXX".into()), aba: Some("021000021".into()) },
+            },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -380,16 +397,7 @@ mod tests {
         Money::from_minor(minor, Currency::from_code("USD").unwrap())
     }
 
-    fn sender() -> Sender {
-        Sender {
-            initiating_party: "SettleDesk".into(),
-            debtor: Party {
-                name: "Example Bank payouts".into(),
-                account: Account::Other("000123456789".into()),
-                agent: Agent { bic: Some("EXBKUS33XXX".into()), aba: Some("021000021".into()) },
-            },
-        }
-    }
+    use super::testing::sender;
 
     /// An action row for an instruction to belong to (the approval itself is the ledger's).
     async fn action(pool: &PgPool, n: i64) -> i64 {

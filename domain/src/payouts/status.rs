@@ -18,10 +18,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 
-use crate::audit::{self, Actor, AuditAction, NewAuditEvent};
+use super::hub_files::{self, Earlier, Kind, Registering};
+use crate::audit::Actor;
 use crate::iso20022::pain002::{self, Reason, Status};
 use crate::ledger::posting::{self, Line, NewTransaction};
 use crate::money::{Currency, Money};
@@ -29,9 +29,6 @@ use crate::storage::{ObjectStore, StorageError};
 
 /// Where the hub's status reports arrive.
 pub const INBOUND_PREFIX: &str = "inbound/pain002/";
-
-/// Larger files are refused unread: a status report of a day's payouts is a few hundred kB.
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// What became of one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,27 +72,9 @@ pub enum StatusError {
 /// calendar) stays unregistered, is logged, and is tried again next round; the files after it are
 /// taken in meanwhile.
 pub async fn take_in(pool: &PgPool, store: &ObjectStore) -> Result<Vec<(String, FileOutcome)>, StatusError> {
-    let mut objects = store.list(INBOUND_PREFIX).await?;
-    objects.retain(|o| crate::storage::is_file_key(&o.key));
-    objects.sort_by(|a, b| a.key.cmp(&b.key));
     let mut outcomes = Vec::new();
-    for object in objects {
-        let known = sqlx::query_scalar!("SELECT id FROM hub_file WHERE object_key = $1", object.key)
-            .fetch_optional(pool)
-            .await?;
-        if known.is_some() {
-            continue;
-        }
-        let bytes = if object.size > MAX_FILE_BYTES {
-            None
-        } else {
-            let (_, mut reader) = store.open(&object.key).await?;
-            let mut bytes = Vec::with_capacity(object.size as usize);
-            tokio::io::AsyncReadExt::read_to_end(&mut reader, &mut bytes)
-                .await
-                .map_err(|source| StorageError::Local { key: object.key.clone(), source })?;
-            Some(bytes)
-        };
+    for object in hub_files::unregistered::<StatusError>(pool, store, INBOUND_PREFIX).await? {
+        let bytes = hub_files::read(store, &object).await?;
         match apply_file(pool, &object.key, bytes.as_deref(), object.size).await {
             Ok(outcome) => outcomes.push((object.key, outcome)),
             Err(e) => {
@@ -161,51 +140,41 @@ async fn apply_in(
     bytes: Option<&[u8]>,
     size: u64,
 ) -> Result<FileOutcome, StatusError> {
-    // Files are applied one at a time: two reports on one payout must not both find it pending.
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('settledesk:hub-files'))").execute(&mut *db).await?;
+    if hub_files::take_turn(db, key).await? {
+        return Ok(FileOutcome::Seen);
+    }
     // It may post several times, appending audit records between: alone, as a batch release does,
     // so that no approval holds an account it wants next while waiting for the audit head it
     // holds. The closes first, as every posting takes them before the ledger.
     posting::hold_closes(db).await?;
     posting::hold_ledger_alone(db).await?;
-    if sqlx::query_scalar!("SELECT id FROM hub_file WHERE object_key = $1", key)
-        .fetch_optional(&mut *db)
-        .await?
-        .is_some()
-    {
-        return Ok(FileOutcome::Seen);
-    }
-    let sha256 = bytes.map(|b| hex::encode(Sha256::digest(b))).unwrap_or_else(|| "0".repeat(64));
+    let registering = Registering::new(Kind::StatusReport, key, bytes, size);
+    let quarantined = |file, reason: String| FileOutcome::Quarantined { file, reason };
     let Some(bytes) = bytes else {
-        let reason = format!("the file has {size} bytes, over the limit of {MAX_FILE_BYTES}");
-        return quarantine(db, key, &sha256, size, None, reason).await;
+        let reason = registering.too_large();
+        return Ok(quarantined(registering.quarantine(db, None, &reason).await?, reason));
     };
     let report = match std::str::from_utf8(bytes).map_err(|e| e.to_string()).and_then(|xml| {
         pain002::read(xml).map_err(|e| format!("not a readable pain.002.001.10 status report: {e}"))
     }) {
         Ok(report) => report,
-        Err(reason) => return quarantine(db, key, &sha256, size, None, reason).await,
+        Err(reason) => return Ok(quarantined(registering.quarantine(db, None, &reason).await?, reason)),
     };
     let message_id = Some(report.message_id.as_str());
-    if let Some(first) =
-        sqlx::query_scalar!("SELECT id FROM hub_file WHERE sha256 = $1 AND status = 'applied'", sha256)
-            .fetch_optional(&mut *db)
-            .await?
-    {
-        let file = register(db, key, &sha256, size, message_id, "duplicate", None).await?;
-        tracing::info!(key, first, "a status report already applied arrived again; nothing changes");
-        return Ok(FileOutcome::Duplicate { file });
-    }
-    let reused = sqlx::query_scalar!(
-        "SELECT object_key FROM hub_file WHERE kind = 'pain002' AND message_id = $1 AND status = 'applied'",
-        report.message_id
-    )
-    .fetch_optional(&mut *db)
-    .await?;
-    if let Some(other) = reused {
-        let reason =
-            format!("message id {} was applied before, with other content, from {other}", report.message_id);
-        return quarantine(db, key, &sha256, size, message_id, reason).await;
+    match registering.earlier(db, &report.message_id).await? {
+        Some(Earlier::Duplicate { first }) => {
+            let file = registering.register(db, message_id, false).await?;
+            tracing::info!(key, first, "a status report already applied arrived again; nothing changes");
+            return Ok(FileOutcome::Duplicate { file });
+        }
+        Some(Earlier::Reused { key: other }) => {
+            let reason = format!(
+                "message id {} was applied before, with other content, from {other}",
+                report.message_id
+            );
+            return Ok(quarantined(registering.quarantine(db, message_id, &reason).await?, reason));
+        }
+        None => {}
     }
     let message = sqlx::query!(
         "SELECT id, sent_at IS NOT NULL AS \"sent!\" FROM payment_message WHERE message_id = $1 FOR UPDATE",
@@ -216,7 +185,7 @@ async fn apply_in(
     let Some(message) = message else {
         let reason =
             format!("it reports on message {}, which SettleDesk never sent", report.original_message_id);
-        return quarantine(db, key, &sha256, size, message_id, reason).await;
+        return Ok(quarantined(registering.quarantine(db, message_id, &reason).await?, reason));
     };
     if !message.sent {
         // A drain claimed it and stopped, before or after writing it: the next drain writes it
@@ -233,7 +202,9 @@ async fn apply_in(
     .await?;
     let reported = match resolve(&report, &instructions) {
         Ok(reported) => reported,
-        Err(reason) => return quarantine(db, key, &sha256, size, message_id, reason).await,
+        Err(reason) => {
+            return Ok(quarantined(registering.quarantine(db, message_id, &reason).await?, reason))
+        }
     };
     // A final status is never contradicted: such a report is for people to look at.
     for r in &reported {
@@ -248,10 +219,10 @@ async fn apply_in(
                 r.instruction.status,
                 code(r.status)
             );
-            return quarantine(db, key, &sha256, size, message_id, reason).await;
+            return Ok(quarantined(registering.quarantine(db, message_id, &reason).await?, reason));
         }
     }
-    let file = register(db, key, &sha256, size, message_id, "applied", None).await?;
+    let file = registering.register(db, message_id, true).await?;
     let system = Actor {
         person: crate::people::PersonId(-1),
         username: crate::exceptions::SYSTEM.to_owned(),
@@ -320,18 +291,10 @@ async fn apply_in(
             }));
         }
     }
-    sqlx::query!("UPDATE hub_file SET applied = $2 WHERE id = $1", file, changed as i32)
-        .execute(&mut *db)
-        .await?;
-    let event = NewAuditEvent {
-        target: Some(format!("hub_file:{file}")),
-        after: Some(serde_json::json!({
-            "object_key": key, "message_id": report.message_id,
-            "original_message_id": report.original_message_id, "changed": summary
-        })),
-        ..NewAuditEvent::new(crate::exceptions::SYSTEM, AuditAction::HubFileApplied)
-    };
-    audit::append(&mut *db, event).await?;
+    let what = serde_json::json!({
+        "message_id": report.message_id, "original_message_id": report.original_message_id, "changed": summary
+    });
+    registering.applied(db, file, changed, what).await?;
     Ok(FileOutcome::Applied { file, changed, settled, rejected })
 }
 
@@ -538,47 +501,4 @@ async fn undo(
         crate::exceptions::system_note(db, item, &note).await?;
     }
     Ok(reversal)
-}
-
-/// Registers a file refused whole, with the reason; nothing of it is applied.
-async fn quarantine(
-    db: &mut PgConnection,
-    key: &str,
-    sha256: &str,
-    size: u64,
-    message_id: Option<&str>,
-    reason: String,
-) -> Result<FileOutcome, StatusError> {
-    let file = register(db, key, sha256, size, message_id, "quarantined", Some(&reason)).await?;
-    tracing::warn!(key, reason = %reason, "a file from the payment hub was quarantined");
-    let event = NewAuditEvent {
-        target: Some(format!("hub_file:{file}")),
-        after: Some(serde_json::json!({ "object_key": key, "reason": reason })),
-        ..NewAuditEvent::new(crate::exceptions::SYSTEM, AuditAction::HubFileQuarantined)
-    };
-    audit::append(&mut *db, event).await?;
-    Ok(FileOutcome::Quarantined { file, reason })
-}
-
-async fn register(
-    db: &mut PgConnection,
-    key: &str,
-    sha256: &str,
-    size: u64,
-    message_id: Option<&str>,
-    status: &str,
-    reason: Option<&str>,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar!(
-        "INSERT INTO hub_file (object_key, kind, sha256, size_bytes, message_id, status, reason)
-         VALUES ($1, 'pain002', $2, $3, $4, $5, $6) RETURNING id",
-        key,
-        sha256,
-        size as i64,
-        message_id,
-        status,
-        reason
-    )
-    .fetch_one(&mut *db)
-    .await
 }

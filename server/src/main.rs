@@ -8,6 +8,7 @@ mod cli_output;
 mod config;
 mod cookies;
 mod demo_feeds;
+mod demo_payouts;
 mod downloads;
 mod exports;
 mod feed_ops;
@@ -48,6 +49,9 @@ enum Command {
     Migrate,
     /// Write a business date's synthetic Visa, Mastercard and Zelle feeds into the inbound area.
     DemoFeeds(demo_feeds::DemoFeedsArgs),
+    /// The local demo's payouts of a reconciled date: a counterparty, payouts approved and sent,
+    /// the hub's answers (one rejection) and the bank's statement (with a break).
+    DemoPayouts(demo_payouts::DemoPayoutsArgs),
     /// Taking in inbound files.
     Ingest {
         #[command(subcommand)]
@@ -207,6 +211,7 @@ async fn main() -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::DemoPayouts(args) => demo_payouts::run(&config, &args).await.map(|()| ExitCode::SUCCESS),
         Command::DemoFeeds(args) => demo_feeds::run(&config, &args).await.map(|()| ExitCode::SUCCESS),
         Command::Ingest { command: IngestCommand::Watch(args) } => {
             watcher::run(&config, &args).await.map(|()| ExitCode::SUCCESS)

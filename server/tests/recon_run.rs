@@ -270,3 +270,49 @@ async fn the_server_catches_up_a_closed_date_that_has_its_files(pool: PgPool) {
     assert!(completed, "the scheduler reconciled {date} at start-up");
     assert!(storage.path().join(format!("reports/{date}/v1/manifest.json")).exists());
 }
+
+/// `./dev`'s payouts: after a reconciled day, `demo-payouts` leaves a payout of every state (a
+/// rejection, settlements) and a statement break in the queue, through the real intake.
+#[sqlx::test(migrator = "domain::db::MIGRATOR")]
+async fn the_demo_payouts_show_a_rejection_settlements_and_a_statement_break(pool: PgPool) {
+    let storage = tempfile::tempdir().unwrap();
+    demo_feeds(&pool, storage.path(), 2_000);
+    recon_run(&pool, storage.path());
+    let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/iso20022/samples.py");
+    let output = server(&pool, storage.path())
+        .args(["demo-payouts", "--date", "2026-11-20", "--samples"])
+        .arg(&samples)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let statuses: Vec<(String, i64)> =
+        sqlx::query_as("SELECT status, count(*) FROM payment_instruction GROUP BY status ORDER BY status")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    // Up to three Visa chargebacks of the day are paid: the first rejected, the rest settled.
+    let settled = statuses.iter().find(|(s, _)| s == "settled").map_or(0, |(_, n)| *n);
+    assert_eq!(statuses[0], ("rejected".to_owned(), 1), "{statuses:?}");
+    assert!((1..=2).contains(&settled), "{statuses:?}");
+    let breaks: Vec<String> =
+        sqlx::query_scalar("SELECT reason FROM work_item WHERE class = 'statement_break' ORDER BY reason")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(breaks, ["closing_differs", "entry_unmatched"]);
+    let in_transit: i64 =
+        sqlx::query_scalar("SELECT balance_minor FROM ledger_account WHERE code = 'payments_in_transit'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(in_transit, 0, "every payout settled or returned");
+    let rejected_item_open: bool = sqlx::query_scalar(
+        "SELECT w.status = 'open' FROM work_item w JOIN ledger_action a ON a.work_item_id = w.id
+           JOIN payment_instruction i ON i.action_id = a.id WHERE i.status = 'rejected'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(rejected_item_open);
+    assert!(storage.path().join("outbound/pain001").exists());
+}

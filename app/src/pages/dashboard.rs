@@ -533,7 +533,7 @@ fn OverviewCards(overview: DashboardOverview) -> impl IntoView {
                 <h2 id="trend-heading">{locale.f(text::TREND_HEADING, &[&TREND_DATES])}</h2>
                 <TrendChart points=overview.trend/>
             </section>
-            <section class="card" aria-labelledby="statements-heading" data-test="statements">
+            <section class="card wide" aria-labelledby="statements-heading" data-test="statements">
                 <h2 id="statements-heading">{locale.t(text::STATEMENTS)}</h2>
                 {overview.statements.is_empty().then(|| view! { <p class="muted">{locale.t(text::NO_STATEMENTS)}</p> })}
                 <TableWrap label=locale.t(text::STATEMENTS) hidden=overview.statements.is_empty()>

@@ -638,6 +638,8 @@ pub struct ActionLine {
 /// their currency).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatementView {
+    /// The break's kind (the item's reason code).
+    pub reason: String,
     pub statement_id: String,
     pub ledger_account: String,
     pub date: String,
@@ -686,6 +688,7 @@ pub async fn work_item(id: i64) -> Result<WorkItemView, AppError> {
         Some(id) => domain::payouts::statements::get(&state.pool, id).await?.map(|s| {
             let money = |minor| domain::money::grouped_minor(minor, &s.currency);
             StatementView {
+                reason: item.reason.clone(),
                 bank_opening: money(s.opening_minor),
                 bank_closing: money(s.closing_minor),
                 ledger_opening: money(s.ledger_opening_minor),
@@ -856,6 +859,7 @@ fn WorkItemPanel(
         {item.statement.clone().map(|s| view! {
             <section class="card narrow" aria-labelledby="statement-heading" data-test="statement-break">
                 <h2 id="statement-heading">{locale.t(text::STATEMENT_HEADING)}</h2>
+                <p class="figure" data-test="break-kind">{label(Kind::Reason, &s.reason, locale)}</p>
                 <p>{fill_views(locale.t(text::STATEMENT_OF), vec![data(s.statement_id), data(s.ledger_account), data(s.date)])}</p>
                 <TableWrap label=locale.t(text::STATEMENT_HEADING)>
                 <table class="data">
@@ -1150,6 +1154,7 @@ pub(crate) mod tests {
                 opened: "2026-11-20 18:00 EST (UTC-05:00)".into(),
                 detail: None,
                 statement: Some(StatementView {
+                    reason: "entry_unmatched".into(),
                     statement_id: "STMT-1".into(),
                     ledger_account: "payments_in_transit".into(),
                     date: "2026-12-04".into(),

@@ -913,12 +913,7 @@ async fn approve_in(
         ActionRequest::Reversal { transaction, .. } => Some(*transaction),
         _ => None,
     };
-    let today = Utc::now().date_naive();
-    posting::hold_closes(db).await?;
-    let date = match posting::first_open_date(db).await? {
-        Some(open) if open > today => open,
-        _ => today,
-    };
+    let date = posting::open_date(db, Utc::now().date_naive()).await?;
     let maker =
         Actor { person: crate::people::PersonId(action.initiated_by_person.unwrap_or(-1)), ..actor.clone() };
     let mut tx = draft(&format!("action-{id}"), &action.request, &lines, &maker, action.work_item_id, date);
@@ -1323,23 +1318,29 @@ async fn lines_of(db: &mut PgConnection, request: &ActionRequest) -> Result<Vec<
             if paid_out {
                 return Err(ActionError::PayoutNotReversible(*transaction));
             }
-            let rows = sqlx::query!(
-                "SELECT account_id, amount_minor, currency FROM ledger_posting WHERE transaction_id = $1 ORDER BY id",
-                transaction
-            )
-            .fetch_all(&mut *db)
-            .await?;
-            let original = rows
-                .into_iter()
-                .map(|r| {
-                    let currency = crate::money::Currency::from_code(&r.currency)
-                        .ok_or_else(|| ActionError::UnknownCurrency(r.currency.clone()))?;
-                    Ok(Line { account: r.account_id, amount: Money::from_minor(r.amount_minor, currency) })
-                })
-                .collect::<Result<Vec<_>, ActionError>>()?;
-            posting::reversing(&original)
+            posting::reversing(&transaction_lines(db, *transaction).await?)
         }
     })
+}
+
+/// The postings of transaction `transaction`, as lines (to reverse them).
+pub(crate) async fn transaction_lines(
+    db: &mut PgConnection,
+    transaction: i64,
+) -> Result<Vec<Line>, ActionError> {
+    let rows = sqlx::query!(
+        "SELECT account_id, amount_minor, currency FROM ledger_posting WHERE transaction_id = $1 ORDER BY id",
+        transaction
+    )
+    .fetch_all(&mut *db)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let currency = crate::money::Currency::from_code(&r.currency)
+                .ok_or_else(|| ActionError::UnknownCurrency(r.currency.clone()))?;
+            Ok(Line { account: r.account_id, amount: Money::from_minor(r.amount_minor, currency) })
+        })
+        .collect()
 }
 
 struct ActionRow {

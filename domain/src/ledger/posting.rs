@@ -364,6 +364,16 @@ pub async fn hold_ledger_alone(db: &mut PgConnection) -> Result<(), sqlx::Error>
     Ok(())
 }
 
+/// The date a posting made now goes on: `today`, or the first open date when today is closed.
+/// Holds the closes first (see [`hold_closes`]), so no close can commit under it.
+pub async fn open_date(db: &mut PgConnection, today: NaiveDate) -> Result<NaiveDate, LedgerError> {
+    hold_closes(db).await?;
+    Ok(match first_open_date(db).await? {
+        Some(open) if open > today => open,
+        _ => today,
+    })
+}
+
 /// Holds off any day-end close until this transaction ends, so a posting dated on an open date
 /// commits before that date can close. Postings share the hold (SHARE mode); a close takes
 /// EXCLUSIVE mode, which waits for them.

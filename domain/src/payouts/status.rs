@@ -409,44 +409,45 @@ async fn payout(db: &mut PgConnection, action_id: i64) -> Result<Payout, StatusE
     })
 }
 
-/// The date a status posts on: today, or the first open date when today is closed.
-async fn posting_date(db: &mut PgConnection) -> Result<chrono::NaiveDate, StatusError> {
-    posting::hold_closes(db).await?;
-    let today = chrono::Utc::now().date_naive();
-    Ok(match posting::first_open_date(db).await? {
-        Some(open) if open > today => open,
-        _ => today,
-    })
+/// Posts what the hub's report `report` made of a payout: made by the system, not by a person,
+/// and checked by the people who approved the payout (the hub completes what they approved;
+/// nobody decides it again). Dated today, or the first open date when today is closed.
+async fn post_for_hub(
+    db: &mut PgConnection,
+    payout: &Payout,
+    key: String,
+    description: String,
+    reverses: Option<i64>,
+    lines: Vec<Line>,
+) -> Result<i64, StatusError> {
+    let tx = NewTransaction {
+        idempotency_key: key,
+        effective_date: posting::open_date(db, chrono::Utc::now().date_naive()).await?,
+        description,
+        work_item: payout.work_item,
+        initiated_by: crate::exceptions::SYSTEM.to_owned(),
+        approved_by: payout.approved_by.join(","),
+        initiated_by_person: None,
+        approved_by_persons: payout.approved_by_persons.clone(),
+        reverses,
+        lines,
+    };
+    Ok(posting::post_in(db, std::slice::from_ref(&tx)).await?[0].transaction_id)
 }
 
-/// A settled payout: in transit to its final account, under the people who approved the payout
-/// (the hub's confirmation completes what they approved; nobody decides it again).
+/// A settled payout: in transit to its final account.
 async fn settle(db: &mut PgConnection, i: &Instruction, report: &str) -> Result<i64, StatusError> {
     let payout = payout(db, i.action_id).await?;
     let currency = Currency::from_code(&i.currency)
         .ok_or_else(|| crate::ledger::actions::ActionError::UnknownCurrency(i.currency.clone()))?;
     let amount = Money::from_minor(i.amount_minor, currency);
-    let date = posting_date(db).await?;
-    let tx = NewTransaction {
-        idempotency_key: format!("payout-settled-{}", i.action_id),
-        effective_date: date,
-        description: format!(
-            "Payout {} settled by the payment hub (status report {report})",
-            i.end_to_end_id
-        ),
-        work_item: payout.work_item,
-        // Made by the hub's report, not by a person; checked by those who approved the payout.
-        initiated_by: crate::exceptions::SYSTEM.to_owned(),
-        approved_by: payout.approved_by.join(","),
-        initiated_by_person: None,
-        approved_by_persons: payout.approved_by_persons,
-        reverses: None,
-        lines: vec![
-            Line { account: payout.in_transit, amount: Money::from_minor(-amount.minor(), currency) },
-            Line { account: payout.to, amount },
-        ],
-    };
-    Ok(posting::post_in(db, std::slice::from_ref(&tx)).await?[0].transaction_id)
+    let lines = vec![
+        Line { account: payout.in_transit, amount: Money::from_minor(-amount.minor(), currency) },
+        Line { account: payout.to, amount },
+    ];
+    let description =
+        format!("Payout {} settled by the payment hub (status report {report})", i.end_to_end_id);
+    post_for_hub(db, &payout, format!("payout-settled-{}", i.action_id), description, None, lines).await
 }
 
 /// A rejected payout: the approval's posting reversed, the action marked reversed, its work item
@@ -460,35 +461,12 @@ async fn undo(
     reason_text: Option<&str>,
 ) -> Result<i64, StatusError> {
     let payout = payout(db, i.action_id).await?;
-    let original: Vec<(i64, i64, String)> = sqlx::query_as(
-        "SELECT account_id, amount_minor, currency FROM ledger_posting WHERE transaction_id = $1 ORDER BY id",
-    )
-    .bind(payout.transaction_id)
-    .fetch_all(&mut *db)
-    .await?;
-    let mut lines = Vec::with_capacity(original.len());
-    for (account, minor, currency) in original {
-        let currency = Currency::from_code(&currency)
-            .ok_or(crate::ledger::actions::ActionError::UnknownCurrency(currency))?;
-        lines.push(Line { account, amount: Money::from_minor(minor, currency) });
-    }
-    let date = posting_date(db).await?;
-    let tx = NewTransaction {
-        idempotency_key: format!("payout-rejected-{}", i.action_id),
-        effective_date: date,
-        description: format!(
-            "Payout {} rejected by the payment hub (status report {report})",
-            i.end_to_end_id
-        ),
-        work_item: payout.work_item,
-        initiated_by: crate::exceptions::SYSTEM.to_owned(),
-        approved_by: payout.approved_by.join(","),
-        initiated_by_person: None,
-        approved_by_persons: payout.approved_by_persons,
-        reverses: Some(payout.transaction_id),
-        lines: posting::reversing(&lines),
-    };
-    let reversal = posting::post_in(db, std::slice::from_ref(&tx)).await?[0].transaction_id;
+    let lines =
+        posting::reversing(&crate::ledger::actions::transaction_lines(db, payout.transaction_id).await?);
+    let description =
+        format!("Payout {} rejected by the payment hub (status report {report})", i.end_to_end_id);
+    let key = format!("payout-rejected-{}", i.action_id);
+    let reversal = post_for_hub(db, &payout, key, description, Some(payout.transaction_id), lines).await?;
     crate::ledger::actions::undo_settlement(db, system, payout.transaction_id, reversal).await?;
     if let Some(item) = payout.work_item {
         let why = match (reason_code, reason_text) {
